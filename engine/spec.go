@@ -202,8 +202,10 @@ func (f KeyFlags) Names() []string {
 }
 
 // KeySpec says where a command's keys are, in Valkey's begin_search /
-// find_keys terms. Exactly one of BeginIndex or BeginKeyword is set, and
-// exactly one of Range or KeyNum.
+// find_keys terms. At most one of BeginIndex or BeginKeyword is set, and
+// at most one of Range or KeyNum; a spec with neither begin_search
+// (and then no find_keys) is "unknown", as SORT's BY/GET and STORE keys
+// are, and only the command's own key finder can locate those keys.
 type KeySpec struct {
 	Flags KeyFlags
 	Notes string
@@ -287,7 +289,7 @@ type Spec struct {
 	Name       string // lower case; a subcommand's is just its own word ("list")
 	Arity      int    // negative: at least -Arity arguments, the name included
 	Flags      Flags
-	ACL        ACL // categories beyond those implied by Flags (see aclFromFlags)
+	ACL        ACL // categories beyond those implied by Flags (see impliedACL)
 	Group      Group
 	Since      string
 	Summary    string
@@ -305,6 +307,14 @@ type Spec struct {
 	FullName string // "client|list" for subcommands, else Name
 	ID       int    // dense index, for per-command stats
 	subIndex map[string]*Spec
+
+	// Derived from the fields above by finishSpec (spec_table.go).
+	categories  ACL         // every ACL category: ACL plus the implied ones
+	getKeysProc getKeysProc // the command's own key finder, where key specs cannot say it all
+
+	// COMMAND INFO's legacy (first, last, step) key range; last is
+	// absolute, negative counts from the end; all zero when there is none.
+	legacyFirst, legacyLast, legacyStep int
 }
 
 // Sub returns the subcommand with the given lower-case name, or nil.
