@@ -1,0 +1,248 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/volleydb/volley/engine/resp"
+)
+
+// The integration tests build the real binary once and start it on free
+// loopback ports, each server in its own temporary directory.
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+func serverBinary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "volley-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "volley-server")
+		args := []string{"build", "-o", binPath}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// freePort asks the kernel for a free loopback port.
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// testServer is a running volley-server.
+type testServer struct {
+	t    testing.TB
+	Port int
+	Dir  string
+	cmd  *exec.Cmd
+	log  *bytes.Buffer
+	mu   sync.Mutex
+	done chan struct{}
+	err  error
+}
+
+// startServer starts the binary with extra arguments (after the config
+// file, if any, which the caller passes as the first element). It is
+// stopped when the test ends, also when the test fails.
+func startServer(t testing.TB, args ...string) *testServer {
+	t.Helper()
+	bin := serverBinary(t)
+	dir := t.TempDir()
+	port := freePort(t)
+	full := append([]string{}, args...)
+	full = append(full, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir)
+	s := &testServer{t: t, Port: port, Dir: dir, log: new(bytes.Buffer), done: make(chan struct{})}
+	s.cmd = exec.Command(bin, full...)
+	s.cmd.Dir = dir
+	s.cmd.Stdout = lockedWriter{&s.mu, s.log}
+	s.cmd.Stderr = lockedWriter{&s.mu, s.log}
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { s.err = s.cmd.Wait(); close(s.done) }()
+	t.Cleanup(s.Kill)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", s.Addr(), 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return s
+		}
+		select {
+		case <-s.done:
+			t.Fatalf("server exited at start: %v\n%s", s.err, s.Log())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not listen on %s\n%s", s.Addr(), s.Log())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (s *testServer) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.Port) }
+
+// Log returns what the server printed so far.
+func (s *testServer) Log() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.log.String()
+}
+
+// Kill stops the server with SIGKILL if it is still running.
+func (s *testServer) Kill() {
+	select {
+	case <-s.done:
+		return
+	default:
+	}
+	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+	<-s.done
+}
+
+// Alive reports whether the server process is still running.
+func (s *testServer) Alive() bool {
+	select {
+	case <-s.done:
+		return false
+	default:
+		return true
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (w lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+// rawConn speaks raw RESP to a server, for byte-exact assertions.
+type rawConn struct {
+	t testing.TB
+	c net.Conn
+	r *resp.Reader
+}
+
+func dialRaw(t testing.TB, s *testServer) *rawConn {
+	t.Helper()
+	c, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &rawConn{t: t, c: c, r: resp.NewReader(bufio.NewReader(c))}
+}
+
+// Send writes raw bytes.
+func (rc *rawConn) Send(b string) {
+	rc.t.Helper()
+	_ = rc.c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	if _, err := rc.c.Write([]byte(b)); err != nil {
+		rc.t.Fatal(err)
+	}
+}
+
+// Reply reads one complete reply's raw bytes.
+func (rc *rawConn) Reply() string {
+	rc.t.Helper()
+	_ = rc.c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	b, err := rc.r.ReadRaw()
+	if err != nil {
+		rc.t.Fatalf("reading reply: %v", err)
+	}
+	return string(b)
+}
+
+// Do sends a command as a multibulk and returns the raw reply.
+func (rc *rawConn) Do(args ...string) string {
+	rc.t.Helper()
+	rc.Send(multibulk(args...))
+	return rc.Reply()
+}
+
+// Expect sends a command and checks the raw reply.
+func (rc *rawConn) Expect(want string, args ...string) {
+	rc.t.Helper()
+	if got := rc.Do(args...); got != want {
+		rc.t.Errorf("%s: got %q, want %q", strings.Join(args, " "), got, want)
+	}
+}
+
+// ExpectClosed checks that the server closes the connection.
+func (rc *rawConn) ExpectClosed() {
+	rc.t.Helper()
+	_ = rc.c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var buf [1]byte
+	n, err := rc.c.Read(buf[:])
+	if err == nil {
+		rc.t.Fatalf("connection still open: read %q", buf[:n])
+	}
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		rc.t.Fatal("connection still open after 10s")
+	}
+}
+
+func multibulk(args ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%d\r\n", len(args))
+	for _, a := range args {
+		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
+	}
+	return b.String()
+}
+
+func execCommand(name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = os.TempDir()
+	return cmd
+}
+
+// exitCode returns a finished command's exit code (0 for a nil error).
+func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	return -1
+}

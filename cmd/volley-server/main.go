@@ -1,0 +1,255 @@
+// Command volley-server is Volley's server. It is started like
+// valkey-server:
+//
+//	volley-server [/path/to/valkey.conf] [--directive value ...]
+//
+// It reads the configuration, wires the engine, the coordinator and the
+// I/O loops together, and runs until SHUTDOWN, SIGTERM or SIGINT.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/volleydb/volley/engine"
+	"github.com/volleydb/volley/engine/config"
+	"github.com/volleydb/volley/iothreads"
+	"github.com/volleydb/volley/loop"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	if len(args) == 1 {
+		switch args[0] {
+		case "-v", "--version":
+			fmt.Printf("Volley server v=%s valkey=%s bits=64 go=%s\n", engine.VolleyVersion, engine.Version, runtime.Version())
+			return 0
+		case "-h", "--help":
+			usage()
+			return 0
+		}
+	}
+	cfg, err := config.Load(config.ParseArgs(args), config.LoadOptions{Version: engine.Version, Stdin: os.Stdin})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if cfg.Daemonize && os.Getenv(daemonEnv) == "" {
+		return daemonize()
+	}
+
+	logOut, err := openLog(cfg.LogFile)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "Can't open the log file: %v\n", err)
+		return 1
+	}
+	log := engine.NewLogger(logOut, int(cfg.LogLevel))
+	if cfg.Dir != "" {
+		if err := os.Chdir(cfg.Dir); err != nil {
+			log.Warningf("Can't chdir to '%s': %v", cfg.Dir, err)
+			return 1
+		}
+	}
+
+	log.Noticef("oO0OoO0OoO0Oo Volley is starting oO0OoO0OoO0Oo")
+	log.Noticef("Volley version=%s, valkey_version=%s, bits=64, go=%s, pid=%d, just started",
+		engine.VolleyVersion, engine.Version, runtime.Version(), os.Getpid())
+	if cfg.ConfigFile == "" {
+		log.Warningf("Warning: no config file specified, using the default config. In order to specify a config file use %s /path/to/valkey.conf", os.Args[0])
+	} else {
+		log.Noticef("Configuration loaded")
+	}
+
+	srv := engine.NewServer(cfg, log)
+	srv.ConfigFile = cfg.ConfigFile
+	srv.TCPPort = cfg.Port
+	co := loop.New(srv)
+
+	addrs, err := listenAddrs(cfg)
+	if err != nil {
+		log.Warningf("%v", err)
+		return 1
+	}
+	ios := iothreads.New(co, iothreads.Options{
+		Loops:        cfg.IOThreads,
+		Addrs:        addrs,
+		TCPKeepAlive: time.Duration(cfg.TCPKeepAlive) * time.Second,
+		TCPBacklog:   cfg.TCPBacklog,
+		Log:          log,
+	})
+
+	done := make(chan struct{})
+	shutdownReq := make(chan engine.ShutdownFlags, 1)
+	srv.Shutdown = func(flags engine.ShutdownFlags) error {
+		select {
+		case shutdownReq <- flags:
+		default:
+		}
+		return nil
+	}
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- ios.Serve(); close(done) }()
+	select {
+	case err := <-serveErr:
+		log.Warningf("Failed listening on %s: %v", strings.Join(addrs, ", "), err)
+		return 1
+	case <-ios.Booted():
+	}
+
+	if cfg.PidFile != "" {
+		if err := os.WriteFile(cfg.PidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+			log.Warningf("Failed to write PID file: %v", err)
+		}
+	}
+	log.Noticef("Server initialized")
+	co.Start()
+	for _, a := range addrs {
+		kind, _, _ := strings.Cut(a, "://")
+		log.Noticef("Ready to accept connections %s", strings.TrimRight(kind, "46"))
+	}
+
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	var exitCode int
+	select {
+	case sig := <-sigs:
+		name := "SIGTERM"
+		if sig == syscall.SIGINT {
+			name = "SIGINT"
+		}
+		log.Noticef("Received %s scheduling shutdown...", name)
+	case <-shutdownReq:
+		log.Noticef("User requested shutdown...")
+	case err := <-serveErr:
+		if err != nil {
+			log.Warningf("I/O loops stopped: %v", err)
+			exitCode = 1
+		}
+	}
+
+	co.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := ios.Stop(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		log.Warningf("Stopping I/O loops: %v", err)
+	}
+	if cfg.PidFile != "" {
+		log.Noticef("Removing the pid file.")
+		_ = os.Remove(cfg.PidFile)
+	}
+	if cfg.UnixSocket != "" {
+		_ = os.Remove(cfg.UnixSocket)
+	}
+	log.Noticef("Volley is now ready to exit, bye bye...")
+	return exitCode
+}
+
+// listenAddrs turns bind, port and unixsocket into gnet addresses. A bind
+// address prefixed with '-' is optional, as in Valkey: it is skipped when
+// it cannot be bound (for instance ::1 on a host without IPv6).
+func listenAddrs(cfg *config.Config) ([]string, error) {
+	var out []string
+	if cfg.Port != 0 {
+		for _, b := range cfg.Bind {
+			optional := strings.HasPrefix(b, "-")
+			b = strings.TrimPrefix(b, "-")
+			network, host := "tcp4", b
+			switch {
+			case b == "*":
+				host = "0.0.0.0"
+			case b == "::*":
+				network, host = "tcp6", "::"
+			case strings.Contains(b, ":"):
+				network = "tcp6"
+			}
+			hp := net.JoinHostPort(host, strconv.Itoa(cfg.Port))
+			if optional {
+				l, err := net.Listen(network, hp)
+				if err != nil {
+					continue
+				}
+				_ = l.Close()
+			}
+			out = append(out, network+"://"+hp)
+		}
+	}
+	if cfg.UnixSocket != "" {
+		_ = os.Remove(cfg.UnixSocket)
+		out = append(out, "unix://"+cfg.UnixSocket)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("Configured to not listen anywhere, exiting.")
+	}
+	return out, nil
+}
+
+func openLog(path string) (*os.File, error) {
+	if path == "" {
+		return os.Stdout, nil
+	}
+	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+}
+
+// daemonEnv marks the re-executed child of a daemonizing server.
+const daemonEnv = "VOLLEY_DAEMONIZED"
+
+// daemonize starts a detached copy of this process in a new session, with
+// its standard streams on /dev/null, and returns the parent's exit code.
+// Go cannot fork, so the child is a fresh exec of the same binary and
+// arguments.
+func daemonize() int {
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer null.Close()
+	wd, _ := os.Getwd()
+	attr := &os.ProcAttr{
+		Dir:   wd,
+		Env:   append(os.Environ(), daemonEnv+"=1"),
+		Files: []*os.File{null, null, null},
+		Sys:   &syscall.SysProcAttr{Setsid: true},
+	}
+	p, err := os.StartProcess(exe, os.Args, attr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	_ = p.Release()
+	return 0
+}
+
+func usage() {
+	name := filepath.Base(os.Args[0])
+	fmt.Fprintf(os.Stderr, `Usage: ./%[1]s [/path/to/valkey.conf] [options] [-]
+       ./%[1]s - (read config from stdin)
+       ./%[1]s -v or --version
+       ./%[1]s -h or --help
+
+Examples:
+       ./%[1]s (run the server with default conf)
+       ./%[1]s /etc/valkey/6379.conf
+       ./%[1]s --port 7777
+       ./%[1]s /etc/myvalkey.conf --loglevel verbose -
+`, name)
+}

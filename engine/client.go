@@ -1,0 +1,339 @@
+package engine
+
+import (
+	"github.com/volleydb/volley/engine/config"
+	"github.com/volleydb/volley/engine/resp"
+)
+
+// Link is the engine's handle on a client's connection, implemented by
+// the I/O layer. The engine calls it while holding the engine.
+type Link interface {
+	// Wake asks the connection's I/O loop to flush the client's pending
+	// output; used when the engine writes to a client other than the one
+	// whose command is running (pub/sub, unblocking, CLIENT KILL).
+	Wake()
+	// Close closes the connection once pending output is flushed
+	// (asap=false) or at once (asap=true).
+	Close(asap bool)
+}
+
+// ReplyMode is CLIENT REPLY's state.
+type ReplyMode uint8
+
+const (
+	ReplyOn ReplyMode = iota
+	ReplyOff
+	ReplySkipNext // SKIP was just executed: the next command's reply is skipped
+	ReplySkip     // the current command's reply is being skipped
+)
+
+// ClientFlags are the client states CLIENT LIST's flags= field reports.
+type ClientFlags uint32
+
+const (
+	ClientMulti ClientFlags = 1 << iota
+	ClientDirtyCAS
+	ClientDirtyExec
+	ClientPubSub
+	ClientMonitor
+	ClientBlocked
+	ClientUnblocked
+	ClientReplica
+	ClientPrimary
+	ClientReadonly
+	ClientNoEvict
+	ClientNoTouch
+	ClientCloseAfterReply
+	ClientCloseASAP
+	ClientUnixSocket
+	ClientTracking
+	ClientImportSource
+	ClientPubSubShard
+)
+
+// Client is one connection's state. It is owned by the engine: only the
+// goroutine holding the engine reads or writes it, except the I/O-loop
+// fields documented as such.
+type Client struct {
+	srv *Server
+
+	ID    int64
+	Argv  [][]byte // the command being executed
+	Cmd   *Spec    // its spec, set by the dispatcher
+	Proto int      // 2 or 3
+
+	DB    int // selected database index
+	Flags ClientFlags
+
+	Name, LibName, LibVer string
+	User                  string
+	Authenticated         bool
+	Replying              ReplyMode
+
+	Addr, LAddr string // "ip:port" (or "path:0" for unix sockets)
+	Fd          int
+
+	Created         int64 // unix ms
+	LastInteraction int64 // unix ms
+	LastCmd         *Spec
+	TotCmds         int64
+	NetIn, NetOut   int64
+	QueryBufLen     int // bytes waiting in the query buffer (set by the I/O loop before a batch)
+	ArgvMem         int
+
+	Out  Reply // pending output, appended to while holding the engine
+	link Link
+
+	// errored is set when the current command replied with an error, for
+	// commandstats failed_calls.
+	errored bool
+
+	Counts    ClientCounts // other subsystems' counters CLIENT LIST reports (client_info.go)
+	Capa      ClientCapa   // capabilities declared with CLIENT CAPA
+	postponed bool         // waiting for a CLIENT PAUSE to end (pause.go)
+	killed    bool         // closed by CLIENT KILL, gone for CLIENT LIST/KILL until the I/O layer frees it
+}
+
+// Server returns the server this client belongs to.
+func (c *Client) Server() *Server { return c.srv }
+
+// skipping reports whether replies are currently suppressed (CLIENT REPLY).
+func (c *Client) skipping() bool { return c.Replying != ReplyOn }
+
+// AddRaw appends pre-encoded RESP bytes.
+func (c *Client) AddRaw(b []byte) {
+	if c.skipping() {
+		return
+	}
+	c.Out.buf = append(c.Out.buf, b...)
+}
+
+// AddRawString appends pre-encoded RESP from a string.
+func (c *Client) AddRawString(s string) {
+	if c.skipping() {
+		return
+	}
+	c.Out.buf = append(c.Out.buf, s...)
+}
+
+// AddOK appends +OK.
+func (c *Client) AddOK() { c.AddRawString("+OK\r\n") }
+
+// AddSimple appends a simple string.
+func (c *Client) AddSimple(s string) {
+	if c.skipping() {
+		return
+	}
+	c.Out.buf = resp.AppendSimple(c.Out.buf, s)
+}
+
+// AddError appends an error reply and counts it in errorstats. msg is
+// the whole message with its code ("ERR syntax error", "WRONGTYPE ...").
+func (c *Client) AddError(msg string) {
+	c.errored = true
+	c.srv.countError(msg)
+	if c.skipping() {
+		return
+	}
+	c.Out.buf = resp.AppendError(c.Out.buf, msg)
+}
+
+// AddInt appends an integer reply.
+func (c *Client) AddInt(n int64) {
+	if c.skipping() {
+		return
+	}
+	c.Out.buf = resp.AppendInt(c.Out.buf, n)
+}
+
+// AddBulk appends a bulk string, by reference when it is large enough
+// for a zero-copy reply. b must not be mutated afterwards: pass stored
+// values (which the engine never mutates in place) or fresh slices.
+func (c *Client) AddBulk(b []byte) {
+	if c.skipping() {
+		return
+	}
+	if len(b) >= c.srv.zeroCopyMin {
+		c.Out.buf = resp.AppendBulkHeader(c.Out.buf, len(b))
+		c.Out.appendRef(b)
+		c.Out.buf = append(c.Out.buf, '\r', '\n')
+		return
+	}
+	c.Out.buf = resp.AppendBulk(c.Out.buf, b)
+}
+
+// AddBulkCopy appends a bulk string, always copying b (for transient
+// buffers such as argv or scratch space).
+func (c *Client) AddBulkCopy(b []byte) {
+	if c.skipping() {
+		return
+	}
+	c.Out.buf = resp.AppendBulk(c.Out.buf, b)
+}
+
+// AddBulkString appends a bulk string.
+func (c *Client) AddBulkString(s string) {
+	if c.skipping() {
+		return
+	}
+	c.Out.buf = resp.AppendBulkString(c.Out.buf, s)
+}
+
+// AddBulkInt appends n as a bulk string.
+func (c *Client) AddBulkInt(n int64) {
+	if c.skipping() {
+		return
+	}
+	c.Out.buf = resp.AppendBulkInt(c.Out.buf, n)
+}
+
+// AddNull appends the null bulk reply.
+func (c *Client) AddNull() {
+	if c.skipping() {
+		return
+	}
+	c.Out.buf = resp.AppendNull(c.Out.buf, c.Proto)
+}
+
+// AddNullArray appends the null array reply.
+func (c *Client) AddNullArray() {
+	if c.skipping() {
+		return
+	}
+	c.Out.buf = resp.AppendNullArray(c.Out.buf, c.Proto)
+}
+
+// AddArrayLen appends an array header.
+func (c *Client) AddArrayLen(n int) {
+	if c.skipping() {
+		return
+	}
+	c.Out.buf = resp.AppendArrayLen(c.Out.buf, n)
+}
+
+// AddMapLen appends a map header of n pairs.
+func (c *Client) AddMapLen(n int) {
+	if c.skipping() {
+		return
+	}
+	c.Out.buf = resp.AppendMapLen(c.Out.buf, n, c.Proto)
+}
+
+// AddSetLen appends a set header.
+func (c *Client) AddSetLen(n int) {
+	if c.skipping() {
+		return
+	}
+	c.Out.buf = resp.AppendSetLen(c.Out.buf, n, c.Proto)
+}
+
+// AddPushLen appends a push header.
+func (c *Client) AddPushLen(n int) {
+	if c.skipping() {
+		return
+	}
+	c.Out.buf = resp.AppendPushLen(c.Out.buf, n, c.Proto)
+}
+
+// AddDouble appends a double.
+func (c *Client) AddDouble(f float64) {
+	if c.skipping() {
+		return
+	}
+	c.Out.buf = resp.AppendDouble(c.Out.buf, f, c.Proto)
+}
+
+// AddBool appends a boolean.
+func (c *Client) AddBool(v bool) {
+	if c.skipping() {
+		return
+	}
+	c.Out.buf = resp.AppendBool(c.Out.buf, v, c.Proto)
+}
+
+// AddVerbatim appends a verbatim string ("txt" format).
+func (c *Client) AddVerbatim(b []byte) {
+	if c.skipping() {
+		return
+	}
+	c.Out.buf = resp.AppendVerbatim(c.Out.buf, "txt", b, c.Proto)
+}
+
+// AddStringArray appends an array of bulk strings.
+func (c *Client) AddStringArray(ss []string) {
+	c.AddArrayLen(len(ss))
+	for _, s := range ss {
+		c.AddBulkString(s)
+	}
+}
+
+// AddHelp appends a subcommand HELP reply: a title line, the lines, and
+// the trailing HELP line, as simple strings.
+func (c *Client) AddHelp(container string, lines []string) {
+	c.AddArrayLen(len(lines) + 3)
+	c.AddSimple(container + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
+	for _, l := range lines {
+		c.AddSimple(l)
+	}
+	c.AddSimple("HELP")
+	c.AddSimple("    Print this help.")
+}
+
+// Deferred is a handle for a length header written after the elements.
+type Deferred struct{ h int }
+
+// AddDeferredLen reserves a place for a length header.
+func (c *Client) AddDeferredLen() Deferred {
+	if c.skipping() {
+		return Deferred{-1}
+	}
+	return Deferred{c.Out.deferLen()}
+}
+
+// SetDeferredArrayLen fills a deferred array header.
+func (c *Client) SetDeferredArrayLen(d Deferred, n int) {
+	if d.h >= 0 {
+		c.Out.setDeferredLen(d.h, '*', n)
+	}
+}
+
+// SetDeferredMapLen fills a deferred map header of n pairs.
+func (c *Client) SetDeferredMapLen(d Deferred, n int) {
+	if d.h < 0 {
+		return
+	}
+	if c.Proto >= resp.RESP3 {
+		c.Out.setDeferredLen(d.h, '%', n)
+	} else {
+		c.Out.setDeferredLen(d.h, '*', 2*n)
+	}
+}
+
+// SetDeferredSetLen fills a deferred set header.
+func (c *Client) SetDeferredSetLen(d Deferred, n int) {
+	if d.h < 0 {
+		return
+	}
+	if c.Proto >= resp.RESP3 {
+		c.Out.setDeferredLen(d.h, '~', n)
+	} else {
+		c.Out.setDeferredLen(d.h, '*', n)
+	}
+}
+
+// Link returns the client's connection handle (nil for fake clients).
+func (c *Client) Link() Link { return c.link }
+
+// SetLink attaches the connection handle; the I/O layer calls it once.
+func (c *Client) SetLink(l Link) { c.link = l }
+
+// OutputClass returns the client's client-output-buffer-limit class.
+func OutputClass(c *Client) int {
+	switch {
+	case c.Flags&(ClientReplica|ClientMonitor) == ClientReplica:
+		return config.ClassReplica
+	case c.Flags&ClientPubSub != 0:
+		return config.ClassPubSub
+	}
+	return config.ClassNormal
+}

@@ -1,0 +1,336 @@
+package engine
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/volleydb/volley/engine/config"
+)
+
+// Version is the Valkey version Volley reports for compatibility
+// (valkey_version, HELLO's version), and VolleyVersion its own.
+const (
+	Version       = "9.0.4"
+	RedisVersion  = "7.2.4" // redis_version in INFO, for clients that check it
+	VolleyVersion = "0.1.0"
+	ServerName    = "valkey"
+)
+
+// CommandStats are one command's counters for INFO commandstats.
+type CommandStats struct {
+	Calls, Usec, Rejected, Failed int64
+	Latency                       Histogram
+}
+
+// Stats are the server-wide counters INFO stats reports.
+type Stats struct {
+	ConnectionsReceived   int64
+	CommandsProcessed     int64
+	RejectedConns         int64
+	NetInputBytes         int64
+	NetOutputBytes        int64
+	TotalErrorReplies     int64
+	UnexpectedErrReplies  int64
+	ClientQbufLimitDisc   int64
+	ClientOutbufLimitDisc int64
+	TotalReadsProcessed   int64
+	TotalWritesProcessed  int64
+	IOReadsProcessed      int64
+	IOWritesProcessed     int64
+	ResetTimeMs           int64
+}
+
+// Server is the engine: the keyspace, the command table, the clients and
+// the counters. It is not safe for concurrent use: exactly one goroutine
+// at a time holds it (see loop/), and every method runs on that holder.
+type Server struct {
+	Cfg   *config.Config
+	Clock Clock
+	Log   *Logger
+
+	commands map[string]*Spec // top-level commands by lower-case name
+	cmdByID  []*Spec
+	cmdStats []CommandStats
+	errStats map[string]*int64
+	Stats    Stats
+
+	clients      map[int64]*Client
+	nextClientID int64
+
+	// Server identity and lifecycle.
+	RunID      string
+	StartTime  time.Time
+	ConfigFile string
+	Executable string
+	TCPPort    int
+
+	zeroCopyMin int
+
+	// Hooks the process wiring (cmd/, loop/) provides.
+	Shutdown func(flags ShutdownFlags) error
+
+	cronLoops  int64
+	current    *Client // the client whose command is executing
+	resetHooks []func(*Client)
+
+	pause pauseState // CLIENT PAUSE and friends (pause.go)
+
+	ReplID   string         // master_replid: this server's replication ID
+	cmdLogs  commandLogs    // COMMANDLOG and SLOWLOG (commandlog.go)
+	latency  latencyMonitor // LATENCY's events (latency.go)
+	monitors []*Client      // MONITOR clients (monitor.go)
+	mem      memoryState    // used_memory at start-up and its peak (memory.go)
+	inst     instantaneous  // INFO's instantaneous_* rates (info.go)
+}
+
+// ShutdownFlags are SHUTDOWN's options.
+type ShutdownFlags uint8
+
+const (
+	ShutdownNoSave ShutdownFlags = 1 << iota
+	ShutdownSave
+	ShutdownNow
+	ShutdownForce
+)
+
+// NewServer builds an engine for cfg.
+func NewServer(cfg *config.Config, log *Logger) *Server {
+	s := &Server{
+		Cfg:       cfg,
+		Clock:     wallClock{},
+		Log:       log,
+		errStats:  make(map[string]*int64),
+		clients:   make(map[int64]*Client),
+		StartTime: time.Now(),
+	}
+	var id [20]byte
+	_, _ = rand.Read(id[:])
+	s.RunID = hex.EncodeToString(id[:])
+	_, _ = rand.Read(id[:])
+	s.ReplID = hex.EncodeToString(id[:])
+	s.Executable, _ = os.Executable()
+	s.buildCommandTable()
+	s.applyConfig()
+	s.memory() // used_memory_startup
+	return s
+}
+
+// applyConfig refreshes the engine's cached copies of hot settings.
+func (s *Server) applyConfig() {
+	s.zeroCopyMin = s.Cfg.MinStringSizeAvoidCopyReply
+	if s.zeroCopyMin <= 0 {
+		s.zeroCopyMin = 1 << 62
+	}
+}
+
+// NewClient registers a new connection's client.
+func (s *Server) NewClient(addr, laddr string, fd int, unix bool) *Client {
+	s.nextClientID++
+	now := s.Clock.NowMs()
+	c := &Client{
+		srv:             s,
+		ID:              s.nextClientID,
+		Proto:           2,
+		Addr:            addr,
+		LAddr:           laddr,
+		Fd:              fd,
+		Created:         now,
+		LastInteraction: now,
+		User:            "default",
+		Authenticated:   s.Cfg.RequirePass == "",
+	}
+	if unix {
+		c.Flags |= ClientUnixSocket
+	}
+	s.clients[c.ID] = c
+	s.Stats.ConnectionsReceived++
+	return c
+}
+
+// FreeClient unregisters a client whose connection closed.
+func (s *Server) FreeClient(c *Client) {
+	delete(s.clients, c.ID)
+	c.Out.Reset()
+	c.link = nil
+}
+
+// Clients returns the connected clients in ID order.
+func (s *Server) Clients() []*Client {
+	out := make([]*Client, 0, len(s.clients))
+	for _, c := range s.clients {
+		out = append(out, c)
+	}
+	sortClients(out)
+	return out
+}
+
+// ClientCount returns the number of connected clients.
+func (s *Server) ClientCount() int { return len(s.clients) }
+
+func sortClients(cs []*Client) {
+	sort.Slice(cs, func(i, j int) bool { return cs[i].ID < cs[j].ID })
+}
+
+// Client returns the client with the given ID, or nil.
+func (s *Server) Client(id int64) *Client { return s.clients[id] }
+
+// lookup finds a top-level command by name, case-insensitively, without
+// allocating.
+func (s *Server) lookup(name []byte) *Spec {
+	var buf [32]byte
+	if len(name) > len(buf) {
+		return nil
+	}
+	for i, ch := range name {
+		if 'A' <= ch && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		buf[i] = ch
+	}
+	return s.commands[string(buf[:len(name)])]
+}
+
+// LookupCommand resolves argv to a command or subcommand spec, as
+// Valkey's lookupCommand does: a container with a second argument
+// resolves to the subcommand (nil if unknown).
+func (s *Server) LookupCommand(argv [][]byte) *Spec {
+	cmd := s.lookup(argv[0])
+	if cmd == nil || len(cmd.Subs) == 0 || len(argv) < 2 {
+		return cmd
+	}
+	var buf [48]byte
+	name := argv[1]
+	if len(name) > len(buf) {
+		return nil
+	}
+	for i, ch := range name {
+		if 'A' <= ch && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		buf[i] = ch
+	}
+	return cmd.subIndex[string(buf[:len(name)])]
+}
+
+// Call executes one parsed command for c: lookup, the checks Valkey's
+// processCommand makes, the handler, and the bookkeeping. argv's slices
+// are valid only during the call.
+func (s *Server) Call(c *Client, argv [][]byte) {
+	if len(argv) == 0 {
+		return
+	}
+	start := nanotime()
+	s.current = c
+	c.Argv = argv
+	c.errored = false
+	if c.Replying == ReplySkipNext {
+		c.Replying = ReplySkip
+	}
+
+	cmd := s.LookupCommand(argv)
+	c.Cmd = cmd
+	switch {
+	case !c.Authenticated && (cmd == nil || cmd.Flags&FlagNoAuth == 0):
+		s.reject(c, cmd, ErrNoAuth)
+	case cmd == nil:
+		s.reject(c, nil, unknownCommandError(s, argv))
+	case (cmd.Arity > 0 && cmd.Arity != len(argv)) || len(argv) < -cmd.Arity:
+		s.reject(c, cmd, "ERR wrong number of arguments for '"+cmd.FullName+"' command")
+	case cmd.Flags&FlagProtected != 0 && !s.protectedAllowed(c, cmd):
+		s.reject(c, cmd, protectedError(cmd))
+	case cmd.Handler == nil:
+		s.reject(c, cmd, "ERR command '"+cmd.FullName+"' is not implemented in Volley yet")
+	case c.Flags&ClientPubSub != 0 && c.Proto == 2 && !allowedInPubSub(cmd):
+		s.reject(c, cmd, "ERR Can't execute '"+cmd.FullName+"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+	default:
+		outBefore := c.Out.Len()
+		cmd.Handler(c)
+		end := nanotime()
+		st := &s.cmdStats[cmd.ID]
+		st.Calls++
+		durUs := (end - start) / 1000
+		st.Usec += durUs
+		st.Latency.Record(end - start)
+		if c.errored {
+			st.Failed++
+		}
+		c.LastCmd = cmd
+		s.commandDone(c, cmd, durUs, c.Out.Len()-outBefore)
+	}
+	s.Stats.CommandsProcessed++
+	c.TotCmds++
+	if c.Replying == ReplySkip {
+		c.Replying = ReplyOn
+	}
+	c.Argv = nil
+	s.current = nil
+}
+
+// reject replies with an error for a command that was not executed.
+func (s *Server) reject(c *Client, cmd *Spec, msg string) {
+	if cmd != nil {
+		s.cmdStats[cmd.ID].Rejected++
+	}
+	c.AddError(msg)
+}
+
+func unknownCommandError(s *Server, argv [][]byte) string {
+	if top := s.lookup(argv[0]); top != nil && len(top.Subs) > 0 && len(argv) >= 2 {
+		return "ERR unknown subcommand '" + truncate(argv[1], 128) + "'. Try " + strings.ToUpper(string(argv[0])) + " HELP."
+	}
+	var args strings.Builder
+	for _, a := range argv[1:] {
+		if args.Len() >= 128 {
+			break
+		}
+		args.WriteByte('\'')
+		args.WriteString(truncate(a, 128-args.Len()))
+		args.WriteString("' ")
+	}
+	return "ERR unknown command '" + truncate(argv[0], 128) + "', with args beginning with: " + args.String()
+}
+
+func truncate(b []byte, n int) string {
+	if n < 0 {
+		n = 0
+	}
+	if len(b) > n {
+		b = b[:n]
+	}
+	return string(b)
+}
+
+func allowedInPubSub(cmd *Spec) bool {
+	switch cmd.FullName {
+	case "ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe", "punsubscribe", "quit", "reset":
+		return true
+	}
+	return false
+}
+
+// countError counts an error reply by its code (the first word) for INFO
+// errorstats.
+func (s *Server) countError(msg string) {
+	s.Stats.TotalErrorReplies++
+	code := msg
+	if i := strings.IndexByte(msg, ' '); i >= 0 {
+		code = msg[:i]
+	}
+	if p := s.errStats[code]; p != nil {
+		*p++
+		return
+	}
+	if len(s.errStats) >= maxErrorCodes {
+		return
+	}
+	n := int64(1)
+	s.errStats[code] = &n
+}
+
+// maxErrorCodes caps the distinct codes errorstats tracks, so a client
+// cannot grow the table without bound with made-up error codes.
+const maxErrorCodes = 128

@@ -1,0 +1,205 @@
+package engine
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/volleydb/volley/engine/config"
+)
+
+// serverHandlers are the server group's commands. The keyspace commands
+// (DBSIZE, FLUSHDB, FLUSHALL, SWAPDB), ACL, replication and persistence
+// live with their subsystems.
+var serverHandlers = map[string]Handler{
+	"time":     cmdTime,
+	"lastsave": cmdLastSave,
+	"shutdown": cmdShutdown,
+	"info":     cmdInfo,
+	"monitor":  cmdMonitor,
+	"debug":    cmdDebug,
+	"lolwut":   cmdLolwut,
+
+	"config|get":       cmdConfigGet,
+	"config|set":       cmdConfigSet,
+	"config|resetstat": cmdConfigResetStat,
+	"config|rewrite":   cmdConfigRewrite,
+	"config|help":      cmdConfigHelp,
+
+	"slowlog|get":   cmdSlowlogGet,
+	"slowlog|len":   cmdSlowlogLen,
+	"slowlog|reset": cmdSlowlogReset,
+	"slowlog|help":  cmdSlowlogHelp,
+
+	"commandlog|get":   cmdCommandlogGet,
+	"commandlog|len":   cmdCommandlogLen,
+	"commandlog|reset": cmdCommandlogReset,
+	"commandlog|help":  cmdCommandlogHelp,
+
+	"latency|latest":    cmdLatencyLatest,
+	"latency|history":   cmdLatencyHistory,
+	"latency|reset":     cmdLatencyReset,
+	"latency|graph":     cmdLatencyGraph,
+	"latency|doctor":    cmdLatencyDoctor,
+	"latency|histogram": cmdLatencyHistogram,
+	"latency|help":      cmdLatencyHelp,
+
+	"memory|stats":        cmdMemoryStats,
+	"memory|usage":        cmdMemoryUsage,
+	"memory|doctor":       cmdMemoryDoctor,
+	"memory|malloc-stats": cmdMemoryMallocStats,
+	"memory|purge":        cmdMemoryPurge,
+	"memory|help":         cmdMemoryHelp,
+}
+
+func cmdTime(c *Client) {
+	now := nanotimeWall()
+	c.AddArrayLen(2)
+	c.AddBulkString(strconv.FormatInt(now/1e9, 10))
+	c.AddBulkString(strconv.FormatInt(now%1e9/1e3, 10))
+}
+
+// LASTSAVE: the unix time of the last successful save.
+func cmdLastSave(c *Client) { c.AddInt(c.srv.lastSave()) }
+
+// SHUTDOWN's modifiers beyond those server.go declares.
+const (
+	ShutdownSafe     ShutdownFlags = 1 << 4 // refuse to stop a cluster primary that owns slots, unless FORCE
+	ShutdownFailover ShutdownFlags = 1 << 5 // fail over to a replica first (cluster mode)
+)
+
+// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [SAFE] [FAILOVER] | SHUTDOWN ABORT
+func cmdShutdown(c *Client) {
+	var flags ShutdownFlags
+	abort := false
+	for _, a := range c.Argv[1:] {
+		switch opt := string(a); {
+		case strings.EqualFold(opt, "nosave"):
+			flags |= ShutdownNoSave
+		case strings.EqualFold(opt, "save"):
+			flags |= ShutdownSave
+		case strings.EqualFold(opt, "now"):
+			flags |= ShutdownNow
+		case strings.EqualFold(opt, "force"):
+			flags |= ShutdownForce
+		case strings.EqualFold(opt, "abort"):
+			abort = true
+		case strings.EqualFold(opt, "safe"):
+			flags |= ShutdownSafe
+		case strings.EqualFold(opt, "failover"):
+			flags |= ShutdownFailover
+		default:
+			c.AddError(ErrSyntax)
+			return
+		}
+	}
+	if (abort && flags != 0) || (flags&ShutdownNoSave != 0 && flags&ShutdownSave != 0) {
+		c.AddError(ErrSyntax)
+		return
+	}
+	if flags&ShutdownFailover != 0 && !c.srv.Cfg.ClusterEnabled {
+		c.AddError("ERR SHUTDOWN FAILOVER is only supported in cluster mode.")
+		return
+	}
+	if abort {
+		// A shutdown waits only for lagging replicas, and there are none
+		// yet, so none is ever in progress.
+		c.AddError("ERR No shutdown in progress.")
+		return
+	}
+	s := c.srv
+	if s.Shutdown == nil {
+		c.AddError("ERR Errors trying to SHUTDOWN. Check logs.")
+		return
+	}
+	if err := s.Shutdown(flags); err != nil {
+		s.Log.Warningf("Errors trying to shut down the server: %v", err)
+		c.AddError("ERR Errors trying to SHUTDOWN. Check logs.")
+		return
+	}
+	// On success the process exits without replying, as Valkey does.
+}
+
+// CONFIG GET pattern [pattern ...]: a map, sorted by name.
+func cmdConfigGet(c *Client) {
+	kvs := c.srv.Cfg.Get(c.Argv[2:])
+	c.AddMapLen(len(kvs))
+	for _, kv := range kvs {
+		c.AddBulkString(kv.Name)
+		c.AddBulkString(kv.Value)
+	}
+}
+
+// CONFIG SET name value [name value ...], applied atomically.
+func cmdConfigSet(c *Client) {
+	if len(c.Argv)%2 != 0 {
+		c.AddError(ErrSyntax)
+		return
+	}
+	pairs := make([][2][]byte, 0, (len(c.Argv)-2)/2)
+	for j := 2; j+1 < len(c.Argv); j += 2 {
+		pairs = append(pairs, [2][]byte{c.Argv[j], c.Argv[j+1]})
+	}
+	s := c.srv
+	if err := s.Cfg.Set(pairs, config.Caller{Local: isLocalClient(c)}); err != nil {
+		c.AddError(replyErrorText(err))
+		return
+	}
+	s.applyConfig()
+	c.AddOK()
+}
+
+// replyErrorText is the reply for an error from the config package: its
+// text when it is a reply already, a generic ERR otherwise.
+func replyErrorText(err error) string {
+	var re config.ReplyError
+	if errors.As(err, &re) {
+		return string(re)
+	}
+	return "ERR " + err.Error()
+}
+
+// CONFIG RESETSTAT: zero the counters INFO reports. The command logs, the
+// latency monitor's events and the memory peak are kept, as in Valkey.
+func cmdConfigResetStat(c *Client) {
+	s := c.srv
+	s.Stats = Stats{ResetTimeMs: s.Clock.NowMs()}
+	for i := range s.cmdStats {
+		st := &s.cmdStats[i]
+		st.Calls, st.Usec, st.Rejected, st.Failed = 0, 0, 0, 0
+		st.Latency.Reset()
+	}
+	clear(s.errStats)
+	s.inst.reset()
+	c.AddOK()
+}
+
+// CONFIG REWRITE: rewrite the configuration file the server started
+// with.
+func cmdConfigRewrite(c *Client) {
+	s := c.srv
+	path := s.ConfigFile
+	if path == "" {
+		path = s.Cfg.ConfigFile
+	}
+	if err := s.Cfg.Rewrite(path); err != nil {
+		s.Log.Warningf("CONFIG REWRITE failed: %v", err)
+		c.AddError(replyErrorText(err))
+		return
+	}
+	s.Log.Noticef("CONFIG REWRITE executed with success.")
+	c.AddOK()
+}
+
+func cmdConfigHelp(c *Client) {
+	c.AddHelp(strings.ToUpper(string(c.Argv[0])), []string{
+		"GET <pattern>",
+		"    Return parameters matching the glob-like <pattern> and their values.",
+		"SET <directive> <value>",
+		"    Set the configuration <directive> to <value>.",
+		"RESETSTAT",
+		"    Reset statistics reported by the INFO command.",
+		"REWRITE",
+		"    Rewrite the configuration file.",
+	})
+}

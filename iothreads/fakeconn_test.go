@@ -1,0 +1,123 @@
+package iothreads
+
+import (
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/panjf2000/gnet/v2"
+
+	"github.com/volleydb/volley/engine"
+	"github.com/volleydb/volley/engine/config"
+	"github.com/volleydb/volley/loop"
+)
+
+// fakeConn stands in for a gnet connection: input is handed over whole,
+// output is recorded (or only counted, for allocation tests).
+type fakeConn struct {
+	gnet.Conn
+	in      []byte
+	ctx     any
+	record  bool
+	out     []byte
+	written int
+	wakes   int
+}
+
+func (f *fakeConn) Next(int) ([]byte, error) { b := f.in; f.in = nil; return b, nil }
+func (f *fakeConn) Writev(bs [][]byte) (int, error) {
+	n := 0
+	for _, b := range bs {
+		n += len(b)
+		if f.record {
+			f.out = append(f.out, b...)
+		}
+	}
+	f.written += n
+	return n, nil
+}
+func (f *fakeConn) OutboundBuffered() int { return 0 }
+func (f *fakeConn) Context() any          { return f.ctx }
+func (f *fakeConn) SetContext(c any)      { f.ctx = c }
+func (f *fakeConn) Fd() int               { return 7 }
+func (f *fakeConn) Wake(gnet.AsyncCallback) error {
+	f.wakes++
+	return nil
+}
+func (f *fakeConn) RemoteAddr() net.Addr {
+	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50000}
+}
+func (f *fakeConn) LocalAddr() net.Addr {
+	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 6379}
+}
+
+// newTestIO returns an I/O server over a fresh engine and one open fake
+// connection.
+func newTestIO(t testing.TB, args ...string) (*Server, *fakeConn) {
+	t.Helper()
+	cfg, err := config.Load(config.ParseArgs(args), config.LoadOptions{Version: engine.Version})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := engine.NewServer(cfg, engine.NewLogger(discard{}, engine.LogWarning))
+	s := New(loop.New(srv), Options{Loops: 1, Log: srv.Log})
+	fc := &fakeConn{record: true}
+	if out, action := s.OnOpen(fc); action != gnet.None {
+		t.Fatalf("OnOpen refused the connection: %q", out)
+	}
+	return s, fc
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+func TestOnTrafficRunsTheWholeBatch(t *testing.T) {
+	s, fc := newTestIO(t)
+	fc.in = []byte("*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\nPING\r\n*2\r\n$4\r\nEC")
+	if a := s.OnTraffic(fc); a != gnet.None {
+		t.Fatalf("action %v", a)
+	}
+	if got, want := string(fc.out), "+PONG\r\n$2\r\nhi\r\n+PONG\r\n"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	// The partial command completes on the next read.
+	fc.out = nil
+	fc.in = []byte("HO\r\n$3\r\nabc\r\n")
+	s.OnTraffic(fc)
+	if got := string(fc.out); got != "$3\r\nabc\r\n" {
+		t.Fatalf("resumed command: %q", got)
+	}
+}
+
+func TestOnTrafficProtocolErrorCloses(t *testing.T) {
+	s, fc := newTestIO(t)
+	fc.in = []byte("PING\r\n*x\r\n")
+	if a := s.OnTraffic(fc); a != gnet.Close {
+		t.Fatalf("action %v, want Close", a)
+	}
+	if got, want := string(fc.out), "+PONG\r\n-ERR Protocol error: invalid multibulk length\r\n"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestQueryBufferLimitCloses(t *testing.T) {
+	s, fc := newTestIO(t, "--client-query-buffer-limit", "1mb")
+	fc.in = []byte("*1\r\n$100000000\r\n" + strings.Repeat("x", 2<<20))
+	if a := s.OnTraffic(fc); a != gnet.Close {
+		t.Fatalf("action %v, want Close once the query buffer passes its limit", a)
+	}
+}
+
+var pipeline16 = []byte(strings.Repeat("*1\r\n$4\r\nPING\r\n", 8) + strings.Repeat("*2\r\n$4\r\nECHO\r\n$5\r\nhello\r\n", 8))
+
+func BenchmarkOnTrafficPipeline16(b *testing.B) {
+	s, fc := newTestIO(b)
+	fc.record = false
+	b.ReportAllocs()
+	b.SetBytes(int64(len(pipeline16)))
+	for b.Loop() {
+		fc.in = pipeline16
+		s.OnTraffic(fc)
+	}
+}

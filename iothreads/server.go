@@ -1,0 +1,488 @@
+package iothreads
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+	"github.com/panjf2000/gnet/v2/pkg/logging"
+
+	"github.com/volleydb/volley/engine"
+	"github.com/volleydb/volley/engine/resp"
+	"github.com/volleydb/volley/loop"
+)
+
+// Options configure the I/O loops.
+type Options struct {
+	Loops        int      // io-threads: the number of event loops
+	Addrs        []string // gnet addresses: tcp://127.0.0.1:6379, unix:///tmp/s.sock
+	TCPKeepAlive time.Duration
+	TCPBacklog   int
+	Log          *engine.Logger
+}
+
+// Server runs the gnet event loops that own client connections.
+type Server struct {
+	gnet.BuiltinEventEngine
+
+	co   *loop.Coordinator
+	opts Options
+	eng  gnet.Engine
+
+	booted  chan struct{}
+	stopped atomic.Bool
+}
+
+// New returns an I/O server that executes commands through co.
+func New(co *loop.Coordinator, opts Options) *Server {
+	if opts.Loops < 1 {
+		opts.Loops = 1
+	}
+	return &Server{co: co, opts: opts, booted: make(chan struct{})}
+}
+
+// Serve listens and runs the loops until Stop. It returns an error if a
+// listener cannot be opened.
+func (s *Server) Serve() error {
+	gopts := []gnet.Option{
+		gnet.WithMulticore(s.opts.Loops > 1),
+		gnet.WithNumEventLoop(s.opts.Loops),
+		gnet.WithReusePort(false),
+		gnet.WithReuseAddr(true),
+		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+		gnet.WithLockOSThread(true),
+		gnet.WithLogger(gnetLogger{s.opts.Log}),
+		gnet.WithLogLevel(logging.ErrorLevel),
+		gnet.WithReadBufferCap(64 << 10),
+	}
+	if s.opts.TCPKeepAlive > 0 {
+		gopts = append(gopts, gnet.WithTCPKeepAlive(s.opts.TCPKeepAlive))
+	}
+	return gnet.Rotate(s, s.opts.Addrs, gopts...)
+}
+
+// Booted is closed once every listener is open.
+func (s *Server) Booted() <-chan struct{} { return s.booted }
+
+// Stop closes the listeners and every connection.
+func (s *Server) Stop(ctx context.Context) error {
+	if s.stopped.Swap(true) {
+		return nil
+	}
+	<-s.booted
+	return s.eng.Stop(ctx)
+}
+
+// OnBoot implements gnet.EventHandler.
+func (s *Server) OnBoot(eng gnet.Engine) gnet.Action {
+	s.eng = eng
+	close(s.booted)
+	return gnet.None
+}
+
+// conn is one client connection's I/O-loop state. Everything here is
+// touched only by the connection's own event loop, except closeReq.
+type conn struct {
+	gc     gnet.Conn
+	cl     *engine.Client
+	parser resp.Parser
+	qbuf   []byte       // the unparsed tail of the input, kept across reads
+	args   [][]byte     // the batch's arguments, every command's in a row
+	ends   []int        // where each command's arguments end in args
+	out    engine.Reply // the reply being written; swapped with cl.Out
+	unix   bool
+
+	softSince int64 // unix ms when the output went over the soft limit, or 0
+	qbufLimit int64 // client-query-buffer-limit as of the last batch
+	overQbuf  bool  // closed for going over qbufLimit
+
+	closeReq atomic.Uint32 // closeAfterFlush or closeNow, set by the engine
+
+	held    *heldBatch // commands a CLIENT PAUSE stopped (see heldBatch)
+	resumed bool       // args/ends are a held batch being retried
+}
+
+const (
+	closeAfterFlush = 1
+	closeNow        = 2
+)
+
+// link implements engine.Link for a conn.
+type link struct{ cn *conn }
+
+func (l link) Wake() { _ = l.cn.gc.Wake(nil) }
+
+func (l link) Close(asap bool) {
+	req := uint32(closeAfterFlush)
+	if asap {
+		req = closeNow
+	}
+	l.cn.closeReq.Store(req)
+	_ = l.cn.gc.Wake(nil)
+}
+
+// OnOpen implements gnet.EventHandler.
+func (s *Server) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
+	cn := &conn{gc: gc}
+	addr, laddr, isUnix, local := describe(gc)
+	cn.unix = isUnix
+
+	srv := s.co.Acquire()
+	defer s.co.Release()
+	cfg := srv.Cfg
+	if srv.ClientCount() >= cfg.MaxClients {
+		srv.Stats.RejectedConns++
+		return []byte("-ERR max number of clients reached\r\n"), gnet.Close
+	}
+	if cfg.ProtectedMode && cfg.RequirePass == "" && !local {
+		srv.Stats.RejectedConns++
+		return []byte(deniedProtectedMode), gnet.Close
+	}
+	cn.cl = srv.NewClient(addr, laddr, gc.Fd(), isUnix)
+	cn.cl.SetLink(link{cn})
+	cn.parser.MaxBulkLen = cfg.ProtoMaxBulkLen
+	gc.SetContext(cn)
+	return nil, gnet.None
+}
+
+// OnClose implements gnet.EventHandler.
+func (s *Server) OnClose(gc gnet.Conn, err error) gnet.Action {
+	cn, _ := gc.Context().(*conn)
+	if cn == nil || cn.cl == nil {
+		return gnet.None
+	}
+	srv := s.co.Acquire()
+	if cn.overQbuf {
+		srv.Stats.ClientQbufLimitDisc++
+		srv.Log.Warningf("Closing client that reached max query buffer length: id=%d addr=%s (qbuf initial bytes: %q)", cn.cl.ID, cn.cl.Addr, head(cn.qbuf, 64))
+	}
+	srv.FreeClient(cn.cl)
+	s.co.Release()
+	cn.cl = nil
+	return gnet.None
+}
+
+// OnTraffic implements gnet.EventHandler: parse every complete command in
+// the input, execute them as one batch while holding the engine, and
+// write all the replies with one writev.
+func (s *Server) OnTraffic(gc gnet.Conn) gnet.Action {
+	cn, _ := gc.Context().(*conn)
+	if cn == nil || cn.cl == nil {
+		return gnet.Close
+	}
+	if cn.closeReq.Load() == closeNow {
+		return gnet.Close
+	}
+	data, _ := gc.Next(-1)
+	nread := len(data)
+	if cn.held != nil {
+		action, waiting := s.resumeHeld(cn, nread)
+		if action != gnet.None {
+			return action
+		}
+		if waiting {
+			cn.qbuf = append(cn.qbuf, data...) // parsed once the pause ends
+			return cn.keepTail(cn.qbuf, 0)
+		}
+		nread = 0 // counted by resumeHeld
+	}
+	buf := data
+	if len(cn.qbuf) > 0 {
+		cn.qbuf = append(cn.qbuf, data...)
+		buf = cn.qbuf
+	}
+
+	pos := 0
+	for {
+		var perr error
+		var early bool
+		pos, perr, early = cn.parseBatch(buf, pos)
+		if action := s.execute(cn, nread, perr); action != gnet.None {
+			return action
+		}
+		nread = 0
+		if !early || perr != nil || cn.held != nil {
+			break
+		}
+	}
+	return cn.keepTail(buf, pos)
+}
+
+// parseBatch parses commands from buf[pos:] into cn.args/ends: all of
+// them, or just one while the client is unauthenticated (AUTH or HELLO
+// changes the parser's limits for what follows). It returns the new
+// position, the protocol error that stopped it, if any, and whether it
+// stopped early with input left to parse.
+func (cn *conn) parseBatch(buf []byte, pos int) (int, error, bool) {
+	cn.args = cn.args[:0]
+	cn.ends = cn.ends[:0]
+	unauth := !cn.cl.Authenticated
+	cn.parser.Unauthenticated = unauth
+	for pos < len(buf) {
+		got, n, err := cn.parser.Parse(buf[pos:], cn.args[len(cn.args):len(cn.args)])
+		if err != nil {
+			return pos, err, false
+		}
+		if n == 0 {
+			break
+		}
+		pos += n
+		if len(got) == 0 {
+			continue
+		}
+		cn.args = append(cn.args, got...)
+		cn.ends = append(cn.ends, len(cn.args))
+		if unauth {
+			return pos, nil, pos < len(buf)
+		}
+	}
+	return pos, nil, false
+}
+
+// execute runs the parsed batch and writes the replies.
+func (s *Server) execute(cn *conn, nread int, perr error) gnet.Action {
+	srv := s.co.Acquire()
+	cl := cn.cl
+	if nread > 0 {
+		cl.NetIn += int64(nread)
+		srv.Stats.NetInputBytes += int64(nread)
+		cl.LastInteraction = srv.Clock.NowMs()
+	}
+	cl.QueryBufLen = len(cn.qbuf)
+	cn.qbufLimit = srv.Cfg.ClientQueryBufferLimit
+	start := 0
+	for i, end := range cn.ends {
+		argv := cn.args[start:end]
+		start = end
+		if isSecurityAttack(argv[0]) {
+			srv.Log.Warningf("Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Valkey. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Valkey instance. Connection aborted.")
+			s.co.Release()
+			return gnet.Close
+		}
+		if srv.Paused(cl, argv) {
+			cn.hold(i)
+			if perr != nil {
+				// The bad input comes after the held commands: parse it
+				// again, and fail, once they have run.
+				cn.parser.Reset()
+				perr = nil
+			}
+			break
+		}
+		srv.Call(cl, argv)
+		if cl.Flags&(engine.ClientCloseAfterReply|engine.ClientCloseASAP) != 0 {
+			break
+		}
+	}
+	if perr != nil {
+		var pe *resp.ProtocolError
+		if errors.As(perr, &pe) {
+			cl.AddError(pe.Msg)
+		}
+		srv.Log.Verbosef("Protocol error (%v) from client: id=%d addr=%s", perr, cl.ID, cl.Addr)
+		cl.Flags |= engine.ClientCloseAfterReply
+	}
+	cn.out, cl.Out = cl.Out, cn.out
+	closing := cl.Flags&(engine.ClientCloseAfterReply|engine.ClientCloseASAP) != 0
+	limitHit := s.overOutputLimit(srv, cn)
+	if limitHit {
+		srv.Stats.ClientOutbufLimitDisc++
+	}
+	n := cn.out.Len()
+	cl.NetOut += int64(n)
+	srv.Stats.NetOutputBytes += int64(n)
+	s.co.Release()
+
+	if limitHit {
+		cn.out.Reset()
+		return gnet.Close
+	}
+	if n > 0 {
+		_, _ = cn.gc.Writev(cn.out.Vec())
+	}
+	cn.out.Reset()
+	if closing || cn.closeReq.Load() != 0 {
+		return gnet.Close
+	}
+	return gnet.None
+}
+
+// CLIENT PAUSE. The engine's Paused says, before each command, whether
+// it must wait for a pause to end. The waiting command and the rest of
+// its batch are held: their arguments are copied out of the input buffer
+// (the parser may have unescaped inline arguments in place, so the input
+// cannot simply be parsed again), and input that arrives meanwhile is
+// buffered unparsed. When the pause ends the engine wakes the client
+// through its Link, and the held commands are retried first; one still
+// paused (a write under a WRITE pause) is held again.
+
+// heldBatch is the part of a batch a pause stopped: the arguments of
+// every command from the waiting one on, in args/ends form.
+type heldBatch struct {
+	args [][]byte
+	ends []int
+}
+
+// hold keeps commands i.. of the current batch for later.
+func (cn *conn) hold(i int) {
+	if i == 0 && cn.resumed {
+		// Retried and still waiting: the arguments are already copies.
+		cn.held = &heldBatch{cn.args, cn.ends}
+		cn.args, cn.ends = nil, nil
+		return
+	}
+	first := 0
+	if i > 0 {
+		first = cn.ends[i-1]
+	}
+	args := cn.args[first:]
+	n := 0
+	for _, a := range args {
+		n += len(a)
+	}
+	mem := make([]byte, 0, n) // one block; appends below never move it
+	h := &heldBatch{args: make([][]byte, len(args)), ends: make([]int, 0, len(cn.ends)-i)}
+	for j, a := range args {
+		off := len(mem)
+		mem = append(mem, a...)
+		h.args[j] = mem[off:len(mem):len(mem)]
+	}
+	for _, e := range cn.ends[i:] {
+		h.ends = append(h.ends, e-first)
+	}
+	cn.held = h
+}
+
+// resumeHeld retries the held commands, counting nread new input bytes.
+// waiting is true when the first of them is still paused.
+func (s *Server) resumeHeld(cn *conn, nread int) (action gnet.Action, waiting bool) {
+	h := cn.held
+	cn.held = nil
+	cn.args, cn.ends, cn.resumed = h.args, h.ends, true
+	action = s.execute(cn, nread, nil)
+	cn.resumed = false
+	return action, cn.held != nil
+}
+
+// keepTail keeps the unparsed input for the next read, growing the query
+// buffer once to the size the parser says it needs, and enforces
+// client-query-buffer-limit.
+func (cn *conn) keepTail(buf []byte, pos int) gnet.Action {
+	rest := buf[pos:]
+	if len(rest) == 0 {
+		cn.qbuf = cn.qbuf[:0]
+		if cap(cn.qbuf) > 1<<20 {
+			cn.qbuf = nil
+		}
+		return gnet.None
+	}
+	if need := cn.parser.Need(); need > cap(cn.qbuf) {
+		nb := make([]byte, len(rest), need)
+		copy(nb, rest)
+		cn.qbuf = nb
+	} else if pos > 0 || len(cn.qbuf) == 0 {
+		cn.qbuf = append(cn.qbuf[:0], rest...)
+	}
+	if cn.qbufLimit > 0 && int64(len(cn.qbuf)) > cn.qbufLimit {
+		cn.overQbuf = true
+		return gnet.Close
+	}
+	return gnet.None
+}
+
+// overOutputLimit applies client-output-buffer-limit for the client's
+// class: over the hard limit, or over the soft limit for longer than its
+// seconds, the client is closed.
+func (s *Server) overOutputLimit(srv *engine.Server, cn *conn) bool {
+	lim := srv.Cfg.ClientOutputBufferLimits[engine.OutputClass(cn.cl)]
+	if lim.Hard == 0 && lim.Soft == 0 {
+		return false
+	}
+	pending := uint64(cn.gc.OutboundBuffered() + cn.out.Len())
+	if lim.Hard > 0 && pending >= lim.Hard {
+		srv.Log.Warningf("Client id=%d addr=%s closed for overcoming of output buffer limits.", cn.cl.ID, cn.cl.Addr)
+		return true
+	}
+	if lim.Soft > 0 && pending >= lim.Soft {
+		now := srv.Clock.NowMs()
+		if cn.softSince == 0 {
+			cn.softSince = now
+		} else if now-cn.softSince > lim.SoftSeconds*1000 {
+			srv.Log.Warningf("Client id=%d addr=%s closed for overcoming of output buffer limits.", cn.cl.ID, cn.cl.Addr)
+			return true
+		}
+	} else {
+		cn.softSince = 0
+	}
+	return false
+}
+
+func head(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}
+
+// isSecurityAttack spots HTTP requests sent to the server ("POST" or a
+// "Host:" header line): Valkey drops such connections.
+func isSecurityAttack(name []byte) bool {
+	return strings.EqualFold(string(name), "post") || strings.EqualFold(string(name), "host:")
+}
+
+// describe returns the peer and local addresses in CLIENT LIST's form,
+// whether the connection is a unix socket, and whether it is local
+// (loopback or unix) for protected mode.
+func describe(gc gnet.Conn) (addr, laddr string, isUnix, local bool) {
+	switch ra := gc.RemoteAddr().(type) {
+	case *net.TCPAddr:
+		addr = net.JoinHostPort(ra.IP.String(), fmt.Sprint(ra.Port))
+		local = ra.IP.IsLoopback()
+		if la, ok := gc.LocalAddr().(*net.TCPAddr); ok {
+			laddr = net.JoinHostPort(la.IP.String(), fmt.Sprint(la.Port))
+		}
+	case *net.UnixAddr:
+		isUnix, local = true, true
+		if la, ok := gc.LocalAddr().(*net.UnixAddr); ok {
+			laddr = la.Name + ":0"
+		}
+		addr = laddr
+	default:
+		local = true
+	}
+	return
+}
+
+const deniedProtectedMode = "-DENIED Running in protected mode because protected " +
+	"mode is enabled and no password is set for the default user. " +
+	"In this mode connections are only accepted from the loopback interface. " +
+	"If you want to connect from external computers, you " +
+	"may adopt one of the following solutions: " +
+	"1) Just disable protected mode sending the command " +
+	"'CONFIG SET protected-mode no' from the loopback interface " +
+	"by connecting from the same host the server is " +
+	"running, however MAKE SURE it's not publicly accessible " +
+	"from internet if you do so. Use CONFIG REWRITE to make this " +
+	"change permanent. " +
+	"2) Alternatively you can just disable the protected mode by " +
+	"editing the configuration file, and setting the protected " +
+	"mode option to 'no', and then restarting the server. " +
+	"3) If you started the server manually just for testing, restart " +
+	"it with the '--protected-mode no' option. " +
+	"4) Set up an authentication password for the default user. " +
+	"NOTE: You only need to do one of the above things in order for " +
+	"the server to start accepting connections from the outside.\r\n"
+
+// gnetLogger sends gnet's own messages to the server log.
+type gnetLogger struct{ l *engine.Logger }
+
+func (g gnetLogger) Debugf(format string, args ...any) { g.l.Debugf("gnet: "+format, args...) }
+func (g gnetLogger) Infof(format string, args ...any)  { g.l.Verbosef("gnet: "+format, args...) }
+func (g gnetLogger) Warnf(format string, args ...any)  { g.l.Warningf("gnet: "+format, args...) }
+func (g gnetLogger) Errorf(format string, args ...any) { g.l.Warningf("gnet: "+format, args...) }
+func (g gnetLogger) Fatalf(format string, args ...any) { g.l.Warningf("gnet: "+format, args...) }

@@ -1,0 +1,89 @@
+package loop
+
+import (
+	"sync"
+	"time"
+
+	"github.com/volleydb/volley/engine"
+)
+
+// Coordinator serializes access to the engine and runs its timers.
+type Coordinator struct {
+	mu   sync.Mutex
+	srv  *engine.Server
+	stop chan struct{}
+	done chan struct{}
+}
+
+// New returns a coordinator for srv. Call Start to run the timers.
+func New(srv *engine.Server) *Coordinator {
+	return &Coordinator{srv: srv}
+}
+
+// Acquire waits for the engine and returns it; the caller must Release.
+func (co *Coordinator) Acquire() *engine.Server {
+	co.mu.Lock()
+	return co.srv
+}
+
+// Release hands the engine back.
+func (co *Coordinator) Release() { co.mu.Unlock() }
+
+// Do runs fn while holding the engine.
+func (co *Coordinator) Do(fn func(*engine.Server)) {
+	co.mu.Lock()
+	defer co.mu.Unlock()
+	fn(co.srv)
+}
+
+// Start runs the cron timer on its own goroutine, hz times a second.
+func (co *Coordinator) Start() {
+	co.stop = make(chan struct{})
+	co.done = make(chan struct{})
+	go co.cron()
+}
+
+// Stop ends the timers and waits for the running step to finish.
+func (co *Coordinator) Stop() {
+	if co.stop == nil {
+		return
+	}
+	close(co.stop)
+	<-co.done
+	co.stop = nil
+}
+
+func (co *Coordinator) cron() {
+	defer close(co.done)
+	t := time.NewTimer(co.period())
+	defer t.Stop()
+	for {
+		select {
+		case <-co.stop:
+			return
+		case <-t.C:
+		}
+		co.mu.Lock()
+		co.srv.Cron()
+		period := co.periodLocked()
+		co.mu.Unlock()
+		t.Reset(period)
+	}
+}
+
+func (co *Coordinator) period() time.Duration {
+	co.mu.Lock()
+	defer co.mu.Unlock()
+	return co.periodLocked()
+}
+
+func (co *Coordinator) periodLocked() time.Duration {
+	hz := co.srv.Cfg.Hz
+	if hz < 1 {
+		hz = 1
+	}
+	if hz > 500 {
+		hz = 500
+	}
+	return time.Second / time.Duration(hz)
+}
