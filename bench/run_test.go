@@ -1,0 +1,180 @@
+package main
+
+import (
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestParseCSV(t *testing.T) {
+	tests := []struct {
+		file string
+		want []csvRow
+	}{
+		{
+			// valkey-benchmark 9.0.4 -t ping_inline,set,lrange_100,mset --csv: the
+			// LRANGE prefill row is dropped.
+			file: "testdata/valkey-benchmark.csv",
+			want: []csvRow{
+				{"PING_INLINE", 30303.03, 1.014, 0.312, 0.903, 1.607, 4.871, 5.183},
+				{"SET", 27397.26, 1.178, 0.312, 1.055, 1.919, 5.479, 5.823},
+				{"LRANGE_100 (first 100 elements)", 22222.22, 1.365, 0.416, 1.255, 2.359, 3.543, 4.175},
+				{"MSET (10 keys)", 25974.03, 1.222, 0.376, 1.151, 1.903, 3.711, 4.759},
+			},
+		},
+		{
+			// redis-benchmark 7.0.15 -t ping_mbulk,get -P 16 --csv.
+			file: "testdata/redis-benchmark.csv",
+			want: []csvRow{
+				{"PING_MBULK", 249999.98, 2.350, 0.528, 2.039, 4.495, 4.591, 4.655},
+				{"GET", 200000.00, 2.649, 0.528, 2.983, 3.783, 3.935, 3.951},
+			},
+		},
+	}
+	for _, tt := range tests {
+		f, err := os.Open(tt.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := parseCSV(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", tt.file, err)
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s:\n got %+v\nwant %+v", tt.file, got, tt.want)
+		}
+	}
+}
+
+func TestParseCSVReorderedColumns(t *testing.T) {
+	in := `"rps","test","max_latency_ms","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","extra"
+"1000.00","GET","9","2","1","3","4","5","x"
+`
+	got, err := parseCSV(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []csvRow{{"GET", 1000, 2, 1, 3, 4, 5, 9}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+}
+
+func TestParseCSVErrors(t *testing.T) {
+	header := `"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"` + "\n"
+	for name, in := range map[string]string{
+		"empty":          "",
+		"header only":    header,
+		"missing column": `"test","rps"` + "\n" + `"GET","1"` + "\n",
+		"bad number":     header + `"GET","fast","1","1","1","1","1","1"` + "\n",
+		"short row":      header + `"GET","1","1"` + "\n",
+		"prefill only":   header + `"LPUSH (needed to benchmark LRANGE)","1","1","1","1","1","1","1"` + "\n",
+		"not a number":   header + `"GET","NaN","1","1","1","1","1","1"` + "\n",
+	} {
+		if rows, err := parseCSV(strings.NewReader(in)); err == nil {
+			t.Errorf("%s: got %+v, want an error", name, rows)
+		}
+	}
+}
+
+func TestParseProcStat(t *testing.T) {
+	// A command name with spaces and parentheses; utime 1234, stime 566.
+	line := "4242 (valkey (x) y) S 1 4242 4242 0 -1 4194560 1000 0 0 0 1234 566 0 0 20 0 4 0 100 1000 200\n"
+	got, err := parseProcStat([]byte(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != 18 {
+		t.Errorf("got %v s, want 18 s", got)
+	}
+	if _, err := parseProcStat([]byte("4242 (x) S 1 2")); err == nil {
+		t.Error("short line: want an error")
+	}
+}
+
+func TestToolArgs(t *testing.T) {
+	tl := tool{path: "valkey-benchmark"}
+	set, _ := lookupTest("set")
+	got := tl.args(set, cell{Test: "set", Clients: 50, Pipeline: 16, Size: 512}, 7000, 90000, 1000000)
+	want := strings.Fields("-h 127.0.0.1 -p 7000 -c 50 -n 90000 -P 16 -d 512 -r 1000000 --csv -t set")
+	if !slices.Equal(got, want) {
+		t.Errorf("set: got %q, want %q", got, want)
+	}
+	lr, _ := lookupTest("lrange_300")
+	got = tl.args(lr, cell{Test: "lrange_300", Clients: 500, Pipeline: 1, Size: 16}, 7000, 1000, 0)
+	want = strings.Fields("-h 127.0.0.1 -p 7000 -c 500 -n 1000 -P 1 -d 16 --csv LRANGE mylist 0 299")
+	if !slices.Equal(got, want) {
+		t.Errorf("lrange_300: got %q, want %q", got, want)
+	}
+}
+
+func TestRoundRequests(t *testing.T) {
+	for in, want := range map[float64]int{42.2: 43, 1234: 1200, 98765: 99000, 1_049_999: 1_000_000, 3_456_789: 3_500_000} {
+		if got := roundRequests(in); got != want {
+			t.Errorf("roundRequests(%v) = %d, want %d", in, got, want)
+		}
+	}
+}
+
+func TestServerArgs(t *testing.T) {
+	got := serverArgs([]string{"io-threads 2", "--maxmemory 1gb", "  "})
+	want := []string{"--io-threads", "2", "--maxmemory", "1gb"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestQuickFlags(t *testing.T) {
+	cfg, err := parseFlags([]string{"--quick", "--tests", "incr", "--redis", "none"}, os.Stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.repeat != 1 || !slices.Equal(cfg.clients, []int{50}) || !slices.Equal(cfg.pipelines, []int{1, 16}) ||
+		!slices.Equal(cfg.sizes, []int{16}) || cfg.seconds != 1 {
+		t.Errorf("quick defaults not applied: %+v", cfg)
+	}
+	if !slices.Equal(cfg.tests, []string{"incr"}) {
+		t.Errorf("explicit --tests overridden by --quick: %q", cfg.tests)
+	}
+	if _, err := parseFlags([]string{"--tests", "set,nosuch"}, os.Stderr); err == nil {
+		t.Error("unknown test: want an error")
+	}
+}
+
+func TestParseCPUList(t *testing.T) {
+	for in, want := range map[string][]int{"0": {0}, "1": {1}, "0-2": {0, 1, 2}, "0,2-3": {0, 2, 3}} {
+		got, err := parseCPUList(in)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("parseCPUList(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "a", "3-1", "0,"} {
+		if got, err := parseCPUList(in); err == nil {
+			t.Errorf("parseCPUList(%q) = %v, want an error", in, got)
+		}
+	}
+}
+
+func TestParseCPUBusy(t *testing.T) {
+	stat := []byte(`cpu  300 20 100 9000 5 0 7 0 0 0
+cpu0 100 10 50 4500 2 0 3 0 0 0
+cpu1 200 10 50 4500 3 0 4 0 0 0
+cpu10 1000 0 0 0 0 0 0 0 0 0
+intr 1 2 3
+`)
+	for _, tt := range []struct {
+		cpus []int
+		want float64
+	}{{[]int{0}, 1.6}, {[]int{1}, 2.6}, {[]int{0, 1}, 4.2}, {[]int{10}, 10}} {
+		got, err := parseCPUBusy(stat, tt.cpus)
+		if err != nil || got != tt.want {
+			t.Errorf("CPUs %v: got %v, %v; want %v", tt.cpus, got, err, tt.want)
+		}
+	}
+	if _, err := parseCPUBusy(stat, []int{2}); err == nil {
+		t.Error("missing CPU: want an error")
+	}
+}
