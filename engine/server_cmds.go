@@ -146,6 +146,7 @@ func cmdConfigSet(c *Client) {
 		return
 	}
 	s.applyConfig()
+	s.trimCommandLogs()
 	c.AddOK()
 }
 

@@ -1,0 +1,755 @@
+package engine
+
+import (
+	"hash/fnv"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/valyala/bytebufferpool"
+)
+
+// INFO [section ...]: the server's state as "field:value" lines grouped
+// in "# Section" blocks, with Valkey 9.0's section and field names.
+// Fields of subsystems Volley does not have yet report what a fresh
+// Valkey reports.
+
+// infoSection is a section INFO can print.
+type infoSection uint16
+
+const (
+	secServer infoSection = 1 << iota
+	secClients
+	secMemory
+	secPersistence
+	secStats
+	secReplication
+	secCPU
+	secModules
+	secCommandStats
+	secErrorStats
+	secLatencyStats
+	secCluster
+	secKeyspace
+	secDebug // only when named
+
+	secDefault = secServer | secClients | secMemory | secPersistence | secStats | secReplication |
+		secCPU | secModules | secErrorStats | secCluster | secKeyspace
+	secAll = secDefault | secCommandStats | secLatencyStats
+)
+
+var infoSectionNames = map[string]infoSection{
+	"server":       secServer,
+	"clients":      secClients,
+	"memory":       secMemory,
+	"persistence":  secPersistence,
+	"stats":        secStats,
+	"replication":  secReplication,
+	"cpu":          secCPU,
+	"modules":      secModules,
+	"module_list":  secModules,
+	"commandstats": secCommandStats,
+	"errorstats":   secErrorStats,
+	"latencystats": secLatencyStats,
+	"cluster":      secCluster,
+	"keyspace":     secKeyspace,
+	"debug":        secDebug,
+}
+
+// parseInfoSections turns INFO's arguments into a set of sections; no
+// argument means the default ones, an unknown name adds nothing.
+func parseInfoSections(args [][]byte) infoSection {
+	if len(args) == 0 {
+		return secDefault
+	}
+	var secs infoSection
+	for _, a := range args {
+		name := strings.ToLower(string(a))
+		switch name {
+		case "default":
+			secs |= secDefault
+		case "all", "everything":
+			secs |= secAll
+		default:
+			secs |= infoSectionNames[name]
+		}
+	}
+	return secs
+}
+
+func cmdInfo(c *Client) {
+	b := bytebufferpool.Get()
+	defer bytebufferpool.Put(b)
+	b.B = c.srv.appendInfo(b.B, parseInfoSections(c.Argv[1:]))
+	c.AddVerbatim(b.B)
+}
+
+// Info returns the INFO text for the named sections (none: the default
+// ones), for callers outside a command such as a crash report.
+func (s *Server) Info(sections ...string) []byte {
+	args := make([][]byte, len(sections))
+	for i, sec := range sections {
+		args[i] = []byte(sec)
+	}
+	return s.appendInfo(nil, parseInfoSections(args))
+}
+
+// infoWriter appends INFO lines.
+type infoWriter struct {
+	b        []byte
+	sections int
+}
+
+func (w *infoWriter) section(title string) {
+	if w.sections > 0 {
+		w.b = append(w.b, '\r', '\n')
+	}
+	w.sections++
+	w.b = append(w.b, "# "...)
+	w.b = append(w.b, title...)
+	w.b = append(w.b, '\r', '\n')
+}
+
+func (w *infoWriter) str(name, v string) {
+	w.b = append(w.b, name...)
+	w.b = append(w.b, ':')
+	w.b = append(w.b, v...)
+	w.b = append(w.b, '\r', '\n')
+}
+
+func (w *infoWriter) int(name string, v int64) {
+	w.b = append(w.b, name...)
+	w.b = append(w.b, ':')
+	w.b = strconv.AppendInt(w.b, v, 10)
+	w.b = append(w.b, '\r', '\n')
+}
+
+func (w *infoWriter) uint(name string, v uint64) {
+	w.b = append(w.b, name...)
+	w.b = append(w.b, ':')
+	w.b = strconv.AppendUint(w.b, v, 10)
+	w.b = append(w.b, '\r', '\n')
+}
+
+// fixed writes v with prec decimals, as printf's %.<prec>f.
+func (w *infoWriter) fixed(name string, v float64, prec int) {
+	w.b = append(w.b, name...)
+	w.b = append(w.b, ':')
+	w.b = strconv.AppendFloat(w.b, v, 'f', prec, 64)
+	w.b = append(w.b, '\r', '\n')
+}
+
+// perc writes v as "%.2f%%".
+func (w *infoWriter) perc(name string, v float64) {
+	w.b = append(w.b, name...)
+	w.b = append(w.b, ':')
+	w.b = strconv.AppendFloat(w.b, v, 'f', 2, 64)
+	w.b = append(w.b, '%', '\r', '\n')
+}
+
+func (w *infoWriter) zeros(names ...string) {
+	for _, n := range names {
+		w.int(n, 0)
+	}
+}
+
+// appendInfo appends the INFO text of secs to dst.
+func (s *Server) appendInfo(dst []byte, secs infoSection) []byte {
+	w := infoWriter{b: dst}
+	now := time.Now()
+	if secs&secServer != 0 {
+		s.infoServer(&w, now)
+	}
+	if secs&secClients != 0 {
+		s.infoClients(&w)
+	}
+	if secs&secMemory != 0 {
+		s.infoMemory(&w)
+	}
+	if secs&secPersistence != 0 {
+		s.infoPersistence(&w)
+	}
+	if secs&secStats != 0 {
+		s.infoStats(&w)
+	}
+	if secs&secReplication != 0 {
+		s.infoReplication(&w)
+	}
+	if secs&secCPU != 0 {
+		infoCPU(&w)
+	}
+	if secs&secModules != 0 {
+		w.section("Modules")
+	}
+	if secs&secCommandStats != 0 {
+		s.infoCommandStats(&w)
+	}
+	if secs&secErrorStats != 0 {
+		s.infoErrorStats(&w)
+	}
+	if secs&secLatencyStats != 0 {
+		s.infoLatencyStats(&w)
+	}
+	if secs&secCluster != 0 {
+		w.section("Cluster")
+		w.int("cluster_enabled", boolInt(s.Cfg.ClusterEnabled))
+	}
+	if secs&secKeyspace != 0 {
+		w.section("Keyspace")
+		s.infoKeyspace(&w)
+	}
+	if secs&secDebug != 0 {
+		w.section("Debug")
+		w.zeros("eventloop_duration_aof_sum", "eventloop_duration_cron_sum", "eventloop_duration_max",
+			"eventloop_cmd_per_cycle_max")
+	}
+	return w.b
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// lruClockMax and lruClockResolution are Valkey's LRU clock: seconds,
+// wrapping at 24 bits.
+const (
+	lruClockMax        = 1<<24 - 1
+	lruClockResolution = 1000
+)
+
+// osString is the kernel's identification, read once: it never changes.
+var osString = sync.OnceValue(func() string {
+	var u syscall.Utsname
+	if syscall.Uname(&u) != nil {
+		return runtime.GOOS
+	}
+	return utsString(u.Sysname[:]) + " " + utsString(u.Release[:]) + " " + utsString(u.Machine[:])
+})
+
+func utsString(f []int8) string {
+	b := make([]byte, 0, len(f))
+	for _, ch := range f {
+		if ch == 0 {
+			break
+		}
+		b = append(b, byte(ch))
+	}
+	return string(b)
+}
+
+// buildIdentity is redis_git_sha1 and redis_build_id: the VCS revision
+// Go stamped into the binary, and a hash identifying the build.
+var buildIdentity = sync.OnceValues(func() (sha1, id string) {
+	sha1 = "00000000"
+	h := fnv.New64a()
+	h.Write([]byte(VolleyVersion + runtime.Version()))
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, kv := range bi.Settings {
+			if kv.Key == "vcs.revision" && len(kv.Value) >= 8 {
+				sha1 = kv.Value[:8]
+				h.Write([]byte(kv.Value))
+			}
+		}
+	}
+	return sha1, strconv.FormatUint(h.Sum64(), 16)
+})
+
+func (s *Server) infoServer(w *infoWriter, now time.Time) {
+	cfg := s.Cfg
+	mode := "standalone"
+	if cfg.ClusterEnabled {
+		mode = "cluster"
+	}
+	modeField := "server_mode"
+	if v, _ := cfg.Value("extended-redis-compatibility"); v == "yes" {
+		modeField = "redis_mode"
+	}
+	sha1, buildID := buildIdentity()
+	port := s.TCPPort
+	if port == 0 {
+		port = cfg.Port
+	}
+	if port == 0 {
+		port = cfg.TLSPort
+	}
+	uptime := int64(now.Sub(s.StartTime) / time.Second)
+	configFile := s.ConfigFile
+	if configFile == "" {
+		configFile = cfg.ConfigFile
+	}
+	zone, _ := cfg.Value("availability-zone")
+
+	w.section("Server")
+	w.str("redis_version", RedisVersion)
+	w.str("server_name", ServerName)
+	w.str("valkey_version", Version)
+	w.str("valkey_release_stage", "ga")
+	w.str("volley_version", VolleyVersion)
+	w.str("redis_git_sha1", sha1)
+	w.int("redis_git_dirty", 0)
+	w.str("redis_build_id", buildID)
+	w.str(modeField, mode)
+	w.str("os", osString())
+	w.int("arch_bits", strconv.IntSize)
+	w.str("monotonic_clock", "POSIX clock_gettime")
+	w.str("multiplexing_api", "epoll")
+	w.str("gcc_version", "0.0.0")
+	w.str("go_version", runtime.Version())
+	w.int("process_id", int64(os.Getpid()))
+	w.str("process_supervised", "no")
+	w.str("run_id", s.RunID)
+	w.int("tcp_port", int64(port))
+	w.int("server_time_usec", now.UnixMicro())
+	w.int("uptime_in_seconds", uptime)
+	w.int("uptime_in_days", uptime/86400)
+	w.int("hz", int64(cfg.Hz))
+	w.int("configured_hz", int64(cfg.Hz))
+	w.int("clients_hz", int64(cfg.Hz))
+	w.int("lru_clock", now.UnixMilli()/lruClockResolution&lruClockMax)
+	w.str("executable", s.Executable)
+	w.str("config_file", configFile)
+	w.int("io_threads_active", boolInt(cfg.IOThreads > 1))
+	w.str("availability_zone", zone)
+	s.infoListeners(w)
+}
+
+// infoListeners writes one line per kind of listener, numbered as Valkey
+// numbers its connection types (0 tcp, 1 unix, 2 tls).
+func (s *Server) infoListeners(w *infoWriter) {
+	cfg := s.Cfg
+	line := func(idx int, name string, binds []string, port int) {
+		w.b = append(w.b, "listener"...)
+		w.b = strconv.AppendInt(w.b, int64(idx), 10)
+		w.b = append(w.b, ":name="...)
+		w.b = append(w.b, name...)
+		for _, b := range binds {
+			w.b = append(w.b, ",bind="...)
+			w.b = append(w.b, b...)
+		}
+		if port != 0 {
+			w.b = append(w.b, ",port="...)
+			w.b = strconv.AppendInt(w.b, int64(port), 10)
+		}
+		w.b = append(w.b, '\r', '\n')
+	}
+	if cfg.Port != 0 {
+		line(0, "tcp", cfg.Bind, cfg.Port)
+	}
+	if cfg.UnixSocket != "" {
+		line(1, "unix", []string{cfg.UnixSocket}, 0)
+	}
+	if cfg.TLSPort != 0 {
+		line(2, "tls", cfg.Bind, cfg.TLSPort)
+	}
+}
+
+func (s *Server) infoClients(w *infoWriter) {
+	var connected, blocked, tracking, pubsub, watching int64
+	var maxIn, maxOut int
+	for _, c := range s.clients {
+		if c.Flags&ClientReplica == 0 || c.Flags&ClientMonitor != 0 {
+			connected++
+		}
+		if c.Flags&ClientBlocked != 0 {
+			blocked++
+		}
+		if c.Flags&ClientTracking != 0 {
+			tracking++
+		}
+		if c.Counts.Sub+c.Counts.PSub+c.Counts.SSub > 0 {
+			pubsub++
+		}
+		if c.Counts.Watch > 0 {
+			watching++
+		}
+		maxIn = max(maxIn, c.QueryBufLen)
+		maxOut = max(maxOut, c.Out.Len())
+	}
+	reason, actions, timeout := s.PauseInfo()
+	w.section("Clients")
+	w.int("connected_clients", connected)
+	w.int("cluster_connections", 0)
+	w.int("maxclients", int64(s.Cfg.MaxClients))
+	w.int("client_recent_max_input_buffer", int64(maxIn))
+	w.int("client_recent_max_output_buffer", int64(maxOut))
+	w.int("blocked_clients", blocked)
+	w.int("tracking_clients", tracking)
+	w.int("pubsub_clients", pubsub)
+	w.int("watching_clients", watching)
+	w.zeros("clients_in_timeout_table", "total_watched_keys", "total_blocking_keys", "total_blocking_keys_on_nokey")
+	w.str("paused_reason", reason)
+	w.str("paused_actions", actions)
+	w.int("paused_timeout_milliseconds", timeout)
+}
+
+// bytesToHuman formats n as Valkey does: "512B", "1.50K", "3.25M", ...
+func bytesToHuman(n uint64) string {
+	const k = 1024
+	switch {
+	case n < k:
+		return strconv.FormatUint(n, 10) + "B"
+	case n < k*k:
+		return strconv.FormatFloat(float64(n)/k, 'f', 2, 64) + "K"
+	case n < k*k*k:
+		return strconv.FormatFloat(float64(n)/(k*k), 'f', 2, 64) + "M"
+	case n < k*k*k*k:
+		return strconv.FormatFloat(float64(n)/(k*k*k), 'f', 2, 64) + "G"
+	case n < k*k*k*k*k:
+		return strconv.FormatFloat(float64(n)/(k*k*k*k), 'f', 2, 64) + "T"
+	case n < k*k*k*k*k*k:
+		return strconv.FormatFloat(float64(n)/(k*k*k*k*k), 'f', 2, 64) + "P"
+	}
+	return strconv.FormatUint(n, 10) + "B"
+}
+
+func (s *Server) infoMemory(w *infoWriter) {
+	m := s.memory()
+	o := s.overhead(&m)
+	used := m.used()
+	sysMem := totalSystemMemory()
+	policy, _ := s.Cfg.Value("maxmemory-policy")
+
+	w.section("Memory")
+	w.uint("used_memory", used)
+	w.str("used_memory_human", bytesToHuman(used))
+	w.uint("used_memory_rss", m.rss)
+	w.str("used_memory_rss_human", bytesToHuman(m.rss))
+	w.uint("used_memory_peak", o.peak)
+	w.str("used_memory_peak_human", bytesToHuman(o.peak))
+	w.perc("used_memory_peak_perc", o.peakPerc)
+	w.uint("used_memory_overhead", o.overheadTotal)
+	w.uint("used_memory_startup", o.startup)
+	w.uint("used_memory_dataset", o.dataset)
+	w.perc("used_memory_dataset_perc", o.datasetPerc)
+	w.uint("allocator_allocated", m.objects)
+	w.uint("allocator_active", m.heap)
+	w.uint("allocator_resident", m.resident)
+	w.int("allocator_muzzy", 0)
+	w.uint("total_system_memory", sysMem)
+	w.str("total_system_memory_human", bytesToHuman(sysMem))
+	// Scripting is not there yet: its memory is 0.
+	w.int("used_memory_lua", 0)
+	w.int("used_memory_vm_eval", 0)
+	w.str("used_memory_lua_human", "0B")
+	w.zeros("used_memory_scripts_eval", "number_of_cached_scripts", "number_of_functions",
+		"number_of_libraries", "used_memory_vm_functions", "used_memory_vm_total")
+	w.str("used_memory_vm_total_human", "0B")
+	w.zeros("used_memory_functions", "used_memory_scripts")
+	w.str("used_memory_scripts_human", "0B")
+	w.uint("maxmemory", s.Cfg.MaxMemory)
+	w.str("maxmemory_human", bytesToHuman(s.Cfg.MaxMemory))
+	w.str("maxmemory_policy", policy)
+	w.fixed("allocator_frag_ratio", o.allocFrag, 2)
+	w.int("allocator_frag_bytes", o.allocFragBytes)
+	w.fixed("allocator_rss_ratio", o.allocRSS, 2)
+	w.int("allocator_rss_bytes", o.allocRSSBytes)
+	w.fixed("rss_overhead_ratio", o.rssExtra, 2)
+	w.int("rss_overhead_bytes", o.rssExtraBytes)
+	w.fixed("mem_fragmentation_ratio", o.totalFrag, 2)
+	w.int("mem_fragmentation_bytes", o.totalFragBytes)
+	w.zeros("mem_not_counted_for_evict", "mem_replication_backlog", "mem_total_replication_buffers",
+		"mem_clients_slaves")
+	w.uint("mem_clients_normal", o.clientsNormal)
+	w.zeros("mem_cluster_links", "mem_cluster_slot_import", "mem_cluster_slot_export", "mem_aof_buffer")
+	w.str("mem_allocator", "go-"+strings.TrimPrefix(runtime.Version(), "go"))
+	w.zeros("mem_overhead_db_hashtable_rehashing", "active_defrag_running", "lazyfree_pending_objects",
+		"lazyfreed_objects")
+}
+
+// infoPersistence reports a server that has never saved nor loaded.
+//
+// TODO(persistence): report the RDB and AOF state once they exist.
+func (s *Server) infoPersistence(w *infoWriter) {
+	w.section("Persistence")
+	w.zeros("loading", "async_loading", "current_cow_peak", "current_cow_size", "current_cow_size_age")
+	w.fixed("current_fork_perc", 0, 2)
+	w.zeros("current_save_keys_processed", "current_save_keys_total", "rdb_changes_since_last_save",
+		"rdb_bgsave_in_progress")
+	w.int("rdb_last_save_time", s.lastSave())
+	w.str("rdb_last_bgsave_status", "ok")
+	w.int("rdb_last_bgsave_time_sec", -1)
+	w.int("rdb_current_bgsave_time_sec", -1)
+	w.zeros("rdb_saves", "rdb_last_cow_size", "rdb_last_load_keys_expired", "rdb_last_load_keys_loaded")
+	w.int("aof_enabled", boolInt(s.Cfg.AppendOnly))
+	w.zeros("aof_rewrite_in_progress", "aof_rewrite_scheduled")
+	w.int("aof_last_rewrite_time_sec", -1)
+	w.int("aof_current_rewrite_time_sec", -1)
+	w.str("aof_last_bgrewrite_status", "ok")
+	w.zeros("aof_rewrites", "aof_rewrites_consecutive_failures")
+	w.str("aof_last_write_status", "ok")
+	w.zeros("aof_last_cow_size", "module_fork_in_progress", "module_fork_last_cow_size",
+		"slot_migration_fork_in_progress")
+}
+
+// lastSave is the unix time of the last successful save: the start time
+// until persistence exists, as a fresh Valkey reports.
+func (s *Server) lastSave() int64 { return s.StartTime.Unix() }
+
+func (s *Server) infoStats(w *infoWriter) {
+	st := &s.Stats
+	w.section("Stats")
+	w.int("total_connections_received", st.ConnectionsReceived)
+	w.int("total_commands_processed", st.CommandsProcessed)
+	w.int("instantaneous_ops_per_sec", s.inst.rate(instCommands))
+	w.int("total_net_input_bytes", st.NetInputBytes)
+	w.int("total_net_output_bytes", st.NetOutputBytes)
+	w.zeros("total_net_repl_input_bytes", "total_net_repl_output_bytes",
+		"total_net_cluster_slot_import_bytes", "total_net_cluster_slot_export_bytes")
+	w.fixed("instantaneous_input_kbps", float64(float32(s.inst.rate(instNetInput))/1024), 2)
+	w.fixed("instantaneous_output_kbps", float64(float32(s.inst.rate(instNetOutput))/1024), 2)
+	w.fixed("instantaneous_input_repl_kbps", 0, 2)
+	w.fixed("instantaneous_output_repl_kbps", 0, 2)
+	w.int("rejected_connections", st.RejectedConns)
+	w.zeros("sync_full", "sync_partial_ok", "sync_partial_err", "expired_keys", "expired_fields")
+	w.fixed("expired_stale_perc", 0, 2)
+	w.fixed("expired_keys_with_volatile_items_stale_perc", 0, 2)
+	w.zeros("expired_time_cap_reached_count", "expire_cycle_cpu_milliseconds", "evicted_keys",
+		"evicted_clients", "evicted_scripts", "total_eviction_exceeded_time", "current_eviction_exceeded_time",
+		"keyspace_hits", "keyspace_misses", "pubsub_channels", "pubsub_patterns", "pubsubshard_channels",
+		"latest_fork_usec", "total_forks", "migrate_cached_sockets", "slave_expires_tracked_keys",
+		"active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits", "active_defrag_key_misses",
+		"total_active_defrag_time", "current_active_defrag_time", "tracking_total_keys", "tracking_total_items",
+		"tracking_total_prefixes")
+	w.int("unexpected_error_replies", st.UnexpectedErrReplies)
+	w.int("total_error_replies", st.TotalErrorReplies)
+	w.int("dump_payload_sanitizations", 0)
+	w.int("total_reads_processed", st.TotalReadsProcessed)
+	w.int("total_writes_processed", st.TotalWritesProcessed)
+	w.int("io_threaded_reads_processed", st.IOReadsProcessed)
+	w.int("io_threaded_writes_processed", st.IOWritesProcessed)
+	w.zeros("io_threaded_freed_objects", "io_threaded_accept_processed", "io_threaded_poll_processed",
+		"io_threaded_total_prefetch_batches", "io_threaded_total_prefetch_entries")
+	w.int("client_query_buffer_limit_disconnections", st.ClientQbufLimitDisc)
+	w.int("client_output_buffer_limit_disconnections", st.ClientOutbufLimitDisc)
+	w.zeros("reply_buffer_shrinks", "reply_buffer_expands", "eventloop_cycles", "eventloop_duration_sum",
+		"eventloop_duration_cmd_sum", "instantaneous_eventloop_cycles_per_sec",
+		"instantaneous_eventloop_duration_usec", "acl_access_denied_auth", "acl_access_denied_cmd",
+		"acl_access_denied_key", "acl_access_denied_channel", "acl_access_denied_tls_cert")
+}
+
+// infoReplication reports a primary with no replicas.
+//
+// TODO(replication): replicas, offsets and the backlog.
+func (s *Server) infoReplication(w *infoWriter) {
+	w.section("Replication")
+	w.str("role", "master")
+	w.int("connected_slaves", 0)
+	w.int("replicas_waiting_psync", 0)
+	w.str("master_failover_state", "no-failover")
+	w.str("master_replid", s.ReplID)
+	w.str("master_replid2", strings.Repeat("0", 40))
+	w.int("master_repl_offset", 0)
+	w.int("second_repl_offset", -1)
+	w.int("repl_backlog_active", 0)
+	w.int("repl_backlog_size", s.Cfg.ReplBacklogSize)
+	w.int("repl_backlog_first_byte_offset", 0)
+	w.int("repl_backlog_histlen", 0)
+}
+
+// rusageThread is RUSAGE_THREAD: the calling thread's usage. The engine's
+// holder runs on one thread at a time, which is what Valkey's "main
+// thread" figures mean.
+const rusageThread = 1
+
+func infoCPU(w *infoWriter) {
+	var self, thread syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	_ = syscall.Getrusage(rusageThread, &thread)
+	tv := func(name string, t syscall.Timeval) {
+		w.b = append(w.b, name...)
+		w.b = append(w.b, ':')
+		w.b = strconv.AppendInt(w.b, int64(t.Sec), 10)
+		w.b = append(w.b, '.')
+		w.b = appendPadded(w.b, int64(t.Usec), 6)
+		w.b = append(w.b, '\r', '\n')
+	}
+	w.section("CPU")
+	tv("used_cpu_sys", self.Stime)
+	tv("used_cpu_user", self.Utime)
+	// Volley never forks: its children use nothing.
+	w.str("used_cpu_sys_children", "0.000000")
+	w.str("used_cpu_user_children", "0.000000")
+	tv("used_cpu_sys_main_thread", thread.Stime)
+	tv("used_cpu_user_main_thread", thread.Utime)
+}
+
+// infoSafe replaces the characters that would break INFO's format.
+func infoSafe(s string) string {
+	if !strings.ContainsAny(s, "#:\r\n") {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '#', ':', '\r', '\n':
+			return '_'
+		}
+		return r
+	}, s)
+}
+
+func (s *Server) infoCommandStats(w *infoWriter) {
+	w.section("Commandstats")
+	for _, sp := range s.cmdByID {
+		st := &s.cmdStats[sp.ID]
+		if st.Calls == 0 && st.Failed == 0 && st.Rejected == 0 {
+			continue
+		}
+		perCall := float32(0)
+		if st.Calls > 0 {
+			perCall = float32(st.Usec) / float32(st.Calls)
+		}
+		w.b = append(w.b, "cmdstat_"...)
+		w.b = append(w.b, infoSafe(sp.FullName)...)
+		w.b = append(w.b, ":calls="...)
+		w.b = strconv.AppendInt(w.b, st.Calls, 10)
+		w.b = append(w.b, ",usec="...)
+		w.b = strconv.AppendInt(w.b, st.Usec, 10)
+		w.b = append(w.b, ",usec_per_call="...)
+		w.b = strconv.AppendFloat(w.b, float64(perCall), 'f', 2, 64)
+		w.b = append(w.b, ",rejected_calls="...)
+		w.b = strconv.AppendInt(w.b, st.Rejected, 10)
+		w.b = append(w.b, ",failed_calls="...)
+		w.b = strconv.AppendInt(w.b, st.Failed, 10)
+		w.b = append(w.b, '\r', '\n')
+	}
+}
+
+func (s *Server) infoErrorStats(w *infoWriter) {
+	w.section("Errorstats")
+	codes := make([]string, 0, len(s.errStats))
+	for code := range s.errStats {
+		codes = append(codes, code)
+	}
+	sort.Strings(codes)
+	for _, code := range codes {
+		w.b = append(w.b, "errorstat_"...)
+		w.b = append(w.b, infoSafe(code)...)
+		w.b = append(w.b, ":count="...)
+		w.b = strconv.AppendInt(w.b, *s.errStats[code], 10)
+		w.b = append(w.b, '\r', '\n')
+	}
+}
+
+func (s *Server) infoLatencyStats(w *infoWriter) {
+	w.section("Latencystats")
+	if !s.Cfg.LatencyTracking {
+		return
+	}
+	pcts := s.Cfg.LatencyTrackingInfoPercentiles
+	for _, sp := range s.cmdByID {
+		h := &s.cmdStats[sp.ID].Latency
+		if h.Count() == 0 {
+			continue
+		}
+		w.b = append(w.b, "latency_percentiles_usec_"...)
+		w.b = append(w.b, infoSafe(sp.FullName)...)
+		w.b = append(w.b, ':')
+		for j, p := range pcts {
+			if j > 0 {
+				w.b = append(w.b, ',')
+			}
+			w.b = append(w.b, 'p')
+			w.b = append(w.b, trimFloat(strconv.FormatFloat(p, 'f', 6, 64))...)
+			w.b = append(w.b, '=')
+			w.b = strconv.AppendFloat(w.b, float64(latencyPercentile(h, p))/1000, 'f', 3, 64)
+		}
+		w.b = append(w.b, '\r', '\n')
+	}
+}
+
+// trimFloat drops the trailing zeros of a decimal, and the point if
+// nothing follows it ("99.900000" → "99.9", "50.000000" → "50").
+func trimFloat(s string) string {
+	if !strings.Contains(s, ".") {
+		return s
+	}
+	s = strings.TrimRight(s, "0")
+	return strings.TrimSuffix(s, ".")
+}
+
+// latencyPercentile returns the upper bound (ns) of the histogram cell
+// holding the p-th percentile, rounding the rank as HdrHistogram does.
+func latencyPercentile(h *Histogram, p float64) int64 {
+	if h.total == 0 {
+		return 0
+	}
+	p = min(p, 100)
+	want := uint64(p/100*float64(h.total) + 0.5)
+	want = max(want, 1)
+	var seen uint64
+	for i, n := range h.counts {
+		seen += uint64(n)
+		if seen >= want {
+			return histUpper(i)
+		}
+	}
+	return histUpper(len(h.counts) - 1)
+}
+
+// infoKeyspace writes one "dbN:keys=...,expires=...,avg_ttl=...,
+// keys_with_volatile_items=..." line per non-empty database.
+//
+// TODO(keyspace): list the databases once the keyspace lands.
+func (s *Server) infoKeyspace(w *infoWriter) {}
+
+// instMetric indexes the instantaneous metrics.
+type instMetric int
+
+const (
+	instCommands instMetric = iota
+	instNetInput
+	instNetOutput
+	numInstMetrics
+)
+
+// instSamples is how many samples an instantaneous rate averages.
+const instSamples = 16
+
+// instantaneous tracks per-second rates from samples taken every 100 ms
+// or so by StatsCron, as Valkey's trackInstantaneousMetric does.
+type instantaneous struct {
+	lastMs  int64
+	last    [numInstMetrics]int64
+	samples [numInstMetrics][instSamples]int64
+	idx     int
+}
+
+// rate is the average of the samples, per second.
+func (in *instantaneous) rate(m instMetric) int64 {
+	var sum int64
+	for _, v := range in.samples[m] {
+		sum += v
+	}
+	return sum / instSamples
+}
+
+// StatsCron samples the counters behind INFO's instantaneous_* rates and
+// the memory peak. Cron calls it; it does its work at most every 100 ms.
+func (s *Server) StatsCron(nowMs int64) {
+	in := &s.inst
+	elapsed := nowMs - in.lastMs
+	if in.lastMs != 0 && elapsed < 100 {
+		return
+	}
+	cur := [numInstMetrics]int64{s.Stats.CommandsProcessed, s.Stats.NetInputBytes, s.Stats.NetOutputBytes}
+	if in.lastMs != 0 && elapsed > 0 {
+		for m := range cur {
+			in.samples[m][in.idx] = (cur[m] - in.last[m]) * 1000 / elapsed
+		}
+		in.idx = (in.idx + 1) % instSamples
+	}
+	in.last, in.lastMs = cur, nowMs
+	s.TrackMemoryPeak()
+}
+
+// resetInstantaneous forgets the rate samples (CONFIG RESETSTAT).
+func (in *instantaneous) reset() { *in = instantaneous{} }

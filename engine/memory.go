@@ -1,0 +1,453 @@
+package engine
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/valyala/bytebufferpool"
+)
+
+// Memory accounting. Valkey counts every byte it asks its allocator for;
+// Go has no such counter, so the numbers come from the Go runtime
+// (runtime/metrics, which reads them without stopping the world) and map
+// onto Valkey's fields as follows:
+//
+//	used_memory          heap spans in use (live objects, objects not yet
+//	                     swept, and the free slots inside those spans)
+//	                     plus goroutine stacks: what the process holds for
+//	                     its data right now, and what GOMEMLIMIT counts.
+//	allocator_allocated  heap object bytes (live and not yet swept)
+//	allocator_active     heap spans in use
+//	allocator_resident   everything the runtime has mapped and not
+//	                     returned to the OS
+//	allocator_muzzy      0 (Go has no such state)
+//	used_memory_rss      resident set size from /proc/self/statm
+//
+// The ratios and differences Valkey derives from them (fragmentation,
+// rss overhead) are derived the same way. used_memory_peak is the largest
+// used_memory seen at a snapshot: INFO, MEMORY, and Cron when it calls
+// TrackMemoryPeak.
+
+// memSnapshot is one reading of the runtime's memory classes.
+type memSnapshot struct {
+	objects  uint64 // heap object bytes
+	heap     uint64 // heap spans in use: objects plus their free slots
+	stacks   uint64 // goroutine and OS stacks
+	resident uint64 // mapped and not released to the OS
+	mapped   uint64 // everything the runtime mapped
+	released uint64 // returned to the OS
+	metadata uint64 // runtime metadata (spans, caches, GC bitmaps)
+	gcGoal   uint64 // the heap size that triggers the next cycle
+	gcCycles uint64
+	rss      uint64 // resident set size of the process
+}
+
+// used is used_memory.
+func (m *memSnapshot) used() uint64 { return m.heap + m.stacks }
+
+// memoryMetrics names the runtime metrics a snapshot reads, in the order
+// of memorySamples' slots.
+var memoryMetrics = [...]string{
+	"/memory/classes/heap/objects:bytes",
+	"/memory/classes/heap/unused:bytes",
+	"/memory/classes/heap/stacks:bytes",
+	"/memory/classes/os-stacks:bytes",
+	"/memory/classes/total:bytes",
+	"/memory/classes/heap/released:bytes",
+	"/memory/classes/metadata/mcache/inuse:bytes",
+	"/memory/classes/metadata/mspan/inuse:bytes",
+	"/memory/classes/metadata/other:bytes",
+	"/gc/heap/goal:bytes",
+	"/gc/cycles/total:gc-cycles",
+}
+
+// memoryState is the server's memory bookkeeping.
+type memoryState struct {
+	samples []metrics.Sample
+	startup uint64 // used_memory when the server was built
+	peak    uint64 // largest used_memory seen
+}
+
+// memory reads a snapshot and updates the peak.
+func (s *Server) memory() memSnapshot {
+	st := &s.mem
+	if st.samples == nil {
+		st.samples = make([]metrics.Sample, len(memoryMetrics))
+		for i, name := range memoryMetrics {
+			st.samples[i].Name = name
+		}
+	}
+	metrics.Read(st.samples)
+	v := func(i int) uint64 {
+		if st.samples[i].Value.Kind() != metrics.KindUint64 {
+			return 0
+		}
+		return st.samples[i].Value.Uint64()
+	}
+	m := memSnapshot{
+		objects:  v(0),
+		heap:     v(0) + v(1),
+		stacks:   v(2) + v(3),
+		mapped:   v(4),
+		released: v(5),
+		metadata: v(6) + v(7) + v(8),
+		gcGoal:   v(9),
+		gcCycles: v(10),
+		rss:      processRSS(),
+	}
+	m.resident = m.mapped - m.released
+	if st.startup == 0 {
+		st.startup = m.used()
+	}
+	st.peak = max(st.peak, m.used())
+	return m
+}
+
+// TrackMemoryPeak samples used_memory so that used_memory_peak sees
+// peaks between INFO calls; Cron may call it.
+func (s *Server) TrackMemoryPeak() { s.memory() }
+
+// pageSize is the OS page size statm counts in.
+var pageSize = uint64(os.Getpagesize())
+
+// processRSS returns the resident set size from /proc/self/statm, or 0
+// where there is none.
+func processRSS() uint64 {
+	var buf [128]byte
+	f, err := os.Open("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	n, _ := f.Read(buf[:])
+	_ = f.Close()
+	fields := bytes.Fields(buf[:n])
+	if len(fields) < 2 {
+		return 0
+	}
+	pages, err := strconv.ParseUint(string(fields[1]), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return pages * pageSize
+}
+
+// totalSystemMemory returns the machine's RAM in bytes.
+func totalSystemMemory() uint64 {
+	var si syscall.Sysinfo_t
+	if syscall.Sysinfo(&si) != nil {
+		return 0
+	}
+	return uint64(si.Totalram) * uint64(si.Unit)
+}
+
+// memOverhead is MEMORY STATS and INFO memory's breakdown, in Valkey's
+// terms.
+type memOverhead struct {
+	total, startup, peak uint64
+	clientsNormal        uint64
+	dbs                  []dbMemory
+	overheadTotal        uint64
+	dataset              uint64
+	keys                 uint64
+	datasetPerc          float64
+	peakPerc             float64
+	allocFrag            float64
+	allocFragBytes       int64
+	allocRSS             float64
+	allocRSSBytes        int64
+	rssExtra             float64
+	rssExtraBytes        int64
+	totalFrag            float64
+	totalFragBytes       int64
+}
+
+// dbMemory is one database's hash table overhead in MEMORY STATS.
+type dbMemory struct {
+	id            int
+	main, expires uint64
+	keys          uint64
+}
+
+// dbMemoryUsage reports each database's table overhead and key count.
+// Database 0 always exists, as in Valkey.
+//
+// TODO(keyspace): report the real tables once the keyspace lands.
+func (s *Server) dbMemoryUsage() []dbMemory {
+	return []dbMemory{{id: 0}}
+}
+
+// clientsMemory sums what normal clients hold in buffers.
+func (s *Server) clientsMemory() uint64 {
+	var n uint64
+	for _, c := range s.clients {
+		if c.Flags&(ClientReplica|ClientPrimary) != 0 && c.Flags&ClientMonitor == 0 {
+			continue
+		}
+		n += uint64(c.Out.Cap() + c.QueryBufLen + c.ArgvMem)
+	}
+	return n
+}
+
+func ratio(a, b uint64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(float32(float64(a) / float64(b)))
+}
+
+// overhead computes the breakdown from a snapshot.
+func (s *Server) overhead(m *memSnapshot) memOverhead {
+	used := m.used()
+	o := memOverhead{
+		total:   used,
+		startup: s.mem.startup,
+		peak:    s.mem.peak,
+	}
+	o.clientsNormal = s.clientsMemory()
+	o.dbs = s.dbMemoryUsage()
+	o.overheadTotal = o.startup + o.clientsNormal
+	for _, db := range o.dbs {
+		o.overheadTotal += db.main + db.expires
+		o.keys += db.keys
+	}
+	if used > o.overheadTotal {
+		o.dataset = used - o.overheadTotal
+	}
+	net := uint64(1)
+	if used > o.startup {
+		net = used - o.startup
+	}
+	// Valkey computes these in single precision; so do we, so the digits
+	// a client sees have the same meaning.
+	o.datasetPerc = float64(float32(o.dataset) * 100 / float32(net))
+	if o.peak > 0 {
+		o.peakPerc = float64(float32(used) * 100 / float32(o.peak))
+	}
+	o.allocFrag = ratio(m.heap, m.objects)
+	o.allocFragBytes = int64(m.heap) - int64(m.objects)
+	o.allocRSS = ratio(m.resident, m.heap)
+	o.allocRSSBytes = int64(m.resident) - int64(m.heap)
+	o.rssExtra = ratio(m.rss, m.resident)
+	o.rssExtraBytes = int64(m.rss) - int64(m.resident)
+	o.totalFrag = ratio(m.rss, used)
+	o.totalFragBytes = int64(m.rss) - int64(used)
+	return o
+}
+
+// MEMORY STATS.
+func cmdMemoryStats(c *Client) {
+	s := c.srv
+	m := s.memory()
+	o := s.overhead(&m)
+	c.AddMapLen(33 + len(o.dbs))
+	kv := func(name string, v int64) {
+		c.AddBulkString(name)
+		c.AddInt(v)
+	}
+	kvf := func(name string, v float64) {
+		c.AddBulkString(name)
+		c.AddDouble(v)
+	}
+	kv("peak.allocated", int64(o.peak))
+	kv("total.allocated", int64(o.total))
+	kv("startup.allocated", int64(o.startup))
+	kv("replication.backlog", 0)
+	kv("clients.slaves", 0)
+	kv("clients.normal", int64(o.clientsNormal))
+	kv("cluster.links", 0)
+	kv("cluster.slot_import", 0)
+	kv("cluster.slot_export", 0)
+	kv("aof.buffer", 0)
+	kv("lua.caches", 0)
+	kv("functions.caches", 0)
+	for _, db := range o.dbs {
+		c.AddBulkString("db." + strconv.Itoa(db.id))
+		c.AddMapLen(2)
+		kv("overhead.hashtable.main", int64(db.main))
+		kv("overhead.hashtable.expires", int64(db.expires))
+	}
+	kv("overhead.db.hashtable.lut", 0)
+	kv("overhead.db.hashtable.rehashing", 0)
+	kv("overhead.total", int64(o.overheadTotal))
+	kv("db.dict.rehashing.count", 0)
+	kv("keys.count", int64(o.keys))
+	bpk := int64(0)
+	if o.keys > 0 {
+		bpk = int64(o.dataset / o.keys)
+	}
+	kv("keys.bytes-per-key", bpk)
+	kv("dataset.bytes", int64(o.dataset))
+	kvf("dataset.percentage", o.datasetPerc)
+	kvf("peak.percentage", o.peakPerc)
+	kv("allocator.allocated", int64(m.objects))
+	kv("allocator.active", int64(m.heap))
+	kv("allocator.resident", int64(m.resident))
+	kv("allocator.muzzy", 0)
+	kvf("allocator-fragmentation.ratio", o.allocFrag)
+	kv("allocator-fragmentation.bytes", o.allocFragBytes)
+	kvf("allocator-rss.ratio", o.allocRSS)
+	kv("allocator-rss.bytes", o.allocRSSBytes)
+	kvf("rss-overhead.ratio", o.rssExtra)
+	kv("rss-overhead.bytes", o.rssExtraBytes)
+	kvf("fragmentation", o.totalFrag)
+	kv("fragmentation.bytes", o.totalFragBytes)
+}
+
+// MEMORY USAGE key [SAMPLES count].
+func cmdMemoryUsage(c *Client) {
+	samples := int64(memoryUsageDefaultSamples)
+	for j := 3; j < len(c.Argv); j++ {
+		if !strings.EqualFold(string(c.Argv[j]), "samples") || j+1 >= len(c.Argv) {
+			c.AddError(ErrSyntax)
+			return
+		}
+		n, ok := parseInt(c.Argv[j+1])
+		if !ok {
+			c.AddError(ErrNotInteger)
+			return
+		}
+		if n < 0 {
+			c.AddError(ErrSyntax)
+			return
+		}
+		if n == 0 {
+			n = 1<<63 - 1
+		}
+		samples = n
+		j++
+	}
+	size, ok := c.srv.keyMemoryUsage(c.DB, c.Argv[2], samples)
+	if !ok {
+		c.AddNull()
+		return
+	}
+	c.AddInt(size)
+}
+
+// memoryUsageDefaultSamples is how many elements of a collection MEMORY
+// USAGE looks at by default.
+const memoryUsageDefaultSamples = 5
+
+// keyMemoryUsage estimates the bytes key and its value take in database
+// db, sampling at most samples elements of a collection; ok is false if
+// the key does not exist.
+//
+// TODO(keyspace): look the key up and size its value.
+func (s *Server) keyMemoryUsage(db int, key []byte, samples int64) (size int64, ok bool) {
+	return 0, false
+}
+
+// MEMORY DOCTOR.
+func cmdMemoryDoctor(c *Client) {
+	s := c.srv
+	m := s.memory()
+	o := s.overhead(&m)
+	b := bytebufferpool.Get()
+	defer bytebufferpool.Put(b)
+	b.B = memoryReport(b.B, &o, s.ClientCount())
+	c.AddVerbatim(b.B)
+}
+
+// memoryReport writes MEMORY DOCTOR's findings in prose.
+func memoryReport(dst []byte, o *memOverhead, clients int) []byte {
+	if o.total < 5<<20 {
+		return append(dst, "This instance holds very little data (under 5 MB in use), too little for a memory "+
+			"analysis to mean anything. Load some data and ask again.\n"...)
+	}
+	var findings []string
+	if float64(o.peak)/float64(o.total) > 1.5 {
+		findings = append(findings, "Peak memory: the instance once used more than 150% of what it uses now. "+
+			"The Go runtime returns freed memory to the OS gradually; MEMORY PURGE returns it at once.")
+	}
+	if o.totalFrag > 1.4 && o.totalFragBytes > 10<<20 {
+		findings = append(findings, "High RSS: the resident set is more than 1.4 times the memory in use. "+
+			"This usually follows a peak (see above) or a workload that leaves the heap sparse; MEMORY PURGE "+
+			"may help, and GOGC or GOMEMLIMIT bound how far the heap grows between collections.")
+	}
+	if o.allocFrag > 1.1 && o.allocFragBytes > 10<<20 {
+		findings = append(findings, "Heap fragmentation: in-use heap spans hold more than 10% free slots. "+
+			"It resolves as the keys of mixed sizes churn; nothing needs to be done unless it keeps growing.")
+	}
+	if clients > 0 && o.clientsNormal/uint64(clients) > 200<<10 {
+		findings = append(findings, "Big client buffers: clients use more than 200 KB each on average, "+
+			"usually from large replies or pipelines. Check CLIENT LIST (qbuf, omem) and consider "+
+			"client-output-buffer-limit or maxmemory-clients.")
+	}
+	if len(findings) == 0 {
+		return append(dst, "No memory issue found in this instance.\n"...)
+	}
+	dst = append(dst, "A few memory issues were found in this instance:\n\n"...)
+	for _, f := range findings {
+		dst = append(dst, " * "...)
+		dst = append(dst, f...)
+		dst = append(dst, "\n\n"...)
+	}
+	return dst
+}
+
+// MEMORY MALLOC-STATS: the Go runtime's memory statistics, as text.
+func cmdMemoryMallocStats(c *Client) {
+	b := bytebufferpool.Get()
+	defer bytebufferpool.Put(b)
+	b.B = mallocStats(b.B)
+	c.AddVerbatim(b.B)
+}
+
+// mallocStats writes every runtime/metrics memory and GC metric, one per
+// line, between a header and a footer.
+func mallocStats(dst []byte) []byte {
+	dst = fmt.Appendf(dst, "___ Begin Go runtime memory statistics ___\nVersion: %s\nGOMAXPROCS: %d\n",
+		runtime.Version(), runtime.GOMAXPROCS(0))
+	var samples []metrics.Sample
+	for _, d := range metrics.All() {
+		if strings.HasPrefix(d.Name, "/memory/") || strings.HasPrefix(d.Name, "/gc/") {
+			samples = append(samples, metrics.Sample{Name: d.Name})
+		}
+	}
+	metrics.Read(samples)
+	for _, sm := range samples {
+		switch sm.Value.Kind() {
+		case metrics.KindUint64:
+			dst = fmt.Appendf(dst, "%s: %d\n", sm.Name, sm.Value.Uint64())
+		case metrics.KindFloat64:
+			dst = fmt.Appendf(dst, "%s: %g\n", sm.Name, sm.Value.Float64())
+		case metrics.KindFloat64Histogram:
+			h := sm.Value.Float64Histogram()
+			var n uint64
+			for _, k := range h.Counts {
+				n += k
+			}
+			dst = fmt.Appendf(dst, "%s: histogram, %d samples\n", sm.Name, n)
+		}
+	}
+	return append(dst, "___ End Go runtime memory statistics ___\n"...)
+}
+
+// MEMORY PURGE: return freed memory to the OS now.
+func cmdMemoryPurge(c *Client) {
+	debug.FreeOSMemory()
+	c.AddOK()
+}
+
+func cmdMemoryHelp(c *Client) {
+	c.AddHelp(strings.ToUpper(string(c.Argv[0])), []string{
+		"DOCTOR",
+		"    Return memory problems reports.",
+		"MALLOC-STATS",
+		"    Return internal statistics report from the memory allocator.",
+		"PURGE",
+		"    Attempt to purge dirty pages for reclamation by the allocator.",
+		"STATS",
+		"    Return information about the memory usage of the server.",
+		"USAGE <key> [SAMPLES <count>]",
+		"    Return memory in bytes used by <key> and its value. Nested values are",
+		"    sampled up to <count> times (default: 5, 0 means sample all).",
+	})
+}
