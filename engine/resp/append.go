@@ -162,18 +162,31 @@ func AppendDouble(dst []byte, f float64, proto int) []byte {
 	return AppendBulk(dst, s)
 }
 
-// FormatDouble appends f in the shortest form that reads back to the same
-// value, with "inf", "-inf" and "nan" for the special values.
+// FormatDouble appends f exactly as Valkey formats a double reply
+// (addReplyDouble, d2string): "inf", "-inf", "nan" and "-0" for the special
+// values, integral values of magnitude up to 2^62 as integers, and anything
+// else with Valkey's Grisu2 conversion, which reads back to the same double
+// but differs from strconv in notation (1e+22, 1.5e-7, 0.000001) and, for a
+// few values, in digits. See dtoa.go.
 func FormatDouble(dst []byte, f float64) []byte {
 	switch {
+	case math.IsNaN(f):
+		return append(dst, "nan"...)
 	case math.IsInf(f, 1):
 		return append(dst, "inf"...)
 	case math.IsInf(f, -1):
 		return append(dst, "-inf"...)
-	case math.IsNaN(f):
-		return append(dst, "nan"...)
+	case f == 0:
+		if math.Signbit(f) {
+			return append(dst, '-', '0')
+		}
+		return append(dst, '0')
+	case f >= -0x1p62 && f <= 0x1p62 && f == math.Trunc(f):
+		// Valkey prints these with its integer formatter; Grisu2 would
+		// write the larger ones in exponent notation.
+		return strconv.AppendInt(dst, int64(f), 10)
 	}
-	return strconv.AppendFloat(dst, f, 'g', -1, 64)
+	return appendGrisu(dst, f)
 }
 
 // AppendBigNumber appends a big number: (n in RESP3, a bulk string in RESP2.
