@@ -175,10 +175,13 @@ const (
 	latencyGraphRows = 4
 )
 
-// latencyGraph draws the samples as columns of a bar chart latencyGraphRows
-// high, the lowest sample at the bottom and the highest at the top, with
-// each column labelled vertically by how long ago it happened ("15s",
-// "3m", "2h", "1d").
+// latencyGraph draws the samples as Valkey's LATENCY GRAPH does: one
+// column per sample, latencyGraphRows rows high, each row cell showing a
+// third of its height ('_', 'o', '#') and '|' below a cell that is full;
+// the lowest sample at the bottom and the highest at the top. Below the
+// chart, after an empty line, each column is labelled vertically with how
+// long ago its sample was taken ("15s", "3m", "2h", "1d"). Series longer
+// than latencyGraphCols continue in further charts.
 func latencyGraph(dst []byte, ts *latencySeries, now int64) []byte {
 	var vals []int64
 	var labels []string
@@ -196,50 +199,55 @@ func latencyGraph(dst []byte, ts *latencySeries, now int64) []byte {
 	dst = fmt.Appendf(dst, "%s - high %d ms, low %d ms (all time high %d ms)\n", ts.name, hi, lo, ts.max)
 	dst = append(dst, strings.Repeat("-", latencyGraphCols)...)
 	dst = append(dst, '\n')
-	// Each row has three levels: '_' low in the cell, '-' middle, '#' full.
-	const levels = 3
-	span := hi - lo
+
+	const fill = "_o#"
+	const levels = len(fill)
+	span := float64(hi - lo)
+	if span == 0 {
+		span = 1
+	}
 	for start := 0; start < len(vals); start += latencyGraphCols {
 		if start > 0 {
 			dst = append(dst, '\n')
 		}
 		end := min(start+latencyGraphCols, len(vals))
-		height := make([]int, end-start)
+		// level: 0 .. levels*rows-1, how far up the column reaches.
+		level := make([]int, end-start)
 		for i, v := range vals[start:end] {
-			h := levels * latencyGraphRows // a flat series is drawn full height
-			if span > 0 {
-				h = 1 + int((v-lo)*int64(levels*latencyGraphRows-1)/span)
-			}
-			height[i] = h
+			l := int(float64(int64(float64(v-lo)*float64(levels*latencyGraphRows))) / span)
+			level[i] = min(max(l, 0), levels*latencyGraphRows-1)
 		}
-		for row := latencyGraphRows - 1; row >= 0; row-- {
-			for _, h := range height {
-				switch fill := h - row*levels; {
-				case fill >= levels:
-					dst = append(dst, '#')
-				case fill == 2:
-					dst = append(dst, '-')
-				case fill == 1:
-					dst = append(dst, '_')
+		for row := 0; row < latencyGraphRows; row++ {
+			base := (latencyGraphRows - row - 1) * levels
+			for _, l := range level {
+				switch k := l - base; {
+				case k >= levels:
+					dst = append(dst, '|')
+				case k >= 0:
+					dst = append(dst, fill[k])
 				default:
 					dst = append(dst, ' ')
 				}
 			}
 			dst = append(dst, '\n')
 		}
+		dst = append(dst, strings.Repeat(" ", end-start)...)
 		dst = append(dst, '\n')
-		tall := 0
-		for _, l := range labels[start:end] {
-			tall = max(tall, len(l))
-		}
-		for k := 0; k < tall; k++ {
+		for k := 0; ; k++ {
+			line := make([]byte, 0, end-start)
+			any := false
 			for _, l := range labels[start:end] {
 				if k < len(l) {
-					dst = append(dst, l[k])
+					line = append(line, l[k])
+					any = true
 				} else {
-					dst = append(dst, ' ')
+					line = append(line, ' ')
 				}
 			}
+			if !any {
+				break
+			}
+			dst = append(dst, line...)
 			dst = append(dst, '\n')
 		}
 	}

@@ -63,12 +63,14 @@ func TestLatencyGraphDrawing(t *testing.T) {
 		m.add("x", ms, 1000+int64(i))
 	}
 	got := string(latencyGraph(nil, ts, 1002))
+	// Levels 0, 4 and 11 of 12: the bottom row's '_', the third row's 'o'
+	// over a full bottom, and a full column topped by '#'.
 	want := "x - high 40 ms, low 10 ms (all time high 40 ms)\n" + strings.Repeat("-", 80) + "\n" +
 		"  #\n" +
-		"  #\n" +
-		" _#\n" +
-		"_##\n" +
-		"\n" +
+		"  |\n" +
+		" o|\n" +
+		"_||\n" +
+		"   \n" +
 		"210\n" +
 		"sss\n"
 	if got != want {
