@@ -169,3 +169,24 @@ func TestRequestSize(t *testing.T) {
 		}
 	}
 }
+
+// Lowering max-len trims at once; disabling a log keeps what it holds.
+func TestCommandlogMaxLen(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	e.do(c, "config", "set", "slowlog-log-slower-than", "0")
+	for i := 0; i < 5; i++ {
+		e.do(c, "ping")
+	}
+	e.expect(c, []replyCase{
+		rc("slowlog len", ":6\r\n"),
+		rc("config set slowlog-max-len 3", "+OK\r\n"),
+		rc("slowlog len", ":3\r\n"),
+		rc("config set slowlog-log-slower-than -1", "+OK\r\n"),
+		rc("config set slowlog-max-len 1", "+OK\r\n"),
+		rc("slowlog len", ":3\r\n"),
+		rc("config set commandlog-slow-execution-max-len 0", "+OK\r\n"),
+		rc("config set slowlog-log-slower-than 0", "+OK\r\n"),
+		rc("slowlog len", ":3\r\n"),
+	})
+}
