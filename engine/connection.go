@@ -200,10 +200,8 @@ func (s *Server) resetClient(c *Client) {
 // validateClientName returns Valkey's error for a name that may not be
 // used as a client name, or "".
 func validateClientName(name []byte) string {
-	for _, ch := range name {
-		if ch < '!' || ch > '~' {
-			return "ERR Client names cannot contain spaces, newlines or special characters."
-		}
+	if !validClientAttr(name) {
+		return "ERR Client names cannot contain spaces, newlines or special characters."
 	}
 	return ""
 }

@@ -6,6 +6,7 @@ package engine
 func (s *Server) Cron() {
 	now := s.Clock.NowMs()
 	s.cronLoops++
+	s.StatsCron(now)
 	s.pauseCron(now) // end CLIENT PAUSE when its time is up, waking the postponed clients
 	if t := s.Cfg.Timeout; t > 0 {
 		s.closeIdleClients(now, t*1000)

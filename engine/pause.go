@@ -179,13 +179,7 @@ func (s *Server) postpone(c *Client, argv [][]byte) bool {
 	// The checks Call makes before running a command, in step with it:
 	// a command Call would reject gets its error now, not after the pause.
 	cmd := s.LookupCommand(argv)
-	switch {
-	case cmd == nil,
-		!c.Authenticated && cmd.Flags&FlagNoAuth == 0,
-		(cmd.Arity > 0 && cmd.Arity != len(argv)) || len(argv) < -cmd.Arity,
-		cmd.Flags&FlagProtected != 0 && !s.protectedAllowed(c, cmd),
-		cmd.Handler == nil,
-		c.Flags&ClientPubSub != 0 && c.Proto == 2 && !allowedInPubSub(cmd):
+	if s.rejection(c, cmd, argv) != "" {
 		return false
 	}
 	if s.pause.actions&PauseClientAll == 0 && s.pauseFlags(c, cmd)&(FlagWrite|FlagMayReplicate) == 0 {

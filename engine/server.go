@@ -233,20 +233,12 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 
 	cmd := s.LookupCommand(argv)
 	c.Cmd = cmd
-	switch {
-	case !c.Authenticated && (cmd == nil || cmd.Flags&FlagNoAuth == 0):
-		s.reject(c, cmd, ErrNoAuth)
-	case cmd == nil:
-		s.reject(c, nil, unknownCommandError(s, argv))
-	case (cmd.Arity > 0 && cmd.Arity != len(argv)) || len(argv) < -cmd.Arity:
-		s.reject(c, cmd, "ERR wrong number of arguments for '"+cmd.FullName+"' command")
-	case cmd.Flags&FlagProtected != 0 && !s.protectedAllowed(c, cmd):
-		s.reject(c, cmd, protectedError(cmd))
-	case cmd.Handler == nil:
-		s.reject(c, cmd, "ERR command '"+cmd.FullName+"' is not implemented in Volley yet")
-	case c.Flags&ClientPubSub != 0 && c.Proto == 2 && !allowedInPubSub(cmd):
-		s.reject(c, cmd, "ERR Can't execute '"+cmd.FullName+"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
-	default:
+	if msg := s.rejection(c, cmd, argv); msg != "" {
+		if cmd != nil {
+			s.cmdStats[cmd.ID].Rejected++
+		}
+		c.AddError(msg)
+	} else {
 		outBefore := c.Out.Len()
 		cmd.Handler(c)
 		end := nanotime()
@@ -259,10 +251,10 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 			st.Failed++
 		}
 		c.LastCmd = cmd
+		s.Stats.CommandsProcessed++
+		c.TotCmds++
 		s.commandDone(c, cmd, durUs, c.Out.Len()-outBefore)
 	}
-	s.Stats.CommandsProcessed++
-	c.TotCmds++
 	if c.Replying == ReplySkip {
 		c.Replying = ReplyOn
 	}
@@ -270,12 +262,25 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 	s.current = nil
 }
 
-// reject replies with an error for a command that was not executed.
-func (s *Server) reject(c *Client, cmd *Spec, msg string) {
-	if cmd != nil {
-		s.cmdStats[cmd.ID].Rejected++
+// rejection returns the error a command gets without running, from the
+// checks Valkey's processCommand makes before executing, in its order; ""
+// when the command may run. cmd is argv's spec, nil if unknown.
+func (s *Server) rejection(c *Client, cmd *Spec, argv [][]byte) string {
+	switch {
+	case !c.Authenticated && (cmd == nil || cmd.Flags&FlagNoAuth == 0):
+		return ErrNoAuth
+	case cmd == nil:
+		return unknownCommandError(s, argv)
+	case (cmd.Arity > 0 && cmd.Arity != len(argv)) || len(argv) < -cmd.Arity:
+		return "ERR wrong number of arguments for '" + cmd.FullName + "' command"
+	case cmd.Flags&FlagProtected != 0 && !s.protectedAllowed(c, cmd):
+		return protectedError(cmd)
+	case cmd.Handler == nil:
+		return "ERR command '" + cmd.FullName + "' is not implemented in Volley yet"
+	case c.Flags&ClientPubSub != 0 && c.Proto == 2 && !allowedInPubSub(cmd):
+		return "ERR Can't execute '" + cmd.FullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
 	}
-	c.AddError(msg)
+	return ""
 }
 
 func unknownCommandError(s *Server, argv [][]byte) string {

@@ -3,14 +3,15 @@ package iothreads
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
 	"github.com/panjf2000/gnet/v2/pkg/logging"
+	"golang.org/x/sys/unix"
 
 	"github.com/volleydb/volley/engine"
 	"github.com/volleydb/volley/engine/resp"
@@ -255,6 +256,10 @@ func (s *Server) execute(cn *conn, nread int, perr error) gnet.Action {
 	}
 	cl.QueryBufLen = len(cn.qbuf)
 	cn.qbufLimit = srv.Cfg.ClientQueryBufferLimit
+	if !cl.Authenticated && cn.qbufLimit > resp.UnauthMaxQueryBuf {
+		// Valkey drops an unauthenticated client past 1 MiB of input.
+		cn.qbufLimit = resp.UnauthMaxQueryBuf
+	}
 	start := 0
 	for i, end := range cn.ends {
 		argv := cn.args[start:end]
@@ -432,7 +437,13 @@ func head(b []byte, n int) []byte {
 // isSecurityAttack spots HTTP requests sent to the server ("POST" or a
 // "Host:" header line): Valkey drops such connections.
 func isSecurityAttack(name []byte) bool {
-	return strings.EqualFold(string(name), "post") || strings.EqualFold(string(name), "host:")
+	switch len(name) {
+	case 4:
+		return strings.EqualFold(string(name), "post")
+	case 5:
+		return strings.EqualFold(string(name), "host:")
+	}
+	return false
 }
 
 // describe returns the peer and local addresses in CLIENT LIST's form,
@@ -441,11 +452,9 @@ func isSecurityAttack(name []byte) bool {
 func describe(gc gnet.Conn) (addr, laddr string, isUnix, local bool) {
 	switch ra := gc.RemoteAddr().(type) {
 	case *net.TCPAddr:
-		addr = net.JoinHostPort(ra.IP.String(), fmt.Sprint(ra.Port))
+		addr = net.JoinHostPort(ra.IP.String(), strconv.Itoa(ra.Port))
 		local = ra.IP.IsLoopback()
-		if la, ok := gc.LocalAddr().(*net.TCPAddr); ok {
-			laddr = net.JoinHostPort(la.IP.String(), fmt.Sprint(la.Port))
-		}
+		laddr = sockName(gc.Fd())
 	case *net.UnixAddr:
 		isUnix, local = true, true
 		if la, ok := gc.LocalAddr().(*net.UnixAddr); ok {
@@ -477,6 +486,23 @@ const deniedProtectedMode = "-DENIED Running in protected mode because protected
 	"4) Set up an authentication password for the default user. " +
 	"NOTE: You only need to do one of the above things in order for " +
 	"the server to start accepting connections from the outside.\r\n"
+
+// sockName returns the accepted socket's own address ("ip:port"): gnet
+// reports the listener's, which is 0.0.0.0 for a wildcard bind, while
+// CLIENT LIST's laddr is the address the client actually reached.
+func sockName(fd int) string {
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return ""
+	}
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return net.JoinHostPort(net.IP(a.Addr[:]).String(), strconv.Itoa(a.Port))
+	case *unix.SockaddrInet6:
+		return net.JoinHostPort(net.IP(a.Addr[:]).String(), strconv.Itoa(a.Port))
+	}
+	return ""
+}
 
 // gnetLogger sends gnet's own messages to the server log.
 type gnetLogger struct{ l *engine.Logger }

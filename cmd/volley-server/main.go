@@ -73,6 +73,10 @@ func run(args []string) int {
 		log.Noticef("Configuration loaded")
 	}
 
+	// Valkey chdirs to dir as soon as it is set; the config package only
+	// validates it.
+	cfg.OnChange("dir", func(_, dir string) error { return os.Chdir(dir) })
+
 	srv := engine.NewServer(cfg, log)
 	srv.ConfigFile = cfg.ConfigFile
 	srv.TCPPort = cfg.Port
