@@ -284,3 +284,49 @@ func runBinary(t *testing.T, args ...string) (string, error) {
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
+
+func TestIOThreadsServeConcurrentPipelines(t *testing.T) {
+	s := startServer(t, "--io-threads", "2")
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		c := dialRaw(t, s)
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			var req, want strings.Builder
+			for j := 0; j < 500; j++ {
+				v := fmt.Sprintf("c%d-%d", i, j)
+				req.WriteString(multibulk("ECHO", v))
+				fmt.Fprintf(&want, "$%d\r\n%s\r\n", len(v), v)
+			}
+			go c.Send(req.String())
+			var got strings.Builder
+			for j := 0; j < 500; j++ {
+				got.WriteString(c.Reply())
+			}
+			if got.String() != want.String() {
+				t.Errorf("client %d: replies out of order or lost", i)
+			}
+		}(i)
+	}
+	wg.Wait()
+}
+
+func TestUnixSocket(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "volley.sock")
+	s := startServer(t, "--unixsocket", sock)
+	c, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatalf("dial %s: %v\n%s", sock, err, s.Log())
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte(multibulk("PING"))); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 16)
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, err := c.Read(buf)
+	if err != nil || string(buf[:n]) != "+PONG\r\n" {
+		t.Fatalf("PING over the unix socket: %q %v", buf[:n], err)
+	}
+}
