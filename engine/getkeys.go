@@ -187,7 +187,7 @@ func (s *Spec) keysFromSpecs(argv [][]byte, dst []KeyRef, partial bool) (out []K
 				}
 				return dst[:base], false
 			}
-			n, okn := parseKeyCount(argv[at])
+			n, okn := parseInt(argv[at])
 			if !okn || n < 0 {
 				if partial {
 					continue
@@ -267,43 +267,6 @@ func kwEqual(b []byte, s string) bool {
 	return true
 }
 
-// parseKeyCount parses a whole decimal int64 the way Valkey's string2ll
-// does: an optional '-', no '+', no leading zeros, no spaces.
-func parseKeyCount(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	if len(b) == 1 && b[0] == '0' {
-		return 0, true
-	}
-	neg := b[0] == '-'
-	digits := b
-	if neg {
-		digits = b[1:]
-	}
-	if len(digits) == 0 || digits[0] < '1' || digits[0] > '9' {
-		return 0, false
-	}
-	limit := uint64(1<<63 - 1)
-	if neg {
-		limit = 1 << 63
-	}
-	var v uint64
-	for _, c := range digits {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		d := uint64(c - '0')
-		if v > (limit-d)/10 {
-			return 0, false
-		}
-		v = v*10 + d
-	}
-	if neg {
-		return int64(-v), true
-	}
-	return int64(v), true
-}
 
 // atoiLoose reads a leading decimal integer the way C's atoi does: leading
 // white space and a sign are accepted, and reading stops at the first

@@ -181,9 +181,9 @@ func TestParseKeyCount(t *testing.T) {
 		{"-", 0, false}, {"-0", 0, false}, {"01", 0, false}, {"+1", 0, false}, {" 1", 0, false}, {"1x", 0, false},
 		{"99999999999999999999", 0, false},
 	} {
-		got, ok := parseKeyCount([]byte(tc.in))
+		got, ok := parseInt([]byte(tc.in))
 		if got != tc.want || ok != tc.ok {
-			t.Errorf("parseKeyCount(%q) = %d, %v", tc.in, got, ok)
+			t.Errorf("parseInt(%q) = %d, %v", tc.in, got, ok)
 		}
 	}
 	for in, want := range map[string]int{"3": 3, " 3x": 3, "-2": -2, "+4": 4, "x": 0, "": 0, "99999999999": 1<<31 - 1} {
