@@ -292,8 +292,9 @@ func unknownCommandError(s *Server, argv [][]byte) string {
 		if args.Len() >= 128 {
 			break
 		}
+		room := 128 - args.Len() // measured before the quote, as Valkey does
 		args.WriteByte('\'')
-		args.WriteString(truncate(a, 128-args.Len()))
+		args.WriteString(truncate(a, room))
 		args.WriteString("' ")
 	}
 	return "ERR unknown command '" + truncate(argv[0], 128) + "', with args beginning with: " + args.String()

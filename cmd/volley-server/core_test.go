@@ -47,7 +47,7 @@ func TestUnknownCommandArgsAreTruncated(t *testing.T) {
 	s := startServer(t)
 	c := dialRaw(t, s)
 	long := strings.Repeat("x", 200)
-	want := "-ERR unknown command 'foo', with args beginning with: '" + strings.Repeat("x", 127) + "' \r\n"
+	want := "-ERR unknown command 'foo', with args beginning with: '" + strings.Repeat("x", 128) + "' \r\n"
 	c.Expect(want, "foo", long, "second")
 }
 
