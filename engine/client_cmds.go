@@ -652,20 +652,8 @@ func (s *Server) parseClientFilter(c *Client, i int, f *clientFilter) bool {
 				return false
 			}
 		case argIs(opt, "flags"), argIs(opt, "not-flags"):
-			for _, ch := range val {
-				if strings.IndexByte(validFlagLetters, ch) < 0 {
-					if argIs(opt, "flags") {
-						c.AddError("ERR Unknown flags found in the provided filter: " + string(val))
-					} else {
-						c.AddError("ERR Unknown flags found in the NOT-FLAGS filter: " + string(val))
-					}
-					return false
-				}
-			}
-			if argIs(opt, "flags") {
-				f.flags = optStr{string(val), true}
-			} else {
-				f.notFlags = optStr{string(val), true}
+			if !letterFilter(c, opt, val, "flags", validFlagLetters, &f.flags, &f.notFlags) {
+				return false
 			}
 		case argIs(opt, "name"):
 			f.name = optStr{string(val), true}
@@ -700,20 +688,8 @@ func (s *Server) parseClientFilter(c *Client, i int, f *clientFilter) bool {
 				f.notDB = int(n)
 			}
 		case argIs(opt, "capa"), argIs(opt, "not-capa"):
-			for _, ch := range val {
-				if ch != 'r' {
-					if argIs(opt, "capa") {
-						c.AddError("ERR Unknown capa found in the provided filter: " + string(val))
-					} else {
-						c.AddError("ERR Unknown capa found in the NOT-CAPA filter: " + string(val))
-					}
-					return false
-				}
-			}
-			if argIs(opt, "capa") {
-				f.capa = optStr{string(val), true}
-			} else {
-				f.notCapa = optStr{string(val), true}
+			if !letterFilter(c, opt, val, "capa", "r", &f.capa, &f.notCapa) {
+				return false
 			}
 		case argIs(opt, "ip"):
 			f.ip = optStr{string(val), true}
@@ -805,4 +781,28 @@ func clientFromIP(cl *Client, ip string) bool {
 		addr = addr[1:]
 	}
 	return len(addr) > 0 && addr[0] == ':' && (len(addr) == 1 || addr[1] != '0')
+}
+
+// letterFilter parses a FLAGS/NOT-FLAGS or CAPA/NOT-CAPA filter value:
+// every letter must be one of valid. opt is the filter's word as given,
+// name its positive form ("flags", "capa"); the value lands in pos or
+// neg. It replies the error and returns false for an unknown letter.
+func letterFilter(c *Client, opt, val []byte, name, valid string, pos, neg *optStr) bool {
+	positive := argIs(opt, name)
+	for _, ch := range val {
+		if strings.IndexByte(valid, ch) < 0 {
+			if positive {
+				c.AddError("ERR Unknown " + name + " found in the provided filter: " + string(val))
+			} else {
+				c.AddError("ERR Unknown " + name + " found in the NOT-" + strings.ToUpper(name) + " filter: " + string(val))
+			}
+			return false
+		}
+	}
+	if positive {
+		*pos = optStr{string(val), true}
+	} else {
+		*neg = optStr{string(val), true}
+	}
+	return true
 }

@@ -267,7 +267,6 @@ func kwEqual(b []byte, s string) bool {
 	return true
 }
 
-
 // atoiLoose reads a leading decimal integer the way C's atoi does: leading
 // white space and a sign are accepted, and reading stops at the first
 // non-digit. Values are clamped to the int32 range.
