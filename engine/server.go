@@ -74,6 +74,7 @@ type Server struct {
 	Shutdown func(flags ShutdownFlags) error
 
 	cronLoops  int64
+	tick       int64   // monotonic ns when the last command ended, or the engine was acquired
 	current    *Client // the client whose command is executing
 	resetHooks []func(*Client)
 
@@ -223,7 +224,10 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 	if len(argv) == 0 {
 		return
 	}
-	start := nanotime()
+	start := s.tick
+	if start == 0 { // not inside a hold (tests, tools): time this command alone
+		start = nanotime()
+	}
 	s.current = c
 	c.Argv = argv
 	c.errored = false
@@ -242,6 +246,7 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 		outBefore := c.Out.Len()
 		cmd.Handler(c)
 		end := nanotime()
+		s.tick = end
 		st := &s.cmdStats[cmd.ID]
 		st.Calls++
 		durUs := (end - start) / 1000
@@ -261,6 +266,15 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 	c.Argv = nil
 	s.current = nil
 }
+
+// Acquired marks the start of a hold on the engine. The dispatcher times
+// each command from the end of the previous one in the same hold, so a
+// batch of n commands costs n clock reads, not 2n (a read is 30-80 ns on
+// a kvm-clock VM, as much as a simple command itself).
+func (s *Server) Acquired() { s.tick = nanotime() }
+
+// Released marks the end of a hold.
+func (s *Server) Released() { s.tick = 0 }
 
 // rejection returns the error a command gets without running, from the
 // checks Valkey's processCommand makes before executing, in its order; ""

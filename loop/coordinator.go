@@ -23,16 +23,20 @@ func New(srv *engine.Server) *Coordinator {
 // Acquire waits for the engine and returns it; the caller must Release.
 func (co *Coordinator) Acquire() *engine.Server {
 	co.mu.Lock()
+	co.srv.Acquired()
 	return co.srv
 }
 
 // Release hands the engine back.
-func (co *Coordinator) Release() { co.mu.Unlock() }
+func (co *Coordinator) Release() {
+	co.srv.Released()
+	co.mu.Unlock()
+}
 
 // Do runs fn while holding the engine.
 func (co *Coordinator) Do(fn func(*engine.Server)) {
-	co.mu.Lock()
-	defer co.mu.Unlock()
+	co.Acquire()
+	defer co.Release()
 	fn(co.srv)
 }
 
@@ -63,10 +67,10 @@ func (co *Coordinator) cron() {
 			return
 		case <-t.C:
 		}
-		co.mu.Lock()
+		co.Acquire()
 		co.srv.Cron()
 		period := co.periodLocked()
-		co.mu.Unlock()
+		co.Release()
 		t.Reset(period)
 	}
 }
