@@ -38,7 +38,7 @@ bench-quick: ## the benchmark's two-minute version
 
 lint: ## go vet and staticcheck
 	$(GO) vet $(PKGS)
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.6.1 $(PKGS)
 
 asm: ## check that the assembly kernels build and match their Go twins
 	$(GO) vet ./simd/...

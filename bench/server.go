@@ -276,18 +276,6 @@ func procRSSBytes(pid int) (int64, error) {
 	return 0, errors.New("no VmRSS in /proc status")
 }
 
-// binaryVersion runs "<path> --version" and returns its first line.
-func binaryVersion(path string) string {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, path, "--version").Output()
-	if err != nil {
-		return ""
-	}
-	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
-	return line
-}
-
 // moduleRoot finds the directory holding Volley's go.mod, starting at the
 // working directory.
 func moduleRoot() (string, error) {

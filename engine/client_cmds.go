@@ -769,17 +769,11 @@ func clientHasCapa(cl *Client, letters string) bool {
 // clientFromIP reports whether cl's peer address is ip (an IPv6 address
 // without its brackets). Unix socket clients, whose port is 0, never match.
 func clientFromIP(cl *Client, ip string) bool {
-	addr := cl.Addr
-	if strings.HasPrefix(addr, "[") {
-		addr = addr[1:]
-	}
+	addr := strings.TrimPrefix(cl.Addr, "[")
 	if !strings.HasPrefix(addr, ip) {
 		return false
 	}
-	addr = addr[len(ip):]
-	if strings.HasPrefix(addr, "]") {
-		addr = addr[1:]
-	}
+	addr = strings.TrimPrefix(addr[len(ip):], "]")
 	return len(addr) > 0 && addr[0] == ':' && (len(addr) == 1 || addr[1] != '0')
 }
 

@@ -60,6 +60,3 @@ func (e *clientTestEnv) call(c *Client, args ...string) string {
 	c.Out.Reset()
 	return out
 }
-
-// clientBulk is the RESP2 bulk string reply for s.
-func clientBulk(s string) string { return "$" + strconv.Itoa(len(s)) + "\r\n" + s + "\r\n" }

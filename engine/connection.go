@@ -2,7 +2,6 @@ package engine
 
 import (
 	"crypto/subtle"
-	"strconv"
 	"strings"
 )
 
@@ -245,6 +244,3 @@ func parseInt(b []byte) (int64, bool) {
 	}
 	return int64(v), true
 }
-
-// formatInt is strconv.FormatInt, named for symmetry with parseInt.
-func formatInt(n int64) string { return strconv.FormatInt(n, 10) }

@@ -22,6 +22,5 @@ const (
 	ErrLoading       = "LOADING Valkey is loading the dataset in memory"
 	ErrInvalidDB     = "ERR DB index is out of range"
 	ErrInvalidPass   = "WRONGPASS invalid username-password pair or user is disabled."
-	ErrClusterNoDB   = "ERR SELECT is not allowed in cluster mode"
 	ErrNegativeCount = "ERR value is out of range, must be positive"
 )

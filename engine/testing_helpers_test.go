@@ -60,12 +60,6 @@ func (e *testEnv) do(c *Client, args ...string) string {
 	return out
 }
 
-// doLine runs a command written as space-separated words.
-func (e *testEnv) doLine(c *Client, line string) string {
-	e.t.Helper()
-	return e.do(c, strings.Fields(line)...)
-}
-
 // expect runs each case's command on c and checks the exact reply.
 func (e *testEnv) expect(c *Client, cases []replyCase) {
 	e.t.Helper()

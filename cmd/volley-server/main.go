@@ -84,7 +84,7 @@ func run(args []string) int {
 
 	addrs, err := listenAddrs(cfg)
 	if err != nil {
-		log.Warningf("%v", err)
+		log.Warningf("Configured to not listen anywhere, exiting.")
 		return 1
 	}
 	ios := iothreads.New(co, iothreads.Options{
@@ -162,6 +162,9 @@ func run(args []string) int {
 	return exitCode
 }
 
+// errNoListeners means neither a TCP port nor a unix socket is set.
+var errNoListeners = errors.New("no TCP port and no unix socket to listen on")
+
 // listenAddrs turns bind, port and unixsocket into gnet addresses. A bind
 // address prefixed with '-' is optional, as in Valkey: it is skipped when
 // it cannot be bound (for instance ::1 on a host without IPv6).
@@ -196,7 +199,7 @@ func listenAddrs(cfg *config.Config) ([]string, error) {
 		out = append(out, "unix://"+cfg.UnixSocket)
 	}
 	if len(out) == 0 {
-		return nil, errors.New("Configured to not listen anywhere, exiting.")
+		return nil, errNoListeners
 	}
 	return out, nil
 }

@@ -326,7 +326,7 @@ func (c *Config) Get(patterns [][]byte) []KV {
 			}
 			if globMatch(pat, e.name, true) {
 				seen[e.name] = true
-				found = append(found, match{e.name, e.d})
+				found = append(found, match(e))
 			}
 		}
 	}

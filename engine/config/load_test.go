@@ -130,10 +130,6 @@ func TestLoadErrors(t *testing.T) {
 			t.Errorf("%q: got %v, want a fatal error", tt.conf, err)
 			continue
 		}
-		line := tt.line
-		if line == "" {
-			line = tt.conf
-		}
 		if want := tt.want(); fe.Error() != want {
 			t.Errorf("%q:\n got %q\nwant %q", tt.conf, fe.Error(), want)
 		}

@@ -181,8 +181,7 @@ func FuzzTable(f *testing.F) {
 					orc[string(k)] = o
 				}
 			case 12: // scan whose callback deletes
-				c := uint64(next())
-				c = tb.Scan(c, func(e Entry) {
+				tb.Scan(uint64(next()), func(e Entry) {
 					key := string(e.Key())
 					if len(key)%2 == 0 {
 						tb.Delete(e.Key())

@@ -125,7 +125,7 @@ func TestReplaceAliasing(t *testing.T) {
 
 func TestObjectsAndMetadata(t *testing.T) {
 	tb := NewTable()
-	type list struct{ items []string }
+	type list struct{ _ []string } // holds a pointer, as list values do
 	l1, l2 := &list{}, &list{}
 	e, _ := tb.Set([]byte("l"), Value{Kind: 3, Obj: l1})
 	e.SetLRU(0xabcdef)

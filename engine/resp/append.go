@@ -11,8 +11,6 @@ const (
 	RESP3 = 3
 )
 
-var crlf = []byte("\r\n")
-
 // AppendSimple appends a simple string: +s\r\n.
 func AppendSimple(dst []byte, s string) []byte {
 	dst = append(dst, '+')

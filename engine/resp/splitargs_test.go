@@ -151,7 +151,7 @@ func FuzzSplitArgs(f *testing.F) {
 			t.Fatalf("round trip of %q via %q = %q, %v", args, quoted, again, err)
 		}
 		// The inline parser decodes in place to the same arguments.
-		if len(line) > 0 && line[0] != '*' && bytes.IndexAny(line, "\n\x00") < 0 {
+		if len(line) > 0 && line[0] != '*' && !bytes.ContainsAny(line, "\n\x00") {
 			var p Parser
 			argv, n, err := p.Parse(append(bytes.Clone(line), '\n'), nil)
 			if err != nil || n != len(line)+1 || render([][][]byte{argv}) != render([][][]byte{args}) {
