@@ -2,6 +2,7 @@ package engine
 
 import (
 	"github.com/volleydb/volley/engine/config"
+	"github.com/volleydb/volley/engine/keyspace"
 	"github.com/volleydb/volley/engine/resp"
 )
 
@@ -147,8 +148,9 @@ func (c *Client) AddInt(n int64) {
 }
 
 // AddBulk appends a bulk string, by reference when it is large enough
-// for a zero-copy reply. b must not be mutated afterwards: pass stored
-// values (which the engine never mutates in place) or fresh slices.
+// for a zero-copy reply. b must stay unchanged until the reply is
+// written: pass fresh slices or Stable values (see AddBulkValue), never
+// argv or a slab record's bytes.
 func (c *Client) AddBulk(b []byte) {
 	if c.skipping() {
 		return
@@ -160,6 +162,19 @@ func (c *Client) AddBulk(b []byte) {
 		return
 	}
 	c.Out.buf = resp.AppendBulk(c.Out.buf, b)
+}
+
+// AddBulkValue appends a stored value as a bulk string. It is sent by
+// reference only when its record is Stable (its own allocation, never
+// rewritten in place) and at least min-string-size-avoid-copy-reply bytes;
+// a value in a shared slab slot may be reused as soon as its key changes,
+// so it is copied.
+func (c *Client) AddBulkValue(e keyspace.Entry) {
+	if e.Stable() {
+		c.AddBulk(e.Value())
+		return
+	}
+	c.AddBulkCopy(e.Value())
 }
 
 // AddBulkCopy appends a bulk string, always copying b (for transient

@@ -6,8 +6,11 @@ package engine
 func (s *Server) Cron() {
 	now := s.Clock.NowMs()
 	s.cronLoops++
+	s.updateCachedTime(now)
 	s.StatsCron(now)
 	s.pauseCron(now) // end CLIENT PAUSE when its time is up, waking the postponed clients
+	s.activeExpireCycle(now)
+	s.activeExpireFields(now)
 	if t := s.Cfg.Timeout; t > 0 {
 		s.closeIdleClients(now, t*1000)
 	}

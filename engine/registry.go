@@ -14,6 +14,15 @@ func handlerGroups() []map[string]Handler {
 		clientHandlers,
 		serverHandlers,
 		commandCmdHandlers,
+		genericHandlers,
+		stringHandlers,
+		bitmapHandlers,
+		hllHandlers,
+		listHandlers,
+		hashHandlers,
+		setHandlers,
+		zsetHandlers,
+		sortHandlers,
 	}
 }
 

@@ -1,11 +1,14 @@
 package engine
 
 import (
-	"crypto/rand"
+	crand "crypto/rand"
 	"encoding/hex"
+	"hash/maphash"
+	"math/rand/v2"
 	"os"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/volleydb/volley/engine/config"
@@ -42,6 +45,13 @@ type Stats struct {
 	IOReadsProcessed      int64
 	IOWritesProcessed     int64
 	ResetTimeMs           int64
+	KeyspaceHits          int64
+	KeyspaceMisses        int64
+	ExpiredKeys           int64
+	ExpiredStalePerc      float64 // running estimate of expired keys among volatile ones
+	ExpiredTimeCapReached int64   // active expiry cycles that stopped at their time limit
+	ExpireCycleCPUMs      int64
+	EvictedKeys           int64
 }
 
 // Server is the engine: the keyspace, the command table, the clients and
@@ -86,6 +96,22 @@ type Server struct {
 	monitors []*Client      // MONITOR clients (monitor.go)
 	mem      memoryState    // used_memory at start-up and its peak (memory.go)
 	inst     instantaneous  // INFO's instantaneous_* rates (info.go)
+
+	// The keyspace (db.go).
+	dbs          []*DB
+	seed         maphash.Seed
+	nowMs        int64  // the current command's time, 0 until read (Now)
+	cachedUnixMs int64  // the cron's clock, for LFU decrement times
+	lruClock     uint32 // the 24-bit LRU clock, refreshed by the cron
+	rand         *rand.Rand
+	Dirty        int64 // changes since the last save (rdb_changes_since_last_save)
+
+	lazyfreePending atomic.Int64 // objects a background flush has yet to free
+	lazyfreed       atomic.Int64 // objects freed in the background
+
+	// publishKeyspaceEvent delivers an enabled keyspace notification; set
+	// by pub/sub.
+	publishKeyspaceEvent func(class int, event string, key []byte, dbID int)
 }
 
 // ShutdownFlags are SHUTDOWN's options.
@@ -109,13 +135,16 @@ func NewServer(cfg *config.Config, log *Logger) *Server {
 		StartTime: time.Now(),
 	}
 	var id [20]byte
-	_, _ = rand.Read(id[:])
+	_, _ = crand.Read(id[:])
 	s.RunID = hex.EncodeToString(id[:])
-	_, _ = rand.Read(id[:])
+	_, _ = crand.Read(id[:])
 	s.ReplID = hex.EncodeToString(id[:])
 	s.Executable, _ = os.Executable()
 	s.buildCommandTable()
 	s.applyConfig()
+	s.rand = rand.New(rand.NewPCG(uint64(nanotimeWall()), uint64(nanotime())))
+	s.updateCachedTime(s.Clock.NowMs())
+	s.initDBs()
 	s.memory() // used_memory_startup
 	return s
 }
@@ -229,6 +258,7 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 		start = nanotime()
 	}
 	s.current = c
+	s.nowMs = 0
 	c.Argv = argv
 	c.errored = false
 	if c.Replying == ReplySkipNext {

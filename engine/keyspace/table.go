@@ -230,6 +230,49 @@ func (t *Table) SetHashed(key []byte, h uint64, v Value) (Entry, bool) {
 	return Entry{p, t.a}, false
 }
 
+// Prior describes the entry an Upsert replaced.
+type Prior struct {
+	Replaced bool   // the key existed
+	Kind     uint8  // its kind tag
+	Expire   int64  // its expiry, 0 for none
+	Access   uint32 // its access word
+}
+
+// Upsert stores v under key as SetHashed does, with the database's rules
+// for an overwrite: the entry keeps its access word (the LRU clock and LFU
+// counter survive an overwrite, as in Valkey), and with keepExpire also its
+// expiry, in which case v.Expire is ignored. It reports what it replaced. A
+// new entry's access word is 0.
+func (t *Table) Upsert(key []byte, h uint64, v Value, keepExpire bool) (Entry, Prior) {
+	var slot *uint64
+	if t.rehashIdx < 0 {
+		if t.used[0] > 0 {
+			slot = t.lookup(t.bucket(0, h&t.mask[0]), key, uint8(h>>56))
+		}
+	} else if t.used[0]+t.used[1] > 0 {
+		t.rehashOnRead()
+		if b, pos, _ := t.find(key, h); b != nil {
+			slot = &b.slots[pos]
+		}
+	}
+	if slot == nil {
+		if keepExpire {
+			v.Expire = 0
+		}
+		e, _ := t.SetHashed(key, h, v)
+		return e, Prior{}
+	}
+	old := Entry{t.a.ptr(*slot), t.a}
+	pr := Prior{Replaced: true, Kind: old.Kind(), Expire: old.Expire(), Access: old.Access()}
+	if keepExpire {
+		v.Expire = pr.Expire
+	}
+	flags, size := layout(key, &v)
+	e := t.replace(slot, key, &v, flags, size)
+	e.SetAccess(pr.Access)
+	return e, pr
+}
+
 // replace rewrites the record in *slot to hold key and v.
 func (t *Table) replace(slot *uint64, key []byte, v *Value, flags uint8, size int) Entry {
 	a := t.a

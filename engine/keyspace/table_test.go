@@ -548,3 +548,32 @@ func TestSnapshotCopyAhead(t *testing.T) {
 		tb.ForEach(func(e Entry) bool { want[string(e.Key())] = string(e.Value()); return true })
 	}
 }
+
+func TestUpsertKeepsAccessAndExpire(t *testing.T) {
+	tb := NewTable()
+	k := []byte("k")
+	h := tb.Hash(k)
+	e, pr := tb.Upsert(k, h, Value{Kind: 1, Bytes: []byte("v1"), Expire: 500}, false)
+	if pr.Replaced || e.Access() != 0 || e.Expire() != 500 {
+		t.Fatalf("new entry: prior %+v access %d expire %d", pr, e.Access(), e.Expire())
+	}
+	e.SetAccess(77)
+	// Overwrite keeping the expiry: access and expiry survive, kind and value change.
+	e, pr = tb.Upsert(k, h, Value{Kind: 2, Bytes: []byte("a longer value than before"), Expire: 9}, true)
+	if !pr.Replaced || pr.Kind != 1 || pr.Expire != 500 || pr.Access != 77 {
+		t.Fatalf("prior %+v", pr)
+	}
+	if e.Access() != 77 || e.Expire() != 500 || e.Kind() != 2 || string(e.Value()) != "a longer value than before" {
+		t.Fatalf("after keep: access %d expire %d kind %d value %q", e.Access(), e.Expire(), e.Kind(), e.Value())
+	}
+	// Overwrite dropping the expiry.
+	e, pr = tb.Upsert(k, h, Value{Kind: 3, Bytes: []byte("x")}, false)
+	if pr.Expire != 500 || e.Expire() != 0 || e.Access() != 77 || tb.Len() != 1 {
+		t.Fatalf("after drop: prior %+v expire %d access %d len %d", pr, e.Expire(), e.Access(), tb.Len())
+	}
+	// keepExpire on a new key stores none.
+	e, _ = tb.Upsert([]byte("n"), tb.Hash([]byte("n")), Value{Bytes: []byte("y"), Expire: 5}, true)
+	if e.Expire() != 0 {
+		t.Fatalf("new key with keepExpire got expiry %d", e.Expire())
+	}
+}

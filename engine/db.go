@@ -1,0 +1,404 @@
+package engine
+
+import (
+	"hash/maphash"
+
+	"github.com/volleydb/volley/engine/config"
+	"github.com/volleydb/volley/engine/keyspace"
+)
+
+// DB is one numbered database: a main table of keys and values and an
+// expires table that indexes the keys with a time to live, for the active
+// expiry cycle and INFO keyspace. The authoritative expiry is the one in
+// the main record, so a read needs one lookup; the expires table holds the
+// same time and is kept in step by every method here. Both tables live in
+// one Arena of the database's own, so FLUSHDB ASYNC can drop the whole
+// database's memory on another goroutine, and SWAPDB swaps whole contents.
+//
+// Commands never touch the tables directly: they go through these methods,
+// which apply Valkey's rules for lazy expiry, access times, statistics and
+// the expires index.
+type DB struct {
+	ID      int
+	srv     *Server
+	arena   *keyspace.Arena
+	keys    *keyspace.Table
+	expires *keyspace.Table // key -> expiry time (records without value bytes)
+
+	// Active expiry's state (expire.go).
+	expireCursor uint64
+	avgTTL       int64 // running average of sampled TTLs, INFO keyspace avg_ttl
+}
+
+func newDB(s *Server, id int, seed maphash.Seed) *DB {
+	db := &DB{ID: id, srv: s}
+	db.reset(seed)
+	return db
+}
+
+// reset gives the database a fresh, empty arena and tables.
+func (db *DB) reset(seed maphash.Seed) {
+	db.arena = keyspace.NewArena()
+	db.keys = keyspace.NewIn(db.arena, seed)
+	db.expires = keyspace.NewIn(db.arena, seed)
+	db.expireCursor = 0
+	db.avgTTL = 0
+}
+
+// Len is the number of keys, DBSIZE, including keys that have expired but
+// not yet been reclaimed (as in Valkey).
+func (db *DB) Len() int { return db.keys.Len() }
+
+// ExpiresLen is the number of keys with a time to live.
+func (db *DB) ExpiresLen() int { return db.expires.Len() }
+
+// Keys is the main table, for iteration (KEYS, SCAN, RANDOMKEY, snapshots).
+// Writes go through DB's methods.
+func (db *DB) Keys() *keyspace.Table { return db.keys }
+
+// Expires is the expires index, for the active expiry cycle.
+func (db *DB) Expires() *keyspace.Table { return db.expires }
+
+// Arena is the memory both tables live in.
+func (db *DB) Arena() *keyspace.Arena { return db.arena }
+
+// Lookup flags, as Valkey's LOOKUP_* flags.
+type lookupFlags uint8
+
+const (
+	lookupWrite    lookupFlags = 1 << iota // about to write: counts no hit or miss
+	lookupNoTouch                          // leave the access time alone (OBJECT, TYPE, TTL...)
+	lookupNoStats                          // count no hit or miss
+	lookupNoNotify                         // send no keymiss event
+	lookupNoExpire                         // report an expired key missing without deleting it
+)
+
+// Lookup finds key for a read, as Valkey's lookupKeyRead: an expired key is
+// deleted and reported missing; a found key's access time is updated; the
+// keyspace hit and miss counters move.
+func (db *DB) Lookup(key []byte) (keyspace.Entry, bool) {
+	return db.lookup(key, db.keys.Hash(key), 0)
+}
+
+// LookupWrite finds key for a command about to change it or replace it, as
+// lookupKeyWrite: like Lookup without the statistics, and the entry is
+// captured by a running snapshot before the caller changes it in place.
+func (db *DB) LookupWrite(key []byte) (keyspace.Entry, bool) {
+	return db.lookup(key, db.keys.Hash(key), lookupWrite)
+}
+
+// LookupFlags is Lookup with Valkey's lookup flags.
+func (db *DB) LookupFlags(key []byte, f lookupFlags) (keyspace.Entry, bool) {
+	return db.lookup(key, db.keys.Hash(key), f)
+}
+
+// Hash is the hash the main table uses for key, for the batch executor to
+// compute once and prefetch with.
+func (db *DB) Hash(key []byte) uint64 { return db.keys.Hash(key) }
+
+// LookupHashed is LookupFlags with the hash already computed.
+func (db *DB) LookupHashed(key []byte, h uint64, f lookupFlags) (keyspace.Entry, bool) {
+	return db.lookup(key, h, f)
+}
+
+func (db *DB) lookup(key []byte, h uint64, f lookupFlags) (keyspace.Entry, bool) {
+	var e keyspace.Entry
+	var ok bool
+	if f&lookupWrite != 0 {
+		e, ok = db.keys.GetForWriteHashed(key, h)
+	} else {
+		e, ok = db.keys.GetHashed(key, h)
+	}
+	s := db.srv
+	if ok {
+		if at := e.Expire(); at != 0 && s.Now() > at {
+			if f&lookupNoExpire == 0 {
+				db.expireKey(key, h)
+			}
+			ok = false
+		}
+	}
+	if ok {
+		if f&lookupNoTouch == 0 && !s.noTouch() {
+			s.touch(e)
+		}
+		if f&(lookupNoStats|lookupWrite) == 0 {
+			s.Stats.KeyspaceHits++
+		}
+		return e, true
+	}
+	if f&(lookupNoNotify|lookupWrite) == 0 {
+		s.notifyKeyspaceEvent(config.NotifyKeyMiss, "keymiss", key, db.ID)
+	}
+	if f&(lookupNoStats|lookupWrite) == 0 {
+		s.Stats.KeyspaceMisses++
+	}
+	return keyspace.Entry{}, false
+}
+
+// noTouch reports whether the executing client asked with CLIENT NO-TOUCH
+// that its reads leave access times alone (TOUCH itself still touches).
+func (s *Server) noTouch() bool {
+	c := s.current
+	return c != nil && c.Flags&ClientNoTouch != 0 && (c.Cmd == nil || c.Cmd.Name != "touch")
+}
+
+// expireKey deletes key, found expired by a lookup or the active cycle, and
+// accounts for it: expired_keys, the "expired" event.
+func (db *DB) expireKey(key []byte, h uint64) {
+	s := db.srv
+	db.keys.DeleteHashed(key, h)
+	db.expires.Delete(key)
+	s.Stats.ExpiredKeys++
+	s.notifyKeyspaceEvent(config.NotifyExpired, "expired", key, db.ID)
+	s.keyModified(db, key)
+}
+
+// Exists reports whether key exists and has not expired, without touching
+// it or counting a hit (EXISTS counts; see lookup flags).
+func (db *DB) Exists(key []byte) bool {
+	_, ok := db.lookup(key, db.keys.Hash(key), lookupNoTouch|lookupNoStats|lookupNoNotify)
+	return ok
+}
+
+// Set stores v under key, adding it or overwriting what was there (Valkey's
+// setKey). v.Expire is the new expiry, 0 for none; with keepTTL an existing
+// key keeps its expiry instead. An overwritten key keeps its access time; a
+// new key gets the current one. The returned entry is valid until key is
+// next written.
+func (db *DB) Set(key []byte, v keyspace.Value, keepTTL bool) keyspace.Entry {
+	return db.SetHashed(key, db.keys.Hash(key), v, keepTTL)
+}
+
+// SetHashed is Set with the hash already computed.
+func (db *DB) SetHashed(key []byte, h uint64, v keyspace.Value, keepTTL bool) keyspace.Entry {
+	e, prior := db.keys.Upsert(key, h, v, keepTTL)
+	if !prior.Replaced {
+		db.srv.initAccess(e)
+	}
+	if at := e.Expire(); at != prior.Expire {
+		if at == 0 {
+			db.expires.Delete(key)
+		} else {
+			db.expires.Set(key, keyspace.Value{Expire: at})
+		}
+	}
+	return e
+}
+
+// Delete removes key and reports whether it existed (Valkey's dbDelete;
+// an expired key not yet reclaimed counts as existing, so callers look it
+// up first when that matters).
+func (db *DB) Delete(key []byte) bool {
+	if !db.keys.Delete(key) {
+		return false
+	}
+	if db.expires.Len() > 0 {
+		db.expires.Delete(key)
+	}
+	return true
+}
+
+// SetExpire gives an existing key an expiry time in Unix milliseconds and
+// reports whether the key exists. Entries of key obtained before are
+// invalid afterwards.
+func (db *DB) SetExpire(key []byte, at int64) bool {
+	if !db.keys.SetExpire(key, at) {
+		return false
+	}
+	if at == 0 {
+		db.expires.Delete(key)
+	} else {
+		db.expires.Set(key, keyspace.Value{Expire: at})
+	}
+	return true
+}
+
+// Persist removes key's expiry and reports whether it had one.
+func (db *DB) Persist(key []byte) bool {
+	e, ok := db.keys.Get(key)
+	if !ok || e.Expire() == 0 {
+		return false
+	}
+	db.keys.SetExpire(key, 0)
+	db.expires.Delete(key)
+	return true
+}
+
+// Flush empties the database. With async the memory is returned on another
+// goroutine, so a large database costs the coordinator nothing but a swap.
+// It returns the number of keys removed.
+func (db *DB) Flush(async bool) int {
+	n := db.keys.Len()
+	old := db.arena
+	db.reset(db.srv.seed)
+	if async && n > 0 {
+		db.srv.lazyfreeStarted(n)
+		go func() {
+			old.Release()
+			db.srv.lazyfreeDone(n)
+		}()
+	} else {
+		old.Release()
+	}
+	return n
+}
+
+// swapContents exchanges the keys, expires and expiry state of two
+// databases (SWAPDB); their IDs stay.
+func (db *DB) swapContents(o *DB) {
+	db.arena, o.arena = o.arena, db.arena
+	db.keys, o.keys = o.keys, db.keys
+	db.expires, o.expires = o.expires, db.expires
+	db.expireCursor, o.expireCursor = o.expireCursor, db.expireCursor
+	db.avgTTL, o.avgTTL = o.avgTTL, db.avgTTL
+}
+
+// ---- Server side: databases, time, access clocks ----
+
+// initDBs creates the configured number of databases.
+func (s *Server) initDBs() {
+	s.seed = maphash.MakeSeed()
+	s.dbs = make([]*DB, s.Cfg.Databases)
+	for i := range s.dbs {
+		s.dbs[i] = newDB(s, i, s.seed)
+	}
+}
+
+// DB returns database id.
+func (s *Server) DB(id int) *DB { return s.dbs[id] }
+
+// DBs returns every database.
+func (s *Server) DBs() []*DB { return s.dbs }
+
+// db is the client's selected database.
+func (c *Client) db() *DB { return c.srv.dbs[c.DB] }
+
+// Now is the time commands see, in Unix milliseconds: read once per
+// command, as Valkey's command time snapshot, so every key a command
+// touches expires against the same instant.
+func (s *Server) Now() int64 {
+	if s.nowMs == 0 {
+		s.nowMs = s.Clock.NowMs()
+	}
+	return s.nowMs
+}
+
+// lruClockOf is Valkey's 24-bit LRU clock, in seconds, for time ms.
+func lruClockOf(ms int64) uint32 { return uint32(ms/1000) & 0xffffff }
+
+// lfuInitVal is the counter a new key starts with in LFU mode, so it is not
+// evicted before it had a chance to be used (LFU_INIT_VAL).
+const lfuInitVal = 5
+
+// lfuMode reports whether maxmemory-policy is an LFU policy, in which case
+// the access word holds the LFU counter and its decrement time instead of
+// an LRU clock.
+func (s *Server) lfuMode() bool {
+	p := s.Cfg.MaxMemoryPolicy
+	return p == config.VolatileLFU || p == config.AllKeysLFU
+}
+
+// initAccess sets a new key's access word: the LRU clock, or in LFU mode
+// the initial counter and the current decrement time.
+func (s *Server) initAccess(e keyspace.Entry) {
+	if s.lfuMode() {
+		e.SetAccess(uint32(lfuInitVal)<<24 | s.lfuMinutes())
+		return
+	}
+	e.SetAccess(s.lruClock)
+}
+
+// touch records an access to e, as lookupKey does.
+func (s *Server) touch(e keyspace.Entry) {
+	if s.lfuMode() {
+		s.updateLFU(e)
+		return
+	}
+	e.SetLRU(s.lruClock)
+}
+
+// lfuMinutes is the LFU decrement clock: Unix minutes, 16 bits.
+func (s *Server) lfuMinutes() uint32 { return uint32(s.cachedUnixMs/60000) & 0xffff }
+
+// lfuDecr returns e's LFU counter after decaying it by the periods of
+// lfu-decay-time minutes elapsed since its last decrement (LFUDecrAndReturn).
+func (s *Server) lfuDecr(e keyspace.Entry) uint8 {
+	ldt := e.Access() & 0xffff
+	counter := e.LFU()
+	now := s.lfuMinutes()
+	var elapsed uint32
+	if now >= ldt {
+		elapsed = now - ldt
+	} else {
+		elapsed = 65535 - ldt + now
+	}
+	if d := s.Cfg.LFUDecayTime; d > 0 {
+		periods := elapsed / uint32(d)
+		if periods >= uint32(counter) {
+			return 0
+		}
+		return counter - uint8(periods)
+	}
+	return counter
+}
+
+// updateLFU decays and then logarithmically increments e's counter.
+func (s *Server) updateLFU(e keyspace.Entry) {
+	counter := s.lfuDecr(e)
+	if counter < 255 {
+		base := float64(counter) - lfuInitVal
+		if base < 0 {
+			base = 0
+		}
+		p := 1.0 / (base*float64(s.Cfg.LFULogFactor) + 1)
+		if s.rand.Float64() < p {
+			counter++
+		}
+	}
+	e.SetAccess(uint32(counter)<<24 | s.lfuMinutes())
+}
+
+// idleMs is OBJECT IDLETIME's estimate of how long e has not been
+// accessed, in milliseconds, from its LRU clock (estimateObjectIdleTime).
+func (s *Server) idleMs(e keyspace.Entry) int64 {
+	now := s.lruClock
+	lru := e.LRU()
+	if now >= lru {
+		return int64(now-lru) * 1000
+	}
+	return int64(0xffffff-lru+now) * 1000
+}
+
+// updateCachedTime refreshes the clocks the cron keeps for access times.
+func (s *Server) updateCachedTime(nowMs int64) {
+	s.cachedUnixMs = nowMs
+	s.lruClock = lruClockOf(nowMs)
+}
+
+// keyModified is called for every key a command changes or deletes, as
+// Valkey's signalModifiedKey. It is the one place WATCH and client-side
+// caching invalidation will attach when transactions and tracking arrive;
+// commands count their changes in Server.Dirty themselves, as in Valkey.
+func (s *Server) keyModified(db *DB, key []byte) {}
+
+// notifyKeyspaceEvent publishes a keyspace notification if its class is
+// enabled by notify-keyspace-events. Publishing arrives with pub/sub; until
+// then the enabled check is all there is, so the calls cost nothing.
+func (s *Server) notifyKeyspaceEvent(class int, event string, key []byte, dbID int) {
+	if s.Cfg.NotifyKeyspaceEvents&class == 0 {
+		return
+	}
+	if s.publishKeyspaceEvent != nil {
+		s.publishKeyspaceEvent(class, event, key, dbID)
+	}
+}
+
+// lazyfreeStarted and lazyfreeDone track objects freed in the background
+// for INFO memory's lazyfree_pending_objects and lazyfreed_objects.
+func (s *Server) lazyfreeStarted(n int) { s.lazyfreePending.Add(int64(n)) }
+
+func (s *Server) lazyfreeDone(n int) {
+	s.lazyfreePending.Add(-int64(n))
+	s.lazyfreed.Add(int64(n))
+}

@@ -1,0 +1,134 @@
+package engine
+
+import (
+	"runtime"
+	"testing"
+
+	"github.com/volleydb/volley/engine/config"
+	"github.com/volleydb/volley/engine/keyspace"
+)
+
+// fakeClockEnv is a test server whose clock the test moves.
+func fakeClockEnv(t *testing.T) (*testEnv, *FakeClock) {
+	e := newTestEnv(t)
+	clk := &FakeClock{Ms: 1_700_000_000_000}
+	e.srv.Clock = clk
+	e.srv.updateCachedTime(clk.Ms)
+	return e, clk
+}
+
+func TestDBLazyExpiry(t *testing.T) {
+	e, clk := fakeClockEnv(t)
+	s := e.srv
+	db := s.DB(0)
+	k := []byte("k")
+	db.Set(k, keyspace.Value{Kind: KindEmbstr, Bytes: []byte("v"), Expire: clk.Ms + 100}, false)
+	if db.Len() != 1 || db.ExpiresLen() != 1 {
+		t.Fatalf("len %d expires %d", db.Len(), db.ExpiresLen())
+	}
+	// Valkey expires a key strictly after its time.
+	clk.Ms += 100
+	s.nowMs = 0
+	if _, ok := db.Lookup(k); !ok {
+		t.Fatal("key expired at its expiry time, not after it")
+	}
+	clk.Ms++
+	s.nowMs = 0
+	if _, ok := db.Lookup(k); ok {
+		t.Fatal("expired key visible")
+	}
+	if db.Len() != 0 || db.ExpiresLen() != 0 || s.Stats.ExpiredKeys != 1 {
+		t.Fatalf("after lazy expiry: len %d expires %d expired_keys %d", db.Len(), db.ExpiresLen(), s.Stats.ExpiredKeys)
+	}
+	if s.Stats.KeyspaceHits != 1 || s.Stats.KeyspaceMisses != 1 {
+		t.Fatalf("hits %d misses %d", s.Stats.KeyspaceHits, s.Stats.KeyspaceMisses)
+	}
+	// lookupNoExpire reports the key missing but leaves it for the cycle.
+	db.Set(k, keyspace.Value{Bytes: []byte("v"), Expire: clk.Ms - 1}, false)
+	if _, ok := db.LookupFlags(k, lookupNoExpire); ok || db.Len() != 1 {
+		t.Fatalf("noexpire: found %v len %d", ok, db.Len())
+	}
+}
+
+func TestDBSetKeepsExpiresIndexInStep(t *testing.T) {
+	e, clk := fakeClockEnv(t)
+	db := e.srv.DB(0)
+	k := []byte("k")
+	db.Set(k, keyspace.Value{Bytes: []byte("a"), Expire: clk.Ms + 1000}, false)
+	db.Set(k, keyspace.Value{Bytes: []byte("bb")}, true) // KEEPTTL
+	if en, _ := db.Lookup(k); en.Expire() != clk.Ms+1000 || db.ExpiresLen() != 1 {
+		t.Fatalf("keepttl: expire %d index %d", en.Expire(), db.ExpiresLen())
+	}
+	db.Set(k, keyspace.Value{Bytes: []byte("c")}, false)
+	if en, _ := db.Lookup(k); en.Expire() != 0 || db.ExpiresLen() != 0 {
+		t.Fatalf("plain set: expire %d index %d", en.Expire(), db.ExpiresLen())
+	}
+	db.SetExpire(k, clk.Ms+5)
+	if ex, ok := db.Expires().Get(k); !ok || ex.Expire() != clk.Ms+5 {
+		t.Fatalf("SetExpire not indexed")
+	}
+	if !db.Persist(k) || db.Persist(k) || db.ExpiresLen() != 0 {
+		t.Fatalf("persist")
+	}
+	db.SetExpire(k, clk.Ms+5)
+	if !db.Delete(k) || db.Delete(k) || db.ExpiresLen() != 0 || db.Len() != 0 {
+		t.Fatalf("delete left %d keys %d expires", db.Len(), db.ExpiresLen())
+	}
+}
+
+func TestDBAccessClock(t *testing.T) {
+	e, clk := fakeClockEnv(t)
+	s := e.srv
+	db := s.DB(0)
+	k := []byte("k")
+	en := db.Set(k, keyspace.Value{Bytes: []byte("v")}, false)
+	if en.LRU() != lruClockOf(clk.Ms) {
+		t.Fatalf("new key lru %d, want %d", en.LRU(), lruClockOf(clk.Ms))
+	}
+	clk.Ms += 10_000
+	s.updateCachedTime(clk.Ms)
+	if got := s.idleMs(en); got != 10_000 {
+		t.Fatalf("idle %d", got)
+	}
+	// An overwrite keeps the access time; a lookup refreshes it.
+	en = db.Set(k, keyspace.Value{Bytes: []byte("w")}, false)
+	if s.idleMs(en) != 10_000 {
+		t.Fatalf("overwrite reset the access time")
+	}
+	en, _ = db.Lookup(k)
+	if s.idleMs(en) != 0 {
+		t.Fatalf("lookup did not touch")
+	}
+	// LFU mode: new keys start at the initial counter.
+	s.Cfg.MaxMemoryPolicy = config.AllKeysLFU
+	en = db.Set([]byte("n"), keyspace.Value{Bytes: []byte("v")}, false)
+	if en.LFU() != lfuInitVal {
+		t.Fatalf("lfu %d", en.LFU())
+	}
+}
+
+func TestDBFlushAndSwap(t *testing.T) {
+	e, _ := fakeClockEnv(t)
+	s := e.srv
+	a, b := s.DB(0), s.DB(1)
+	a.Set([]byte("x"), keyspace.Value{Bytes: []byte("1")}, false)
+	b.Set([]byte("y"), keyspace.Value{Bytes: []byte("2")}, false)
+	b.Set([]byte("z"), keyspace.Value{Bytes: []byte("3")}, false)
+	a.swapContents(b)
+	if a.Len() != 2 || b.Len() != 1 || !b.Exists([]byte("x")) || !a.Exists([]byte("z")) {
+		t.Fatalf("swap: %d %d", a.Len(), b.Len())
+	}
+	if n := a.Flush(true); n != 2 || a.Len() != 0 || a.Exists([]byte("y")) {
+		t.Fatalf("flush async removed %d, left %d", n, a.Len())
+	}
+	a.Set([]byte("again"), keyspace.Value{Bytes: []byte("v")}, false)
+	if !a.Exists([]byte("again")) || b.Flush(false) != 1 {
+		t.Fatal("database unusable after flush")
+	}
+	for s.lazyfreePending.Load() != 0 {
+		runtime.Gosched() // the background free of the async flush
+	}
+	if s.lazyfreed.Load() != 2 {
+		t.Fatalf("lazyfreed %d", s.lazyfreed.Load())
+	}
+}

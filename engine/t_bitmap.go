@@ -1,0 +1,4 @@
+package engine
+
+// bitmapHandlers are the bitmap group.
+var bitmapHandlers = map[string]Handler{}

@@ -1,0 +1,4 @@
+package engine
+
+// hllHandlers are the hyperloglog group.
+var hllHandlers = map[string]Handler{}

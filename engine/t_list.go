@@ -1,0 +1,4 @@
+package engine
+
+// listHandlers are the list group.
+var listHandlers = map[string]Handler{}

@@ -1,0 +1,4 @@
+package engine
+
+// setHandlers are the set group.
+var setHandlers = map[string]Handler{}

@@ -1,0 +1,4 @@
+package engine
+
+// stringHandlers are the string group.
+var stringHandlers = map[string]Handler{}
