@@ -39,6 +39,7 @@ func newDB(s *Server, id int, seed maphash.Seed) *DB {
 // reset gives the database a fresh, empty arena and tables.
 func (db *DB) reset(seed maphash.Seed) {
 	db.arena = keyspace.NewArena()
+	db.arena.SetLargeRecord(db.srv.largeRecord())
 	db.keys = keyspace.NewIn(db.arena, seed)
 	db.expires = keyspace.NewIn(db.arena, seed)
 	db.expireCursor = 0

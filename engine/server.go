@@ -155,7 +155,15 @@ func (s *Server) applyConfig() {
 	if s.zeroCopyMin <= 0 {
 		s.zeroCopyMin = 1 << 62
 	}
+	for _, db := range s.dbs {
+		db.arena.SetLargeRecord(s.largeRecord())
+	}
 }
+
+// largeRecord is the record size above which values get an allocation of
+// their own, so that every value long enough for a zero-copy reply is
+// Stable (a record is a few header bytes plus key plus value).
+func (s *Server) largeRecord() int { return s.zeroCopyMin - 1 }
 
 // NewClient registers a new connection's client.
 func (s *Server) NewClient(addr, laddr string, fd int, unix bool) *Client {

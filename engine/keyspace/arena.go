@@ -94,6 +94,35 @@ type Arena struct {
 	freeObj []uint32
 	stats   ArenaStats
 	cleanup runtime.Cleanup
+	large   int // records bigger than this get an allocation of their own; 0 means maxSmall
+}
+
+// SetLargeRecord makes records bigger than n bytes (at most the largest
+// slot, 32 KiB) get an allocation of their own, which makes their values
+// Stable: the engine sets it from min-string-size-avoid-copy-reply so that
+// every value large enough to be sent by reference can be. Records already
+// stored keep their place until rewritten.
+func (a *Arena) SetLargeRecord(n int) {
+	a.large = min(max(n, 1), maxSmall)
+}
+
+// largeLimit is the largest record kept in a slab slot.
+func (a *Arena) largeLimit() int {
+	if a.large == 0 {
+		return maxSmall
+	}
+	return a.large
+}
+
+// allocRecord allocates a record of size bytes and reports whether it got
+// an allocation of its own.
+func (a *Arena) allocRecord(size int) (uint64, unsafe.Pointer, bool) {
+	if size > a.largeLimit() {
+		r, p := a.allocLarge(size)
+		return r, p, true
+	}
+	r, p := a.alloc(size)
+	return r, p, false
 }
 
 // NewArena returns an empty Arena. Tables that share an Arena share its slabs,

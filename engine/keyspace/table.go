@@ -216,8 +216,8 @@ func (t *Table) SetHashed(key []byte, h uint64, v Value) (Entry, bool) {
 	if v.Obj != nil {
 		obj = t.a.putObj(v.Obj)
 	}
-	r, p := t.a.alloc(size)
-	if size > maxSmall {
+	r, p, large := t.a.allocRecord(size)
+	if large {
 		flags |= flagLarge
 	}
 	writeRecord(p, flags, key, &v, obj, t.epoch)
@@ -304,14 +304,14 @@ func (t *Table) replace(slot *uint64, key []byte, v *Value, flags uint8, size in
 			return e
 		}
 	}
-	if c := a.slotCap(old); c != 0 && size <= maxSmall && sizeClass(uint32(size)) == sizeClass(uint32(c)) &&
+	if c := a.slotCap(old); c != 0 && size <= a.largeLimit() && sizeClass(uint32(size)) == sizeClass(uint32(c)) &&
 		!overlaps(op, c, key) && !overlaps(op, c, v.Bytes) {
 		// Same size class and no aliasing: overwrite in place.
 		writeRecord(op, flags, key, v, obj, t.epoch)
 		return Entry{op, a}
 	}
-	r, p := a.alloc(size)
-	if size > maxSmall {
+	r, p, large := a.allocRecord(size)
+	if large {
 		flags |= flagLarge
 	}
 	writeRecord(p, flags, key, v, obj, t.epoch)
@@ -354,8 +354,8 @@ func (t *Table) SetExpire(key []byte, at int64) bool {
 	f := recFlags(op)&layoutMask | flagExpire
 	k, val := e.Key(), e.Value()
 	size := int(keyOff[f]) + len(k) + len(val)
-	r, p := a.alloc(size)
-	if size > maxSmall {
+	r, p, large := a.allocRecord(size)
+	if large {
 		f |= flagLarge
 	}
 	obj, _ := recObj(op)

@@ -577,3 +577,27 @@ func TestUpsertKeepsAccessAndExpire(t *testing.T) {
 		t.Fatalf("new key with keepExpire got expiry %d", e.Expire())
 	}
 }
+
+func TestSetLargeRecordMakesValuesStable(t *testing.T) {
+	a := NewArena()
+	defer a.Release()
+	a.SetLargeRecord(100)
+	tb := NewIn(a, maphash.MakeSeed())
+	small, _ := tb.Set([]byte("s"), Value{Bytes: make([]byte, 50)})
+	big, _ := tb.Set([]byte("b"), Value{Bytes: make([]byte, 200)})
+	if small.Stable() || !big.Stable() {
+		t.Fatalf("stable: small %v big %v", small.Stable(), big.Stable())
+	}
+	// An expiry moves the record; it stays large.
+	tb.SetExpire([]byte("b"), 5)
+	if e, _ := tb.Get([]byte("b")); !e.Stable() || len(e.Value()) != 200 {
+		t.Fatalf("after expire: stable %v len %d", e.Stable(), len(e.Value()))
+	}
+	// A large record is never rewritten in place: the old bytes survive.
+	old := big.Value()
+	old[0] = 'x'
+	tb.Set([]byte("b"), Value{Bytes: make([]byte, 200)})
+	if old[0] != 'x' {
+		t.Fatal("large record rewritten in place")
+	}
+}
