@@ -7,6 +7,7 @@ func (s *Server) Cron() {
 	now := s.Clock.NowMs()
 	s.cronLoops++
 	s.updateCachedTime(now)
+	s.mono.tick()
 	s.StatsCron(now)
 	s.pauseCron(now) // end CLIENT PAUSE when its time is up, waking the postponed clients
 	s.activeExpireCycle(now)

@@ -97,6 +97,9 @@ type Server struct {
 	mem      memoryState    // used_memory at start-up and its peak (memory.go)
 	inst     instantaneous  // INFO's instantaneous_* rates (info.go)
 
+	mono    monoClock // the per-command timing clock (monotime.go)
+	lastCmd *Spec     // the last top-level command looked up, tried first
+
 	// The keyspace (db.go).
 	dbs          []*DB
 	seed         maphash.Seed
@@ -144,6 +147,7 @@ func NewServer(cfg *config.Config, log *Logger) *Server {
 	s.applyConfig()
 	s.rand = rand.New(rand.NewPCG(uint64(nanotimeWall()), uint64(nanotime())))
 	s.updateCachedTime(s.Clock.NowMs())
+	s.mono.init()
 	s.initDBs()
 	s.memory() // used_memory_startup
 	return s
@@ -236,7 +240,14 @@ func (s *Server) lookup(name []byte) *Spec {
 // Valkey's lookupCommand does: a container with a second argument
 // resolves to the subcommand (nil if unknown).
 func (s *Server) LookupCommand(argv [][]byte) *Spec {
+	// A pipeline mostly repeats one command: try the last one first.
+	if sp := s.lastCmd; sp != nil && equalFoldASCII(argv[0], sp.Name) {
+		return sp
+	}
 	cmd := s.lookup(argv[0])
+	if cmd != nil && len(cmd.Subs) == 0 {
+		s.lastCmd = cmd
+	}
 	if cmd == nil || len(cmd.Subs) == 0 || len(argv) < 2 {
 		return cmd
 	}
@@ -263,7 +274,7 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 	}
 	start := s.tick
 	if start == 0 { // not inside a hold (tests, tools): time this command alone
-		start = nanotime()
+		start = s.mono.now()
 	}
 	s.current = c
 	s.nowMs = 0
@@ -283,7 +294,7 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 	} else {
 		outBefore := c.Out.Len()
 		cmd.Handler(c)
-		end := nanotime()
+		end := s.mono.now()
 		s.tick = end
 		st := &s.cmdStats[cmd.ID]
 		st.Calls++
@@ -309,10 +320,33 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 // each command from the end of the previous one in the same hold, so a
 // batch of n commands costs n clock reads, not 2n (a read is 30-80 ns on
 // a kvm-clock VM, as much as a simple command itself).
-func (s *Server) Acquired() { s.tick = nanotime() }
+func (s *Server) Acquired() { s.tick = s.mono.now() }
 
 // Released marks the end of a hold.
 func (s *Server) Released() { s.tick = 0 }
+
+// equalFoldASCII reports whether b equals the lower-case name, ignoring
+// ASCII case.
+func equalFoldASCII(b []byte, name string) bool {
+	if len(b) != len(name) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		ch := b[i]
+		if 'A' <= ch && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		if ch != name[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// CachedNowMs is the wall clock as of the last cron run, for bookkeeping
+// that needs no more precision than 1/hz (client idle times), as Valkey's
+// server.unixtime.
+func (s *Server) CachedNowMs() int64 { return s.cachedUnixMs }
 
 // rejection returns the error a command gets without running, from the
 // checks Valkey's processCommand makes before executing, in its order; ""

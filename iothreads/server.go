@@ -252,7 +252,7 @@ func (s *Server) execute(cn *conn, nread int, perr error) gnet.Action {
 	if nread > 0 {
 		cl.NetIn += int64(nread)
 		srv.Stats.NetInputBytes += int64(nread)
-		cl.LastInteraction = srv.Clock.NowMs()
+		cl.LastInteraction = srv.CachedNowMs()
 	}
 	cl.QueryBufLen = len(cn.qbuf)
 	cn.qbufLimit = srv.Cfg.ClientQueryBufferLimit
