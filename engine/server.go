@@ -97,8 +97,9 @@ type Server struct {
 	mem      memoryState    // used_memory at start-up and its peak (memory.go)
 	inst     instantaneous  // INFO's instantaneous_* rates (info.go)
 
-	mono    monoClock // the per-command timing clock (monotime.go)
-	lastCmd *Spec     // the last top-level command looked up, tried first
+	mono     monoClock  // the per-command timing clock (monotime.go)
+	lastCmd  *Spec      // the last top-level command looked up, tried first
+	prefetch prefetcher // the batch executor's scratch (prefetch.go)
 
 	// The keyspace (db.go).
 	dbs          []*DB

@@ -261,7 +261,14 @@ func (s *Server) execute(cn *conn, nread int, perr error) gnet.Action {
 		cn.qbufLimit = resp.UnauthMaxQueryBuf
 	}
 	start := 0
+	window := srv.PrefetchWindow()
+	if len(cn.ends) < 2 {
+		window = 0 // one command has nothing to overlap with
+	}
 	for i, end := range cn.ends {
+		if window > 0 && i%window == 0 {
+			srv.Prefetch(cl, cn.args, cn.ends, i, min(i+window, len(cn.ends)))
+		}
 		argv := cn.args[start:end]
 		start = end
 		if isSecurityAttack(argv[0]) {
