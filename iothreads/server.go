@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -43,6 +44,17 @@ type Server struct {
 func New(co *loop.Coordinator, opts Options) *Server {
 	if opts.Loops < 1 {
 		opts.Loops = 1
+	}
+	// Every loop executes commands under the coordinator's hold, so loops
+	// beyond the CPUs the process may run on only take turns on the same
+	// cores and contend for the hold: io-threads 2 on a server pinned to
+	// one CPU would be slower than io-threads 1. GOMAXPROCS defaults to
+	// the CPUs in the affinity mask (and the container's quota).
+	if cpus := runtime.GOMAXPROCS(0); opts.Loops > cpus {
+		if opts.Log != nil {
+			opts.Log.Noticef("io-threads %d reduced to %d: only %d CPUs are available to this process", opts.Loops, cpus, cpus)
+		}
+		opts.Loops = cpus
 	}
 	return &Server{co: co, opts: opts, booted: make(chan struct{})}
 }
