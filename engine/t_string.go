@@ -1214,7 +1214,7 @@ func ldAdd(x, y *big.Float) (*big.Float, bool) {
 	if d < 0 {
 		d = -d
 	}
-	sum := new(big.Float).SetPrec(uint(d + 130)).Add(x, y)
+	sum := new(big.Float).SetPrec(uint(d+130)).Add(x, y)
 	if sum.Sign() == 0 {
 		return sum, true
 	}
