@@ -811,3 +811,30 @@ func TestGenericCommandsOnLongValues(t *testing.T) {
 		}
 	}
 }
+
+func TestGenericInfoKeyspace(t *testing.T) {
+	g := newGenEnv(t)
+	g.put(0, "a", "v", 0)
+	g.put(0, "b", "v", g.clk.Ms+1000)
+	g.put(3, "c", "v", 0)
+	got := g.do(g.c, "info", "keyspace")
+	want := "# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=0,keys_with_volatile_items=0\r\n" +
+		"db3:keys=1,expires=0,avg_ttl=0,keys_with_volatile_items=0\r\n"
+	if got != bulk(want) {
+		t.Fatalf("INFO keyspace: %q", got)
+	}
+	g.expect(g.c, []replyCase{rc("flushall", "+OK\r\n"), rc("info keyspace", bulk("# Keyspace\r\n"))})
+}
+
+func TestGenericInfoStatsCounters(t *testing.T) {
+	g := newGenEnv(t)
+	g.put(0, "a", "v", 0)
+	g.put(0, "x", "v", g.clk.Ms+10)
+	g.expect(g.c, []replyCase{rc("exists a nokey", ":1\r\n"), rc("expire x -1", ":1\r\n")})
+	info := g.do(g.c, "info", "stats")
+	for _, want := range []string{"\r\nexpired_keys:1\r\n", "\r\nkeyspace_hits:1\r\n", "\r\nkeyspace_misses:1\r\n"} {
+		if !strings.Contains(info, want) {
+			t.Errorf("INFO stats lacks %q", want)
+		}
+	}
+}

@@ -509,12 +509,16 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.fixed("instantaneous_input_repl_kbps", 0, 2)
 	w.fixed("instantaneous_output_repl_kbps", 0, 2)
 	w.int("rejected_connections", st.RejectedConns)
-	w.zeros("sync_full", "sync_partial_ok", "sync_partial_err", "expired_keys", "expired_fields")
+	w.zeros("sync_full", "sync_partial_ok", "sync_partial_err")
+	w.int("expired_keys", st.ExpiredKeys)
+	w.zeros("expired_fields")
 	w.fixed("expired_stale_perc", 0, 2)
 	w.fixed("expired_keys_with_volatile_items_stale_perc", 0, 2)
 	w.zeros("expired_time_cap_reached_count", "expire_cycle_cpu_milliseconds", "evicted_keys",
-		"evicted_clients", "evicted_scripts", "total_eviction_exceeded_time", "current_eviction_exceeded_time",
-		"keyspace_hits", "keyspace_misses", "pubsub_channels", "pubsub_patterns", "pubsubshard_channels",
+		"evicted_clients", "evicted_scripts", "total_eviction_exceeded_time", "current_eviction_exceeded_time")
+	w.int("keyspace_hits", st.KeyspaceHits)
+	w.int("keyspace_misses", st.KeyspaceMisses)
+	w.zeros("pubsub_channels", "pubsub_patterns", "pubsubshard_channels",
 		"latest_fork_usec", "total_forks", "migrate_cached_sockets", "slave_expires_tracked_keys",
 		"active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits", "active_defrag_key_misses",
 		"total_active_defrag_time", "current_active_defrag_time", "tracking_total_keys", "tracking_total_items",
@@ -698,8 +702,18 @@ func latencyPercentile(h *Histogram, p float64) int64 {
 // infoKeyspace writes one "dbN:keys=...,expires=...,avg_ttl=...,
 // keys_with_volatile_items=..." line per non-empty database.
 //
-// TODO(keyspace): list the databases once the keyspace lands.
-func (s *Server) infoKeyspace(w *infoWriter) {}
+// keys_with_volatile_items (hashes with expiring fields) stays 0 until
+// hash field expiry arrives.
+func (s *Server) infoKeyspace(w *infoWriter) {
+	for _, db := range s.dbs {
+		keys, vkeys := db.Len(), db.ExpiresLen()
+		if keys == 0 && vkeys == 0 {
+			continue
+		}
+		w.str("db"+strconv.Itoa(db.ID), "keys="+strconv.Itoa(keys)+",expires="+strconv.Itoa(vkeys)+
+			",avg_ttl="+strconv.FormatInt(db.avgTTL, 10)+",keys_with_volatile_items=0")
+	}
+}
 
 // instMetric indexes the instantaneous metrics.
 type instMetric int
