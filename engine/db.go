@@ -211,6 +211,11 @@ func (db *DB) SetExpire(key []byte, at int64) bool {
 		db.expires.Delete(key)
 	} else {
 		db.expires.Set(key, keyspace.Value{Expire: at})
+		// Valkey 9 reallocates an embedded string raw when the expiry field
+		// does not fit its 64 bytes (OBJECT ENCODING shows it).
+		if e, ok := db.keys.Get(key); ok && e.Kind() == KindEmbstr {
+			e.SetKind(kindWithTTL(KindEmbstr, len(key), len(e.Value())))
+		}
 	}
 	return true
 }

@@ -103,15 +103,21 @@ func textKind(key, val []byte, ttl bool) uint8 {
 	return KindRaw
 }
 
-// kindWithTTL is the kind a string of the given kind takes when its key
-// gains a time to live (EXPIRE, GETEX EX...): an embedded value that no
-// longer fits with the expiry field is reallocated raw.
-func kindWithTTL(kind uint8, klen, vlen int) uint8 {
-	if kind == KindEmbstr && !embstrFits(klen, vlen, true) {
+// rekeyedKind is the kind a stored string of the given kind takes when
+// Valkey re-creates its object: when the key gains a time to live
+// (kindWithTTL), or when the value moves to another key (RENAME, MOVE,
+// COPY), with ttl saying whether that key has one. An embedded value that
+// no longer fits is reallocated raw; raw and int values stay as they are.
+func rekeyedKind(kind uint8, klen, vlen int, ttl bool) uint8 {
+	if kind == KindEmbstr && !embstrFits(klen, vlen, ttl) {
 		return KindRaw
 	}
 	return kind
 }
+
+// kindWithTTL is the kind a string takes when its key gains a time to live
+// (EXPIRE, GETEX EX...).
+func kindWithTTL(kind uint8, klen, vlen int) uint8 { return rekeyedKind(kind, klen, vlen, true) }
 
 // isString reports whether e holds a string.
 func isString(e keyspace.Entry) bool { return e.Kind()&typeMask == TypeString }
@@ -457,8 +463,7 @@ func cmdGetex(c *Client) {
 	case f&(optEXAT|optPXAT) != 0 && pastExpiry(s, at):
 		deleteExpiredOnWrite(c, db, key)
 	case expireAt > 0:
-		e.SetKind(kindWithTTL(e.Kind(), len(key), len(e.Value())))
-		db.SetExpire(key, at)
+		db.SetExpire(key, at) // converts an embstr that cannot hold the expiry field
 		s.keyModified(db, key)
 		s.notifyKeyspaceEvent(config.NotifyGeneric, "expire", key, db.ID)
 		s.Dirty++

@@ -931,3 +931,24 @@ func FuzzSetOptions(f *testing.F) {
 		e.do(c, append([]string{"getex", "k"}, strings.Fields(opts)...)...)
 	})
 }
+
+// Any command giving a key a time to live converts an embedded string that
+// cannot hold the expiry field, as Valkey 9 does.
+func TestStringEmbstrGainsTTL(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	for _, tc := range []struct {
+		n    int
+		want string
+	}{{32, "embstr"}, {33, "raw"}} {
+		e.do(c, "set", "k", strings.Repeat("x", tc.n))
+		e.srv.DB(0).SetExpire([]byte("k"), e.srv.Now()+100_000)
+		wantEncoding(t, e, "k", tc.want)
+	}
+	if got := rekeyedKind(KindEmbstr, 20, 31, false); got != KindRaw {
+		t.Errorf("embstr of 31 bytes renamed to a 20-byte key: %s, want raw", EncodingName(got))
+	}
+	if got := rekeyedKind(KindInt, 100, 5, true); got != KindInt {
+		t.Errorf("int renamed: %s, want int", EncodingName(got))
+	}
+}
