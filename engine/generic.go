@@ -134,23 +134,12 @@ func cmdTouch(c *Client) {
 
 // ---- RENAME, RENAMENX, MOVE, COPY ----
 
-// detached is a value taken out of its record so that it survives the
-// record's deletion: inline bytes copied unless the record is Stable,
-// the object reference kept as is.
-type detached struct {
-	v      keyspace.Value
-	access uint32
-}
-
-func detach(e keyspace.Entry) detached {
-	b := e.Value()
-	if !e.Stable() && len(b) > 0 {
-		b = bytes.Clone(b)
-	}
-	return detached{
-		v:      keyspace.Value{Kind: e.Kind(), Bytes: b, Obj: e.Obj(), Expire: e.Expire()},
-		access: e.Access(),
-	}
+// moved is a value leaving its record for another key (RENAME, MOVE). Its
+// bytes alias the source record, which stays in place while other keys
+// are written, so the new key is written first and the source deleted
+// after: the value is copied once, into the new record.
+func moved(e keyspace.Entry) (keyspace.Value, uint32) {
+	return keyspace.Value{Kind: e.Kind(), Bytes: e.Value(), Obj: e.Obj(), Expire: e.Expire()}, e.Access()
 }
 
 func cmdRename(c *Client)   { renameGeneric(c, false) }
@@ -180,11 +169,10 @@ func renameGeneric(c *Client, nx bool) {
 		db.Delete(dst)
 	}
 	// The value keeps its object, expiry and access time under the new name.
-	d := detach(e)
+	v, access := moved(e)
+	db.Set(dst, v, false).SetAccess(access)
 	db.Delete(src)
-	ne := db.Set(dst, d.v, false)
-	ne.SetAccess(d.access)
-	s.signalKeyAsReady(db, dst, d.v.Kind&typeMask)
+	s.signalKeyAsReady(db, dst, v.Kind&typeMask)
 	s.keyModified(db, src)
 	s.keyModified(db, dst)
 	s.notifyKeyspaceEvent(config.NotifyGeneric, "rename_from", src, db.ID)
@@ -237,11 +225,10 @@ func cmdMove(c *Client) {
 		c.AddInt(0)
 		return
 	}
-	d := detach(e)
+	v, access := moved(e)
+	dst.Set(key, v, false).SetAccess(access)
 	src.Delete(key)
-	ne := dst.Set(key, d.v, false)
-	ne.SetAccess(d.access)
-	s.signalKeyAsReady(dst, key, d.v.Kind&typeMask)
+	s.signalKeyAsReady(dst, key, v.Kind&typeMask)
 	s.keyModified(src, key)
 	s.keyModified(dst, key)
 	s.notifyKeyspaceEvent(config.NotifyGeneric, "move_from", key, src.ID)
@@ -604,16 +591,15 @@ func expireGeneric(c *Client, base int64, seconds bool) {
 		c.AddError(ErrNotInteger)
 		return
 	}
-	invalid := "ERR invalid expire time in '" + c.Cmd.FullName + "' command"
 	if seconds {
 		if when > math.MaxInt64/1000 || when < math.MinInt64/1000 {
-			c.AddError(invalid)
+			addInvalidExpireTime(c)
 			return
 		}
 		when *= 1000
 	}
 	if when > math.MaxInt64-base {
-		c.AddError(invalid)
+		addInvalidExpireTime(c)
 		return
 	}
 	when += base
@@ -654,6 +640,12 @@ func expireGeneric(c *Client, base int64, seconds bool) {
 	s.notifyKeyspaceEvent(config.NotifyGeneric, "expire", key, db.ID)
 	s.Dirty++
 	c.AddInt(1)
+}
+
+// addInvalidExpireTime replies the error for an expiry time that
+// overflows, naming the command.
+func addInvalidExpireTime(c *Client) {
+	c.AddError("ERR invalid expire time in '" + c.Cmd.FullName + "' command")
 }
 
 func cmdTTL(c *Client)         { ttlGeneric(c, false, false) }

@@ -831,8 +831,9 @@ func TestGenericInfoStatsCounters(t *testing.T) {
 	g.put(0, "a", "v", 0)
 	g.put(0, "x", "v", g.clk.Ms+10)
 	g.expect(g.c, []replyCase{rc("exists a nokey", ":1\r\n"), rc("expire x -1", ":1\r\n")})
-	info := g.do(g.c, "info", "stats")
-	for _, want := range []string{"\r\nexpired_keys:1\r\n", "\r\nkeyspace_hits:1\r\n", "\r\nkeyspace_misses:1\r\n"} {
+	info := g.do(g.c, "info", "stats") + g.do(g.c, "info", "persistence")
+	for _, want := range []string{"\r\nexpired_keys:1\r\n", "\r\nkeyspace_hits:1\r\n", "\r\nkeyspace_misses:1\r\n",
+		"\r\nrdb_changes_since_last_save:1\r\n"} {
 		if !strings.Contains(info, want) {
 			t.Errorf("INFO stats lacks %q", want)
 		}

@@ -472,8 +472,9 @@ func (s *Server) infoPersistence(w *infoWriter) {
 	w.section("Persistence")
 	w.zeros("loading", "async_loading", "current_cow_peak", "current_cow_size", "current_cow_size_age")
 	w.fixed("current_fork_perc", 0, 2)
-	w.zeros("current_save_keys_processed", "current_save_keys_total", "rdb_changes_since_last_save",
-		"rdb_bgsave_in_progress")
+	w.zeros("current_save_keys_processed", "current_save_keys_total")
+	w.int("rdb_changes_since_last_save", s.Dirty)
+	w.zeros("rdb_bgsave_in_progress")
 	w.int("rdb_last_save_time", s.lastSave())
 	w.str("rdb_last_bgsave_status", "ok")
 	w.int("rdb_last_bgsave_time_sec", -1)
