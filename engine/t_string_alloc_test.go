@@ -3,6 +3,7 @@
 package engine
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -50,3 +51,41 @@ func TestStringHotPathAllocs(t *testing.T) {
 		}
 	}
 }
+
+// The hot commands' cost in the engine alone, through the dispatcher, on
+// a table of 100k keys.
+func BenchmarkStringHotPath(b *testing.B) {
+	e := newTestEnv(b)
+	c := e.newClient()
+	const n = 100_000
+	keys := make([][]byte, n)
+	for i := range keys {
+		keys[i] = []byte("key:" + strings.Repeat("0", 6-len(itoa(i))) + itoa(i))
+		e.srv.Call(c, [][]byte{[]byte("set"), keys[i], []byte("xxx")})
+		c.Out.Reset()
+	}
+	for _, cmd := range []string{"get", "set", "incr", "mget"} {
+		b.Run(cmd, func(b *testing.B) {
+			b.ReportAllocs()
+			argv := [][]byte{[]byte(cmd), nil, []byte("123")}
+			if cmd != "set" {
+				argv = argv[:2]
+			}
+			if cmd == "incr" {
+				for _, k := range keys {
+					e.srv.Call(c, [][]byte{[]byte("set"), k, []byte("100")})
+				}
+			}
+			c.Out.Reset()
+			for i := 0; b.Loop(); i++ {
+				argv[1] = keys[(i*7919)%n]
+				e.srv.Call(c, argv)
+				if i&63 == 0 {
+					c.Out.Reset()
+				}
+			}
+		})
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
