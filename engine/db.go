@@ -176,6 +176,7 @@ func (db *DB) SetHashed(key []byte, h uint64, v keyspace.Value, keepTTL bool) ke
 	e, prior := db.keys.Upsert(key, h, v, keepTTL)
 	if !prior.Replaced {
 		db.srv.initAccess(e)
+		db.srv.notifyKeyspaceEvent(config.NotifyNew, "new", key, db.ID) // as Valkey's dbAdd
 	}
 	if at := e.Expire(); at != prior.Expire {
 		if at == 0 {

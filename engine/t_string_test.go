@@ -801,7 +801,7 @@ func TestStringNotificationsAndDirty(t *testing.T) {
 	e, clk := fakeClockEnv(t)
 	c := e.newClient()
 	s := e.srv
-	s.Cfg.NotifyKeyspaceEvents = config.NotifyAll | config.NotifyKeyMiss | config.NotifyKeyspace | config.NotifyKeyevent
+	s.Cfg.NotifyKeyspaceEvents = config.NotifyAll | config.NotifyKeyMiss | config.NotifyNew | config.NotifyKeyspace | config.NotifyKeyevent
 	var events []string
 	s.publishKeyspaceEvent = func(class int, event string, key []byte, dbID int) {
 		events = append(events, event+":"+string(key))
@@ -813,12 +813,12 @@ func TestStringNotificationsAndDirty(t *testing.T) {
 		events string
 		dirty  int64
 	}{
-		{"set k v", "set:k", 1},
+		{"set k v", "new:k set:k", 1},
 		{"set k v ex 10", "set:k expire:k", 1},
 		{"set k v nx", "", 0},
 		{"set k v pxat " + past, "expired:k", 1},
 		{"set k v pxat " + past, "", 0},
-		{"set k v get", "keymiss:k set:k", 1},
+		{"set k v get", "keymiss:k new:k set:k", 1},
 		{"setnx k v", "", 0},
 		{"setex k 10 v", "set:k expire:k", 1},
 		{"getset k w", "set:k", 1},
@@ -827,12 +827,12 @@ func TestStringNotificationsAndDirty(t *testing.T) {
 		{"getex k persist", "persist:k", 1},
 		{"getex k persist", "", 0},
 		{"getex k exat 1", "expired:k", 1},
-		{"mset a 1 b 2", "set:a set:b", 2},
+		{"mset a 1 b 2", "new:a set:a new:b set:b", 2},
 		{"msetnx a 1 c 2", "", 0},
 		{"append a x", "append:a", 1},
 		{"setrange a 0 y", "setrange:a", 1},
 		{"setrange a 0 ", "", 0},
-		{"incr n", "incrby:n", 1},
+		{"incr n", "new:n incrby:n", 1},
 		{"decrby n 5", "incrby:n", 1},
 		{"incrbyfloat n 1.5", "incrbyfloat:n", 1},
 		{"getdel n", "del:n", 1},
