@@ -134,12 +134,21 @@ func cmdTouch(c *Client) {
 
 // ---- RENAME, RENAMENX, MOVE, COPY ----
 
-// moved is a value leaving its record for another key (RENAME, MOVE). Its
+// moved is a value leaving its record for the key to (RENAME, MOVE). Its
 // bytes alias the source record, which stays in place while other keys
 // are written, so the new key is written first and the source deleted
 // after: the value is copied once, into the new record.
-func moved(e keyspace.Entry) (keyspace.Value, uint32) {
-	return keyspace.Value{Kind: e.Kind(), Bytes: e.Value(), Obj: e.Obj(), Expire: e.Expire()}, e.Access()
+func moved(e keyspace.Entry, to []byte) (keyspace.Value, uint32) {
+	return rekeyed(e, to, e.Obj()), e.Access()
+}
+
+// rekeyed is e's value as stored under the key to, with the object obj.
+// Valkey re-creates a value's object with its new key embedded, and an
+// embedded string that no longer fits beside the key becomes raw.
+func rekeyed(e keyspace.Entry, to []byte, obj any) keyspace.Value {
+	v := keyspace.Value{Kind: e.Kind(), Bytes: e.Value(), Obj: obj, Expire: e.Expire()}
+	v.Kind = rekeyedKind(v.Kind, len(to), len(v.Bytes), v.Expire != 0)
+	return v
 }
 
 func cmdRename(c *Client)   { renameGeneric(c, false) }
@@ -169,7 +178,7 @@ func renameGeneric(c *Client, nx bool) {
 		db.Delete(dst)
 	}
 	// The value keeps its object, expiry and access time under the new name.
-	v, access := moved(e)
+	v, access := moved(e, dst)
 	db.Set(dst, v, false).SetAccess(access)
 	db.Delete(src)
 	s.signalKeyAsReady(db, dst, v.Kind&typeMask)
@@ -225,7 +234,7 @@ func cmdMove(c *Client) {
 		c.AddInt(0)
 		return
 	}
-	v, access := moved(e)
+	v, access := moved(e, key)
 	dst.Set(key, v, false).SetAccess(access)
 	src.Delete(key)
 	s.signalKeyAsReady(dst, key, v.Kind&typeMask)
@@ -275,10 +284,11 @@ func cmdCopy(c *Client) {
 	}
 	// A copy is a new value: its own bytes and a deep copy of its object;
 	// it starts with a fresh access time, as a newly created object does.
-	v := keyspace.Value{Kind: e.Kind(), Bytes: e.Value(), Expire: e.Expire()}
+	var obj any
 	if o, ok := e.Obj().(Object); ok {
-		v.Obj = o.Clone()
+		obj = o.Clone()
 	}
+	v := rekeyed(e, newKey, obj)
 	if exists {
 		dst.Delete(newKey)
 	}

@@ -839,3 +839,48 @@ func TestGenericInfoStatsCounters(t *testing.T) {
 		}
 	}
 }
+
+// An embedded string moved to a key it no longer fits beside turns raw,
+// as Valkey re-creates the object with the new key (checked against
+// valkey-server 9.0.4); raw and int values keep their encoding.
+func TestGenericRekeyedEncodings(t *testing.T) {
+	g := newGenEnv(t)
+	x31, x22 := strings.Repeat("x", 31), strings.Repeat("x", 22)
+	long := func(c string, n int) string { return strings.Repeat(c, n) }
+	for _, tc := range []struct {
+		val, ttl string
+		cmd      []string
+		key      string
+		db       int
+		want     string
+	}{
+		{x31, "", []string{"rename", "k", long("k", 42)}, long("k", 42), 0, "raw"},
+		{x31, "", []string{"copy", "k", long("b", 54)}, long("b", 54), 0, "raw"},
+		{x31, "", []string{"move", "k", "1"}, "k", 1, "embstr"},
+		{x31, "100", []string{"rename", "k", long("e", 54)}, long("e", 54), 0, "raw"},
+		{x22, "100", []string{"rename", "k", long("s", 46)}, long("s", 46), 0, "raw"},
+		{x22, "", []string{"rename", "k", "k2"}, "k2", 0, "embstr"},
+		{"12345", "", []string{"rename", "k", long("i", 60)}, long("i", 60), 0, "int"},
+	} {
+		g.srv.DB(0).Flush(false)
+		g.srv.DB(1).Flush(false)
+		g.put(0, "k", tc.val, 0)
+		if tc.ttl != "" {
+			g.do(g.c, "expire", "k", tc.ttl)
+		}
+		if got := g.do(g.c, tc.cmd...); got != "+OK\r\n" && got != ":1\r\n" {
+			t.Fatalf("%q: %q", tc.cmd, got)
+		}
+		g.c.DB = tc.db
+		if got := g.do(g.c, "object", "encoding", tc.key); got != bulk(tc.want) {
+			t.Errorf("%q: encoding %q, want %s", tc.cmd, got, tc.want)
+		}
+		g.c.DB = 0
+	}
+	// A raw value stays raw under a short key.
+	g.srv.DB(0).Flush(false)
+	g.put(0, long("r", 42), x22, 0)
+	e, _ := g.srv.DB(0).Keys().Get([]byte(long("r", 42)))
+	e.SetKind(KindRaw)
+	g.expect(g.c, []replyCase{rc("copy "+long("r", 42)+" r2", ":1\r\n"), rc("object encoding r2", bulk("raw"))})
+}
