@@ -884,3 +884,19 @@ func TestGenericRekeyedEncodings(t *testing.T) {
 	e.SetKind(KindRaw)
 	g.expect(g.c, []replyCase{rc("copy "+long("r", 42)+" r2", ":1\r\n"), rc("object encoding r2", bulk("raw"))})
 }
+
+// RENAME, MOVE and COPY add their target as Valkey's dbAdd does, so a
+// "new" event precedes their own.
+func TestGenericNewKeyEvents(t *testing.T) {
+	g := newGenEnv(t)
+	g.srv.Cfg.NotifyKeyspaceEvents |= config.NotifyNew
+	g.put(0, "a", "1", 0)
+	g.put(0, "b", "2", 0)
+	g.takeEvents()
+	g.expect(g.c, []replyCase{rc("rename a b", "+OK\r\n"), rc("move b 2", ":1\r\n"), rc("copy b c db 2", ":0\r\n")})
+	g.checkEvents(t, "new b@0", "rename_from a@0", "rename_to b@0", "new b@2", "move_from b@0", "move_to b@2",
+		"keymiss b@0") // COPY reads its source
+	g.c.DB = 2
+	g.expect(g.c, []replyCase{rc("copy b c", ":1\r\n")})
+	g.checkEvents(t, "new c@2", "copy_to c@2")
+}
