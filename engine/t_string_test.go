@@ -952,3 +952,12 @@ func TestStringEmbstrGainsTTL(t *testing.T) {
 		t.Errorf("int renamed: %s, want int", EncodingName(got))
 	}
 }
+
+// A replica keeps a key given a past expiry time; its primary's DEL removes it.
+func TestStringPastExpiryOnReplica(t *testing.T) {
+	e, clk := fakeClockEnv(t)
+	c := e.newClient()
+	e.srv.Cfg.ReplicaOfHost = "127.0.0.1"
+	e.expect(c, []replyCase{rc("set k v pxat "+strconv.FormatInt(clk.Ms-1, 10), okReply)})
+	wantExpire(t, e, "k", clk.Ms-1)
+}
