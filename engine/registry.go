@@ -23,6 +23,7 @@ func handlerGroups() []map[string]Handler {
 		setHandlers,
 		zsetHandlers,
 		sortHandlers,
+		functionHandlers,
 	}
 }
 
