@@ -377,7 +377,7 @@ func cmdBitpos(c *Client) {
 		return
 	}
 	if !exists {
-		c.AddInt(bit - 1) // no key: all zeros, so 0 for a clear bit, -1 for a set one
+		c.AddInt(-bit) // no key: all zeros, so 0 for a clear bit, -1 for a set one
 		return
 	}
 	if start > end {
