@@ -257,14 +257,17 @@ func deleteExpiredOnWrite(c *Client, db *DB, key []byte) {
 	s.Stats.ExpiredKeys++
 }
 
+// maxStoredString is the longest value a keyspace record can hold (its
+// length field is 32 bits); proto-max-bulk-len may be set higher.
+const maxStoredString = math.MaxUint32
+
 // checkStringLength replies an error and returns false when a string of
-// size+add bytes would exceed proto-max-bulk-len (or overflow).
+// size+add bytes would exceed proto-max-bulk-len (not checked for the
+// primary's stream, as in Valkey), overflow, or not fit a record.
 func checkStringLength(c *Client, size, add int64) bool {
-	if c.Flags&ClientPrimary != 0 {
-		return true
-	}
 	total := int64(uint64(size) + uint64(add))
-	if total > c.srv.Cfg.ProtoMaxBulkLen || total < size || total < add {
+	if total < size || total < add || total > maxStoredString ||
+		(total > c.srv.Cfg.ProtoMaxBulkLen && c.Flags&ClientPrimary == 0) {
 		c.AddError(errStringTooLong)
 		return false
 	}

@@ -428,6 +428,16 @@ func TestStringAppendStrlen(t *testing.T) {
 		rc("append s x", "-"+errStringTooLong+"\r\n"),
 		rc("get s", bulk("1234567890")),
 	})
+	// The primary's stream is obeyed past the limit, but not past what a
+	// record can hold.
+	p := e.newClient()
+	p.Flags |= ClientPrimary
+	e.expect(p, []replyCase{
+		rc("append s x", intReply(11)),
+		rc("setrange s 20 y", intReply(21)),
+		rc("setrange s 9223372036854775807 y", "-"+errStringTooLong+"\r\n"),
+		rc("setrange s 4294967295 y", "-"+errStringTooLong+"\r\n"),
+	})
 }
 
 func TestStringSetrangeGetrange(t *testing.T) {
