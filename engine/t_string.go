@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"math/big"
+	"math/bits"
 	"strconv"
 
 	"github.com/volleydb/volley/engine/config"
@@ -761,37 +762,49 @@ func cmdIncrbyfloat(c *Client) {
 	key := c.Argv[1]
 	h := db.Hash(key)
 	e, found := db.LookupHashed(key, h, lookupWrite)
-	var cur *big.Float
+	var cur []byte
 	if found {
 		if !isString(e) {
 			c.AddError(ErrWrongType)
 			return
 		}
-		var ok bool
-		if cur, ok = parseLongDouble(e.Value()); !ok {
-			c.AddError(ErrNotFloat)
-			return
-		}
-	} else {
-		cur = new(big.Float)
+		cur = e.Value()
 	}
-	incr, ok := parseLongDouble(c.Argv[2])
-	if !ok {
-		c.AddError(ErrNotFloat)
+	text, errMsg := incrByFloat(cur, found, c.Argv[2])
+	if errMsg != "" {
+		c.AddError(errMsg)
 		return
 	}
-	sum, finite := ldAdd(cur, incr)
-	if !finite {
-		c.AddError(errIncrNaN)
-		return
-	}
-	text := formatLongDoubleHuman(sum)
 	ttl := found && e.Expire() != 0
 	db.SetHashed(key, h, keyspace.Value{Kind: textKind(key, text, ttl), Bytes: text}, true)
 	s.keyModified(db, key)
 	s.notifyKeyspaceEvent(config.NotifyString, "incrbyfloat", key, db.ID)
 	s.Dirty++
 	c.AddBulk(text)
+}
+
+// incrByFloat returns the text of cur (0 when !found) plus incr in long
+// double arithmetic, or the error INCRBYFLOAT replies.
+func incrByFloat(cur []byte, found bool, incr []byte) ([]byte, string) {
+	if text, ok := fastIncrByFloat(cur, incr); ok {
+		return text, ""
+	}
+	x := new(big.Float)
+	if found {
+		var ok bool
+		if x, ok = parseLongDouble(cur); !ok {
+			return nil, ErrNotFloat
+		}
+	}
+	y, ok := parseLongDouble(incr)
+	if !ok {
+		return nil, ErrNotFloat
+	}
+	sum, finite := ldAdd(x, y)
+	if !finite {
+		return nil, errIncrNaN
+	}
+	return formatLongDoubleHuman(sum), ""
 }
 
 // ---- DELIFEQ ----
@@ -1244,4 +1257,301 @@ func formatLongDoubleHuman(x *big.Float) []byte {
 		b = append(b[:0], '0')
 	}
 	return b
+}
+
+// ---- INCRBYFLOAT's fast path ----
+//
+// Most INCRBYFLOAT operands are short decimals of moderate size. For them
+// the long double arithmetic is done directly on a 64-bit significand
+// with 128-bit intermediates, exactly as the x87 rounds, without math/big.
+// Anything outside the path's range (more than 19 significant digits,
+// large exponents, hexadecimal, infinities, operands far apart, results
+// of 2^64 or more) goes to the general code, which also decides errors.
+
+// ext is a long double m × 2^e, m normalized (top bit set), or zero (m 0).
+type ext struct {
+	neg bool
+	m   uint64
+	e   int
+}
+
+var pow10u64 = func() (t [20]uint64) {
+	t[0] = 1
+	for i := 1; i < len(t); i++ {
+		t[i] = t[i-1] * 10
+	}
+	return t
+}()
+
+// fastIncrByFloat is cur + incr when both are on the fast path (cur nil
+// is 0).
+func fastIncrByFloat(cur, incr []byte) ([]byte, bool) {
+	x := ext{}
+	if cur != nil {
+		var ok bool
+		if x, ok = fastParseLD(cur); !ok {
+			return nil, false
+		}
+	}
+	y, ok := fastParseLD(incr)
+	if !ok {
+		return nil, false
+	}
+	sum, ok := fastAddLD(x, y)
+	if !ok {
+		return nil, false
+	}
+	return fastFormatLD(sum)
+}
+
+// fastParseLD parses a plain decimal of at most 19 significant digits and
+// a small exponent, correctly rounded to a long double.
+func fastParseLD(b []byte) (ext, bool) {
+	if len(b) == 0 || len(b) > 64 {
+		return ext{}, false
+	}
+	var x ext
+	i := 0
+	if b[0] == '+' || b[0] == '-' {
+		x.neg = b[0] == '-'
+		i++
+	}
+	var m uint64
+	nd, frac, digits := 0, 0, 0 // significant digits, digits after the point, all digits
+	dot := false
+	for ; i < len(b); i++ {
+		ch := b[i]
+		switch {
+		case '0' <= ch && ch <= '9':
+			digits++
+			if dot {
+				frac++
+			}
+			if m == 0 && ch == '0' {
+				continue // leading zero
+			}
+			if nd == 19 {
+				return ext{}, false
+			}
+			m = m*10 + uint64(ch-'0')
+			nd++
+		case ch == '.' && !dot:
+			dot = true
+		default:
+			goto exponent
+		}
+	}
+exponent:
+	if digits == 0 {
+		return ext{}, false
+	}
+	exp := 0
+	if i < len(b) {
+		if b[i]|0x20 != 'e' || i+1 == len(b) {
+			return ext{}, false
+		}
+		i++
+		eneg := false
+		if b[i] == '+' || b[i] == '-' {
+			eneg = b[i] == '-'
+			i++
+		}
+		if i == len(b) || len(b)-i > 4 {
+			return ext{}, false
+		}
+		for ; i < len(b); i++ {
+			if b[i] < '0' || b[i] > '9' {
+				return ext{}, false
+			}
+			exp = exp*10 + int(b[i]-'0')
+		}
+		if eneg {
+			exp = -exp
+		}
+	}
+	if m == 0 {
+		return x, true // a signed zero
+	}
+	exp -= frac
+	switch {
+	case exp >= 0 && exp < len(pow10u64):
+		hi, lo := bits.Mul64(m, pow10u64[exp])
+		if hi != 0 {
+			return ext{}, false
+		}
+		s := bits.LeadingZeros64(lo)
+		x.m, x.e = lo<<s, -s
+	case exp < 0 && -exp < len(pow10u64):
+		// m / 10^k with a quotient of exactly 64 bits, rounded by its
+		// remainder.
+		d := pow10u64[-exp]
+		sh := 63 + bits.Len64(d) - bits.Len64(m)
+		for {
+			hi, lo := shl128(0, m, sh)
+			if hi >= d {
+				sh--
+				continue
+			}
+			q, r := bits.Div64(hi, lo, d)
+			if q < 1<<63 {
+				sh++
+				continue
+			}
+			if r > d-r || (r == d-r && q&1 == 1) {
+				q++
+				if q == 0 {
+					q, sh = 1<<63, sh-1
+				}
+			}
+			x.m, x.e = q, -sh
+			break
+		}
+	default:
+		return ext{}, false
+	}
+	return x, true
+}
+
+// shl128 shifts the 128-bit hi:lo left by n (0 <= n < 128).
+func shl128(hi, lo uint64, n int) (uint64, uint64) {
+	switch {
+	case n == 0:
+		return hi, lo
+	case n >= 64:
+		return lo << (n - 64), 0
+	}
+	return hi<<n | lo>>(64-n), lo << n
+}
+
+// fastAddLD adds with one rounding to nearest even, when the operands'
+// exponents are close enough for the exact sum to fit 128 bits.
+func fastAddLD(x, y ext) (ext, bool) {
+	switch {
+	case x.m == 0 && y.m == 0:
+		return ext{neg: x.neg && y.neg}, true
+	case x.m == 0:
+		return y, true
+	case y.m == 0:
+		return x, true
+	}
+	if y.e > x.e || (y.e == x.e && y.m > x.m) {
+		x, y = y, x // |x| >= |y|
+	}
+	d := x.e - y.e
+	if d > 64 {
+		return ext{}, false
+	}
+	// x as hi:lo = m:0 at exponent x.e-64; y shifted right by d.
+	xh, xl := x.m, uint64(0)
+	var yh, yl uint64
+	if d == 64 {
+		yh, yl = 0, y.m
+	} else if d == 0 {
+		yh, yl = y.m, 0
+	} else {
+		yh, yl = y.m>>d, y.m<<(64-d)
+	}
+	e := x.e - 64
+	var hi, lo uint64
+	var sticky uint64
+	if x.neg == y.neg {
+		var carry uint64
+		lo, carry = bits.Add64(xl, yl, 0)
+		hi, carry = bits.Add64(xh, yh, carry)
+		if carry != 0 {
+			sticky = lo & 1
+			lo = lo>>1 | hi<<63
+			hi = hi>>1 | 1<<63
+			e++
+		}
+	} else {
+		var borrow uint64
+		lo, borrow = bits.Sub64(xl, yl, 0)
+		hi, _ = bits.Sub64(xh, yh, borrow)
+		if hi == 0 && lo == 0 {
+			return ext{}, true // exact cancellation is +0
+		}
+		n := bits.LeadingZeros64(hi)
+		if hi == 0 {
+			n = 64 + bits.LeadingZeros64(lo)
+		}
+		hi, lo = shl128(hi, lo, n)
+		e -= n
+	}
+	// Round hi:lo(:sticky) to the 64 bits of hi.
+	q := hi
+	half := uint64(1) << 63
+	if lo > half || (lo == half && (sticky != 0 || q&1 == 1)) {
+		q++
+		if q == 0 {
+			q, e = 1<<63, e+1
+		}
+	}
+	return ext{neg: x.neg, m: q, e: e + 64}, true
+}
+
+// fastFormatLD prints as "%.17Lf" with zeros trimmed, for values below
+// 2^64.
+func fastFormatLD(x ext) ([]byte, bool) {
+	if x.m == 0 {
+		return []byte{'0'}, true
+	}
+	if x.e > 0 {
+		return nil, false
+	}
+	// r = x × 10^17, rounded to an integer, half to even.
+	hi, lo := bits.Mul64(x.m, 1e17)
+	k := -x.e
+	var r1, r0 uint64 // r = r1:r0
+	switch {
+	case k == 0:
+		r1, r0 = hi, lo
+	case k >= 128:
+		// Below 2^-64: far under the last printed digit.
+	default:
+		var rem1, rem0 uint64 // the bits shifted out
+		if k >= 64 {
+			r0 = hi >> (k - 64)
+			rem1, rem0 = hi&(1<<(k-64)-1), lo
+		} else {
+			r1, r0 = hi>>k, hi<<(64-k)|lo>>k
+			rem0 = lo & (1<<k - 1)
+		}
+		// Compare the remainder with half of 2^k.
+		var h1, h0 uint64
+		if k-1 >= 64 {
+			h1 = 1 << (k - 1 - 64)
+		} else {
+			h0 = 1 << (k - 1)
+		}
+		if rem1 > h1 || (rem1 == h1 && (rem0 > h0 || (rem0 == h0 && r0&1 == 1))) {
+			var c uint64
+			r0, c = bits.Add64(r0, 1, 0)
+			r1 += c
+		}
+	}
+	if r1 >= 1e17 {
+		return nil, false // an integer part beyond 64 bits
+	}
+	intPart, fracPart := bits.Div64(r1, r0, 1e17)
+	var buf [48]byte
+	out := buf[:0]
+	if x.neg && (intPart != 0 || fracPart != 0) {
+		out = append(out, '-')
+	}
+	out = strconv.AppendUint(out, intPart, 10)
+	if fracPart != 0 {
+		var f [17]byte
+		for i := 16; i >= 0; i-- {
+			f[i] = byte('0' + fracPart%10)
+			fracPart /= 10
+		}
+		n := 17
+		for f[n-1] == '0' {
+			n--
+		}
+		out = append(out, '.')
+		out = append(out, f[:n]...)
+	}
+	return bytes.Clone(out), true
 }

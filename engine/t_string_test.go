@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -970,4 +971,84 @@ func TestStringPastExpiryOnReplica(t *testing.T) {
 	e.srv.Cfg.ReplicaOfHost = "127.0.0.1"
 	e.expect(c, []replyCase{rc("set k v pxat "+strconv.FormatInt(clk.Ms-1, 10), okReply)})
 	wantExpire(t, e, "k", clk.Ms-1)
+}
+
+// slowIncrByFloat is INCRBYFLOAT's general path alone.
+func slowIncrByFloat(cur, incr []byte) (string, bool) {
+	x, ok := parseLongDouble(cur)
+	if !ok {
+		return "", false
+	}
+	y, ok := parseLongDouble(incr)
+	if !ok {
+		return "", false
+	}
+	sum, ok := ldAdd(x, y)
+	if !ok {
+		return "", false
+	}
+	return string(formatLongDoubleHuman(sum)), true
+}
+
+// The fast path agrees with the general one wherever it answers.
+func TestIncrbyfloatFastPathAgrees(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	decimal := func() string {
+		var b strings.Builder
+		if rng.IntN(3) == 0 {
+			b.WriteByte('-')
+		}
+		intDigits, fracDigits := rng.IntN(10), rng.IntN(14)
+		for range intDigits {
+			b.WriteByte(byte('0' + rng.IntN(10)))
+		}
+		if fracDigits > 0 || intDigits == 0 {
+			b.WriteByte('.')
+			for range max(fracDigits, 1) {
+				b.WriteByte(byte('0' + rng.IntN(10)))
+			}
+		}
+		if rng.IntN(5) == 0 {
+			b.WriteString("e" + strconv.Itoa(rng.IntN(40)-20))
+		}
+		return b.String()
+	}
+	handled := 0
+	for range 20000 {
+		a, b := decimal(), decimal()
+		if rng.IntN(4) == 0 {
+			b = "-" + strings.TrimPrefix(a, "-") // cancellation
+		}
+		fast, ok := fastIncrByFloat([]byte(a), []byte(b))
+		if !ok {
+			continue
+		}
+		handled++
+		if slow, _ := slowIncrByFloat([]byte(a), []byte(b)); string(fast) != slow {
+			t.Fatalf("%s + %s: fast %q, general %q", a, b, fast, slow)
+		}
+	}
+	if handled < 10000 {
+		t.Errorf("fast path took only %d of 20000 pairs", handled)
+	}
+	for _, tc := range incrbyfloatCases {
+		if fast, ok := fastIncrByFloat([]byte(tc.cur), []byte(tc.incr)); ok && string(fast) != tc.want {
+			t.Errorf("%s + %s: fast %q, want %q", tc.cur, tc.incr, fast, tc.want)
+		}
+	}
+}
+
+func FuzzIncrbyfloatFastPath(f *testing.F) {
+	for _, tc := range incrbyfloatCases {
+		f.Add(tc.cur, tc.incr)
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		fast, ok := fastIncrByFloat([]byte(a), []byte(b))
+		if !ok {
+			return
+		}
+		if slow, ok := slowIncrByFloat([]byte(a), []byte(b)); !ok || string(fast) != slow {
+			t.Fatalf("%q + %q: fast %q, general %q (%v)", a, b, fast, slow, ok)
+		}
+	})
 }
