@@ -1275,10 +1275,39 @@ type ext struct {
 	e   int
 }
 
-var pow10u64 = func() (t [20]uint64) {
-	t[0] = 1
+// u128 is an unsigned 128-bit integer.
+type u128 struct{ hi, lo uint64 }
+
+func (x u128) bitLen() int {
+	if x.hi != 0 {
+		return 64 + bits.Len64(x.hi)
+	}
+	return bits.Len64(x.lo)
+}
+
+func (x u128) less(y u128) bool { return x.hi < y.hi || (x.hi == y.hi && x.lo < y.lo) }
+
+func (x u128) sub(y u128) u128 {
+	lo, b := bits.Sub64(x.lo, y.lo, 0)
+	hi, _ := bits.Sub64(x.hi, y.hi, b)
+	return u128{hi, lo}
+}
+
+// mulSmall returns x*m+a and whether it fits 128 bits.
+func (x u128) mulSmall(m, a uint64) (u128, bool) {
+	h1, l1 := bits.Mul64(x.lo, m)
+	h2, l2 := bits.Mul64(x.hi, m)
+	hi, c := bits.Add64(h1, l2, 0)
+	lo, c2 := bits.Add64(l1, a, 0)
+	hi, c3 := bits.Add64(hi, 0, c2)
+	return u128{hi, lo}, h2 == 0 && c == 0 && c3 == 0
+}
+
+// pow10u128[k] is 10^k, for k up to 38.
+var pow10u128 = func() (t [39]u128) {
+	t[0] = u128{0, 1}
 	for i := 1; i < len(t); i++ {
-		t[i] = t[i-1] * 10
+		t[i], _ = t[i-1].mulSmall(10, 0)
 	}
 	return t
 }()
@@ -1304,10 +1333,10 @@ func fastIncrByFloat(cur, incr []byte) ([]byte, bool) {
 	return fastFormatLD(sum)
 }
 
-// fastParseLD parses a plain decimal of at most 19 significant digits and
+// fastParseLD parses a plain decimal of at most 38 significant digits and
 // a small exponent, correctly rounded to a long double.
 func fastParseLD(b []byte) (ext, bool) {
-	if len(b) == 0 || len(b) > 64 {
+	if len(b) == 0 || len(b) > 96 {
 		return ext{}, false
 	}
 	var x ext
@@ -1316,7 +1345,7 @@ func fastParseLD(b []byte) (ext, bool) {
 		x.neg = b[0] == '-'
 		i++
 	}
-	var m uint64
+	var m u128
 	nd, frac, digits := 0, 0, 0 // significant digits, digits after the point, all digits
 	dot := false
 	for ; i < len(b); i++ {
@@ -1327,13 +1356,13 @@ func fastParseLD(b []byte) (ext, bool) {
 			if dot {
 				frac++
 			}
-			if m == 0 && ch == '0' {
+			if nd == 0 && ch == '0' {
 				continue // leading zero
 			}
-			if nd == 19 {
+			if nd == 38 {
 				return ext{}, false
 			}
-			m = m*10 + uint64(ch-'0')
+			m, _ = m.mulSmall(10, uint64(ch-'0'))
 			nd++
 		case ch == '.' && !dot:
 			dot = true
@@ -1369,47 +1398,110 @@ exponent:
 			exp = -exp
 		}
 	}
-	if m == 0 {
+	if nd == 0 {
 		return x, true // a signed zero
 	}
 	exp -= frac
 	switch {
-	case exp >= 0 && exp < len(pow10u64):
-		hi, lo := bits.Mul64(m, pow10u64[exp])
-		if hi != 0 {
+	case exp >= 0 && exp < len(pow10u128):
+		// An integer: exact in 128 bits, or off the path.
+		p := pow10u128[exp]
+		if p.hi != 0 && m.hi != 0 {
 			return ext{}, false
 		}
-		s := bits.LeadingZeros64(lo)
-		x.m, x.e = lo<<s, -s
-	case exp < 0 && -exp < len(pow10u64):
-		// m / 10^k with a quotient of exactly 64 bits, rounded by its
-		// remainder.
-		d := pow10u64[-exp]
-		sh := 63 + bits.Len64(d) - bits.Len64(m)
-		for {
-			hi, lo := shl128(0, m, sh)
-			if hi >= d {
-				sh--
-				continue
-			}
-			q, r := bits.Div64(hi, lo, d)
-			if q < 1<<63 {
-				sh++
-				continue
-			}
-			if r > d-r || (r == d-r && q&1 == 1) {
-				q++
-				if q == 0 {
-					q, sh = 1<<63, sh-1
-				}
-			}
-			x.m, x.e = q, -sh
-			break
+		n, ok := m, true
+		if p.hi == 0 {
+			n, ok = m.mulSmall(p.lo, 0)
+		} else {
+			n, ok = p.mulSmall(m.lo, 0)
 		}
+		if !ok {
+			return ext{}, false
+		}
+		x.m, x.e = roundU128(n)
+	case exp < 0 && -exp < len(pow10u128):
+		x.m, x.e = divRound(m, pow10u128[-exp])
 	default:
 		return ext{}, false
 	}
 	return x, true
+}
+
+// roundU128 rounds a nonzero n to a 64-bit significand: n ≈ q × 2^e.
+func roundU128(n u128) (q uint64, e int) {
+	z := 128 - n.bitLen()
+	hi, lo := shl128(n.hi, n.lo, z)
+	q, e = hi, 64-z
+	if lo > 1<<63 || (lo == 1<<63 && q&1 == 1) {
+		q++
+		if q == 0 {
+			q, e = 1<<63, e+1
+		}
+	}
+	return q, e
+}
+
+// divRound returns m / d rounded to nearest even as q × 2^e with q a
+// 64-bit significand (m, d nonzero, below 2^127).
+func divRound(m, d u128) (q uint64, e int) {
+	// Scale so that the quotient has exactly 64 bits: m × 2^sh / d in
+	// [2^63, 2^64). The numerator takes up to 191 bits, the divisor is
+	// normalized to a top bit set, and one step of long division (Knuth's
+	// algorithm D) gives the quotient digit and the exact remainder.
+	t := 128 - d.bitLen()
+	dn := u128{}
+	dn.hi, dn.lo = shl128(d.hi, d.lo, t)
+	sh := 63 + d.bitLen() - m.bitLen()
+	for {
+		n2, n1, n0 := shl192(m, sh+t)
+		var qh uint64
+		if n2 >= dn.hi {
+			qh = math.MaxUint64
+		} else {
+			qh, _ = bits.Div64(n2, n1, dn.hi)
+		}
+		// p = qh × dn, at most two too large.
+		p1a, p0 := bits.Mul64(qh, dn.lo)
+		p2, p1b := bits.Mul64(qh, dn.hi)
+		p1, c := bits.Add64(p1a, p1b, 0)
+		p2 += c
+		for p2 > n2 || (p2 == n2 && (p1 > n1 || (p1 == n1 && p0 > n0))) {
+			qh--
+			var b uint64
+			p0, b = bits.Sub64(p0, dn.lo, 0)
+			p1, b = bits.Sub64(p1, dn.hi, b)
+			p2 -= b
+		}
+		if qh < 1<<63 {
+			sh++ // m × 2^sh < 2^(63+len(d)) keeps the quotient under 2^64; this doubles it
+			continue
+		}
+		r0, b := bits.Sub64(n0, p0, 0)
+		r1, _ := bits.Sub64(n1, p1, b)
+		r := u128{r1, r0}
+		if half := dn.sub(r); half.less(r) || (half == r && qh&1 == 1) {
+			qh++
+			if qh == 0 {
+				return 1 << 63, -sh + 1
+			}
+		}
+		return qh, -sh
+	}
+}
+
+// shl192 returns m << n as three words (n < 192, the result fits).
+func shl192(m u128, n int) (w2, w1, w0 uint64) {
+	w2, w1, w0 = 0, m.hi, m.lo
+	for n >= 64 {
+		w2, w1, w0 = w1, w0, 0
+		n -= 64
+	}
+	if n > 0 {
+		w2 = w2<<n | w1>>(64-n)
+		w1 = w1<<n | w0>>(64-n)
+		w0 <<= n
+	}
+	return w2, w1, w0
 }
 
 // shl128 shifts the 128-bit hi:lo left by n (0 <= n < 128).

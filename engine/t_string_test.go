@@ -998,7 +998,7 @@ func TestIncrbyfloatFastPathAgrees(t *testing.T) {
 		if rng.IntN(3) == 0 {
 			b.WriteByte('-')
 		}
-		intDigits, fracDigits := rng.IntN(10), rng.IntN(14)
+		intDigits, fracDigits := rng.IntN(20), rng.IntN(21)
 		for range intDigits {
 			b.WriteByte(byte('0' + rng.IntN(10)))
 		}
@@ -1030,6 +1030,21 @@ func TestIncrbyfloatFastPathAgrees(t *testing.T) {
 	}
 	if handled < 10000 {
 		t.Errorf("fast path took only %d of 20000 pairs", handled)
+	}
+	// Chains, as counters grow: each result is the next value.
+	for range 20 {
+		cur := []byte(decimal())
+		for range 100 {
+			incr := []byte(decimal())
+			slow, ok := slowIncrByFloat(cur, incr)
+			if !ok {
+				break
+			}
+			if fast, ok := fastIncrByFloat(cur, incr); ok && string(fast) != slow {
+				t.Fatalf("%s + %s: fast %q, general %q", cur, incr, fast, slow)
+			}
+			cur = []byte(slow)
+		}
 	}
 	for _, tc := range incrbyfloatCases {
 		if fast, ok := fastIncrByFloat([]byte(tc.cur), []byte(tc.incr)); ok && string(fast) != tc.want {
