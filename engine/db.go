@@ -150,6 +150,7 @@ func (db *DB) expireKey(key []byte, h uint64) {
 	s := db.srv
 	db.keys.DeleteHashed(key, h)
 	db.expires.Delete(key)
+	db.hashRemoved(key)
 	s.Stats.ExpiredKeys++
 	s.notifyKeyspaceEvent(config.NotifyExpired, "expired", key, db.ID)
 	s.keyModified(db, key)
@@ -174,6 +175,7 @@ func (db *DB) Set(key []byte, v keyspace.Value, keepTTL bool) keyspace.Entry {
 // SetHashed is Set with the hash already computed.
 func (db *DB) SetHashed(key []byte, h uint64, v keyspace.Value, keepTTL bool) keyspace.Entry {
 	e, prior := db.keys.Upsert(key, h, v, keepTTL)
+	db.hashStored(key, v.Obj)
 	if !prior.Replaced {
 		db.srv.initAccess(e)
 		db.srv.notifyKeyspaceEvent(config.NotifyNew, "new", key, db.ID) // as Valkey's dbAdd
@@ -195,6 +197,7 @@ func (db *DB) Delete(key []byte) bool {
 	if !db.keys.Delete(key) {
 		return false
 	}
+	db.hashRemoved(key)
 	if db.expires.Len() > 0 {
 		db.expires.Delete(key)
 	}

@@ -108,7 +108,8 @@ type Server struct {
 	cachedUnixMs int64  // the cron's clock, for LFU decrement times
 	lruClock     uint32 // the 24-bit LRU clock, refreshed by the cron
 	rand         *rand.Rand
-	Dirty        int64 // changes since the last save (rdb_changes_since_last_save)
+	Dirty        int64     // changes since the last save (rdb_changes_since_last_save)
+	hash         hashState // hash field expiry: volatile index, counters (t_hash.go)
 
 	lazyfreePending atomic.Int64 // objects a background flush has yet to free
 	lazyfreed       atomic.Int64 // objects freed in the background

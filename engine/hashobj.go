@@ -1,0 +1,329 @@
+package engine
+
+import (
+	"hash/maphash"
+	"math/bits"
+	"math/rand/v2"
+	"unsafe"
+)
+
+// hashObj is a hash in the hashtable encoding: fields chained in a
+// power-of-two bucket array, resized whole when it fills or empties
+// (hashes are small next to the keyspace, so no incremental rehash), and
+// scanned with the reverse-binary cursor so HSCAN returns every field
+// present for the whole scan across resizes.
+//
+// Fields may carry an expiry (Valkey 9's hash field expiration). An
+// expired field stays stored, and counted by Len as HLEN counts it, until
+// the active cycle or a write reclaims it; every lookup and iteration
+// skips it. vol is a min-heap of the expiries for the active cycle, with
+// stale items (a field deleted or given another time since) dropped when
+// they surface.
+type hashObj struct {
+	tab  []*hashField
+	n    int
+	vol  []hashVolItem // min-heap by at; nil when no field has an expiry
+	nvol int           // fields with an expiry
+}
+
+// hashField is one field. Strings are immutable, so a value may be sent
+// by reference in a reply while the field is later changed.
+type hashField struct {
+	name   string
+	value  string
+	expire int64 // Unix ms, 0 for none
+	next   *hashField
+}
+
+type hashVolItem struct {
+	at int64
+	f  *hashField
+}
+
+// hashSeed seeds the field hash of every hashtable-encoded hash.
+var hashSeed = maphash.MakeSeed()
+
+func newHashObj(hint int) *hashObj {
+	h := &hashObj{}
+	if hint > 0 {
+		h.tab = make([]*hashField, hashTabSize(hint))
+	}
+	return h
+}
+
+// hashTabSize is the bucket count for n fields: a power of two, at least 4.
+func hashTabSize(n int) int {
+	size := 4
+	for size < n {
+		size <<= 1
+	}
+	return size
+}
+
+// bstr views a string's bytes without copying; never write to them.
+func bstr(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+func (h *hashObj) bucket(name []byte) int {
+	return int(maphash.Bytes(hashSeed, name) & uint64(len(h.tab)-1))
+}
+
+// expired reports whether f is logically gone at time now (Unix ms).
+func (f *hashField) expired(now int64) bool { return f.expire != 0 && now > f.expire }
+
+// find returns the stored field name, expired or not.
+func (h *hashObj) find(name []byte) *hashField {
+	if h.n == 0 {
+		return nil
+	}
+	for f := h.tab[h.bucket(name)]; f != nil; f = f.next {
+		if f.name == string(name) {
+			return f
+		}
+	}
+	return nil
+}
+
+// get returns the live field name at time now.
+func (h *hashObj) get(name []byte, now int64) *hashField {
+	if f := h.find(name); f != nil && !f.expired(now) {
+		return f
+	}
+	return nil
+}
+
+// add inserts a field known to be absent.
+func (h *hashObj) add(name, value string, expire int64) *hashField {
+	if h.n >= len(h.tab) {
+		h.resize(hashTabSize(h.n + 1))
+	}
+	i := h.bucket(bstr(name))
+	f := &hashField{name: name, value: value, next: h.tab[i]}
+	h.tab[i] = f
+	h.n++
+	if expire != 0 {
+		h.setExpire(f, expire)
+	}
+	return f
+}
+
+// remove unlinks the stored field name, expired or not, and returns it.
+func (h *hashObj) remove(name []byte) *hashField {
+	if h.n == 0 {
+		return nil
+	}
+	p := &h.tab[h.bucket(name)]
+	for f := *p; f != nil; p, f = &f.next, f.next {
+		if f.name == string(name) {
+			*p = f.next
+			f.next = nil
+			h.n--
+			h.setExpire(f, 0)
+			if len(h.tab) > 4 && h.n*8 < len(h.tab) {
+				h.resize(hashTabSize(h.n))
+			}
+			return f
+		}
+	}
+	return nil
+}
+
+func (h *hashObj) resize(size int) {
+	old := h.tab
+	h.tab = make([]*hashField, size)
+	for _, f := range old {
+		for f != nil {
+			next := f.next
+			i := h.bucket(bstr(f.name))
+			f.next = h.tab[i]
+			h.tab[i] = f
+			f = next
+		}
+	}
+}
+
+// setExpire gives f an expiry (0 removes it), keeping the volatile
+// heap and count in step.
+func (h *hashObj) setExpire(f *hashField, at int64) {
+	switch {
+	case f.expire == 0 && at != 0:
+		h.nvol++
+	case f.expire != 0 && at == 0:
+		h.nvol--
+	}
+	f.expire = at
+	if h.nvol == 0 {
+		h.vol = nil
+		return
+	}
+	if at != 0 {
+		h.volPush(hashVolItem{at, f})
+	}
+	if len(h.vol) > 2*h.nvol+16 {
+		h.volRebuild()
+	}
+}
+
+func (h *hashObj) volPush(it hashVolItem) {
+	h.vol = append(h.vol, it)
+	for i := len(h.vol) - 1; i > 0; {
+		p := (i - 1) / 2
+		if h.vol[p].at <= h.vol[i].at {
+			break
+		}
+		h.vol[p], h.vol[i] = h.vol[i], h.vol[p]
+		i = p
+	}
+}
+
+func (h *hashObj) volPop() {
+	n := len(h.vol) - 1
+	h.vol[0] = h.vol[n]
+	h.vol[n] = hashVolItem{}
+	h.vol = h.vol[:n]
+	for i := 0; ; {
+		l, m := 2*i+1, i
+		if l < n && h.vol[l].at < h.vol[m].at {
+			m = l
+		}
+		if l+1 < n && h.vol[l+1].at < h.vol[m].at {
+			m = l + 1
+		}
+		if m == i {
+			break
+		}
+		h.vol[m], h.vol[i] = h.vol[i], h.vol[m]
+		i = m
+	}
+}
+
+// volRebuild drops stale heap items by rebuilding from the fields.
+func (h *hashObj) volRebuild() {
+	h.vol = h.vol[:0]
+	for _, f := range h.tab {
+		for ; f != nil; f = f.next {
+			if f.expire != 0 {
+				h.volPush(hashVolItem{f.expire, f})
+			}
+		}
+	}
+}
+
+// volTop returns the field with the earliest expiry, dropping stale items.
+func (h *hashObj) volTop() *hashField {
+	for len(h.vol) > 0 {
+		it := h.vol[0]
+		if it.f.expire == it.at {
+			return it.f
+		}
+		h.volPop()
+	}
+	return nil
+}
+
+// reclaim deletes up to max fields whose expiry is at or before now, the
+// earliest first, and returns how many it deleted.
+func (h *hashObj) reclaim(now int64, max int) int {
+	n := 0
+	for n < max && h.nvol > 0 {
+		f := h.volTop()
+		if f == nil || f.expire > now {
+			break
+		}
+		h.remove(bstr(f.name))
+		n++
+	}
+	return n
+}
+
+// each calls fn for every live field at time now, in bucket order, until
+// fn returns false.
+func (h *hashObj) each(now int64, fn func(f *hashField) bool) {
+	for _, f := range h.tab {
+		for ; f != nil; f = f.next {
+			if !f.expired(now) && !fn(f) {
+				return
+			}
+		}
+	}
+}
+
+// scan visits the bucket at cursor (fn gets its live fields) and returns
+// the next cursor, 0 when done; see keyspace.Table.Scan.
+func (h *hashObj) scan(cursor uint64, now int64, fn func(f *hashField)) uint64 {
+	if len(h.tab) == 0 {
+		return 0
+	}
+	mask := uint64(len(h.tab) - 1)
+	for f := h.tab[cursor&mask]; f != nil; f = f.next {
+		if !f.expired(now) {
+			fn(f)
+		}
+	}
+	cursor |= ^mask
+	cursor = bits.Reverse64(cursor)
+	cursor++
+	return bits.Reverse64(cursor)
+}
+
+// random returns a stored field (expired or not), uniformly for chains of
+// up to 8 fields (all of them, at a load factor of at most 1): a random
+// bucket, then a random slot of 8 that must fall within its chain.
+func (h *hashObj) random(r *rand.Rand) *hashField {
+	if h.n == 0 {
+		return nil
+	}
+	mask := len(h.tab) - 1
+	for {
+		f := h.tab[r.IntN(mask+1)]
+		if f == nil {
+			continue
+		}
+		n := 0
+		for g := f; g != nil; g = g.next {
+			n++
+		}
+		k := r.IntN(8)
+		if k >= n {
+			if n < 8 {
+				continue
+			}
+			k = r.IntN(n)
+		}
+		for ; k > 0; k-- {
+			f = f.next
+		}
+		return f
+	}
+}
+
+// Len is the number of stored fields, expired or not (HLEN).
+func (h *hashObj) Len() int { return h.n }
+
+// Clone copies the hash, expiries included (COPY).
+func (h *hashObj) Clone() any {
+	c := newHashObj(h.n)
+	for _, f := range h.tab {
+		for ; f != nil; f = f.next {
+			c.add(f.name, f.value, f.expire)
+		}
+	}
+	return c
+}
+
+// MemUsage estimates the bytes the hash takes, from up to samples fields
+// (0 for all), as MEMORY USAGE does.
+func (h *hashObj) MemUsage(samples int) int64 {
+	const fieldSize = int64(unsafe.Sizeof(hashField{}))
+	size := int64(unsafe.Sizeof(hashObj{})) + int64(len(h.tab))*8 + int64(cap(h.vol))*16
+	if h.n == 0 {
+		return size
+	}
+	var sum int64
+	seen := 0
+	h.each(-1<<63, func(f *hashField) bool { // at the dawn of time nothing has expired
+		sum += fieldSize + int64(len(f.name)+len(f.value))
+		seen++
+		return samples == 0 || seen < samples
+	})
+	return size + sum*int64(h.n)/int64(seen)
+}

@@ -1,0 +1,646 @@
+package engine
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/volleydb/volley/engine/config"
+	"github.com/volleydb/volley/engine/keyspace"
+)
+
+
+// hashEvents records the keyspace events the server publishes.
+func hashEvents(e *testEnv) *[]string {
+	var ev []string
+	e.srv.Cfg.NotifyKeyspaceEvents = config.NotifyAll | config.NotifyKeyevent
+	e.srv.publishKeyspaceEvent = func(class int, event string, key []byte, dbID int) {
+		ev = append(ev, event+":"+string(key))
+	}
+	return &ev
+}
+
+// hashKind is the stored kind of key in db 0, 0 when missing.
+func hashKind(e *testEnv, key string) uint8 {
+	en, ok := e.srv.DB(0).Keys().Get([]byte(key))
+	if !ok {
+		return 0
+	}
+	return en.Kind()
+}
+
+func TestHashBasicCommands(t *testing.T) {
+	e, _ := fakeClockEnv(t)
+	c := e.newClient()
+	e.srv.DB(0).Set([]byte("str"), keyspace.Value{Kind: KindEmbstr, Bytes: []byte("x")}, false)
+	e.expect(c, []replyCase{
+		rc("hset h a 1 b 2 c 3", ":3\r\n"),
+		rc("hset h a 1 d 4", ":1\r\n"),
+		rc("hset h a", "-ERR wrong number of arguments for 'hset' command\r\n"),
+		rc("hset h a 1 b", "-ERR wrong number of arguments for 'hset' command\r\n"),
+		rc("hmset h a 9", "+OK\r\n"),
+		rc("hmset h a", "-ERR wrong number of arguments for 'hmset' command\r\n"),
+		rc("hget h a", "$1\r\n9\r\n"),
+		rc("hget h zz", "$-1\r\n"),
+		rc("hget nokey a", "$-1\r\n"),
+		rc("hmget h a zz b", "*3\r\n$1\r\n9\r\n$-1\r\n$1\r\n2\r\n"),
+		rc("hmget nokey a b", "*2\r\n$-1\r\n$-1\r\n"),
+		rc("hlen h", ":4\r\n"),
+		rc("hlen nokey", ":0\r\n"),
+		rc("hstrlen h a", ":1\r\n"),
+		rc("hstrlen h zz", ":0\r\n"),
+		rc("hstrlen nokey a", ":0\r\n"),
+		rc("hexists h a", ":1\r\n"),
+		rc("hexists h zz", ":0\r\n"),
+		rc("hexists nokey zz", ":0\r\n"),
+		rc("hsetnx h a 5", ":0\r\n"),
+		rc("hsetnx h e 5", ":1\r\n"),
+		rc("hsetnx new f v", ":1\r\n"),
+		rc("hdel h a zz b", ":2\r\n"),
+		rc("hdel h zz", ":0\r\n"),
+		rc("hdel nokey a", ":0\r\n"),
+		rc("hdel new f f", ":1\r\n"),
+		rc("hlen new", ":0\r\n"),
+		rc("hkeys nokey", "*0\r\n"),
+		rc("hvals nokey", "*0\r\n"),
+		rc("hgetall nokey", "*0\r\n"),
+		// WRONGTYPE everywhere.
+		rc("hset str a b", wrongType),
+		rc("hsetnx str a b", wrongType),
+		rc("hget str a", wrongType),
+		rc("hmget str a", wrongType),
+		rc("hdel str a", wrongType),
+		rc("hlen str", wrongType),
+		rc("hstrlen str a", wrongType),
+		rc("hexists str a", wrongType),
+		rc("hincrby str a 1", wrongType),
+		rc("hincrbyfloat str a 1", wrongType),
+		rc("hkeys str", wrongType),
+		rc("hvals str", wrongType),
+		rc("hgetall str", wrongType),
+		rc("hrandfield str", wrongType),
+		rc("hrandfield str 3", wrongType),
+		rc("hscan str 0", wrongType),
+		rc("hexpire str 10 fields 1 a", wrongType),
+		rc("httl str fields 1 a", wrongType),
+		rc("hpersist str fields 1 a", "*1\r\n"+wrongType),
+		rc("hsetex str fields 1 a b", wrongType),
+		rc("hsetex str ex -1 fields 1 a b", wrongType),
+		rc("hgetex str fields 1 a", wrongType),
+	})
+	if e.srv.DB(0).Exists([]byte("new")) {
+		t.Fatal("a hash emptied by HDEL still exists")
+	}
+}
+
+func TestHashGetAllReplies(t *testing.T) {
+	e, _ := fakeClockEnv(t)
+	c := e.newClient()
+	e.do(c, "hset", "h", "a", "1", "b", "2")
+	// Compare as sets: the order is the encoding's.
+	pairs := func(reply string) []string {
+		lines := strings.Split(strings.TrimSuffix(reply, "\r\n"), "\r\n")[1:]
+		var out []string
+		for i := 1; i < len(lines); i += 2 {
+			out = append(out, lines[i])
+		}
+		return out
+	}
+	got := e.do(c, "hgetall", "h")
+	if !strings.HasPrefix(got, "*4\r\n") {
+		t.Fatalf("hgetall resp2: %q", got)
+	}
+	kv := pairs(got)
+	m := map[string]string{kv[0]: kv[1], kv[2]: kv[3]}
+	if m["a"] != "1" || m["b"] != "2" {
+		t.Fatalf("hgetall: %q", got)
+	}
+	if got := e.do(c, "hkeys", "h"); got != "*2\r\n$1\r\na\r\n$1\r\nb\r\n" && got != "*2\r\n$1\r\nb\r\n$1\r\na\r\n" {
+		t.Fatalf("hkeys: %q", got)
+	}
+	if got := e.do(c, "hvals", "h"); got != "*2\r\n$1\r\n1\r\n$1\r\n2\r\n" && got != "*2\r\n$1\r\n2\r\n$1\r\n1\r\n" {
+		t.Fatalf("hvals: %q", got)
+	}
+	c.Proto = 3
+	if got := e.do(c, "hgetall", "h"); !strings.HasPrefix(got, "%2\r\n") {
+		t.Fatalf("hgetall resp3: %q", got)
+	}
+	if got := e.do(c, "hgetall", "nokey"); got != "%0\r\n" {
+		t.Fatalf("hgetall resp3 missing: %q", got)
+	}
+	if got := e.do(c, "hkeys", "nokey"); got != "*0\r\n" {
+		t.Fatalf("hkeys resp3 missing: %q", got)
+	}
+}
+
+func TestHashIncr(t *testing.T) {
+	e, _ := fakeClockEnv(t)
+	c := e.newClient()
+	ev := hashEvents(e)
+	e.expect(c, []replyCase{
+		rc("hincrby h n 5", ":5\r\n"),
+		rc("hincrby h n -10", ":-5\r\n"),
+		rc("hincrby h n x", "-ERR value is not an integer or out of range\r\n"),
+		rc("hset h s abc big 9223372036854775807 neg -9223372036854775808 sp 1.5", ":4\r\n"),
+		rc("hincrby h s 1", "-ERR hash value is not an integer\r\n"),
+		rc("hincrby h big 1", "-ERR increment or decrement would overflow\r\n"),
+		rc("hincrby h neg -1", "-ERR increment or decrement would overflow\r\n"),
+		rc("hincrby h big -1", ":9223372036854775806\r\n"),
+		rc("hincrbyfloat h f 10.5", "$4\r\n10.5\r\n"),
+		rc("hincrbyfloat h f 0.1", "$4\r\n10.6\r\n"),
+		rc("hincrbyfloat h g 0.1", "$3\r\n0.1\r\n"),
+		rc("hincrbyfloat h g 0.2", "$3\r\n0.3\r\n"),
+		rc("hincrbyfloat h g -0.3", "$1\r\n0\r\n"),
+		rc("hincrbyfloat h f 3.0e3", "$22\r\n3010.60000000000000009\r\n"), // as the x87 adds
+		rc("hincrbyfloat h sp 1", "$3\r\n2.5\r\n"),
+		rc("hincrbyfloat h n 1", "$2\r\n-4\r\n"),
+		rc("hincrbyfloat h s 1", "-ERR hash value is not a float\r\n"),
+		rc("hincrbyfloat h f abc", "-ERR value is not a valid float\r\n"),
+		rc("hincrbyfloat h f inf", "-ERR value is NaN or Infinity\r\n"),
+		rc("hincrbyfloat h f nan", "-ERR value is not a valid float\r\n"),
+	})
+	// Extended precision reaches past float64's range; its text is long.
+	got := e.do(c, "hincrbyfloat", "h", "x", "1e4932")
+	if !strings.HasPrefix(got, "$4933\r\n100000000000000000000601894938796389132383777") || len(got) != 4933+9 {
+		t.Fatalf("1e4932: %.60q (%d bytes)", got, len(got))
+	}
+	e.expect(c, []replyCase{
+		rc("hincrbyfloat h x 1e4932", "-ERR increment would produce NaN or Infinity\r\n"),
+		rc("hincrbyfloat h x 1e5000", "-ERR value is not a valid float\r\n"),
+		rc("hincrbyfloat h x 1e-5000", "-ERR value is not a valid float\r\n"),
+		rc("hstrlen h x", ":4933\r\n"),
+	})
+	want := []string{"hincrby:h", "hincrby:h", "hset:h", "hincrby:h", "hincrbyfloat:h"}
+	if len(*ev) < len(want) || fmt.Sprint((*ev)[:5]) != fmt.Sprint(want) {
+		t.Fatalf("events %v", *ev)
+	}
+}
+
+func TestHashHrandfield(t *testing.T) {
+	e, _ := fakeClockEnv(t)
+	c := e.newClient()
+	e.expect(c, []replyCase{
+		rc("hrandfield nokey", "$-1\r\n"),
+		rc("hrandfield nokey 3", "*0\r\n"),
+		rc("hrandfield nokey -3 withvalues", "*0\r\n"),
+		rc("hrandfield nokey 3 bad", "-ERR syntax error\r\n"),
+		rc("hrandfield nokey 3 withvalues x", "-ERR syntax error\r\n"),
+		rc("hrandfield nokey x", "-ERR value is not an integer or out of range\r\n"),
+		rc("hrandfield nokey -9223372036854775808", "-ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807\r\n"),
+		rc("hrandfield nokey 4611686018427387904 withvalues", "-ERR value is out of range\r\n"),
+		rc("hrandfield nokey -4611686018427387904 withvalues", "-ERR value is out of range\r\n"),
+		rc("hrandfield nokey 4611686018427387903 withvalues", "*0\r\n"),
+	})
+	for _, big := range []bool{false, true} {
+		e.do(c, "del", "h")
+		e.srv.DB(0).Delete([]byte("h"))
+		args := []string{"hset", "h"}
+		n := 10
+		if big {
+			n = 700
+		}
+		for i := range n {
+			args = append(args, "f"+strconv.Itoa(i), "v"+strconv.Itoa(i))
+		}
+		e.do(c, args...)
+		// count == 0, negative (repeats), unique below, near and above the size.
+		if got := e.do(c, "hrandfield", "h", "0"); got != "*0\r\n" {
+			t.Fatalf("count 0: %q", got)
+		}
+		for _, cnt := range []int{-5, -2000, 1, 2, n / 2, n - 1, n, n + 5} {
+			got := e.do(c, "hrandfield", "h", strconv.Itoa(cnt), "withvalues")
+			fv := bulkItems(t, got)
+			want := cnt
+			if cnt < 0 {
+				want = -cnt
+			} else if cnt > n {
+				want = n
+			}
+			if len(fv) != 2*want {
+				t.Fatalf("big=%v count %d: %d items", big, cnt, len(fv))
+			}
+			seen := map[string]bool{}
+			for i := 0; i < len(fv); i += 2 {
+				if "v"+fv[i][1:] != fv[i+1] {
+					t.Fatalf("pair %q %q", fv[i], fv[i+1])
+				}
+				if cnt > 0 && seen[fv[i]] {
+					t.Fatalf("count %d repeated %q", cnt, fv[i])
+				}
+				seen[fv[i]] = true
+			}
+		}
+		c.Proto = 3
+		got := e.do(c, "hrandfield", "h", "-3", "withvalues")
+		if !strings.HasPrefix(got, "*3\r\n*2\r\n$") {
+			t.Fatalf("resp3 pairs: %q", got)
+		}
+		c.Proto = 2
+		if got := e.do(c, "hrandfield", "h"); !strings.HasPrefix(got, "$") {
+			t.Fatalf("no count: %q", got)
+		}
+	}
+}
+
+// bulkItems parses a flat array of bulk strings.
+func bulkItems(t *testing.T, reply string) []string {
+	t.Helper()
+	lines := strings.Split(strings.TrimSuffix(reply, "\r\n"), "\r\n")
+	if len(lines) == 0 || lines[0][0] != '*' {
+		t.Fatalf("not an array: %q", reply)
+	}
+	n, _ := strconv.Atoi(lines[0][1:])
+	var out []string
+	for i := 2; i < len(lines); i += 2 {
+		out = append(out, lines[i])
+	}
+	if len(out) != n {
+		t.Fatalf("array of %d has %d bulks: %q", n, len(out), reply)
+	}
+	return out
+}
+
+func TestHashScan(t *testing.T) {
+	e, _ := fakeClockEnv(t)
+	c := e.newClient()
+	e.expect(c, []replyCase{
+		rc("hscan nokey 0", "*2\r\n$1\r\n0\r\n*0\r\n"),
+		rc("hscan nokey 0 count 0", "*2\r\n$1\r\n0\r\n*0\r\n"), // options unread for a missing key
+		rc("hscan nokey abc", "-ERR invalid cursor\r\n"),
+		rc("hscan nokey -1", "-ERR invalid cursor\r\n"),
+		rc("hscan nokey 18446744073709551616", "-ERR invalid cursor\r\n"),
+		rc("hset h a 1", ":1\r\n"),
+		rc("hscan h 0 count 0", "-ERR syntax error\r\n"),
+		rc("hscan h 0 count x", "-ERR value is not an integer or out of range\r\n"),
+		rc("hscan h 0 noscores", "-ERR NOSCORES option can only be used in ZSCAN\r\n"),
+		rc("hscan h 0 type string", "-ERR syntax error\r\n"),
+		rc("hscan h 0 match", "-ERR syntax error\r\n"),
+		rc("hscan h 0", "*2\r\n$1\r\n0\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n"),
+		rc("hscan h 0 novalues", "*2\r\n$1\r\n0\r\n*1\r\n$1\r\na\r\n"),
+		rc("hscan h 0 match b*", "*2\r\n$1\r\n0\r\n*0\r\n"),
+	})
+	// A large hash, scanned while it grows and shrinks: every field present
+	// throughout is returned.
+	e.srv.DB(0).Delete([]byte("h"))
+	for i := range 1000 {
+		e.do(c, "hset", "h", "k"+strconv.Itoa(i), strconv.Itoa(i))
+	}
+	seen := map[string]int{}
+	cursor := "0"
+	for round := 0; ; round++ {
+		got := e.do(c, "hscan", "h", cursor, "count", "20", "match", "k*")
+		lines := strings.Split(got, "\r\n")
+		cursor = lines[2]
+		items := bulkItems(t, strings.Join(lines[3:], "\r\n"))
+		for i := 0; i < len(items); i += 2 {
+			if "k"+items[i+1] != items[i] {
+				t.Fatalf("pair %q %q", items[i], items[i+1])
+			}
+			seen[items[i]]++
+		}
+		switch round {
+		case 5: // grow
+			for i := 1000; i < 3000; i++ {
+				e.do(c, "hset", "h", "k"+strconv.Itoa(i), strconv.Itoa(i))
+			}
+		case 10: // shrink, keeping the first 1000
+			for i := 1000; i < 3000; i++ {
+				e.do(c, "hdel", "h", "k"+strconv.Itoa(i))
+			}
+		}
+		if cursor == "0" {
+			break
+		}
+	}
+	for i := range 1000 {
+		if seen["k"+strconv.Itoa(i)] == 0 {
+			t.Fatalf("k%d never returned", i)
+		}
+	}
+}
+
+func TestHashFieldExpiry(t *testing.T) {
+	e, clk := fakeClockEnv(t)
+	s := e.srv
+	c := e.newClient()
+	ev := hashEvents(e)
+	t0 := clk.Ms
+	e.expect(c, []replyCase{
+		rc("hset h a 1 b 2 c 3 d 4", ":4\r\n"),
+		// Argument errors, in Valkey's order.
+		rc("hexpire h 10 fields 0 a", "-"+errHashNumFields+"\r\n"),
+		rc("hexpire h 10 fields 2 a", "-"+errHashNumFields+"\r\n"),
+		rc("hexpire h 10 fields x a", "-ERR value is not an integer or out of range\r\n"),
+		rc("hexpire h 10 a b c", "-"+errHashNumFields+"\r\n"),
+		rc("hexpire h 10 foo fields 1 a", "-ERR Unsupported option foo\r\n"),
+		rc("hexpire h 10 nx xx fields 1 a", "-ERR NX and XX, GT or LT options at the same time are not compatible\r\n"),
+		rc("hexpire h 10 gt lt fields 1 a", "-ERR GT and LT options at the same time are not compatible\r\n"),
+		rc("hexpire h x fields 1 a", "-ERR value is not an integer or out of range\r\n"),
+		rc("hexpire h -1 fields 1 a", "-ERR invalid expire time in 'hexpire' command\r\n"),
+		rc("hpexpireat h -1 fields 1 a", "-ERR invalid expire time in 'hpexpireat' command\r\n"),
+		rc("hexpire h 9223372036854775807 fields 1 a", "-ERR invalid expire time in 'hexpire' command\r\n"),
+		rc("hexpire nokey 10 fields 2 a b", "*2\r\n:-2\r\n:-2\r\n"),
+		rc("httl h fields 0 a", "-ERR syntax error\r\n"),
+		rc("httl h fields 2 a", "-ERR syntax error\r\n"),
+		rc("httl h fields x a", "-ERR value is not an integer or out of range\r\n"),
+		rc("httl nokey fields 1 a", "*1\r\n:-2\r\n"),
+		rc("hpersist h fields 0 a", "-"+errHashNumFields+"\r\n"),
+		rc("hpersist h fields x a", "-ERR value is not an integer or out of range\r\n"),
+		rc("hpersist nokey fields 1 a", "*1\r\n:-2\r\n"),
+		// A small hash: XX and GT fail, a TTL converts it.
+		rc("hexpire h 100 xx fields 1 a", "*1\r\n:0\r\n"),
+		rc("hexpire h 100 gt fields 2 a zz", "*2\r\n:0\r\n:-2\r\n"),
+		rc("hpersist h fields 2 a zz", "*2\r\n:-1\r\n:-2\r\n"),
+		rc("httl h fields 2 a zz", "*2\r\n:-1\r\n:-2\r\n"),
+		rc("hpexpire h 1000 nx fields 2 a b", "*2\r\n:1\r\n:1\r\n"),
+		rc("hpexpire h 2000 nx fields 2 a c", "*2\r\n:0\r\n:1\r\n"),
+		rc("hpexpire h 1500 xx fields 3 a b d", "*3\r\n:1\r\n:1\r\n:0\r\n"),
+		rc("hpexpire h 1200 gt fields 3 a c d", "*3\r\n:0\r\n:0\r\n:0\r\n"),
+		rc("hpexpire h 1800 gt fields 1 a", "*1\r\n:1\r\n"),
+		rc("hpexpire h 1600 lt fields 3 a b d", "*3\r\n:1\r\n:0\r\n:1\r\n"),
+		rc("hpttl h fields 5 a b c d zz", "*5\r\n:1600\r\n:1500\r\n:2000\r\n:1600\r\n:-2\r\n"),
+		rc("httl h fields 1 b", "*1\r\n:2\r\n"),
+		rc(fmt.Sprintf("hpexpiretime h fields 1 b"), fmt.Sprintf("*1\r\n:%d\r\n", t0+1500)),
+		rc(fmt.Sprintf("hexpiretime h fields 1 b"), fmt.Sprintf("*1\r\n:%d\r\n", (t0+1500+500)/1000)),
+		rc("hpersist h fields 2 d d", "*2\r\n:1\r\n:-1\r\n"),
+		rc("hlen h", ":4\r\n"),
+	})
+	if kind := hashKind(e, "h"); kind != kindHashTable {
+		t.Fatalf("kind %x after a field TTL", kind)
+	}
+	if n := s.KeysWithVolatileItems(s.DB(0)); n != 1 {
+		t.Fatalf("keys_with_volatile_items %d", n)
+	}
+	// b expires at t0+1500: still there at that instant, gone after.
+	clk.Ms = t0 + 1500
+	e.expect(c, []replyCase{rc("hget h b", "$1\r\n2\r\n")})
+	clk.Ms++
+	e.expect(c, []replyCase{
+		rc("hget h b", "$-1\r\n"),
+		rc("hexists h b", ":0\r\n"),
+		rc("hstrlen h b", ":0\r\n"),
+		rc("hmget h a b", "*2\r\n$1\r\n1\r\n$-1\r\n"),
+		rc("httl h fields 1 b", "*1\r\n:-2\r\n"),
+		rc("hpersist h fields 1 b", "*1\r\n:-2\r\n"),
+		rc("hexpire h 100 fields 1 b", "*1\r\n:-2\r\n"),
+		rc("hdel h b", ":0\r\n"),
+		rc("hlen h", ":4\r\n"), // counted until reclaimed, as Valkey's HLEN
+		rc("hscan h 0 count 100 match b", "*2\r\n$1\r\n0\r\n*0\r\n"),
+	})
+	if got := e.do(c, "hkeys", "h"); strings.Contains(got, "$1\r\nb\r\n") || !strings.HasPrefix(got, "*3\r\n") {
+		t.Fatalf("hkeys shows the expired field: %q", got)
+	}
+	// HSET over the expired field creates it anew and counts an expiry.
+	*ev = nil
+	e.expect(c, []replyCase{
+		rc("hset h b 22", ":1\r\n"),
+		rc("httl h fields 1 b", "*1\r\n:-1\r\n"),
+	})
+	if s.hash.ExpiredFields != 1 || fmt.Sprint(*ev) != "[hexpired:h hset:h]" {
+		t.Fatalf("expired_fields %d events %v", s.hash.ExpiredFields, *ev)
+	}
+	// The active cycle reclaims a (t0+1600), then c (t0+2000); d lost
+	// its TTL to HPERSIST.
+	clk.Ms = t0 + 1601
+	*ev = nil
+	s.activeExpireFields(clk.Ms)
+	e.expect(c, []replyCase{rc("hlen h", ":3\r\n")})
+	if s.hash.ExpiredFields != 2 || fmt.Sprint(*ev) != "[hexpired:h]" {
+		t.Fatalf("expired_fields %d events %v", s.hash.ExpiredFields, *ev)
+	}
+	clk.Ms = t0 + 2001
+	s.activeExpireFields(clk.Ms)
+	e.expect(c, []replyCase{rc("hmget h a b c d", "*4\r\n$-1\r\n$2\r\n22\r\n$-1\r\n$1\r\n4\r\n"), rc("hlen h", ":2\r\n")})
+	if n := s.KeysWithVolatileItems(s.DB(0)); n != 0 {
+		t.Fatalf("keys_with_volatile_items %d after the last TTL went", n)
+	}
+	// A hash whose last field expires is deleted by the cycle.
+	*ev = nil
+	e.expect(c, []replyCase{rc("hpexpire h 10 fields 2 b d", "*2\r\n:1\r\n:1\r\n")})
+	clk.Ms += 11
+	s.activeExpireFields(clk.Ms)
+	if s.DB(0).Exists([]byte("h")) || fmt.Sprint(*ev) != "[hexpire:h hexpired:h del:h]" {
+		t.Fatalf("exists %v events %v", s.DB(0).Exists([]byte("h")), *ev)
+	}
+	// A time not in the future deletes at once (code 2), the key too.
+	*ev = nil
+	e.expect(c, []replyCase{
+		rc("hset g a 1 b 2", ":2\r\n"),
+		rc("hexpire g 0 fields 2 a zz", "*2\r\n:2\r\n:-2\r\n"),
+		rc("hexpireat g 1 fields 1 b", "*1\r\n:2\r\n"),
+		rc("hlen g", ":0\r\n"),
+	})
+	if fmt.Sprint(*ev) != "[hset:g hexpired:g hexpired:g del:g]" {
+		t.Fatalf("events %v", *ev)
+	}
+}
+
+func TestHashSetexGetex(t *testing.T) {
+	e, clk := fakeClockEnv(t)
+	s := e.srv
+	c := e.newClient()
+	ev := hashEvents(e)
+	t0 := clk.Ms
+	e.expect(c, []replyCase{
+		rc("hsetex h fields 2 a b", "-"+errHashNumFields+"\r\n"),
+		rc("hsetex h fields 0 a b", "-"+errHashNumFields+"\r\n"),
+		rc("hsetex h a b c d", "-"+errHashNumFields+"\r\n"),
+		rc("hsetex h fields x a b", "-ERR value is not an integer or out of range\r\n"),
+		rc("hsetex h fnx fxx fields 1 a b", "-ERR syntax error\r\n"),
+		rc("hsetex h ex 10 px 10 fields 1 a b", "-ERR syntax error\r\n"),
+		rc("hsetex h ex fields 1 a b", "-ERR syntax error\r\n"),
+		rc("hsetex h keepttl ex 10 fields 1 a b", "-ERR syntax error\r\n"),
+		rc("hsetex h ex 10 keepttl fields 1 a b", "-ERR syntax error\r\n"),
+		rc("hsetex h nx fields 1 a b", "-ERR syntax error\r\n"),
+		rc("hsetex h persist fields 1 a b", "-ERR syntax error\r\n"),
+		rc("hsetex h ex x fields 1 a b", "-ERR value is not an integer or out of range\r\n"),
+		rc("hsetex h ex -1 fields 1 a b", "-ERR invalid expire time in 'hsetex' command\r\n"),
+		rc("hsetex h fxx fields 1 a b", ":0\r\n"),
+		rc("hsetex h px 1000 fields 2 a 1 b 2", ":1\r\n"),
+		rc("hpttl h fields 2 a b", "*2\r\n:1000\r\n:1000\r\n"),
+		rc("hsetex h fnx fields 2 a 1 c 3", ":0\r\n"),
+		rc("hsetex h fxx fields 2 a 1 c 3", ":0\r\n"),
+		rc("hsetex h fxx keepttl fields 1 a 11", ":1\r\n"),
+		rc("hsetex h fxx fields 1 b 22", ":1\r\n"),
+		rc("hpttl h fields 2 a b", "*2\r\n:1000\r\n:-1\r\n"),
+		rc("hsetex h fnx exat 1 fields 2 c 3 d 4", ":1\r\n"),
+	})
+	if got := e.do(c, "hgetall", "h"); len(bulkItems(t, got)) != 4 {
+		t.Fatalf("hgetall %q", got)
+	}
+	*ev = nil
+	before := s.hash.ExpiredFields
+	e.expect(c, []replyCase{
+		rc("hsetex nokey px 0 fields 1 a b", ":1\r\n"),
+	})
+	if s.DB(0).Exists([]byte("nokey")) || s.hash.ExpiredFields != before+1 ||
+		fmt.Sprint(*ev) != "[hset:nokey hexpire:nokey hexpired:nokey del:nokey]" {
+		t.Fatalf("past hsetex on a missing key: events %v", *ev)
+	}
+	e.expect(c, []replyCase{
+		rc("hgetex h fields 2 a", "-"+errHashNumFields+"\r\n"),
+		rc("hgetex h keepttl fields 1 a", "-ERR syntax error\r\n"),
+		rc("hgetex h fnx fields 1 a", "-ERR syntax error\r\n"),
+		rc("hgetex h ex 10 persist fields 1 a", "-ERR syntax error\r\n"),
+		rc("hgetex h persist ex 10 fields 1 a", "-ERR syntax error\r\n"),
+		rc("hgetex h ex x fields 1 a", "-ERR value is not an integer or out of range\r\n"),
+		rc("hgetex h a b c", "-"+errHashNumFields+"\r\n"),
+		rc("hgetex nokey fields 2 a b", "*2\r\n$-1\r\n$-1\r\n"),
+		rc("hgetex nokey ex 10 fields 1 a", "*1\r\n$-1\r\n"),
+		rc("hgetex h fields 2 a zz", "*2\r\n$2\r\n11\r\n$-1\r\n"),
+		rc("hgetex h px 5000 fields 2 b zz", "*2\r\n$2\r\n22\r\n$-1\r\n"),
+		rc("hpttl h fields 1 b", "*1\r\n:5000\r\n"),
+		rc("hgetex h persist fields 2 b a", "*2\r\n$2\r\n22\r\n$2\r\n11\r\n"),
+		rc("hpttl h fields 2 a b", "*2\r\n:-1\r\n:-1\r\n"),
+		rc("hgetex h ex 0 fields 2 a zz", "*2\r\n$2\r\n11\r\n$-1\r\n"),
+		rc("hgetex h pxat 1 fields 1 b", "*1\r\n$2\r\n22\r\n"),
+		rc("hlen h", ":0\r\n"),
+	})
+	// A listpack-encoded hash takes a TTL through HGETEX too.
+	e.expect(c, []replyCase{
+		rc("hset small a 1", ":1\r\n"),
+		rc("hgetex small px 100 fields 1 a", "*1\r\n$1\r\n1\r\n"),
+		rc("hpttl small fields 1 a", "*1\r\n:100\r\n"),
+	})
+	if hashKind(e, "small") != kindHashTable {
+		t.Fatal("HGETEX with a TTL left a listpack")
+	}
+	clk.Ms = t0 + 101
+	e.expect(c, []replyCase{rc("hgetex small fields 1 a", "*1\r\n$-1\r\n")})
+}
+
+func TestHashVolatileIndex(t *testing.T) {
+	e, _ := fakeClockEnv(t)
+	s := e.srv
+	c := e.newClient()
+	count := func() int { return s.KeysWithVolatileItems(s.DB(0)) }
+	e.do(c, "hset", "h", "a", "1", "b", "2")
+	e.do(c, "hexpire", "h", "100", "fields", "1", "a")
+	if count() != 1 {
+		t.Fatalf("count %d", count())
+	}
+	// Moving the value as RENAME does: store under the new key, delete the old.
+	db := s.DB(0)
+	en, _ := db.Keys().Get([]byte("h"))
+	db.Set([]byte("h2"), keyspace.Value{Kind: en.Kind(), Obj: en.Obj()}, false)
+	db.Delete([]byte("h"))
+	if count() != 1 {
+		t.Fatalf("after a rename: %d", count())
+	}
+	if got := e.do(c, "httl", "h2", "fields", "1", "a"); got != "*1\r\n:100\r\n" {
+		t.Fatalf("httl after rename %q", got)
+	}
+	e.do(c, "hpersist", "h2", "fields", "1", "a")
+	if count() != 0 {
+		t.Fatalf("after persist: %d", count())
+	}
+	e.do(c, "hexpire", "h2", "100", "fields", "1", "a")
+	db.Set([]byte("h2"), keyspace.Value{Kind: KindEmbstr, Bytes: []byte("x")}, false) // overwritten
+	if count() != 0 {
+		t.Fatalf("after overwrite: %d", count())
+	}
+	e.do(c, "hset", "h3", "a", "1")
+	e.do(c, "hexpire", "h3", "100", "fields", "1", "a")
+	db.Flush(false)
+	if count() != 0 {
+		t.Fatalf("after flush: %d", count())
+	}
+	s.activeExpireFields(s.Clock.NowMs()) // drops the flushed table's index
+	if len(s.hash.volatile) != 0 {
+		t.Fatalf("stale index kept: %d", len(s.hash.volatile))
+	}
+}
+
+func TestHashActiveExpiryManyKeys(t *testing.T) {
+	e, clk := fakeClockEnv(t)
+	s := e.srv
+	c := e.newClient()
+	for i := range 500 {
+		k := "h" + strconv.Itoa(i)
+		e.do(c, "hset", k, "a", "1", "b", "2")
+		e.do(c, "hpexpire", k, "10", "fields", "2", "a", "b")
+	}
+	clk.Ms += 11
+	for range 100 {
+		s.activeExpireFields(clk.Ms)
+		if s.DB(0).Len() == 0 {
+			break
+		}
+	}
+	if s.DB(0).Len() != 0 || s.hash.ExpiredFields != 1000 || s.KeysWithVolatileItems(s.DB(0)) != 0 {
+		t.Fatalf("keys %d expired_fields %d", s.DB(0).Len(), s.hash.ExpiredFields)
+	}
+}
+
+// TestHashObjModel checks hashObj against a map under random operations,
+// with expiries.
+func TestHashObjModel(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	h := newHashObj(0)
+	model := map[string]int64{} // name -> expire
+	now := int64(1000)
+	for step := range 20000 {
+		name := "f" + strconv.Itoa(r.IntN(300))
+		switch op := r.IntN(10); {
+		case op < 4:
+			if f := h.find([]byte(name)); f != nil {
+				f.value = name
+				h.setExpire(f, 0)
+			} else {
+				h.add(name, name, 0)
+			}
+			model[name] = 0
+		case op < 6:
+			if h.remove([]byte(name)) != nil != (func() bool { _, ok := model[name]; return ok })() {
+				t.Fatalf("step %d: remove %s disagrees", step, name)
+			}
+			delete(model, name)
+		case op < 8:
+			if f := h.find([]byte(name)); f != nil {
+				at := now + int64(r.IntN(100))
+				h.setExpire(f, at)
+				model[name] = at
+			}
+		default:
+			now += int64(r.IntN(20))
+			n := h.reclaim(now, 1<<30)
+			for k, at := range model {
+				if at != 0 && at <= now {
+					delete(model, k)
+					n--
+				}
+			}
+			if n != 0 {
+				t.Fatalf("step %d: reclaim count off by %d", step, n)
+			}
+		}
+		if h.n != len(model) {
+			t.Fatalf("step %d: len %d model %d", step, h.n, len(model))
+		}
+	}
+	nvol := 0
+	for k, at := range model {
+		f := h.find([]byte(k))
+		if f == nil || f.expire != at || f.value != k {
+			t.Fatalf("field %s: %+v", k, f)
+		}
+		if at != 0 {
+			nvol++
+		}
+	}
+	if nvol != h.nvol {
+		t.Fatalf("nvol %d model %d", h.nvol, nvol)
+	}
+	c := h.Clone().(*hashObj)
+	var a, b []string
+	h.each(0, func(f *hashField) bool { a = append(a, f.name); return true })
+	c.each(0, func(f *hashField) bool { b = append(b, f.name); return true })
+	sort.Strings(a)
+	sort.Strings(b)
+	if fmt.Sprint(a) != fmt.Sprint(b) || c.nvol != h.nvol || h.MemUsage(0) <= 0 {
+		t.Fatal("clone differs")
+	}
+}
