@@ -1264,7 +1264,7 @@ func formatLongDoubleHuman(x *big.Float) []byte {
 // Most INCRBYFLOAT operands are short decimals of moderate size. For them
 // the long double arithmetic is done directly on a 64-bit significand
 // with 128-bit intermediates, exactly as the x87 rounds, without math/big.
-// Anything outside the path's range (more than 19 significant digits,
+// Anything outside the path's range (more than 38 significant digits,
 // large exponents, hexadecimal, infinities, operands far apart, results
 // of 2^64 or more) goes to the general code, which also decides errors.
 
