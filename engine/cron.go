@@ -9,8 +9,8 @@ func (s *Server) Cron() {
 	s.updateCachedTime(now)
 	s.mono.tick()
 	s.StatsCron(now)
-	s.pauseCron(now) // end CLIENT PAUSE when its time is up, waking the postponed clients
-	s.activeExpireCycle(now)
+	s.pauseCron(now)     // end CLIENT PAUSE when its time is up, waking the postponed clients
+	s.databasesCron(now) // active expiry, table resizing and rehashing
 	s.activeExpireFields(now)
 	if t := s.Cfg.Timeout; t > 0 {
 		s.closeIdleClients(now, t*1000)

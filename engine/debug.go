@@ -1,12 +1,15 @@
 package engine
 
 import (
+	crand "crypto/rand"
+	"encoding/hex"
 	"net"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/volleydb/volley/engine/config"
+	"github.com/volleydb/volley/engine/keyspace"
 	"github.com/volleydb/volley/engine/resp"
 )
 
@@ -27,6 +30,35 @@ type debugSub struct {
 // name. The keyspace and persistence groups add theirs (OBJECT,
 // POPULATE, RELOAD, ...) here.
 var debugSubs = map[string]debugSub{
+	"change-repl-id": {2, debugChangeReplID, []string{
+		"CHANGE-REPL-ID",
+		"    Change the replication IDs of the instance.",
+		"    Dangerous: should be used only for testing the replication subsystem.",
+	}},
+	"error": {3, debugError, []string{
+		"ERROR <string>",
+		"    Return a RESP protocol error with <string> as message. Useful for clients",
+		"    unit tests to simulate error replies.",
+	}},
+	"object": {-3, debugObject, []string{
+		"OBJECT <key> [fast]",
+		"    Show low level info about `key` and associated value.",
+		"    Some fields of the default behavior may be time consuming to fetch,",
+		"    and `fast` can be passed to avoid fetching them.",
+	}},
+	"populate": {-3, debugPopulate, []string{
+		"POPULATE <count> [<prefix>] [<size>]",
+		"    Create <count> string keys named key:<num>. If <prefix> is specified then",
+		"    it is used instead of the 'key' prefix. These are not propagated to",
+		"    replicas. Cluster slots are not respected so keys not belonging to the",
+		"    current node can be created in cluster mode.",
+	}},
+	"set-active-expire": {3, debugSetActiveExpire, []string{
+		"SET-ACTIVE-EXPIRE <0|1>",
+		"    Setting it to 0 disables expiring keys in background when they are not",
+		"    accessed (otherwise the behavior). Setting it to 1 reenables back the",
+		"    default.",
+	}},
 	"sleep": {3, debugSleep, []string{
 		"SLEEP <seconds>",
 		"    Stop the server for <seconds>. Decimals allowed.",
@@ -44,7 +76,8 @@ var debugSubs = map[string]debugSub{
 }
 
 // debugHelpOrder lists debugSubs in DEBUG HELP's order.
-var debugHelpOrder = []string{"log", "protocol", "sleep"}
+var debugHelpOrder = []string{"change-repl-id", "error", "log", "object", "populate", "protocol",
+	"set-active-expire", "sleep"}
 
 func cmdDebug(c *Client) {
 	name := strings.ToLower(string(c.Argv[1]))
@@ -219,4 +252,278 @@ func isLocalClient(c *Client) bool {
 		return false
 	}
 	return strings.HasPrefix(host, "127.") || host == "::1"
+}
+
+// DEBUG OBJECT key [fast]: the value's low-level facts on one status line,
+// in Valkey's format. "Value at" is the record's address, which stays put
+// while the key is changed in place (INCR); refcount is always 1, as for
+// every value Valkey 9 stores in a database. lru is the 24-bit field
+// Valkey keeps per object: the LRU clock, or in LFU mode the decrement
+// time and the counter, so the lfu_* fields read it as Valkey does.
+func debugObject(c *Client) {
+	if len(c.Argv) > 4 {
+		subcommandSyntaxError(c)
+		return
+	}
+	fast := len(c.Argv) == 4 && strings.EqualFold(string(c.Argv[3]), "fast")
+	s := c.srv
+	// As Valkey's dbFind: no expiry check, no access-time update.
+	e, ok := c.db().Keys().Get(c.Argv[2])
+	if !ok {
+		c.AddError(ErrNoKey)
+		return
+	}
+	lru := s.valkeyLRUField(e)
+	b := make([]byte, 0, 160)
+	b = append(b, "Value at:0x"...)
+	b = strconv.AppendUint(b, uint64(uintptr(e.Addr())), 16)
+	b = append(b, " refcount:1 encoding:"...)
+	b = append(b, EncodingName(e.Kind())...)
+	if !fast {
+		b = append(b, " serializedlength:"...)
+		b = strconv.AppendInt(b, rdbValueLen(e), 10)
+	}
+	b = append(b, " lru:"...)
+	b = strconv.AppendUint(b, uint64(lru), 10)
+	b = append(b, " lru_seconds_idle:"...)
+	b = strconv.AppendInt(b, s.idleMsOf(lru)/1000, 10)
+	b = append(b, " lfu_freq:"...)
+	b = strconv.AppendUint(b, uint64(s.lfuDecrField(lru)), 10)
+	b = append(b, " lfu_access_time_minutes:"...)
+	b = strconv.AppendUint(b, uint64(lru>>8), 10)
+	c.AddSimple(string(b))
+}
+
+// valkeyLRUField is e's access word as Valkey's 24-bit robj.lru: the LRU
+// clock, or in LFU mode the decrement minutes above the 8-bit counter.
+func (s *Server) valkeyLRUField(e keyspace.Entry) uint32 {
+	if s.lfuMode() {
+		a := e.Access()
+		return (a&0xffff)<<8 | a>>24
+	}
+	return e.LRU()
+}
+
+// idleMsOf is estimateObjectIdleTime for a 24-bit LRU field.
+func (s *Server) idleMsOf(lru uint32) int64 {
+	now := s.lruClock
+	if now >= lru {
+		return int64(now-lru) * lruClockResolution
+	}
+	return int64(lruClockMax-lru+now) * lruClockResolution
+}
+
+// lfuDecrField is LFUDecrAndReturn for a 24-bit LFU field.
+func (s *Server) lfuDecrField(lru uint32) uint32 {
+	ldt := lru >> 8
+	counter := lru & 255
+	now := s.lfuMinutes()
+	var elapsed uint32
+	if now >= ldt {
+		elapsed = now - ldt
+	} else {
+		elapsed = 65535 - ldt + now
+	}
+	if d := s.Cfg.LFUDecayTime; d > 0 {
+		if periods := elapsed / uint32(d); periods < counter {
+			return counter - periods
+		}
+		return 0
+	}
+	return counter
+}
+
+// rdbValueLen is DEBUG OBJECT's serializedlength: the bytes the value
+// takes in an RDB file, without its type byte and key.
+//
+// Strings are exact except for one approximation: Valkey tries LZF on
+// strings over 20 bytes when rdbcompression is on and counts the
+// compressed size if that is smaller; Volley counts them uncompressed.
+// Collections are approximated: a compact encoding is counted as the one
+// blob RDB would store it as; a large one by its memory estimate.
+func rdbValueLen(e keyspace.Entry) int64 {
+	switch {
+	case e.Kind() == KindInt:
+		v, _ := parseInt(e.Value())
+		if n := rdbIntLen(v); n > 0 {
+			return n
+		}
+		return rdbStringLen(len(e.Value()))
+	case typeOf(e) == TypeString:
+		return rdbRawStringLen(e.Value())
+	case e.Obj() != nil:
+		if o, ok := e.Obj().(Object); ok {
+			return o.MemUsage(0)
+		}
+		return 0
+	case typeOf(e) == TypeList:
+		// A quicklist of one node: node count and container, then the blob.
+		return 2 + rdbStringLen(len(e.Value()))
+	default:
+		return rdbStringLen(len(e.Value()))
+	}
+}
+
+// rdbRawStringLen is rdbSaveRawString's length without compression: short
+// strings that read as a 32-bit integer are stored as one.
+func rdbRawStringLen(v []byte) int64 {
+	if len(v) <= 11 {
+		if n, ok := parseInt(v); ok {
+			if l := rdbIntLen(n); l > 0 {
+				return l
+			}
+		}
+	}
+	return rdbStringLen(len(v))
+}
+
+// rdbIntLen is the size of RDB's integer string encoding of v (a type
+// byte and 1, 2 or 4 bytes), or 0 if v does not fit 32 bits.
+func rdbIntLen(v int64) int64 {
+	switch {
+	case v >= -1<<7 && v < 1<<7:
+		return 2
+	case v >= -1<<15 && v < 1<<15:
+		return 3
+	case v >= -1<<31 && v < 1<<31:
+		return 5
+	}
+	return 0
+}
+
+// rdbStringLen is the size of an n-byte string in RDB: its length, in RDB's
+// variable-width encoding, and its bytes.
+func rdbStringLen(n int) int64 {
+	return rdbLenLen(uint64(n)) + int64(n)
+}
+
+func rdbLenLen(n uint64) int64 {
+	switch {
+	case n < 1<<6:
+		return 1
+	case n < 1<<14:
+		return 2
+	case n <= 0xffffffff:
+		return 5
+	}
+	return 9
+}
+
+// DEBUG POPULATE count [prefix] [size]: create keys "prefix:0" ... as
+// strings "value:N", zero-padded or cut to size bytes when size is given.
+// Existing keys are left alone. The table is sized for count keys first,
+// so a large populate does not rehash on the way.
+func debugPopulate(c *Client) {
+	if len(c.Argv) > 5 {
+		subcommandSyntaxError(c)
+		return
+	}
+	// Valkey's getPositiveLongFromObjectOrReply: one message for both a
+	// non-number and a negative one.
+	count, ok := parseInt(c.Argv[2])
+	if !ok || count < 0 {
+		c.AddError(ErrNegativeCount)
+		return
+	}
+	s := c.srv
+	db := c.db()
+	// A bucket array for count keys must be something the machine could
+	// hold (Valkey's dbExpand fails when the allocation does).
+	if mem := totalSystemMemory(); mem > 0 && uint64(count) > mem/8 {
+		c.AddError("ERR OOM in dbExpand")
+		return
+	}
+	db.Keys().Expand(int(count))
+	var size int64
+	if len(c.Argv) == 5 {
+		if size, ok = parseInt(c.Argv[4]); !ok || size < 0 {
+			c.AddError(ErrNegativeCount)
+			return
+		}
+	}
+	prefix := []byte("key")
+	if len(c.Argv) >= 4 {
+		prefix = c.Argv[3]
+	}
+	key := make([]byte, 0, len(prefix)+21)
+	key = append(append(key, prefix...), ':')
+	plen := len(key)
+	var val []byte
+	if size > 0 {
+		val = make([]byte, size) // zero-filled; "value:N" is written over its start
+	}
+	var text [32]byte
+	kind := uint8(KindEmbstr)
+	for j := int64(0); j < count; j++ {
+		key = strconv.AppendInt(key[:plen], j, 10)
+		h := db.Hash(key)
+		if _, exists := db.LookupHashed(key, h, lookupWrite); exists {
+			continue
+		}
+		v := strconv.AppendInt(append(text[:0], "value:"...), j, 10)
+		if size > 0 {
+			copy(val, v)
+			v = val
+		}
+		kind = KindEmbstr
+		if len(v) > embstrMaxLen {
+			kind = KindRaw
+		}
+		db.SetHashed(key, h, keyspace.Value{Kind: kind, Bytes: v}, false)
+		s.keyModified(db, key)
+	}
+	c.AddOK()
+}
+
+// DEBUG SET-ACTIVE-EXPIRE 0|1: turn the active expiry cycle off or on.
+// As Valkey's atoi, anything not starting with a non-zero number is 0.
+func debugSetActiveExpire(c *Client) {
+	c.srv.expire.disabled = atoi(c.Argv[2]) == 0
+	c.AddOK()
+}
+
+// atoi reads a leading decimal integer as C's atoi: leading spaces, an
+// optional sign, digits; anything else ends it. Overflow is not checked.
+func atoi(b []byte) int64 {
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] >= '\t' && b[i] <= '\r') {
+		i++
+	}
+	neg := false
+	if i < len(b) && (b[i] == '+' || b[i] == '-') {
+		neg = b[i] == '-'
+		i++
+	}
+	var n int64
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		n = n*10 + int64(b[i]-'0')
+	}
+	if neg {
+		return -n
+	}
+	return n
+}
+
+// DEBUG CHANGE-REPL-ID: give the server a new replication ID.
+func debugChangeReplID(c *Client) {
+	s := c.srv
+	s.Log.Noticef("Changing replication IDs after receiving DEBUG change-repl-id")
+	var id [20]byte
+	_, _ = crand.Read(id[:])
+	s.ReplID = hex.EncodeToString(id[:])
+	c.AddOK()
+}
+
+// DEBUG ERROR string: reply with string as an error, line breaks turned
+// into spaces. As in Valkey it is a plain reply, not a failed command.
+func debugError(c *Client) {
+	msg := []byte(string(c.Argv[2]))
+	for i, ch := range msg {
+		if ch == '\r' || ch == '\n' {
+			msg[i] = ' '
+		}
+	}
+	b := make([]byte, 0, len(msg)+3)
+	b = append(append(append(b, '-'), msg...), '\r', '\n')
+	c.AddRaw(b)
 }

@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/volleydb/volley/engine/config"
 )
@@ -89,7 +92,7 @@ func TestDebugSubcommands(t *testing.T) {
 		rc("debug sleep abc", "+OK\r\n"),
 		rc("debug sleep 0.001", "+OK\r\n"),
 		rc("debug log hello", "+OK\r\n"),
-		rc("DEBUG HELP", "*11\r\n+DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+LOG <message>\r\n+    Write <message> to the server log.\r\n+PROTOCOL <type>\r\n+    Reply with a test value of the specified type. <type> can be: string,\r\n+    integer, double, bignum, null, array, set, map, attrib, push, verbatim,\r\n+    true, false.\r\n+SLEEP <seconds>\r\n+    Stop the server for <seconds>. Decimals allowed.\r\n+HELP\r\n+    Print this help.\r\n"),
+		rc("DEBUG HELP", "*30\r\n+DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+CHANGE-REPL-ID\r\n+    Change the replication IDs of the instance.\r\n+    Dangerous: should be used only for testing the replication subsystem.\r\n+ERROR <string>\r\n+    Return a RESP protocol error with <string> as message. Useful for clients\r\n+    unit tests to simulate error replies.\r\n+LOG <message>\r\n+    Write <message> to the server log.\r\n+OBJECT <key> [fast]\r\n+    Show low level info about `key` and associated value.\r\n+    Some fields of the default behavior may be time consuming to fetch,\r\n+    and `fast` can be passed to avoid fetching them.\r\n+POPULATE <count> [<prefix>] [<size>]\r\n+    Create <count> string keys named key:<num>. If <prefix> is specified then\r\n+    it is used instead of the 'key' prefix. These are not propagated to\r\n+    replicas. Cluster slots are not respected so keys not belonging to the\r\n+    current node can be created in cluster mode.\r\n+PROTOCOL <type>\r\n+    Reply with a test value of the specified type. <type> can be: string,\r\n+    integer, double, bignum, null, array, set, map, attrib, push, verbatim,\r\n+    true, false.\r\n+SET-ACTIVE-EXPIRE <0|1>\r\n+    Setting it to 0 disables expiring keys in background when they are not\r\n+    accessed (otherwise the behavior). Setting it to 1 reenables back the\r\n+    default.\r\n+SLEEP <seconds>\r\n+    Stop the server for <seconds>. Decimals allowed.\r\n+HELP\r\n+    Print this help.\r\n"),
 	})
 	for _, n := range debugHelpOrder {
 		if _, ok := debugSubs[n]; !ok {
@@ -107,6 +110,116 @@ func TestLeadingFloat(t *testing.T) {
 	} {
 		if got := leadingFloat(in); got != want {
 			t.Errorf("leadingFloat(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestDebugPopulate(t *testing.T) {
+	e := newTestEnv(t)
+	e.srv.Cfg.EnableDebugCommand = config.PermitYes
+	c := e.newClient()
+	e.expect(c, []replyCase{
+		rc("set key:1 keep", "+OK\r\n"),
+		rc("debug populate 3", "+OK\r\n"),
+		rc("get key:0", "$7\r\nvalue:0\r\n"),
+		rc("get key:1", "$4\r\nkeep\r\n"), // existing keys are skipped
+		rc("get key:2", "$7\r\nvalue:2\r\n"),
+		rc("object encoding key:2", "$6\r\nembstr\r\n"),
+		rc("debug populate 2 p 3", "+OK\r\n"),
+		rc("get p:1", "$3\r\nval\r\n"),
+		rc("debug populate 12 q 50", "+OK\r\n"),
+		rc("get q:11", "$50\r\nvalue:11"+strings.Repeat("\x00", 42)+"\r\n"),
+		rc("object encoding q:11", "$3\r\nraw\r\n"),
+		rc("dbsize", ":17\r\n"),
+		rc("debug populate -1", errReply(ErrNegativeCount)),
+		rc("debug populate abc", errReply(ErrNegativeCount)),
+		rc("debug populate 1 x -1", errReply(ErrNegativeCount)),
+		rc("debug populate 1 x 1 2", errReply("ERR unknown subcommand or wrong number of arguments for 'populate'. Try DEBUG HELP.")),
+		rc("debug populate 0", "+OK\r\n"),
+		rc("debug populate 99999999999999999", errReply("ERR OOM in dbExpand")),
+	})
+	if e.srv.Dirty != 1 { // the SET only: DEBUG POPULATE is not a change to save
+		t.Errorf("dirty %d", e.srv.Dirty)
+	}
+}
+
+func TestDebugObject(t *testing.T) {
+	e, clk := fakeClockEnv(t)
+	e.srv.Cfg.EnableDebugCommand = config.PermitYes
+	c := e.newClient()
+	e.do(c, "set", "s", "hello")
+	e.do(c, "set", "n", "100")
+	e.do(c, "set", "big", "123456789012")
+	e.do(c, "set", "n11", "12345678901")
+	e.do(c, "set", "r", strings.Repeat("x", 100))
+	en, _ := e.srv.DB(0).Keys().Get([]byte("s"))
+	lru := e.srv.lruClock
+	addr := "0x" + strconv.FormatUint(uint64(uintptr(en.Addr())), 16)
+	tail := " lru:" + strconv.Itoa(int(lru)) + " lru_seconds_idle:0 lfu_freq:0 lfu_access_time_minutes:" + strconv.Itoa(int(lru>>8))
+	e.expect(c, []replyCase{
+		rc("debug object s", "+Value at:"+addr+" refcount:1 encoding:embstr serializedlength:6"+tail+"\r\n"),
+		rc("debug object s fast", "+Value at:"+addr+" refcount:1 encoding:embstr"+tail+"\r\n"),
+		rc("debug object nokey", errReply(ErrNoKey)),
+		rc("debug object s fast x", errReply("ERR unknown subcommand or wrong number of arguments for 'object'. Try DEBUG HELP.")),
+	})
+	for key, want := range map[string]string{"n": "encoding:int serializedlength:2", "big": "encoding:int serializedlength:13",
+		"n11": "encoding:int serializedlength:12", "r": "encoding:raw serializedlength:102"} {
+		if got := e.do(c, "debug", "object", key); !strings.Contains(got, want) {
+			t.Errorf("DEBUG OBJECT %s = %q, want %q", key, got, want)
+		}
+	}
+	// Idle time counts from the last access; DEBUG OBJECT itself is no access.
+	clk.Advance(5 * time.Second)
+	e.srv.updateCachedTime(clk.Ms)
+	for range 2 {
+		if got := e.do(c, "debug", "object", "s", "fast"); !strings.Contains(got, " lru_seconds_idle:5 ") {
+			t.Errorf("after 5 s: %q", got)
+		}
+	}
+}
+
+func TestRDBLengths(t *testing.T) {
+	for in, want := range map[string]int64{
+		"": 1, "a": 2, "0": 2, "-128": 2, "127": 2, "128": 3, "-32768": 3, "32768": 5, "2147483647": 5,
+		"-2147483648": 5, "2147483648": 11, "007": 4, "+1": 3, strings.Repeat("a", 63): 64, strings.Repeat("a", 64): 66,
+		strings.Repeat("a", 16384): 16389,
+	} {
+		if got := rdbRawStringLen([]byte(in)); got != want {
+			t.Errorf("rdbRawStringLen(%d bytes %.12q) = %d, want %d", len(in), in, got, want)
+		}
+	}
+	if rdbLenLen(1<<32) != 9 || rdbLenLen(1<<32-1) != 5 {
+		t.Error("rdbLenLen at 32 bits")
+	}
+}
+
+func TestDebugSmallSubcommands(t *testing.T) {
+	e := newTestEnv(t)
+	e.srv.Cfg.EnableDebugCommand = config.PermitYes
+	c := e.newClient()
+	id := e.srv.ReplID
+	e.expect(c, []replyCase{
+		rc("debug change-repl-id", "+OK\r\n"),
+		{[]string{"debug", "error", "bad\r\nthing"}, "-bad  thing\r\n"},
+		rc("debug set-active-expire 0", "+OK\r\n"),
+	})
+	if e.srv.ReplID == id || len(e.srv.ReplID) != 40 {
+		t.Errorf("repl id %q after %q", e.srv.ReplID, id)
+	}
+	if !e.srv.expire.disabled {
+		t.Error("active expiry still on")
+	}
+	e.expect(c, []replyCase{rc("debug set-active-expire 1", "+OK\r\n")})
+	if e.srv.expire.disabled {
+		t.Error("active expiry still off")
+	}
+	// DEBUG ERROR's reply is not a failed command (Valkey writes it raw).
+	if n := e.srv.Stats.TotalErrorReplies; n != 0 {
+		t.Errorf("total_error_replies %d", n)
+	}
+	for in, want := range map[string]int64{"1": 1, " 12x": 12, "-3": -3, "abc": 0, "": 0, "+7": 7} {
+		if got := atoi([]byte(in)); got != want {
+			t.Errorf("atoi(%q) = %d, want %d", in, got, want)
 		}
 	}
 }

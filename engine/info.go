@@ -461,8 +461,9 @@ func (s *Server) infoMemory(w *infoWriter) {
 	w.uint("mem_clients_normal", o.clientsNormal)
 	w.zeros("mem_cluster_links", "mem_cluster_slot_import", "mem_cluster_slot_export", "mem_aof_buffer")
 	w.str("mem_allocator", "go-"+strings.TrimPrefix(runtime.Version(), "go"))
-	w.zeros("mem_overhead_db_hashtable_rehashing", "active_defrag_running", "lazyfree_pending_objects",
-		"lazyfreed_objects")
+	w.zeros("mem_overhead_db_hashtable_rehashing", "active_defrag_running")
+	w.int("lazyfree_pending_objects", s.lazyfreePending.Load())
+	w.int("lazyfreed_objects", s.lazyfreed.Load())
 }
 
 // infoPersistence reports a server that has never saved nor loaded.
@@ -513,10 +514,12 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.zeros("sync_full", "sync_partial_ok", "sync_partial_err")
 	w.int("expired_keys", st.ExpiredKeys)
 	w.zeros("expired_fields")
-	w.fixed("expired_stale_perc", 0, 2)
+	w.fixed("expired_stale_perc", st.ExpiredStalePerc*100, 2)
 	w.fixed("expired_keys_with_volatile_items_stale_perc", 0, 2)
-	w.zeros("expired_time_cap_reached_count", "expire_cycle_cpu_milliseconds", "evicted_keys",
-		"evicted_clients", "evicted_scripts", "total_eviction_exceeded_time", "current_eviction_exceeded_time")
+	w.int("expired_time_cap_reached_count", st.ExpiredTimeCapReached)
+	w.int("expire_cycle_cpu_milliseconds", st.ExpireCycleCPUMs)
+	w.int("evicted_keys", st.EvictedKeys)
+	w.zeros("evicted_clients", "evicted_scripts", "total_eviction_exceeded_time", "current_eviction_exceeded_time")
 	w.int("keyspace_hits", st.KeyspaceHits)
 	w.int("keyspace_misses", st.KeyspaceMisses)
 	w.zeros("pubsub_channels", "pubsub_patterns", "pubsubshard_channels",

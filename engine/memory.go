@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/valyala/bytebufferpool"
+	"github.com/volleydb/volley/engine/keyspace"
 )
 
 // Memory accounting. Valkey counts every byte it asks its allocator for;
@@ -21,12 +22,16 @@ import (
 //
 //	used_memory          heap spans in use (live objects, objects not yet
 //	                     swept, and the free slots inside those spans)
-//	                     plus goroutine stacks: what the process holds for
-//	                     its data right now, and what GOMEMLIMIT counts.
-//	allocator_allocated  heap object bytes (live and not yet swept)
-//	allocator_active     heap spans in use
+//	                     plus goroutine stacks, plus the keyspace arenas'
+//	                     memory mapped outside the Go heap (their slab
+//	                     chunks and large bucket arrays, Arena.OffHeap):
+//	                     what the process holds for its data right now.
+//	                     GOMEMLIMIT counts only the heap part.
+//	allocator_allocated  heap object bytes (live and not yet swept), plus
+//	                     the arenas' off-heap memory
+//	allocator_active     heap spans in use, plus the same
 //	allocator_resident   everything the runtime has mapped and not
-//	                     returned to the OS
+//	                     returned to the OS, plus the same
 //	allocator_muzzy      0 (Go has no such state)
 //	used_memory_rss      resident set size from /proc/self/statm
 //
@@ -37,8 +42,8 @@ import (
 
 // memSnapshot is one reading of the runtime's memory classes.
 type memSnapshot struct {
-	objects  uint64 // heap object bytes
-	heap     uint64 // heap spans in use: objects plus their free slots
+	objects  uint64 // heap object bytes, plus arenas
+	heap     uint64 // heap spans in use: objects plus their free slots; plus arenas
 	stacks   uint64 // goroutine and OS stacks
 	resident uint64 // mapped and not released to the OS
 	mapped   uint64 // everything the runtime mapped
@@ -47,9 +52,10 @@ type memSnapshot struct {
 	gcGoal   uint64 // the heap size that triggers the next cycle
 	gcCycles uint64
 	rss      uint64 // resident set size of the process
+	arenas   uint64 // keyspace memory outside the Go heap (Arena.OffHeap)
 }
 
-// used is used_memory.
+// used is used_memory (heap includes the arenas).
 func (m *memSnapshot) used() uint64 { return m.heap + m.stacks }
 
 // memoryMetrics names the runtime metrics a snapshot reads, in the order
@@ -101,13 +107,25 @@ func (s *Server) memory() memSnapshot {
 		gcGoal:   v(9),
 		gcCycles: v(10),
 		rss:      processRSS(),
+		arenas:   uint64(s.arenaOffHeap()),
 	}
-	m.resident = m.mapped - m.released
+	m.resident = m.mapped - m.released + m.arenas
+	m.objects += m.arenas
+	m.heap += m.arenas
 	if st.startup == 0 {
 		st.startup = m.used()
 	}
 	st.peak = max(st.peak, m.used())
 	return m
+}
+
+// arenaOffHeap sums the databases' keyspace memory outside the Go heap.
+func (s *Server) arenaOffHeap() int64 {
+	var n int64
+	for _, db := range s.dbs {
+		n += db.Arena().OffHeap()
+	}
+	return n
 }
 
 // TrackMemoryPeak samples used_memory so that used_memory_peak sees
@@ -175,12 +193,38 @@ type dbMemory struct {
 	keys          uint64
 }
 
-// dbMemoryUsage reports each database's table overhead and key count.
-// Database 0 always exists, as in Valkey.
-//
-// TODO(keyspace): report the real tables once the keyspace lands.
+// dbMemoryUsage reports each database's hash table overhead (the buckets
+// of its main and expires tables; the records are the dataset) and key
+// count. Database 0 is always listed, as in Valkey, where it always
+// exists; the others once they hold keys.
 func (s *Server) dbMemoryUsage() []dbMemory {
-	return []dbMemory{{id: 0}}
+	var out []dbMemory
+	for _, db := range s.dbs {
+		if db.ID != 0 && db.Len() == 0 && db.ExpiresLen() == 0 {
+			continue
+		}
+		out = append(out, dbMemory{
+			id:      db.ID,
+			main:    uint64(db.Keys().MemUsage()),
+			expires: uint64(db.Expires().MemUsage()),
+			keys:    uint64(db.Len()),
+		})
+	}
+	return out
+}
+
+// rehashingTables counts the tables with an incremental rehash under way.
+func (s *Server) rehashingTables() int64 {
+	var n int64
+	for _, db := range s.dbs {
+		if db.Keys().IsRehashing() {
+			n++
+		}
+		if db.Expires().IsRehashing() {
+			n++
+		}
+	}
+	return n
 }
 
 // clientsMemory sums what normal clients hold in buffers.
@@ -276,7 +320,7 @@ func cmdMemoryStats(c *Client) {
 	kv("overhead.db.hashtable.lut", 0)
 	kv("overhead.db.hashtable.rehashing", 0)
 	kv("overhead.total", int64(o.overheadTotal))
-	kv("db.dict.rehashing.count", 0)
+	kv("db.dict.rehashing.count", s.rehashingTables())
 	kv("keys.count", int64(o.keys))
 	bpk := int64(0)
 	if o.keys > 0 {
@@ -337,11 +381,26 @@ const memoryUsageDefaultSamples = 5
 
 // keyMemoryUsage estimates the bytes key and its value take in database
 // db, sampling at most samples elements of a collection; ok is false if
-// the key does not exist.
+// the key does not exist (an expired key not yet reclaimed exists, as in
+// Valkey).
 //
-// TODO(keyspace): look the key up and size its value.
+// A key costs its record (header, key and value bytes, rounded up to the
+// arena slot class that holds it) and its share of a bucket; a value kept
+// as a Go object adds the object's own estimate.
 func (s *Server) keyMemoryUsage(db int, key []byte, samples int64) (size int64, ok bool) {
-	return 0, false
+	e, ok := s.dbs[db].Keys().Get(key)
+	if !ok {
+		return 0, false
+	}
+	size = int64(e.Footprint() + keyspace.BucketShare)
+	if o, isObj := e.Obj().(Object); isObj {
+		n := 0 // all
+		if samples < 1<<31 {
+			n = int(samples)
+		}
+		size += o.MemUsage(n)
+	}
+	return size, true
 }
 
 // MEMORY DOCTOR.

@@ -1,8 +1,11 @@
 package engine
 
 import (
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/volleydb/volley/engine/config"
 )
 
 func TestMemoryCommands(t *testing.T) {
@@ -82,5 +85,68 @@ func TestMemoryStatsShape(t *testing.T) {
 	}
 	if rest != "" {
 		t.Errorf("trailing %q", rest)
+	}
+}
+
+// MEMORY USAGE of a string is its record's slot and a bucket's share;
+// Valkey 9.0.4 reports 136 for a 100-byte raw string under a 1-byte key,
+// 32 for "hello" and 24 for an int.
+func TestMemoryUsageStrings(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	e.do(c, "set", "l", strings.Repeat("a", 100))
+	e.do(c, "set", "s", "hello")
+	e.do(c, "set", "foo", "100")
+	e.do(c, "set", "key:0000000", strings.Repeat("b", 100))
+	e.do(c, "set", "big", strings.Repeat("c", 100000))
+	for key, want := range map[string]int64{
+		"l":           112 + 9, // 9-byte header + 1 + 100 = 110 → 112-byte slot
+		"s":           16 + 9,  // 9 + 1 + 5 = 15 → 16
+		"foo":         16 + 9,
+		"key:0000000": 120 + 9, // DEBUG POPULATE's 10-byte keys: 120-byte slots
+		"big":         100000 + 3 + 12 + 9,
+	} {
+		got := e.do(c, "memory", "usage", key)
+		if got != ":"+strconv.FormatInt(want, 10)+"\r\n" {
+			t.Errorf("MEMORY USAGE %s = %q, want %d", key, got, want)
+		}
+	}
+}
+
+// MEMORY STATS lists each database's table overhead and the key count.
+func TestMemoryStatsDatabases(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	e.do(c, "select", "2")
+	for i := range 100 {
+		e.do(c, "set", "k"+strconv.Itoa(i), "v", "ex", "100")
+	}
+	o := e.srv.overhead(new(e.srv.memory()))
+	if len(o.dbs) != 2 || o.dbs[0].id != 0 || o.dbs[1].id != 2 || o.keys != 100 {
+		t.Fatalf("dbs %+v keys %d", o.dbs, o.keys)
+	}
+	db := e.srv.DB(2)
+	if d := o.dbs[1]; d.main != uint64(db.Keys().MemUsage()) || d.expires != uint64(db.Expires().MemUsage()) || d.main == 0 || d.expires == 0 {
+		t.Fatalf("db.2 %+v", d)
+	}
+	if got := e.do(c, "memory", "stats"); !strings.Contains(got, "$4\r\ndb.2\r\n*4\r\n$23\r\noverhead.hashtable.main\r\n:"+strconv.Itoa(db.Keys().MemUsage())+"\r\n") {
+		t.Errorf("MEMORY STATS lacks db.2: %q", got)
+	}
+}
+
+// used_memory counts the keyspace arenas, which live outside the Go heap.
+func TestUsedMemoryCountsArenas(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	e.srv.Cfg.EnableDebugCommand = config.PermitYes
+	before := e.srv.memory()
+	e.do(c, "debug", "populate", "20000", "key", "100")
+	after := e.srv.memory()
+	arena := e.srv.DB(0).Arena().OffHeap()
+	if arena < 20000*120 {
+		t.Fatalf("arena off-heap %d for 20000 keys", arena)
+	}
+	if after.arenas != uint64(arena) || after.used() < before.used()+uint64(arena) {
+		t.Fatalf("used_memory %d → %d, arenas %d", before.used(), after.used(), arena)
 	}
 }

@@ -111,6 +111,8 @@ type Server struct {
 	Dirty        int64     // changes since the last save (rdb_changes_since_last_save)
 	hash         hashState // hash field expiry: volatile index, counters (t_hash.go)
 
+	expire expireState // active expiry and the cron's table upkeep (expire.go)
+
 	lazyfreePending atomic.Int64 // objects a background flush has yet to free
 	lazyfreed       atomic.Int64 // objects freed in the background
 

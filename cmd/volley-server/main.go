@@ -11,11 +11,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -76,6 +78,9 @@ func run(args []string) int {
 	// Valkey chdirs to dir as soon as it is set; the config package only
 	// validates it.
 	cfg.OnChange("dir", func(_, dir string) error { return os.Chdir(dir) })
+
+	applyGCPolicy(cfg.MaxMemory)
+	cfg.OnChange("maxmemory", func(_, _ string) error { applyGCPolicy(cfg.MaxMemory); return nil })
 
 	srv := engine.NewServer(cfg, log)
 	srv.ConfigFile = cfg.ConfigFile
@@ -259,4 +264,33 @@ Examples:
        ./%[1]s --port 7777
        ./%[1]s /etc/myvalkey.conf --loglevel verbose -
 `, name)
+}
+
+// The garbage collector's policy. The keyspace's records and buckets live
+// in arenas mapped outside the Go heap (engine/keyspace), which the GC
+// neither scans nor counts; the heap holds client buffers, replies and
+// the large encodings of collections. GOGC=100 (the default) lets the heap
+// grow to twice its live size between collections, which for that small
+// heap is cheap and keeps the GC off the hot path.
+//
+// With maxmemory set, used_memory (heap + arenas) must stay under it, so
+// the heap alone never legitimately exceeds maxmemory: GOMEMLIMIT =
+// maxmemory makes the GC collect harder as the heap nears that bound
+// instead of letting GOGC's doubling overshoot it. The limit cannot be
+// tighter than that without knowing the arenas' size at every moment,
+// since GOMEMLIMIT governs only what the Go runtime itself maps. A small
+// floor keeps a tiny maxmemory from making the GC run continuously.
+// Without maxmemory there is no limit. GOGC or GOMEMLIMIT set in the
+// environment win: the operator asked for them.
+const gcLimitFloor = 64 << 20
+
+func applyGCPolicy(maxmemory uint64) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	limit := int64(math.MaxInt64)
+	if maxmemory > 0 {
+		limit = int64(min(max(maxmemory, gcLimitFloor), math.MaxInt64))
+	}
+	debug.SetMemoryLimit(limit)
 }

@@ -168,6 +168,16 @@ func (a *Arena) Footprint() int64 {
 	return a.stats.SlabBytes + a.stats.LargeBytes + a.stats.BucketBytes
 }
 
+// OffHeap is the part of Footprint mapped from the OS outside the Go heap
+// (slab chunks and large bucket arrays, on Linux), which the Go runtime's
+// memory statistics do not see. Large records are on the heap.
+func (a *Arena) OffHeap() int64 {
+	if a.os == nil {
+		return 0
+	}
+	return a.stats.SlabBytes + a.stats.BucketBytes
+}
+
 // Trim gives back the memory of the empty chunks the Arena keeps, one per
 // size class at most, to absorb churn around a chunk boundary. The cron may
 // call it when memory matters more than a few page faults.

@@ -236,6 +236,22 @@ func (e Entry) Value() []byte {
 	return unsafe.Slice((*byte)(unsafe.Add(e.p, int(keyOff[f&layoutMask])+k)), v)
 }
 
+// Footprint returns the bytes the record takes in its arena: the slot
+// class that holds a record of its size, or its own allocation if Stable.
+// (A record rewritten in place may sit in a larger slot than its class.)
+// MEMORY USAGE reports it.
+func (e Entry) Footprint() int {
+	n := len(e.Value()) + len(e.Key()) + int(keyOff[recFlags(e.p)&layoutMask])
+	if e.Stable() || n > maxSmall {
+		return n
+	}
+	return int(classSize[sizeClass(uint32(n))])
+}
+
+// BucketShare is the bucket memory per key of a table filled to its usual
+// load: a 64-byte bucket holds seven keys.
+const BucketShare = bucketSize / slotsPerBucket
+
 // Stable reports whether the record has an allocation of its own on the Go
 // heap (records over 32 KiB). Its Value slice then stays valid, and unchanged,
 // for as long as it is referenced, even after the key is overwritten or
