@@ -34,7 +34,7 @@ func newGenEnv(t *testing.T) *genEnv {
 
 // put stores a string in database db, expiring at at (0: never).
 func (g *genEnv) put(db int, key, val string, at int64) {
-	g.srv.DB(db).Set([]byte(key), keyspace.Value{Kind: stringKind([]byte(val)), Bytes: []byte(val), Expire: at}, false)
+	g.srv.DB(db).Set([]byte(key), keyspace.Value{Kind: storedStringKind([]byte(key), []byte(val), at != 0), Bytes: []byte(val), Expire: at}, false)
 }
 
 // putList stores a fake list object.

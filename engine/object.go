@@ -65,26 +65,6 @@ func EncodingName(kind uint8) string {
 // typeOf is the type nibble of an entry's kind.
 func typeOf(e keyspace.Entry) uint8 { return e.Kind() & typeMask }
 
-// stringKind picks the encoding Valkey's tryObjectEncoding gives a string
-// value stored by SET and friends: int for the canonical decimal form of a
-// 64-bit integer of at most 20 bytes, embstr up to 44 bytes, raw beyond.
-func stringKind(v []byte) uint8 {
-	if len(v) <= 20 && isCanonicalInt(v) {
-		return KindInt
-	}
-	if len(v) <= embstrMaxLen {
-		return KindEmbstr
-	}
-	return KindRaw
-}
-
-// isCanonicalInt reports whether v is exactly how a 64-bit integer prints:
-// what string2ll accepts (no leading zeros, '+' or spaces; "-0" is not).
-func isCanonicalInt(v []byte) bool {
-	_, ok := parseInt(v)
-	return ok
-}
-
 // Objects are the Go values collections keep in Value.Obj (large
 // encodings). Every such type implements these, so the generic commands
 // need not know it.

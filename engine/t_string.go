@@ -1647,3 +1647,10 @@ func fastFormatLD(x ext) ([]byte, bool) {
 	}
 	return bytes.Clone(out), true
 }
+
+// isCanonicalInt reports whether v is exactly how a 64-bit integer prints:
+// what string2ll accepts (no leading zeros, '+' or spaces; "-0" is not).
+func isCanonicalInt(v []byte) bool {
+	_, ok := parseInt(v)
+	return ok
+}
