@@ -119,7 +119,7 @@ Flags:
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	cfg := config{
-		tests:     []string{"ping_inline", "ping_mbulk", "set", "get", "incr", "mset"},
+		tests:     []string{"ping_inline", "ping_mbulk", "set", "get", "incr", "mset", "bitcount", "pfadd", "pfcount", "pfmerge"},
 		clients:   []int{50, 500},
 		pipelines: []int{1, 16, 64},
 		sizes:     []int{16, 512, 16384, 65536},

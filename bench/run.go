@@ -64,6 +64,13 @@ var testSpecs = []testSpec{
 	{name: "mset", usesData: true, usesKeys: true},
 	{name: "mget", usesData: true, usesKeys: true, readOnly: true, prefill: prefillStrings},
 	{name: "xadd", usesData: true, grows: true},
+	// Bitmap and HyperLogLog (issue 6): the SIMD kernels' commands on data
+	// big enough for them to matter. PFMERGE rewrites the same destination
+	// every time, so its sources are loaded once per cell like a read.
+	{name: "bitcount", command: []string{"BITCOUNT", "bitkey"}, readOnly: true, prefill: prefillBitmap},
+	{name: "pfadd", command: []string{"PFADD", "hll", "element:__rand_int__"}, usesKeys: true},
+	{name: "pfcount", command: []string{"PFCOUNT", "hll:1", "hll:2", "hll:3"}, readOnly: true, prefill: prefillDenseHLLs},
+	{name: "pfmerge", command: []string{"PFMERGE", "hll:dst", "hll:1", "hll:2", "hll:3"}, readOnly: true, prefill: prefillDenseHLLs},
 }
 
 func lookupTest(name string) (testSpec, bool) {
@@ -125,6 +132,41 @@ func prefillZset(c *client, _, n, _ int) error {
 	return variadic(c, "ZADD", "myzset", n, 500, func(i int) [][]byte {
 		return [][]byte{[]byte(strconv.Itoa(i)), randKey("element:", i)}
 	})
+}
+
+// bitmapSize is the length of BITCOUNT's key: 1 MiB.
+const bitmapSize = 1 << 20
+
+// prefillBitmap stores bitmapSize bytes of varied bits under "bitkey".
+func prefillBitmap(c *client, _, _, _ int) error {
+	b := make([]byte, bitmapSize)
+	x := uint32(2463534242)
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		b[i] = byte(x)
+	}
+	return c.pipeline(1, func(int) [][]byte { return [][]byte{[]byte("SET"), []byte("bitkey"), b} })
+}
+
+// denseHLLElements is how many distinct elements each HyperLogLog gets: far
+// past the point (hll-sparse-max-bytes, 3000 by default) where the sparse
+// encoding turns dense.
+const denseHLLElements = 20000
+
+// prefillDenseHLLs builds hll:1, hll:2 and hll:3, dense and overlapping.
+func prefillDenseHLLs(c *client, _, _, _ int) error {
+	for k := 1; k <= 3; k++ {
+		key := "hll:" + strconv.Itoa(k)
+		err := variadic(c, "PFADD", key, denseHLLElements, 500, func(i int) [][]byte {
+			return [][]byte{randKey("element:", i+k*denseHLLElements/2)}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // csvRow is one line of the tool's --csv output.

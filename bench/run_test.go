@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bufio"
+	"io"
+	"net"
 	"os"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseCSV(t *testing.T) {
@@ -176,5 +181,111 @@ intr 1 2 3
 	}
 	if _, err := parseCPUBusy(stat, []int{2}); err == nil {
 		t.Error("missing CPU: want an error")
+	}
+}
+
+// fakeServer answers every command with +OK over loopback TCP (whose
+// buffers let the client pipeline) and records the commands, for the
+// prefill functions.
+func fakeServer(t *testing.T) (*client, func() [][]string) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var got [][]string
+	done := make(chan struct{})
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		defer close(done)
+		b, err := l.Accept()
+		accepted <- b
+		if err != nil {
+			return
+		}
+		r := bufio.NewReader(b)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			n, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
+			cmd := make([]string, n)
+			for i := range cmd {
+				line, _ = r.ReadString('\n')
+				l, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
+				buf := make([]byte, l+2)
+				if _, err := io.ReadFull(r, buf); err != nil {
+					return
+				}
+				cmd[i] = string(buf[:l])
+			}
+			got = append(got, cmd)
+			if _, err := b.Write([]byte("+OK\r\n")); err != nil {
+				return
+			}
+		}
+	}()
+	c, err := dial(l.Addr().(*net.TCPAddr).Port, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := <-accepted
+	return c, func() [][]string {
+		c.Close()
+		<-done
+		if b != nil {
+			b.Close()
+		}
+		return got
+	}
+}
+
+func TestPrefillBitmapAndHLL(t *testing.T) {
+	c, cmds := fakeServer(t)
+	if err := prefillBitmap(c, 0, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := prefillDenseHLLs(c, 0, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	got := cmds()
+	if len(got) != 1+3*denseHLLElements/500 {
+		t.Fatalf("%d commands", len(got))
+	}
+	if set := got[0]; len(set) != 3 || set[0] != "SET" || set[1] != "bitkey" || len(set[2]) != bitmapSize ||
+		strings.Count(set[2], "\x00") > bitmapSize/100 {
+		t.Fatalf("bitmap prefill %q %q, %d bytes", set[0], set[1], len(set[len(set)-1]))
+	}
+	seen := map[string]map[string]bool{}
+	for _, cmd := range got[1:] {
+		if cmd[0] != "PFADD" || len(cmd) != 2+500 {
+			t.Fatalf("%q with %d args", cmd[0], len(cmd))
+		}
+		if seen[cmd[1]] == nil {
+			seen[cmd[1]] = map[string]bool{}
+		}
+		for _, el := range cmd[2:] {
+			seen[cmd[1]][el] = true
+		}
+	}
+	for _, k := range []string{"hll:1", "hll:2", "hll:3"} {
+		if len(seen[k]) != denseHLLElements {
+			t.Errorf("%s: %d distinct elements", k, len(seen[k]))
+		}
+	}
+	for _, name := range []string{"bitcount", "pfadd", "pfcount", "pfmerge"} {
+		spec, ok := lookupTest(name)
+		if !ok || spec.command == nil {
+			t.Fatalf("%s: no custom command", name)
+		}
+		args := (tool{}).args(spec, cell{Clients: 50, Pipeline: 16}, 7000, 1000, 100)
+		if name == "pfadd" && !slices.Contains(args, "-r") {
+			t.Errorf("pfadd without -r: %q", args)
+		}
+		if !slices.Equal(args[len(args)-len(spec.command):], spec.command) {
+			t.Errorf("%s: args %q", name, args)
+		}
 	}
 }
