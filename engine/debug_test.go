@@ -92,7 +92,7 @@ func TestDebugSubcommands(t *testing.T) {
 		rc("debug sleep abc", "+OK\r\n"),
 		rc("debug sleep 0.001", "+OK\r\n"),
 		rc("debug log hello", "+OK\r\n"),
-		rc("DEBUG HELP", "*30\r\n+DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+CHANGE-REPL-ID\r\n+    Change the replication IDs of the instance.\r\n+    Dangerous: should be used only for testing the replication subsystem.\r\n+ERROR <string>\r\n+    Return a RESP protocol error with <string> as message. Useful for clients\r\n+    unit tests to simulate error replies.\r\n+LOG <message>\r\n+    Write <message> to the server log.\r\n+OBJECT <key> [fast]\r\n+    Show low level info about `key` and associated value.\r\n+    Some fields of the default behavior may be time consuming to fetch,\r\n+    and `fast` can be passed to avoid fetching them.\r\n+POPULATE <count> [<prefix>] [<size>]\r\n+    Create <count> string keys named key:<num>. If <prefix> is specified then\r\n+    it is used instead of the 'key' prefix. These are not propagated to\r\n+    replicas. Cluster slots are not respected so keys not belonging to the\r\n+    current node can be created in cluster mode.\r\n+PROTOCOL <type>\r\n+    Reply with a test value of the specified type. <type> can be: string,\r\n+    integer, double, bignum, null, array, set, map, attrib, push, verbatim,\r\n+    true, false.\r\n+SET-ACTIVE-EXPIRE <0|1>\r\n+    Setting it to 0 disables expiring keys in background when they are not\r\n+    accessed (otherwise the behavior). Setting it to 1 reenables back the\r\n+    default.\r\n+SLEEP <seconds>\r\n+    Stop the server for <seconds>. Decimals allowed.\r\n+HELP\r\n+    Print this help.\r\n"),
+		rc("DEBUG HELP", "*32\r\n+DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+CHANGE-REPL-ID\r\n+    Change the replication IDs of the instance.\r\n+    Dangerous: should be used only for testing the replication subsystem.\r\n+ERROR <string>\r\n+    Return a RESP protocol error with <string> as message. Useful for clients\r\n+    unit tests to simulate error replies.\r\n+LOG <message>\r\n+    Write <message> to the server log.\r\n+HTSTATS <dbid> [full]\r\n+    Return hash table statistics of the specified database.\r\n+OBJECT <key> [fast]\r\n+    Show low level info about `key` and associated value.\r\n+    Some fields of the default behavior may be time consuming to fetch,\r\n+    and `fast` can be passed to avoid fetching them.\r\n+POPULATE <count> [<prefix>] [<size>]\r\n+    Create <count> string keys named key:<num>. If <prefix> is specified then\r\n+    it is used instead of the 'key' prefix. These are not propagated to\r\n+    replicas. Cluster slots are not respected so keys not belonging to the\r\n+    current node can be created in cluster mode.\r\n+PROTOCOL <type>\r\n+    Reply with a test value of the specified type. <type> can be: string,\r\n+    integer, double, bignum, null, array, set, map, attrib, push, verbatim,\r\n+    true, false.\r\n+SET-ACTIVE-EXPIRE <0|1>\r\n+    Setting it to 0 disables expiring keys in background when they are not\r\n+    accessed (otherwise the behavior). Setting it to 1 reenables back the\r\n+    default.\r\n+SLEEP <seconds>\r\n+    Stop the server for <seconds>. Decimals allowed.\r\n+HELP\r\n+    Print this help.\r\n"),
 	})
 	for _, n := range debugHelpOrder {
 		if _, ok := debugSubs[n]; !ok {
@@ -222,4 +222,20 @@ func TestDebugSmallSubcommands(t *testing.T) {
 			t.Errorf("atoi(%q) = %d, want %d", in, got, want)
 		}
 	}
+}
+
+func TestDebugHTStats(t *testing.T) {
+	e := newTestEnv(t)
+	e.srv.Cfg.EnableDebugCommand = config.PermitYes
+	c := e.newClient()
+	e.do(c, "select", "9")
+	e.do(c, "debug", "populate", "100")
+	e.do(c, "expire", "key:1", "100")
+	e.expect(c, []replyCase{
+		rc("debug htstats 9", "$183\r\n[Dictionary HT]\nHash table 0 stats (main hash table):\n table size: 112\n number of entries: 100\n"+
+			"[Expires HT]\nHash table 0 stats (main hash table):\n table size: 7\n number of entries: 1\n\r\n"),
+		rc("debug htstats 0", "$29\r\n[Dictionary HT]\n[Expires HT]\n\r\n"),
+		rc("debug htstats 16", errReply("ERR Out of range database")),
+		rc("debug htstats x", errReply(ErrNotInteger)),
+	})
 }

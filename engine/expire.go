@@ -93,8 +93,11 @@ func (s *Server) activeExpireEffort() int {
 // expiry cycle, then resizing tables that stopped being written and, with
 // activerehashing, moving incremental rehashes along for 1% of the period.
 func (s *Server) databasesCron(nowMs int64) {
+	// import-mode: keys being imported expire only when the importer says.
 	if !s.expire.disabled {
-		s.activeExpireCycle(nowMs)
+		if mode, _ := s.Cfg.Value("import-mode"); mode != "yes" {
+			s.activeExpireCycle(nowMs)
+		}
 	}
 	st := &s.expire
 	n := min(cronDBsPerCall, len(s.dbs))

@@ -238,3 +238,21 @@ func TestInfoExpiryFields(t *testing.T) {
 		t.Errorf("emptied db listed:\n%s", info)
 	}
 }
+
+func TestActiveExpireImportMode(t *testing.T) {
+	e, clk := fakeClockEnv(t)
+	s := e.srv
+	c := e.newClient()
+	fillExpiring(s.DB(0), "k", 10, clk.Ms+1)
+	clk.Advance(time.Second)
+	e.do(c, "config", "set", "import-mode", "yes")
+	s.Cron()
+	if s.DB(0).Len() != 10 {
+		t.Fatalf("expired in import mode: %d left", s.DB(0).Len())
+	}
+	e.do(c, "config", "set", "import-mode", "no")
+	s.Cron()
+	if s.DB(0).Len() != 0 {
+		t.Fatalf("not expired after import mode: %d left", s.DB(0).Len())
+	}
+}

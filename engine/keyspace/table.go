@@ -103,6 +103,17 @@ func (t *Table) MemUsage() int {
 	return (t.Buckets() + t.children[0] + t.children[1]) * bucketSize
 }
 
+// TableSizes returns the slot capacity (top-level buckets × 7) and the key
+// count of the main table and of the rehash target (zero unless
+// rehashing), for DEBUG HTSTATS.
+func (t *Table) TableSizes() (size, used [2]int) {
+	for i := range 2 {
+		size[i] = numBuckets(t.exp[i]) * slotsPerBucket
+		used[i] = t.used[i]
+	}
+	return size, used
+}
+
 // IsRehashing reports whether an incremental rehash is in progress.
 func (t *Table) IsRehashing() bool { return t.rehashIdx >= 0 }
 
