@@ -146,7 +146,8 @@ func TestUsedMemoryCountsArenas(t *testing.T) {
 	if arena < 20000*120 {
 		t.Fatalf("arena off-heap %d for 20000 keys", arena)
 	}
-	if after.arenas != uint64(arena) || after.used() < before.used()+uint64(arena) {
-		t.Fatalf("used_memory %d → %d, arenas %d", before.used(), after.used(), arena)
+	// The heap may shrink meanwhile (a GC), so check the parts, not growth.
+	if after.arenas != uint64(arena) || after.used() < after.stacks+uint64(arena) || before.arenas != 0 {
+		t.Fatalf("used_memory %d → %d, arenas %d → %d", before.used(), after.used(), before.arenas, arena)
 	}
 }
