@@ -301,9 +301,9 @@ func (w *hashW) convert(hint int) {
 		hint = n
 	}
 	h := newHashObj(hint)
-	var ib [20]byte
+	var fb, vb [20]byte // two buffers: the conversions may run after both calls
 	lpHashEach(w.lp, func(f, v hashElem) bool {
-		h.add(string(f.text(ib[:])), string(v.text(ib[:])), 0)
+		h.add(string(f.text(fb[:])), string(v.text(vb[:])), 0)
 		return true
 	})
 	w.release()

@@ -12,7 +12,6 @@ import (
 	"github.com/volleydb/volley/engine/keyspace"
 )
 
-
 // hashEvents records the keyspace events the server publishes.
 func hashEvents(e *testEnv) *[]string {
 	var ev []string
@@ -642,5 +641,175 @@ func TestHashObjModel(t *testing.T) {
 	sort.Strings(b)
 	if fmt.Sprint(a) != fmt.Sprint(b) || c.nvol != h.nvol || h.MemUsage(0) <= 0 {
 		t.Fatal("clone differs")
+	}
+}
+
+func TestHashEncodings(t *testing.T) {
+	e, _ := fakeClockEnv(t)
+	s := e.srv
+	c := e.newClient()
+	s.Cfg.HashMaxListpackEntries = 4
+	s.Cfg.HashMaxListpackValue = 8
+	e.do(c, "hset", "small", "a", "1", "b", "12345678")
+	e.do(c, "hset", "many", "a", "1", "b", "2", "c", "3", "d", "4")
+	e.do(c, "hset", "bigval", "a", "123456789")
+	e.do(c, "hset", "bigfield", "123456789", "1")
+	e.do(c, "hset", "args", "a", "1", "b", "2", "c", "3", "d", "4", "e", "5") // more pairs than fit
+	e.do(c, "hincrby", "incr", "123456789", "1")
+	for key, want := range map[string]uint8{
+		"small": kindHashListpack, "many": kindHashListpack, "bigval": kindHashTable,
+		"bigfield": kindHashTable, "args": kindHashTable, "incr": kindHashTable,
+	} {
+		if got := hashKind(e, key); got != want {
+			t.Errorf("%s: kind %x, want %x", key, got, want)
+		}
+	}
+	// One field past the limit converts; deleting back does not return.
+	e.do(c, "hset", "many", "e", "5")
+	e.do(c, "hdel", "many", "e", "d")
+	if hashKind(e, "many") != kindHashTable {
+		t.Fatal("a hashtable went back to a listpack")
+	}
+	e.expect(c, []replyCase{
+		rc("hmget many a b c", "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n"),
+		rc("hlen many", ":3\r\n"),
+		rc("hstrlen small b", ":8\r\n"),
+		rc("hstrlen small a", ":1\r\n"),
+		// A listpack keeps insertion order, as Valkey's replies show it.
+		rc("hgetall small", "*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$8\r\n12345678\r\n"),
+		rc("hset small a x", ":0\r\n"),
+		rc("hgetall small", "*4\r\n$1\r\na\r\n$1\r\nx\r\n$1\r\nb\r\n$8\r\n12345678\r\n"),
+		rc("hscan small 7 match a", "*2\r\n$1\r\n0\r\n*2\r\n$1\r\na\r\n$1\r\nx\r\n"),
+		rc("hrandfield small 2", "*2\r\n$1\r\na\r\n$1\r\nb\r\n"),
+	})
+	// A field TTL converts even a tiny hash, HSETEX's included.
+	e.do(c, "hsetex", "ttl", "ex", "100", "fields", "1", "a", "1")
+	if hashKind(e, "ttl") != kindHashTable {
+		t.Fatal("HSETEX with a TTL left a listpack")
+	}
+	// Integers are stored integer-encoded and read back as text.
+	s.Cfg.HashMaxListpackValue = 64
+	e.expect(c, []replyCase{
+		rc("hset ints -5 -9223372036854775808 007 12", ":2\r\n"),
+		rc("hgetall ints", "*4\r\n$2\r\n-5\r\n$20\r\n-9223372036854775808\r\n$3\r\n007\r\n$2\r\n12\r\n"),
+		rc("hget ints -5", "$20\r\n-9223372036854775808\r\n"),
+		rc("hincrby ints 007 1", ":13\r\n"),
+		rc("hstrlen ints -5", ":20\r\n"),
+	})
+	if hashKind(e, "ints") != kindHashListpack {
+		t.Fatal("ints not a listpack")
+	}
+}
+
+// FuzzHashListpack drives the listpack hash helpers with random
+// operations and checks them against a map.
+func FuzzHashListpack(f *testing.F) {
+	f.Add([]byte("\x00a\x011\x00b\x0222\x01a\x00-5\x00007"))
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		lp := lpHashNew(nil)
+		model := map[string]string{}
+		var order []string
+		for len(ops) >= 2 {
+			op, n := ops[0]%3, int(ops[1])%8
+			ops = ops[2:]
+			if n > len(ops) {
+				n = len(ops)
+			}
+			field := string(ops[:n])
+			ops = ops[n:]
+			switch op {
+			case 0, 1:
+				value := field + "v"
+				if op == 1 {
+					value = strconv.Itoa(len(ops) - 50)
+				}
+				var existed bool
+				lp, existed = lpHashSet(lp, []byte(field), []byte(value))
+				_, had := model[field]
+				if existed != had {
+					t.Fatalf("set %q: existed %v model %v", field, existed, had)
+				}
+				if !had {
+					order = append(order, field)
+				}
+				model[field] = value
+			case 2:
+				var ok bool
+				lp, ok = lpHashDel(lp, []byte(field))
+				if _, had := model[field]; ok != had {
+					t.Fatalf("del %q: %v model %v", field, ok, had)
+				}
+				delete(model, field)
+				for i, o := range order {
+					if o == field {
+						order = append(order[:i], order[i+1:]...)
+						break
+					}
+				}
+			}
+			if lpHashLen(lp) != len(model) {
+				t.Fatalf("len %d model %d", lpHashLen(lp), len(model))
+			}
+		}
+		var ib, vb [20]byte
+		i := 0
+		lpHashEach(lp, func(f, v hashElem) bool {
+			fs := string(f.text(ib[:]))
+			if i >= len(order) || fs != order[i] || model[fs] != string(v.text(vb[:])) {
+				t.Fatalf("entry %d: %q=%q", i, fs, v.text(vb[:]))
+			}
+			got, ok := lpHashGet(lp, []byte(fs))
+			if !ok || string(got.text(vb[:])) != model[fs] {
+				t.Fatalf("get %q", fs)
+			}
+			af, _ := lpHashAt(lp, i)
+			if string(af.text(vb[:])) != fs {
+				t.Fatalf("at %d", i)
+			}
+			i++
+			return true
+		})
+		if i != len(model) {
+			t.Fatalf("each saw %d of %d", i, len(model))
+		}
+	})
+}
+
+// TestHashRandomFields sets random fields and values, integers and
+// binary strings, across the listpack to hashtable conversion.
+func TestHashRandomFields(t *testing.T) {
+	e, _ := fakeClockEnv(t)
+	c := e.newClient()
+	r := rand.New(rand.NewPCG(3, 4))
+	rv := func() string {
+		switch r.IntN(4) {
+		case 0:
+			return strconv.FormatInt(r.Int64()>>uint(r.IntN(63))-r.Int64()>>uint(r.IntN(63)), 10)
+		case 1:
+			return strconv.Itoa(r.IntN(512) - 256)
+		case 2:
+			b := make([]byte, r.IntN(80))
+			for i := range b {
+				b[i] = byte(r.IntN(256))
+			}
+			return string(b)
+		}
+		return strconv.FormatFloat(r.Float64()*1000, 'f', -1, 64)
+	}
+	for round := 0; round < 200; round++ {
+		e.srv.DB(0).Delete([]byte("h"))
+		m := map[string]string{}
+		var log []string
+		for j := 0; j < 10; j++ {
+			f, v := rv(), rv()
+			e.do(c, "hset", "h", f, v)
+			log = append(log, fmt.Sprintf("%q=%q kind %x", f, v, hashKind(e, "h")))
+			m[f] = v
+		}
+		for f, v := range m {
+			if got := e.do(c, "hget", "h", f); got != "$"+strconv.Itoa(len(v))+"\r\n"+v+"\r\n" {
+				t.Fatalf("field %q want %q got %q\n%s", f, v, got, strings.Join(log, "\n"))
+			}
+		}
 	}
 }
