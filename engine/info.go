@@ -513,9 +513,9 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.int("rejected_connections", st.RejectedConns)
 	w.zeros("sync_full", "sync_partial_ok", "sync_partial_err")
 	w.int("expired_keys", st.ExpiredKeys)
-	w.zeros("expired_fields")
+	w.int("expired_fields", s.ExpiredFields())
 	w.fixed("expired_stale_perc", st.ExpiredStalePerc*100, 2)
-	w.fixed("expired_keys_with_volatile_items_stale_perc", 0, 2)
+	w.fixed("expired_keys_with_volatile_items_stale_perc", s.ExpiredVolatileStalePerc(), 2)
 	w.int("expired_time_cap_reached_count", st.ExpiredTimeCapReached)
 	w.int("expire_cycle_cpu_milliseconds", st.ExpireCycleCPUMs)
 	w.int("evicted_keys", st.EvictedKeys)
@@ -705,9 +705,6 @@ func latencyPercentile(h *Histogram, p float64) int64 {
 
 // infoKeyspace writes one "dbN:keys=...,expires=...,avg_ttl=...,
 // keys_with_volatile_items=..." line per non-empty database.
-//
-// keys_with_volatile_items (hashes with expiring fields) stays 0 until
-// hash field expiry arrives.
 func (s *Server) infoKeyspace(w *infoWriter) {
 	for _, db := range s.dbs {
 		keys, vkeys := db.Len(), db.ExpiresLen()
@@ -715,7 +712,7 @@ func (s *Server) infoKeyspace(w *infoWriter) {
 			continue
 		}
 		w.str("db"+strconv.Itoa(db.ID), "keys="+strconv.Itoa(keys)+",expires="+strconv.Itoa(vkeys)+
-			",avg_ttl="+strconv.FormatInt(db.avgTTL, 10)+",keys_with_volatile_items=0")
+			",avg_ttl="+strconv.FormatInt(db.avgTTL, 10)+",keys_with_volatile_items="+strconv.Itoa(s.KeysWithVolatileItems(db)))
 	}
 }
 

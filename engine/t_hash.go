@@ -91,7 +91,6 @@ const (
 type hashState struct {
 	ExpiredFields int64   // INFO stats expired_fields
 	StalePerc     float64 // INFO stats expired_keys_with_volatile_items_stale_perc, a fraction
-	TimeCapHit    int64   // field cycles that stopped at their time limit
 
 	// volatile is keyed by the database's main table, so SWAPDB (which
 	// swaps tables) carries it along and FLUSHDB (which replaces the table)
@@ -1605,7 +1604,7 @@ func (s *Server) activeExpireFields(nowMs int64) {
 			delete(hs.volatile, t) // flushed away, or empty
 		}
 	}
-	if s.ActionsPaused(PauseExpire) != 0 {
+	if s.expire.disabled || s.ActionsPaused(PauseExpire) != 0 {
 		return
 	}
 	effort := s.Cfg.ActiveExpireEffort - 1
@@ -1625,7 +1624,7 @@ func (s *Server) activeExpireFields(nowMs int64) {
 			sampled += n
 			expired += x
 			if time.Since(start) > limit {
-				hs.TimeCapHit++
+				s.Stats.ExpiredTimeCapReached++
 				s.updateFieldStale(sampled, expired)
 				return
 			}
