@@ -31,9 +31,13 @@ type hashObj struct {
 type hashField struct {
 	name   string
 	value  string
-	expire int64 // Unix ms, 0 for none
+	expire int64 // Unix ms, or hashNoTTL
 	next   *hashField
 }
+
+// hashNoTTL marks a field without an expiry (Valkey's EXPIRY_NONE): 0 is
+// a valid time, which an importer or a primary may set.
+const hashNoTTL int64 = -1
 
 type hashVolItem struct {
 	at int64
@@ -68,7 +72,7 @@ func (h *hashObj) bucket(name []byte) int {
 }
 
 // expired reports whether f is logically gone at time now (Unix ms).
-func (f *hashField) expired(now int64) bool { return f.expire != 0 && now > f.expire }
+func (f *hashField) expired(now int64) bool { return f.expire != hashNoTTL && now > f.expire }
 
 // find returns the stored field name, expired or not.
 func (h *hashObj) find(name []byte) *hashField {
@@ -97,10 +101,10 @@ func (h *hashObj) add(name, value string, expire int64) *hashField {
 		h.resize(hashTabSize(h.n + 1))
 	}
 	i := h.bucket(bstr(name))
-	f := &hashField{name: name, value: value, next: h.tab[i]}
+	f := &hashField{name: name, value: value, expire: hashNoTTL, next: h.tab[i]}
 	h.tab[i] = f
 	h.n++
-	if expire != 0 {
+	if expire != hashNoTTL {
 		h.setExpire(f, expire)
 	}
 	return f
@@ -117,7 +121,7 @@ func (h *hashObj) remove(name []byte) *hashField {
 			*p = f.next
 			f.next = nil
 			h.n--
-			h.setExpire(f, 0)
+			h.setExpire(f, hashNoTTL)
 			if len(h.tab) > 4 && h.n*8 < len(h.tab) {
 				h.resize(hashTabSize(h.n))
 			}
@@ -141,13 +145,13 @@ func (h *hashObj) resize(size int) {
 	}
 }
 
-// setExpire gives f an expiry (0 removes it), keeping the volatile
+// setExpire gives f an expiry (hashNoTTL removes it), keeping the volatile
 // heap and count in step.
 func (h *hashObj) setExpire(f *hashField, at int64) {
 	switch {
-	case f.expire == 0 && at != 0:
+	case f.expire == hashNoTTL && at != hashNoTTL:
 		h.nvol++
-	case f.expire != 0 && at == 0:
+	case f.expire != hashNoTTL && at == hashNoTTL:
 		h.nvol--
 	}
 	f.expire = at
@@ -155,7 +159,7 @@ func (h *hashObj) setExpire(f *hashField, at int64) {
 		h.vol = nil
 		return
 	}
-	if at != 0 {
+	if at != hashNoTTL {
 		h.volPush(hashVolItem{at, f})
 	}
 	if len(h.vol) > 2*h.nvol+16 {
@@ -201,7 +205,7 @@ func (h *hashObj) volRebuild() {
 	h.vol = h.vol[:0]
 	for _, f := range h.tab {
 		for ; f != nil; f = f.next {
-			if f.expire != 0 {
+			if f.expire != hashNoTTL {
 				h.volPush(hashVolItem{f.expire, f})
 			}
 		}

@@ -302,7 +302,7 @@ func (w *hashW) convert(hint int) {
 	h := newHashObj(hint)
 	var fb, vb [20]byte // two buffers: the conversions may run after both calls
 	lpHashEach(w.lp, func(f, v hashElem) bool {
-		h.add(string(f.text(fb[:])), string(v.text(vb[:])), 0)
+		h.add(string(f.text(fb[:])), string(v.text(vb[:])), hashNoTTL)
 		return true
 	})
 	w.release()
@@ -328,13 +328,13 @@ func (w *hashW) tryConversion(args [][]byte) {
 	}
 }
 
-// set writes field=value with expiry expire (0 for none), as
+// set writes field=value with expiry expire (or hashNoTTL), as
 // hashTypeSet: with keepTTL an existing live field keeps its expiry. It
 // reports whether a live field was updated and whether an expired one
 // was overwritten (which counts as an expiry).
 func (w *hashW) set(field, value []byte, expire int64, keepTTL bool) (update, expiredOverwritten bool) {
 	cfg := w.c.srv.Cfg
-	if w.lp != nil && (expire != 0 || len(field) > cfg.HashMaxListpackValue || len(value) > cfg.HashMaxListpackValue) {
+	if w.lp != nil && (expire != hashNoTTL || len(field) > cfg.HashMaxListpackValue || len(value) > cfg.HashMaxListpackValue) {
 		w.convert(0)
 	}
 	if w.lp != nil {
@@ -351,7 +351,7 @@ func (w *hashW) set(field, value []byte, expire int64, keepTTL bool) (update, ex
 		h.add(string(field), string(value), expire)
 		return false, false
 	}
-	expiredOverwritten = f.expire != 0 && f.expire <= w.c.srv.Now()
+	expiredOverwritten = f.expire != hashNoTTL && hashPast(w.c.srv, f.expire)
 	if !expiredOverwritten && keepTTL {
 		expire = f.expire
 	}
@@ -387,7 +387,7 @@ func (w *hashW) setExpire(field []byte, when int64, flags int) int {
 		return hexpNoField
 	}
 	now := w.c.srv.Now()
-	past := when <= now
+	past := hashPast(w.c.srv, when)
 	if w.lp != nil {
 		if _, ok := lpHashGet(w.lp, field); !ok {
 			return hexpNoField
@@ -407,10 +407,10 @@ func (w *hashW) setExpire(field []byte, when int64, flags int) int {
 	}
 	cur := f.expire
 	switch {
-	case flags&hexpNX != 0 && cur != 0,
-		flags&hexpXX != 0 && cur == 0,
-		flags&hexpGT != 0 && (cur == 0 || when <= cur),
-		flags&hexpLT != 0 && cur != 0 && when >= cur:
+	case flags&hexpNX != 0 && cur != hashNoTTL,
+		flags&hexpXX != 0 && cur == hashNoTTL,
+		flags&hexpGT != 0 && (cur == hashNoTTL || when <= cur),
+		flags&hexpLT != 0 && cur != hashNoTTL && when >= cur:
 		return hexpCondition
 	}
 	if past {
@@ -430,10 +430,10 @@ func (w *hashW) persist(field []byte) int {
 		if f == nil {
 			return hexpNoField
 		}
-		if f.expire == 0 {
+		if f.expire == hashNoTTL {
 			return hexpNoTTL
 		}
-		w.ht.setExpire(f, 0)
+		w.ht.setExpire(f, hashNoTTL)
 		return hexpSet
 	case w.lp != nil:
 		if _, ok := lpHashGet(w.lp, field); ok {
@@ -500,7 +500,7 @@ func cmdHset(c *Client) {
 	w.tryConversion(args)
 	created, expired := 0, 0
 	for i := 0; i < len(args); i += 2 {
-		update, exp := w.set(args[i], args[i+1], 0, false)
+		update, exp := w.set(args[i], args[i+1], hashNoTTL, false)
 		if !update {
 			created++
 		}
@@ -535,7 +535,7 @@ func cmdHsetnx(c *Client) {
 		return
 	}
 	w.tryConversion(c.Argv[2:4])
-	_, expired := w.set(field, value, 0, false)
+	_, expired := w.set(field, value, hashNoTTL, false)
 	w.finish()
 	w.modified(1)
 	if expired {
@@ -656,7 +656,7 @@ func (w *hashW) fieldExpiry(field []byte) int64 {
 			return f.expire
 		}
 	}
-	return 0
+	return hashNoTTL
 }
 
 func cmdHincrby(c *Client) {
@@ -1078,6 +1078,17 @@ func hashFindFields(argv [][]byte, from int) int {
 	return -1
 }
 
+// hashPast reports whether a field expiry time is already due, so that a
+// command deletes the field instead of setting it (checkAlreadyExpired):
+// not on a replica, which waits for its primary, nor in import-mode.
+func hashPast(s *Server, at int64) bool {
+	if !pastExpiry(s, at) {
+		return false
+	}
+	mode, _ := s.Cfg.Value("import-mode")
+	return mode != "yes"
+}
+
 // hashExpireTime converts a time argument to Unix ms
 // (convertExpireArgumentToUnixTime): relative to now unless absolute.
 func hashExpireTime(c *Client, arg []byte, ms, relative bool) (int64, bool) {
@@ -1252,7 +1263,7 @@ func hashTTLGeneric(c *Client, ms, relative bool) {
 	}
 	c.AddArrayLen(int(n))
 	for _, field := range c.Argv[4:] {
-		var at int64
+		at := hashNoTTL
 		switch {
 		case !found:
 			c.AddInt(hexpNoField)
@@ -1270,7 +1281,7 @@ func hashTTLGeneric(c *Client, ms, relative bool) {
 				continue
 			}
 		}
-		if at == 0 {
+		if at == hashNoTTL {
 			c.AddInt(-1)
 			continue
 		}
@@ -1367,7 +1378,7 @@ func cmdHsetex(c *Client) {
 			w.release()
 			return
 		}
-		past = when <= s.Now()
+		past = hashPast(s, when)
 	}
 	now := s.Now()
 	if o.fnx || o.fxx {
@@ -1397,8 +1408,8 @@ func cmdHsetex(c *Client) {
 			continue
 		}
 		exp := when
-		if past || o.expire == nil {
-			exp = 0
+		if o.expire == nil || o.keepTTL {
+			exp = hashNoTTL
 		}
 		if _, expired := w.set(argv[i], argv[i+1], exp, o.keepTTL); expired {
 			overwritten++
@@ -1458,7 +1469,7 @@ func cmdHgetex(c *Client) {
 		if when, ok = hashExpireTime(c, o.expire, o.ms, o.relative); !ok {
 			return
 		}
-		setExpired = when <= s.Now()
+		setExpired = hashPast(s, when)
 		setExpiry = !setExpired
 	}
 	var w hashW

@@ -579,7 +579,7 @@ func TestHashActiveExpiryManyKeys(t *testing.T) {
 func TestHashObjModel(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	h := newHashObj(0)
-	model := map[string]int64{} // name -> expire
+	model := map[string]int64{} // name -> expire or hashNoTTL
 	now := int64(1000)
 	for step := range 20000 {
 		name := "f" + strconv.Itoa(r.IntN(300))
@@ -587,11 +587,11 @@ func TestHashObjModel(t *testing.T) {
 		case op < 4:
 			if f := h.find([]byte(name)); f != nil {
 				f.value = name
-				h.setExpire(f, 0)
+				h.setExpire(f, hashNoTTL)
 			} else {
-				h.add(name, name, 0)
+				h.add(name, name, hashNoTTL)
 			}
-			model[name] = 0
+			model[name] = hashNoTTL
 		case op < 6:
 			if h.remove([]byte(name)) != nil != (func() bool { _, ok := model[name]; return ok })() {
 				t.Fatalf("step %d: remove %s disagrees", step, name)
@@ -607,7 +607,7 @@ func TestHashObjModel(t *testing.T) {
 			now += int64(r.IntN(20))
 			n := h.reclaim(now, 1<<30)
 			for k, at := range model {
-				if at != 0 && at <= now {
+				if at != hashNoTTL && at <= now {
 					delete(model, k)
 					n--
 				}
@@ -626,7 +626,7 @@ func TestHashObjModel(t *testing.T) {
 		if f == nil || f.expire != at || f.value != k {
 			t.Fatalf("field %s: %+v", k, f)
 		}
-		if at != 0 {
+		if at != hashNoTTL {
 			nvol++
 		}
 	}
@@ -812,4 +812,27 @@ func TestHashRandomFields(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestHashImportModeZeroTTL: in import-mode a past time is stored, not
+// applied, and 0 is a time like any other.
+func TestHashImportModeZeroTTL(t *testing.T) {
+	e, clk := fakeClockEnv(t)
+	s := e.srv
+	c := e.newClient()
+	e.expect(c, []replyCase{
+		rc("hset h f1 v1", ":1\r\n"),
+		rc("hsetex h exat 0 fields 2 f2 v2 f3 v3", ":1\r\n"),
+		rc("hlen h", ":1\r\n"),
+		rc("config set import-mode yes", "+OK\r\n"),
+		rc("hsetex h exat 0 fields 2 f2 v2 f3 v3", ":1\r\n"),
+		rc("hlen h", ":3\r\n"),
+		rc("hpexpiretime h fields 1 f2", "*1\r\n:-2\r\n"), // stored, but already expired
+		rc("config set import-mode no", "+OK\r\n"),
+	})
+	if hashKind(e, "h") != kindHashTable {
+		t.Fatal("not converted by a TTL of 0")
+	}
+	s.activeExpireFields(clk.Ms)
+	e.expect(c, []replyCase{rc("hlen h", ":1\r\n")})
 }
