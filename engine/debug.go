@@ -457,7 +457,6 @@ func debugPopulate(c *Client) {
 		val = make([]byte, size) // zero-filled; "value:N" is written over its start
 	}
 	var text [32]byte
-	kind := uint8(KindEmbstr)
 	for j := int64(0); j < count; j++ {
 		key = strconv.AppendInt(key[:plen], j, 10)
 		h := db.Hash(key)
@@ -469,11 +468,7 @@ func debugPopulate(c *Client) {
 			copy(val, v)
 			v = val
 		}
-		kind = KindEmbstr
-		if len(v) > embstrMaxLen {
-			kind = KindRaw
-		}
-		db.SetHashed(key, h, keyspace.Value{Kind: kind, Bytes: v}, false)
+		db.SetHashed(key, h, keyspace.Value{Kind: textKind(key, v, false), Bytes: v}, false)
 		s.keyModified(db, key)
 	}
 	c.AddOK()

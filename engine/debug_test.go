@@ -130,7 +130,11 @@ func TestDebugPopulate(t *testing.T) {
 		rc("debug populate 12 q 50", "+OK\r\n"),
 		rc("get q:11", "$50\r\nvalue:11"+strings.Repeat("\x00", 42)+"\r\n"),
 		rc("object encoding q:11", "$3\r\nraw\r\n"),
-		rc("dbsize", ":17\r\n"),
+		rc("debug populate 1 z 40", "+OK\r\n"),
+		rc("object encoding z:0", "$3\r\nraw\r\n"), // Valkey 9: key and value do not fit 64 bytes together
+		rc("debug populate 1 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "+OK\r\n"),
+		rc("object encoding aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:0", "$3\r\nraw\r\n"),
+		rc("dbsize", ":19\r\n"),
 		rc("debug populate -1", errReply(ErrNegativeCount)),
 		rc("debug populate abc", errReply(ErrNegativeCount)),
 		rc("debug populate 1 x -1", errReply(ErrNegativeCount)),

@@ -202,8 +202,7 @@ func (s *Server) activeExpireKeys(nowMs int64, effort int, start, limitNs int64)
 					if ttl := k.at - nowMs; ttl > 0 {
 						ttlSum += ttl
 						ttlSamples++
-					} else if nowMs > k.at {
-						db.expireKey(key, db.keys.Hash(key))
+					} else if nowMs > k.at && db.confirmExpired(key, nowMs) {
 						expired++
 					}
 				}
@@ -260,4 +259,27 @@ func (s *Server) collectExpireSample(db *DB, cursor uint64) uint64 {
 		}
 	}
 	return db.expires.Scan(cursor, st.collect)
+}
+
+// confirmExpired deletes key, which the expires index says has expired,
+// after checking that against the main record, which is authoritative: an
+// index entry out of step with it (which would be a bug elsewhere) is
+// repaired rather than trusted. It reports whether the key was expired.
+func (db *DB) confirmExpired(key []byte, nowMs int64) bool {
+	h := db.keys.Hash(key)
+	e, ok := db.keys.GetHashed(key, h)
+	var at int64
+	if ok {
+		at = e.Expire()
+	}
+	switch {
+	case at != 0 && nowMs > at:
+		db.expireKey(key, h)
+		return true
+	case at == 0:
+		db.expires.Delete(key)
+	default:
+		db.expires.Set(key, keyspace.Value{Expire: at})
+	}
+	return false
 }

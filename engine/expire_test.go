@@ -256,3 +256,25 @@ func TestActiveExpireImportMode(t *testing.T) {
 		t.Fatalf("not expired after import mode: %d left", s.DB(0).Len())
 	}
 }
+
+// The main record decides: an expires entry out of step with it is
+// repaired, never trusted to delete a live key.
+func TestActiveExpireTrustsMainRecord(t *testing.T) {
+	e, clk := fakeClockEnv(t)
+	s := e.srv
+	db := s.DB(0)
+	fillExpiring(db, "live", 1, clk.Ms+3_600_000)
+	fillExpiring(db, "plain", 1, 0)
+	db.expires.Set([]byte("live:0"), keyspace.Value{Expire: clk.Ms - 10})
+	db.expires.Set([]byte("plain:0"), keyspace.Value{Expire: clk.Ms - 10})
+	db.expires.Set([]byte("ghost"), keyspace.Value{Expire: clk.Ms - 10})
+	for range 3 {
+		s.Cron()
+	}
+	if db.Len() != 2 || db.ExpiresLen() != 1 || s.Stats.ExpiredKeys != 0 {
+		t.Fatalf("len %d expires %d expired %d", db.Len(), db.ExpiresLen(), s.Stats.ExpiredKeys)
+	}
+	if en, ok := db.expires.Get([]byte("live:0")); !ok || en.Expire() != clk.Ms+3_600_000 {
+		t.Fatal("index entry not repaired")
+	}
+}
