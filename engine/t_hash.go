@@ -250,10 +250,6 @@ func (w *hashW) open(c *Client, key []byte, create bool) bool {
 
 // create starts an empty listpack hash for a missing key.
 func (w *hashW) create() {
-	if !hashListpackEnabled {
-		w.ht, w.isNew, w.dirty = newHashObj(0), true, true
-		return
-	}
 	w.buf = lpPool.Get().(*[]byte)
 	w.lp = lpHashNew((*w.buf)[:0])
 	w.isNew, w.dirty = true, true

@@ -7,9 +7,6 @@ import "github.com/volleydb/volley/engine/listpack"
 // walk that compares only fields (Find with skip 1); new fields go at the
 // end.
 
-// hashListpackEnabled lets new hashes start as listpacks.
-const hashListpackEnabled = true
-
 // lpEmpty is an empty listpack, copied to start a hash.
 var lpEmpty = listpack.New(0)
 
