@@ -1,0 +1,644 @@
+package engine
+
+import (
+	"hash/maphash"
+	"math/bits"
+	"math/rand/v2"
+	"unsafe"
+)
+
+// zsetObj is a sorted set in the skiplist encoding: a skiplist ordered by
+// (score, member) with spans, so ranks are O(log n), and a member table
+// that finds a member's node in O(1). As in Valkey 9, the table holds the
+// skiplist nodes themselves (chained through next), so a member is stored
+// once. The table is a power-of-two bucket array resized whole (sorted
+// sets are small next to the keyspace) and scanned with the
+// reverse-binary cursor, so ZSCAN returns every member present for the
+// whole scan across resizes.
+type zsetObj struct {
+	header *zslNode // sentinel; its levels start every list
+	tail   *zslNode
+	length int
+	level  int // levels in use, at least 1
+
+	tab []*zslNode // member table: buckets chained through zslNode.next
+}
+
+// zslNode is one member. Its name is an immutable string, so a reply may
+// reference its bytes after the member is removed.
+type zslNode struct {
+	ele      string
+	score    float64
+	backward *zslNode
+	next     *zslNode // member table chain
+	level    []zslLevel
+	l0       [1]zslLevel // the storage of level for the 3 in 4 nodes of height 1
+}
+
+type zslLevel struct {
+	forward *zslNode
+	span    int // nodes crossed by following forward; rank arithmetic
+}
+
+const (
+	zslMaxLevel  = 32 // ZSKIPLIST_MAXLEVEL
+	zslMaxSearch = 10 // ZSKIPLIST_MAX_SEARCH: below this, walk instead of descending again
+)
+
+// zsetSeed seeds the member hash of every skiplist-encoded sorted set.
+var zsetSeed = maphash.MakeSeed()
+
+// zbytes views a string's bytes without copying; never write to them.
+func zbytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+func newZsetObj(hint int) *zsetObj {
+	z := &zsetObj{level: 1}
+	z.header = newZslNode(zslMaxLevel, 0, "")
+	if hint > 0 {
+		z.tab = make([]*zslNode, zsetTabSize(hint))
+	}
+	return z
+}
+
+func newZslNode(height int, score float64, ele string) *zslNode {
+	n := &zslNode{ele: ele, score: score}
+	if height == 1 {
+		n.level = n.l0[:]
+	} else {
+		n.level = make([]zslLevel, height)
+	}
+	return n
+}
+
+// zslRandomLevel picks a node height: 1 with probability 3/4, each further
+// level a quarter as likely, at most zslMaxLevel (two leading zero bits of
+// a random word per level, as Valkey draws it).
+func zslRandomLevel() int {
+	r := rand.Uint64()
+	if r == 0 {
+		return zslMaxLevel
+	}
+	return bits.LeadingZeros64(r)/2 + 1
+}
+
+// zslLess reports whether (score, ele) orders before node b; a nil b is
+// the end of the list and orders after everything.
+func zslLess(score float64, ele string, b *zslNode) bool {
+	if b == nil {
+		return true
+	}
+	if score != b.score {
+		return score < b.score
+	}
+	return ele < b.ele
+}
+
+// Len is the number of members.
+func (z *zsetObj) Len() int { return z.length }
+
+// first is the lowest-ranked node, nil when empty.
+func (z *zsetObj) first() *zslNode { return z.header.level[0].forward }
+
+// ---- the skiplist ----
+
+// insertNode links n, whose height is already chosen, at its place. The
+// member must not be present.
+func (z *zsetObj) insertNode(n *zslNode) {
+	var update [zslMaxLevel]*zslNode
+	var rank [zslMaxLevel]int
+	x := z.header
+	for i := z.level - 1; i >= 0; i-- {
+		if i < z.level-1 {
+			rank[i] = rank[i+1]
+		}
+		for f := x.level[i].forward; f != nil && !zslLess(n.score, n.ele, f); f = x.level[i].forward {
+			rank[i] += x.level[i].span
+			x = f
+		}
+		update[i] = x
+	}
+	height := len(n.level)
+	if height > z.level {
+		for i := z.level; i < height; i++ {
+			rank[i] = 0
+			update[i] = z.header
+			z.header.level[i].span = z.length
+		}
+		z.level = height
+	}
+	for i := 0; i < height; i++ {
+		u := update[i]
+		n.level[i].forward = u.level[i].forward
+		u.level[i].forward = n
+		n.level[i].span = u.level[i].span - (rank[0] - rank[i])
+		u.level[i].span = rank[0] - rank[i] + 1
+	}
+	for i := height; i < z.level; i++ {
+		update[i].level[i].span++
+	}
+	if update[0] != z.header {
+		n.backward = update[0]
+	} else {
+		n.backward = nil
+	}
+	if f := n.level[0].forward; f != nil {
+		f.backward = n
+	} else {
+		z.tail = n
+	}
+	z.length++
+}
+
+// unlinkNode removes x given, for every level, the last node before it.
+func (z *zsetObj) unlinkNode(x *zslNode, update *[zslMaxLevel]*zslNode) {
+	for i := 0; i < z.level; i++ {
+		u := update[i]
+		if u.level[i].forward == x {
+			u.level[i].span += x.level[i].span - 1
+			u.level[i].forward = x.level[i].forward
+		} else {
+			u.level[i].span--
+		}
+	}
+	if f := x.level[0].forward; f != nil {
+		f.backward = x.backward
+	} else {
+		z.tail = x.backward
+	}
+	for z.level > 1 && z.header.level[z.level-1].forward == nil {
+		z.level--
+	}
+	z.length--
+}
+
+// nodeBefore reports whether a orders before (score, ele).
+func nodeBefore(a *zslNode, score float64, ele string) bool {
+	if a.score != score {
+		return a.score < score
+	}
+	return a.ele < ele
+}
+
+// unlink removes node n from the skiplist (not from the member table).
+func (z *zsetObj) unlink(n *zslNode) {
+	var update [zslMaxLevel]*zslNode
+	x := z.header
+	for i := z.level - 1; i >= 0; i-- {
+		for f := x.level[i].forward; f != nil && nodeBefore(f, n.score, n.ele); f = x.level[i].forward {
+			x = f
+		}
+		update[i] = x
+	}
+	z.unlinkNode(n, &update)
+}
+
+// updateScore moves n to score. When n stays between its neighbours it
+// is changed in place; otherwise it is unlinked and linked again.
+func (z *zsetObj) updateScore(n *zslNode, score float64) {
+	if (n.backward == nil || n.backward.score < score || (n.backward.score == score && n.backward.ele < n.ele)) &&
+		(n.level[0].forward == nil || score < n.level[0].forward.score ||
+			(n.level[0].forward.score == score && n.ele < n.level[0].forward.ele)) {
+		n.score = score
+		return
+	}
+	z.unlink(n)
+	n.score = score
+	n.backward = nil
+	for i := range n.level {
+		n.level[i] = zslLevel{}
+	}
+	z.insertNode(n)
+}
+
+// rankOf is n's 1-based rank, counted from the nodes after it.
+func (z *zsetObj) rankOf(n *zslNode) int {
+	after := 0
+	for x := n; x != nil; {
+		top := len(x.level) - 1
+		after += x.level[top].span
+		x = x.level[top].forward
+	}
+	return z.length - after
+}
+
+// byRankFrom finds the node at 1-based rank counted from start, descending
+// from level; nil if there is none.
+func byRankFrom(start *zslNode, level, rank int) *zslNode {
+	traversed := 0
+	x := start
+	for i := level; i >= 0; i-- {
+		for x.level[i].forward != nil && traversed+x.level[i].span <= rank {
+			traversed += x.level[i].span
+			x = x.level[i].forward
+		}
+		if traversed == rank {
+			return x
+		}
+	}
+	return nil
+}
+
+// byRank is the node at 1-based rank, nil if out of range.
+func (z *zsetObj) byRank(rank int) *zslNode {
+	if rank < 1 || rank > z.length {
+		return nil
+	}
+	return byRankFrom(z.header, z.level-1, rank)
+}
+
+// ---- score and lex ranges ----
+
+// zrangeSpec is a score interval, each end open (ex) or closed.
+type zrangeSpec struct {
+	min, max     float64
+	minex, maxex bool
+}
+
+func (r *zrangeSpec) gteMin(v float64) bool {
+	if r.minex {
+		return v > r.min
+	}
+	return v >= r.min
+}
+
+func (r *zrangeSpec) lteMax(v float64) bool {
+	if r.maxex {
+		return v < r.max
+	}
+	return v <= r.max
+}
+
+// empty reports whether no score can be in the range.
+func (r *zrangeSpec) empty() bool {
+	return r.min > r.max || (r.min == r.max && (r.minex || r.maxex))
+}
+
+// Lex bound kinds: '-' and '+' are below and above every string.
+const (
+	lexValue int8 = iota
+	lexMin
+	lexMax
+)
+
+// zlexSpec is a member interval for the BYLEX commands.
+type zlexSpec struct {
+	min, max         []byte
+	minKind, maxKind int8
+	minex, maxex     bool
+}
+
+// lexCmp compares two lex bounds (or a member, kind lexValue).
+func lexCmp(ak int8, a []byte, bk int8, b []byte) int {
+	if ak != lexValue || bk != lexValue {
+		if ak == bk {
+			return 0
+		}
+		if ak == lexMin || bk == lexMax {
+			return -1
+		}
+		return 1
+	}
+	return compareBytes(a, b)
+}
+
+func compareBytes(a, b []byte) int {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		if a[i] != b[i] {
+			if a[i] < b[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	switch {
+	case len(a) < len(b):
+		return -1
+	case len(a) > len(b):
+		return 1
+	}
+	return 0
+}
+
+func (r *zlexSpec) gteMin(v []byte) bool {
+	c := lexCmp(lexValue, v, r.minKind, r.min)
+	if r.minex {
+		return c > 0
+	}
+	return c >= 0
+}
+
+func (r *zlexSpec) lteMax(v []byte) bool {
+	c := lexCmp(lexValue, v, r.maxKind, r.max)
+	if r.maxex {
+		return c < 0
+	}
+	return c <= 0
+}
+
+func (r *zlexSpec) empty() bool {
+	c := lexCmp(r.minKind, r.min, r.maxKind, r.max)
+	return c > 0 || (c == 0 && (r.minex || r.maxex))
+}
+
+// inRange reports whether some node may be in the score range.
+func (z *zsetObj) inRange(r *zrangeSpec) bool {
+	if r.empty() || z.tail == nil || !r.gteMin(z.tail.score) {
+		return false
+	}
+	return r.lteMax(z.first().score)
+}
+
+func (z *zsetObj) inLexRange(r *zlexSpec) bool {
+	if r.empty() || z.tail == nil || !r.gteMin(zbytes(z.tail.ele)) {
+		return false
+	}
+	return r.lteMax(zbytes(z.first().ele))
+}
+
+// nthIn finds the n-th node (0-based; negative counts back from the last,
+// -1 being the last) among those for which below reports false and within
+// reports true, where below is true for a prefix of the list (the nodes
+// under the range's low end) and within for a prefix (up to the high end).
+// It also returns the node's 0-based rank. This is zslNthInRange and
+// zslNthInLexRange with the bound tests passed in.
+func (z *zsetObj) nthIn(n int, below, within func(*zslNode) bool) (*zslNode, int) {
+	x := z.header
+	i := z.level - 1
+	topRank := 0
+	for f := x.level[i].forward; f != nil && below(f); f = x.level[i].forward {
+		topRank += x.level[i].span
+		x = f
+	}
+	top := x
+	if n >= 0 {
+		rank := topRank
+		for i = z.level - 2; i >= 0; i-- {
+			for f := x.level[i].forward; f != nil && below(f); f = x.level[i].forward {
+				rank += x.level[i].span
+				x = f
+			}
+		}
+		if rank+n >= z.length {
+			return nil, 0
+		}
+		if n < zslMaxSearch {
+			for j := 0; j < n+1; j++ {
+				x = x.level[0].forward
+			}
+		} else {
+			x = byRankFrom(top, z.level-1, rank+1+n-topRank)
+		}
+		if x != nil && !within(x) {
+			return nil, 0
+		}
+		return x, rank + n
+	}
+	end := topRank
+	for i = z.level - 1; i >= 0; i-- {
+		for f := x.level[i].forward; f != nil && within(f); f = x.level[i].forward {
+			end += x.level[i].span
+			x = f
+		}
+	}
+	if end < -n {
+		return nil, 0
+	}
+	if n+1 > -zslMaxSearch {
+		for j := 0; j < -n-1; j++ {
+			x = x.backward
+		}
+	} else {
+		x = byRankFrom(top, z.level-1, end+1+n-topRank)
+	}
+	if x != nil && below(x) {
+		return nil, 0
+	}
+	return x, end + n
+}
+
+// nthInRange is the n-th node in the score range (see nthIn).
+func (z *zsetObj) nthInRange(r *zrangeSpec, n int) (*zslNode, int) {
+	if !z.inRange(r) {
+		return nil, 0
+	}
+	return z.nthIn(n,
+		func(x *zslNode) bool { return !r.gteMin(x.score) },
+		func(x *zslNode) bool { return r.lteMax(x.score) })
+}
+
+// nthInLexRange is the n-th node in the lex range (see nthIn).
+func (z *zsetObj) nthInLexRange(r *zlexSpec, n int) (*zslNode, int) {
+	if !z.inLexRange(r) {
+		return nil, 0
+	}
+	return z.nthIn(n,
+		func(x *zslNode) bool { return !r.gteMin(zbytes(x.ele)) },
+		func(x *zslNode) bool { return r.lteMax(zbytes(x.ele)) })
+}
+
+// deleteWhile removes, from the first node for which below is false, the
+// run of nodes for which within is true, from the list and the member
+// table, and returns how many it removed.
+func (z *zsetObj) deleteWhile(below, within func(*zslNode) bool) int {
+	var update [zslMaxLevel]*zslNode
+	x := z.header
+	for i := z.level - 1; i >= 0; i-- {
+		for f := x.level[i].forward; f != nil && below(f); f = x.level[i].forward {
+			x = f
+		}
+		update[i] = x
+	}
+	removed := 0
+	for x = x.level[0].forward; x != nil && within(x); {
+		next := x.level[0].forward
+		z.unlinkNode(x, &update)
+		z.tabRemove(zbytes(x.ele))
+		removed++
+		x = next
+	}
+	z.maybeShrink()
+	return removed
+}
+
+func (z *zsetObj) deleteRangeByScore(r *zrangeSpec) int {
+	return z.deleteWhile(
+		func(x *zslNode) bool { return !r.gteMin(x.score) },
+		func(x *zslNode) bool { return r.lteMax(x.score) })
+}
+
+func (z *zsetObj) deleteRangeByLex(r *zlexSpec) int {
+	return z.deleteWhile(
+		func(x *zslNode) bool { return !r.gteMin(zbytes(x.ele)) },
+		func(x *zslNode) bool { return r.lteMax(zbytes(x.ele)) })
+}
+
+// deleteRangeByRank removes the nodes of 1-based ranks start..end.
+func (z *zsetObj) deleteRangeByRank(start, end int) int {
+	var update [zslMaxLevel]*zslNode
+	traversed := 0
+	x := z.header
+	for i := z.level - 1; i >= 0; i-- {
+		for x.level[i].forward != nil && traversed+x.level[i].span < start {
+			traversed += x.level[i].span
+			x = x.level[i].forward
+		}
+		update[i] = x
+	}
+	traversed++
+	removed := 0
+	for x = x.level[0].forward; x != nil && traversed <= end; traversed++ {
+		next := x.level[0].forward
+		z.unlinkNode(x, &update)
+		z.tabRemove(zbytes(x.ele))
+		removed++
+		x = next
+	}
+	z.maybeShrink()
+	return removed
+}
+
+// ---- the member table ----
+
+// zsetTabSize is the bucket count for n members: a power of two, at least 4.
+func zsetTabSize(n int) int {
+	size := 4
+	for size < n {
+		size <<= 1
+	}
+	return size
+}
+
+func (z *zsetObj) bucket(ele []byte) int {
+	return int(maphash.Bytes(zsetSeed, ele) & uint64(len(z.tab)-1))
+}
+
+// find returns member ele's node, nil if absent.
+func (z *zsetObj) find(ele []byte) *zslNode {
+	if len(z.tab) == 0 {
+		return nil
+	}
+	for n := z.tab[z.bucket(ele)]; n != nil; n = n.next {
+		if n.ele == string(ele) {
+			return n
+		}
+	}
+	return nil
+}
+
+// tabAdd puts n in the member table; n.ele must not be there.
+func (z *zsetObj) tabAdd(n *zslNode) {
+	if z.length >= len(z.tab) {
+		z.resize(zsetTabSize(z.length + 1))
+	}
+	b := z.bucket(zbytes(n.ele))
+	n.next = z.tab[b]
+	z.tab[b] = n
+}
+
+// tabRemove unlinks member ele from the table and returns its node.
+func (z *zsetObj) tabRemove(ele []byte) *zslNode {
+	if len(z.tab) == 0 {
+		return nil
+	}
+	p := &z.tab[z.bucket(ele)]
+	for n := *p; n != nil; n = *p {
+		if n.ele == string(ele) {
+			*p = n.next
+			n.next = nil
+			return n
+		}
+		p = &n.next
+	}
+	return nil
+}
+
+// maybeShrink halves the table while it is under an eighth full.
+func (z *zsetObj) maybeShrink() {
+	if len(z.tab) > 4 && z.length < len(z.tab)/8 {
+		z.resize(zsetTabSize(z.length))
+	}
+}
+
+func (z *zsetObj) resize(size int) {
+	old := z.tab
+	z.tab = make([]*zslNode, size)
+	for _, n := range old {
+		for n != nil {
+			next := n.next
+			b := z.bucket(zbytes(n.ele))
+			n.next = z.tab[b]
+			z.tab[b] = n
+			n = next
+		}
+	}
+}
+
+// add inserts a new member (not present) and returns its node.
+func (z *zsetObj) add(ele string, score float64) *zslNode {
+	n := newZslNode(zslRandomLevel(), score, ele)
+	z.insertNode(n)
+	z.tabAdd(n)
+	return n
+}
+
+// remove deletes member ele and reports whether it was present.
+func (z *zsetObj) remove(ele []byte) bool {
+	n := z.tabRemove(ele)
+	if n == nil {
+		return false
+	}
+	z.unlink(n)
+	z.maybeShrink()
+	return true
+}
+
+// scan visits the members of the bucket at cursor (and, as the table may
+// have been resized, of the buckets that now map to it) and returns the
+// next cursor, 0 when done: the reverse-binary increment of Valkey's SCAN.
+func (z *zsetObj) scan(cursor uint64, fn func(n *zslNode)) uint64 {
+	if len(z.tab) == 0 {
+		return 0
+	}
+	mask := uint64(len(z.tab) - 1)
+	for n := z.tab[cursor&mask]; n != nil; n = n.next {
+		fn(n)
+	}
+	cursor |= ^mask
+	cursor = bits.Reverse64(cursor)
+	cursor++
+	return bits.Reverse64(cursor)
+}
+
+// Clone returns a deep copy (COPY). Members are immutable strings and are
+// shared.
+func (z *zsetObj) Clone() any {
+	c := newZsetObj(z.length)
+	// Insert from the highest so each insertion stops at the head.
+	for n := z.tail; n != nil; n = n.backward {
+		c.add(n.ele, n.score)
+	}
+	return c
+}
+
+// zslNodeBytes is a node's size without its member bytes or extra levels.
+const zslNodeBytes = int64(unsafe.Sizeof(zslNode{}))
+
+// MemUsage estimates the bytes the set takes, sampling up to samples
+// members (0 for all) for the average member size.
+func (z *zsetObj) MemUsage(samples int) int64 {
+	size := int64(unsafe.Sizeof(*z)) + zslNodeBytes + zslMaxLevel*16 + int64(len(z.tab))*8
+	if z.length == 0 {
+		return size
+	}
+	var sum int64
+	seen := 0
+	for n := z.first(); n != nil && (samples == 0 || seen < samples); n = n.level[0].forward {
+		sum += zslNodeBytes + int64(len(n.ele))
+		if len(n.level) > 1 {
+			sum += int64(len(n.level)) * 16
+		}
+		seen++
+	}
+	return size + sum*int64(z.length)/int64(seen)
+}
