@@ -1412,6 +1412,13 @@ func cmdHsetex(c *Client) {
 		}
 		changes++
 	}
+	// Valkey adds a missing key before changing it: "new" comes first,
+	// even for a key that a past time leaves empty and deletes.
+	if w.length() > 0 {
+		w.store()
+	} else if w.isNew {
+		s.notifyKeyspaceEvent(config.NotifyNew, "new", w.key, w.db.ID)
+	}
 	if changes > 0 {
 		if overwritten > 0 {
 			s.hash.ExpiredFields += int64(overwritten)

@@ -15,7 +15,7 @@ import (
 // hashEvents records the keyspace events the server publishes.
 func hashEvents(e *testEnv) *[]string {
 	var ev []string
-	e.srv.Cfg.NotifyKeyspaceEvents = config.NotifyAll | config.NotifyKeyevent
+	e.srv.Cfg.NotifyKeyspaceEvents = config.NotifyAll | config.NotifyKeyevent | config.NotifyNew
 	e.srv.publishKeyspaceEvent = func(class int, event string, key []byte, dbID int) {
 		ev = append(ev, event+":"+string(key))
 	}
@@ -172,8 +172,8 @@ func TestHashIncr(t *testing.T) {
 		rc("hincrbyfloat h x 1e-5000", "-ERR value is not a valid float\r\n"),
 		rc("hstrlen h x", ":4933\r\n"),
 	})
-	want := []string{"hincrby:h", "hincrby:h", "hset:h", "hincrby:h", "hincrbyfloat:h"}
-	if len(*ev) < len(want) || fmt.Sprint((*ev)[:5]) != fmt.Sprint(want) {
+	want := []string{"new:h", "hincrby:h", "hincrby:h", "hset:h", "hincrby:h", "hincrbyfloat:h"}
+	if len(*ev) < len(want) || fmt.Sprint((*ev)[:len(want)]) != fmt.Sprint(want) {
 		t.Fatalf("events %v", *ev)
 	}
 }
@@ -432,7 +432,7 @@ func TestHashFieldExpiry(t *testing.T) {
 		rc("hexpireat g 1 fields 1 b", "*1\r\n:2\r\n"),
 		rc("hlen g", ":0\r\n"),
 	})
-	if fmt.Sprint(*ev) != "[hset:g hexpired:g hexpired:g del:g]" {
+	if fmt.Sprint(*ev) != "[new:g hset:g hexpired:g hexpired:g del:g]" {
 		t.Fatalf("events %v", *ev)
 	}
 }
@@ -476,7 +476,7 @@ func TestHashSetexGetex(t *testing.T) {
 		rc("hsetex nokey px 0 fields 1 a b", ":1\r\n"),
 	})
 	if s.DB(0).Exists([]byte("nokey")) || s.hash.ExpiredFields != before+1 ||
-		fmt.Sprint(*ev) != "[hset:nokey hexpire:nokey hexpired:nokey del:nokey]" {
+		fmt.Sprint(*ev) != "[new:nokey hset:nokey hexpire:nokey hexpired:nokey del:nokey]" {
 		t.Fatalf("past hsetex on a missing key: events %v", *ev)
 	}
 	e.expect(c, []replyCase{
