@@ -3,6 +3,7 @@ package engine
 import (
 	"math"
 	"math/bits"
+	"sync"
 
 	"github.com/volleydb/volley/engine/config"
 	"github.com/volleydb/volley/engine/keyspace"
@@ -499,8 +500,10 @@ func cmdBitop(c *Client) {
 		return
 	}
 	// The sources alias stored values, possibly dest's own: compute into
-	// fresh memory and store it afterwards.
-	res := make([]byte, maxLen)
+	// scratch memory and store a copy of it afterwards. The scratch is
+	// reused so that a large BITOP does not fault in fresh pages for its
+	// result every time; the kernels write every byte of it.
+	bp, res := bitopResult(maxLen)
 	switch kind {
 	case '&':
 		simd.BitopAnd(res, srcs...)
@@ -512,10 +515,34 @@ func cmdBitop(c *Client) {
 		simd.BitopNot(res, srcs[0])
 	}
 	db.Set(dest, keyspace.Value{Kind: KindRaw, Bytes: res}, false)
+	if bp != nil {
+		bitopPool.Put(bp)
+	}
 	s.keyModified(db, dest)
 	s.notifyKeyspaceEvent(config.NotifyString, "set", dest, db.ID)
 	s.Dirty++
 	c.AddInt(int64(maxLen))
+}
+
+// bitopPool holds BITOP result buffers for reuse.
+var bitopPool sync.Pool
+
+// bitopKeepMax is the largest result buffer kept for reuse.
+const bitopKeepMax = 64 << 20
+
+// bitopResult returns a buffer of n bytes with unspecified contents, and
+// the pooled slice to give back to bitopPool when done (nil for a buffer
+// too large to keep).
+func bitopResult(n int) (*[]byte, []byte) {
+	if n > bitopKeepMax {
+		return nil, make([]byte, n)
+	}
+	bp, _ := bitopPool.Get().(*[]byte)
+	if bp == nil || cap(*bp) < n {
+		b := make([]byte, n)
+		bp = &b
+	}
+	return bp, (*bp)[:n]
 }
 
 // BITFIELD operations and overflow policies.

@@ -5,8 +5,10 @@ import (
 	"encoding/binary"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/volleydb/volley/engine/config"
 	"github.com/volleydb/volley/simd"
 )
 
@@ -424,4 +426,25 @@ func hllGoldenFuzzSeed(f *testing.F) []byte {
 		f.Fatal(err)
 	}
 	return b[hllHdrSize:]
+}
+
+// TestBitmapHLLEvents checks the keyspace events and their order against
+// what valkey-server published for the same commands.
+func TestBitmapHLLEvents(t *testing.T) {
+	g := newGenEnv(t)
+	g.srv.Cfg.NotifyKeyspaceEvents |= config.NotifyNew
+	for _, cmd := range []string{
+		"setbit b 3 1", "setbit b 3 1", "setbit b 20 0", "bitfield b set u8 0 1",
+		"bitfield bf overflow fail set u2 0 9",
+		"bitop or d b nokey", "bitop or d nokey", "bitop or d nokey",
+		"pfadd h a", "pfadd h a", "pfcount h", "pfcount h nokey",
+		"pfmerge m h nokey", "pfdebug todense h",
+		"getbit nokey 1", "bitcount nokey", "bitpos nokey 1",
+	} {
+		g.do(g.c, strings.Fields(cmd)...)
+	}
+	g.checkEvents(t, "new b@0", "setbit b@0", "setbit b@0", "setbit b@0", "new bf@0", "keymiss nokey@0",
+		"new d@0", "set d@0", "keymiss nokey@0", "del d@0", "keymiss nokey@0", "new h@0", "pfadd h@0",
+		"keymiss nokey@0", "keymiss m@0", "keymiss nokey@0", "new m@0", "pfadd m@0", "keymiss nokey@0",
+		"keymiss nokey@0", "keymiss nokey@0")
 }
