@@ -46,6 +46,7 @@ func BenchmarkBitmapHLL(b *testing.B) {
 		})
 	}
 	run("SETBIT", 2, "", 32768, "setbit", "small", "0", "1")
+	run("SETBIT/1MiB-stable", 2, "", 1<<23, "setbit", "big", "0", "1")
 	run("GETBIT", 2, "", 32768, "getbit", "small", "0")
 	run("BITCOUNT/1MiB", 0, "", 1, "bitcount", "big")
 	run("BITCOUNT/4KiB-bit-range", 0, "", 1, "bitcount", "small", "3", "-3", "bit")
