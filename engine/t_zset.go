@@ -4,6 +4,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"sync"
 
 	"github.com/volleydb/volley/engine/config"
 	"github.com/volleydb/volley/engine/keyspace"
@@ -331,8 +332,9 @@ func parseRangeLongArg(c *Client, b []byte, lo, hi int64, msg string) (int64, bo
 // until the key is written; for a write it is an owned copy, stored back
 // with zsetSave.
 type zset struct {
-	lp []byte
-	z  *zsetObj
+	lp     []byte
+	z      *zsetObj
+	pooled *[]byte // the scratch buffer lp was copied into, for a write
 }
 
 // zsetOf views a stored sorted set.
@@ -343,15 +345,38 @@ func zsetOf(e keyspace.Entry) zset {
 	return zset{z: e.Obj().(*zsetObj)}
 }
 
-// zsetForWrite is zsetOf with the listpack copied, so it can be changed.
+// zsetForWrite is zsetOf with the listpack copied into a scratch buffer,
+// so it can be changed; release the buffer when done (the record keeps its
+// own copy once stored).
 func zsetForWrite(e keyspace.Entry) zset {
 	if e.Kind()&encMask == EncListpack {
-		v := e.Value()
-		lp := make([]byte, len(v), len(v)+64)
-		copy(lp, v)
-		return zset{lp: lp}
+		buf := zsetScratch.Get().(*[]byte)
+		return zset{lp: append((*buf)[:0], e.Value()...), pooled: buf}
 	}
 	return zset{z: e.Obj().(*zsetObj)}
+}
+
+// zsetScratch holds the buffers listpack writes are made in, so a write
+// to a small sorted set allocates nothing in the steady state.
+var zsetScratch = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+// zsetScratchMax is the largest scratch buffer kept for reuse.
+const zsetScratchMax = 64 << 10
+
+// release returns the scratch buffer of zsetForWrite. zs must not be used
+// afterwards unless it was stored or converted.
+func (zs *zset) release() {
+	buf := zs.pooled
+	if buf == nil {
+		return
+	}
+	zs.pooled = nil
+	if zs.lp != nil && cap(zs.lp) > cap(*buf) {
+		*buf = zs.lp[:0] // keep the grown buffer
+	}
+	if cap(*buf) <= zsetScratchMax {
+		zsetScratch.Put(buf)
+	}
 }
 
 func (zs *zset) isListpack() bool { return zs.z == nil }
@@ -626,6 +651,9 @@ func zsetSave(c *Client, key []byte, zs *zset, wasKind uint8) bool {
 	if zs.z == nil || wasKind != kindZsetSkiplist {
 		db.Set(key, zs.value(), true)
 	}
+	if wasKind == 0 {
+		c.srv.signalKeyAsReady(db, key, TypeZSet) // created: BZPOPMIN and friends may be served
+	}
 	return false
 }
 
@@ -715,6 +743,7 @@ options:
 	if !ok {
 		return
 	}
+	defer zs.release()
 	wasKind := zs.kind()
 	if !found {
 		if xx {
@@ -790,6 +819,7 @@ func cmdZrem(c *Client) {
 		c.AddInt(0)
 		return
 	}
+	defer zs.release()
 	srv, db := c.srv, c.db()
 	wasKind := zs.kind()
 	deleted := 0
@@ -862,6 +892,7 @@ func zremrangeGeneric(c *Client, typ int) {
 		c.AddInt(0)
 		return
 	}
+	defer zs.release()
 	if typ == zrangeRank {
 		n := int64(zs.len())
 		if start < 0 {
@@ -1128,6 +1159,7 @@ func (k *zrangeSink) finish(count int) {
 		srv, db := c.srv, c.db()
 		if count > 0 {
 			db.Set(k.dstKey, k.dst.value(), false)
+			srv.signalKeyAsReady(db, k.dstKey, TypeZSet)
 			srv.keyModified(db, k.dstKey)
 			srv.notifyKeyspaceEvent(config.NotifyZset, "zrangestore", k.dstKey, db.ID)
 			srv.Dirty++
@@ -1507,6 +1539,7 @@ func zpopGeneric(c *Client, keys [][]byte, max, emitKey bool, count int64, neste
 		}
 		return false
 	}
+	defer zs.release()
 	if count == 0 {
 		c.AddArrayLen(0)
 		return false
@@ -2063,6 +2096,7 @@ func zsetOpGeneric(c *Client, dstKey []byte, numIdx int, op int, cardOnly bool) 
 			res := zset{z: dst}
 			res.convertToListpackIfNeeded(srv.Cfg, maxLen, totLen)
 			db.Set(dstKey, res.value(), false)
+			srv.signalKeyAsReady(db, dstKey, TypeZSet)
 			srv.keyModified(db, dstKey)
 			ev := "zunionstore"
 			if op == zsetOpInter {
