@@ -1,0 +1,256 @@
+// Package strset is a hash set of byte strings: the hashtable encoding of
+// Valkey's set type, built to keep the garbage collector out of it.
+//
+// Members live back to back in one byte slice; a node per member holds its
+// offset, length and the next node of its bucket chain, and the buckets are
+// an array of node numbers. Nothing holds a Go pointer, so a set of a
+// million members is three allocations the collector never scans.
+//
+// Nodes are kept dense (a removal moves the last node into the hole), which
+// makes a uniformly random member one index away, as SRANDMEMBER and SPOP
+// want, and iteration a loop over indexes. Removed members' bytes are
+// reclaimed by compacting the data once they are more than half of it.
+//
+// Scan walks the buckets with Valkey's reverse-binary cursor: a member
+// present for a whole scan is returned at least once, however the table is
+// resized between calls.
+//
+// A Set is not safe for concurrent use.
+package strset
+
+import (
+	"bytes"
+	"hash/maphash"
+	"math/bits"
+)
+
+var seed = maphash.MakeSeed()
+
+// node is one member: data[off:off+ln], and the next node in its bucket
+// plus one (0 ends the chain).
+type node struct {
+	off  uint64
+	ln   uint32
+	next uint32
+}
+
+// Set is a set of byte strings.
+type Set struct {
+	heads   []uint32 // bucket -> first node plus one; len is 0 or a power of two
+	nodes   []node   // live members, dense
+	data    []byte   // member bytes, including removed ones not yet reclaimed
+	garbage int      // bytes of removed members in data
+}
+
+// nodeSize is the memory of one node, for MemUsage.
+const nodeSize = 16
+
+// minBuckets is the smallest table allocated.
+const minBuckets = 4
+
+// New returns an empty set with room for n members.
+func New(n int) *Set {
+	s := &Set{}
+	if n > 0 {
+		s.nodes = make([]node, 0, n)
+		s.resize(bucketsFor(n))
+	}
+	return s
+}
+
+// bucketsFor is the power-of-two bucket count for n members at a fill
+// of at most one member per bucket.
+func bucketsFor(n int) int {
+	if n < minBuckets {
+		return minBuckets
+	}
+	return 1 << bits.Len(uint(n-1))
+}
+
+// Len returns the number of members.
+func (s *Set) Len() int { return len(s.nodes) }
+
+func hash(b []byte) uint64 { return maphash.Bytes(seed, b) }
+
+func (s *Set) member(n *node) []byte { return s.data[n.off : n.off+uint64(n.ln) : n.off+uint64(n.ln)] }
+
+// At returns member i, 0 <= i < Len, in the set's internal order. The
+// slice aliases the set and is valid until the set next changes.
+func (s *Set) At(i int) []byte { return s.member(&s.nodes[i]) }
+
+// find returns the node number plus one holding b, or 0, with the place
+// that points at it.
+func (s *Set) find(b []byte, h uint64) (uint32, *uint32) {
+	if len(s.heads) == 0 {
+		return 0, nil
+	}
+	link := &s.heads[h&uint64(len(s.heads)-1)]
+	for i := *link; i != 0; i = *link {
+		n := &s.nodes[i-1]
+		if int(n.ln) == len(b) && bytes.Equal(s.member(n), b) {
+			return i, link
+		}
+		link = &n.next
+	}
+	return 0, link
+}
+
+// Has reports whether b is a member.
+func (s *Set) Has(b []byte) bool {
+	i, _ := s.find(b, hash(b))
+	return i != 0
+}
+
+// Add inserts a copy of b and reports whether it was not a member.
+func (s *Set) Add(b []byte) bool {
+	h := hash(b)
+	if i, _ := s.find(b, h); i != 0 {
+		return false
+	}
+	if len(s.nodes) >= len(s.heads) {
+		s.resize(bucketsFor(len(s.nodes) + 1))
+	}
+	s.data = append(s.data, b...)
+	s.nodes = append(s.nodes, node{off: uint64(len(s.data) - len(b)), ln: uint32(len(b))})
+	bucket := &s.heads[h&uint64(len(s.heads)-1)]
+	s.nodes[len(s.nodes)-1].next = *bucket
+	*bucket = uint32(len(s.nodes))
+	return true
+}
+
+// Remove deletes b and reports whether it was a member.
+func (s *Set) Remove(b []byte) bool {
+	i, link := s.find(b, hash(b))
+	if i == 0 {
+		return false
+	}
+	s.removeAt(i, link)
+	return true
+}
+
+// RemoveAt deletes member i (0 <= i < Len). The last member takes its
+// index.
+func (s *Set) RemoveAt(i int) {
+	m := s.At(i)
+	_, link := s.find(m, hash(m))
+	s.removeAt(uint32(i+1), link)
+}
+
+// removeAt unlinks node i (plus one), found through link, and fills its
+// place with the last node.
+func (s *Set) removeAt(i uint32, link *uint32) {
+	n := &s.nodes[i-1]
+	*link = n.next
+	s.garbage += int(n.ln)
+	last := uint32(len(s.nodes))
+	if i != last {
+		// Repoint whatever leads to the last node at its new place.
+		lm := s.member(&s.nodes[last-1])
+		l := &s.heads[hash(lm)&uint64(len(s.heads)-1)]
+		for *l != last {
+			l = &s.nodes[*l-1].next
+		}
+		*l = i
+		s.nodes[i-1] = s.nodes[last-1]
+	}
+	s.nodes = s.nodes[:last-1]
+	switch {
+	case len(s.nodes) == 0:
+		s.data = s.data[:0]
+		s.garbage = 0
+	case s.garbage > len(s.data)/2 && s.garbage >= 64:
+		s.compact()
+	}
+	if len(s.heads) > minBuckets && len(s.nodes) < len(s.heads)/8 {
+		s.resize(bucketsFor(len(s.nodes)))
+	}
+}
+
+// compact copies the live members into fresh data, dropping removed ones.
+func (s *Set) compact() {
+	live := len(s.data) - s.garbage
+	nd := make([]byte, 0, live+live/4)
+	for i := range s.nodes {
+		n := &s.nodes[i]
+		m := s.member(n)
+		n.off = uint64(len(nd))
+		nd = append(nd, m...)
+	}
+	s.data = nd
+	s.garbage = 0
+}
+
+// resize rebuilds the bucket array with nb buckets.
+func (s *Set) resize(nb int) {
+	if nb == len(s.heads) {
+		return
+	}
+	s.heads = make([]uint32, nb)
+	mask := uint64(nb - 1)
+	for i := range s.nodes {
+		n := &s.nodes[i]
+		b := &s.heads[hash(s.member(n))&mask]
+		n.next = *b
+		*b = uint32(i + 1)
+	}
+}
+
+// Expand makes room for n members without further resizing.
+func (s *Set) Expand(n int) {
+	if n > cap(s.nodes) {
+		nn := make([]node, len(s.nodes), n)
+		copy(nn, s.nodes)
+		s.nodes = nn
+	}
+	if nb := bucketsFor(n); nb > len(s.heads) {
+		s.resize(nb)
+	}
+}
+
+// Scan calls fn with the members of the bucket at cursor (and, for a
+// cursor made against a smaller table, the buckets it has become), and
+// returns the next cursor, 0 when the scan is complete. The member slices
+// are valid only during the call; fn must not change the set.
+func (s *Set) Scan(cursor uint64, fn func([]byte)) uint64 {
+	if len(s.nodes) == 0 || len(s.heads) == 0 {
+		return 0
+	}
+	mask := uint64(len(s.heads) - 1)
+	for i := s.heads[cursor&mask]; i != 0; {
+		n := &s.nodes[i-1]
+		fn(s.member(n))
+		i = n.next
+	}
+	// Increment the reversed cursor's masked bits: the next bucket in
+	// reverse-binary order, which visits a bucket's splits together.
+	cursor |= ^mask
+	cursor = bits.Reverse64(cursor)
+	cursor++
+	return bits.Reverse64(cursor)
+}
+
+// Clone returns a deep copy (for COPY).
+func (s *Set) Clone() any {
+	c := &Set{
+		heads: append([]uint32(nil), s.heads...),
+		nodes: append([]node(nil), s.nodes...),
+	}
+	if s.garbage > 0 {
+		c.data = make([]byte, 0, len(s.data)-s.garbage)
+		for i := range c.nodes {
+			n := &c.nodes[i]
+			m := s.member(n)
+			n.off = uint64(len(c.data))
+			c.data = append(c.data, m...)
+		}
+	} else {
+		c.data = append([]byte(nil), s.data...)
+	}
+	return c
+}
+
+// MemUsage returns the bytes the set holds. The count is exact, so
+// samples is ignored.
+func (s *Set) MemUsage(samples int) int64 {
+	return int64(48 + cap(s.heads)*4 + cap(s.nodes)*nodeSize + cap(s.data))
+}

@@ -1,0 +1,191 @@
+package strset
+
+import (
+	"math/rand/v2"
+	"sort"
+	"strconv"
+	"testing"
+)
+
+// check compares s with the model: members, Len, Has, and the chain
+// structure (every node reachable exactly once from its own bucket).
+func check(t *testing.T, s *Set, model map[string]bool) {
+	t.Helper()
+	if s.Len() != len(model) {
+		t.Fatalf("Len %d, want %d", s.Len(), len(model))
+	}
+	seen := map[string]bool{}
+	for i := 0; i < s.Len(); i++ {
+		m := string(s.At(i))
+		if !model[m] || seen[m] {
+			t.Fatalf("At(%d) = %q: not in model or repeated", i, m)
+		}
+		seen[m] = true
+	}
+	reached := 0
+	for b, h := range s.heads {
+		for i := h; i != 0; i = s.nodes[i-1].next {
+			reached++
+			if got := int(hash(s.At(int(i-1))) & uint64(len(s.heads)-1)); got != b {
+				t.Fatalf("node %d in bucket %d, hashes to %d", i-1, b, got)
+			}
+		}
+	}
+	if reached != s.Len() {
+		t.Fatalf("%d nodes reachable, want %d", reached, s.Len())
+	}
+	for m := range model {
+		if !s.Has([]byte(m)) {
+			t.Fatalf("Has(%q) false", m)
+		}
+	}
+}
+
+func TestSetAgainstModel(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	s := New(0)
+	model := map[string]bool{}
+	for step := 0; step < 20000; step++ {
+		m := strconv.Itoa(r.IntN(3000))
+		if r.IntN(10) < 3 {
+			m += "-long-member-padding-" + m
+		}
+		switch r.IntN(5) {
+		case 0, 1, 2:
+			if got, want := s.Add([]byte(m)), !model[m]; got != want {
+				t.Fatalf("Add(%q) = %v, want %v", m, got, want)
+			}
+			model[m] = true
+		case 3:
+			if got, want := s.Remove([]byte(m)), model[m]; got != want {
+				t.Fatalf("Remove(%q) = %v, want %v", m, got, want)
+			}
+			delete(model, m)
+		case 4:
+			if s.Len() > 0 {
+				i := r.IntN(s.Len())
+				delete(model, string(s.At(i)))
+				s.RemoveAt(i)
+			}
+		}
+		if step%997 == 0 {
+			check(t, s, model)
+		}
+	}
+	check(t, s, model)
+	c := s.Clone().(*Set)
+	check(t, c, model)
+	for m := range model {
+		s.Remove([]byte(m))
+	}
+	check(t, s, map[string]bool{})
+	check(t, c, model)
+	if len(s.data) != 0 || len(s.heads) != minBuckets {
+		t.Fatalf("emptied set keeps %d data bytes, %d buckets", len(s.data), len(s.heads))
+	}
+}
+
+// A member present for the whole scan is returned at least once, even
+// when the table grows or shrinks between calls.
+func TestScanAcrossResizes(t *testing.T) {
+	s := New(0)
+	for i := 0; i < 500; i++ {
+		s.Add([]byte("keep" + strconv.Itoa(i)))
+	}
+	seen := map[string]bool{}
+	cursor, calls := uint64(0), 0
+	for {
+		cursor = s.Scan(cursor, func(m []byte) { seen[string(m)] = true })
+		calls++
+		switch calls {
+		case 20: // grow
+			for i := 0; i < 3000; i++ {
+				s.Add([]byte("tmp" + strconv.Itoa(i)))
+			}
+		case 200: // shrink back
+			for i := 0; i < 3000; i++ {
+				s.Remove([]byte("tmp" + strconv.Itoa(i)))
+			}
+		}
+		if cursor == 0 {
+			break
+		}
+	}
+	for i := 0; i < 500; i++ {
+		if !seen["keep"+strconv.Itoa(i)] {
+			t.Fatalf("keep%d never returned", i)
+		}
+	}
+}
+
+func TestScanVisitsEveryBucketOnce(t *testing.T) {
+	s := New(0)
+	var want []string
+	for i := 0; i < 1000; i++ {
+		m := strconv.Itoa(i)
+		s.Add([]byte(m))
+		want = append(want, m)
+	}
+	var got []string
+	cursor := uint64(0)
+	for {
+		cursor = s.Scan(cursor, func(m []byte) { got = append(got, string(m)) })
+		if cursor == 0 {
+			break
+		}
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	if len(got) != len(want) {
+		t.Fatalf("scan returned %d members, want %d (no resize, so no repeats)", len(got), len(want))
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("scan member %d = %q, want %q", i, got[i], want[i])
+		}
+	}
+}
+
+func TestEmptyMemberAndExpand(t *testing.T) {
+	s := New(200)
+	if len(s.heads) != 256 {
+		t.Fatalf("New(200) made %d buckets, want 256", len(s.heads))
+	}
+	if !s.Add(nil) || s.Add([]byte{}) || !s.Has(nil) || s.Len() != 1 {
+		t.Fatal("the empty string is one member")
+	}
+	s.Expand(5000)
+	if len(s.heads) != 8192 || !s.Has(nil) {
+		t.Fatalf("Expand(5000): %d buckets", len(s.heads))
+	}
+}
+
+func FuzzSet(f *testing.F) {
+	f.Add([]byte("a\x00b\x01a\x02\x00"))
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		s := New(0)
+		model := map[string]bool{}
+		for i := 0; i+1 < len(ops); i += 2 {
+			m := []byte{ops[i+1] & 0x3f}
+			switch ops[i] % 3 {
+			case 0:
+				if s.Add(m) == model[string(m)] {
+					t.Fatal("Add disagrees")
+				}
+				model[string(m)] = true
+			case 1:
+				if s.Remove(m) != model[string(m)] {
+					t.Fatal("Remove disagrees")
+				}
+				delete(model, string(m))
+			case 2:
+				if s.Len() > 0 {
+					j := int(ops[i+1]) % s.Len()
+					delete(model, string(s.At(j)))
+					s.RemoveAt(j)
+				}
+			}
+		}
+		check(t, s, model)
+	})
+}
