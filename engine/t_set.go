@@ -434,12 +434,6 @@ func lpNextRandom(s *Server, lp []byte, p int, index *int, remaining int) int {
 	return -1
 }
 
-// digits10 is the length of v's decimal text, minus sign included.
-func digits10(v int64) int {
-	var buf [20]byte
-	return len(strconv.AppendInt(buf[:0], v, 10))
-}
-
 // addMember replies with a member as a bulk string.
 func addMember(c *Client, s []byte, v int64, isInt bool) {
 	if isInt {
