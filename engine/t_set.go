@@ -718,7 +718,7 @@ func spopWithCount(c *Client) {
 
 	// Case 1: everything goes; the reply is what SUNION of the set gives.
 	if count >= size {
-		replySetOp(c, []setVal{sv}, setOpUnion)
+		replyUnion(c, sv)
 		db.Delete(key)
 		s.notifyKeyspaceEvent(config.NotifyGeneric, "del", key, db.ID)
 		s.keyModified(db, key)
@@ -1026,36 +1026,50 @@ func cmdSintercard(c *Client) {
 	sinterGeneric(c, c.Argv[2:2+numkeys], nil, true, limit)
 }
 
-// lookupSets reads the sets named by keys for SINTER, SUNION and SDIFF: a
-// missing key is an empty set (ok false at its index). It replies
-// WRONGTYPE and reports false if a key holds another type. same[i] is the
-// index of the first key naming the same set as key i.
-func lookupSets(c *Client, keys [][]byte) (sets []setVal, present []bool, same []int, ok bool) {
+// setIn is one input set of SINTER, SUNION or SDIFF.
+type setIn struct {
+	sv      setVal
+	present bool // false: a missing key, an empty set
+	same    int  // index of the first input naming the same key's set
+	addr    uintptr
+}
+
+// size is the input's cardinality, 0 when missing.
+func (in *setIn) size() int {
+	if !in.present {
+		return 0
+	}
+	return in.sv.size()
+}
+
+// maxStackInputs is how many inputs the set algebra keeps on the stack.
+const maxStackInputs = 8
+
+// lookupSets reads the sets named by keys, appending them to ins (which
+// the caller may back with an array on its stack). It replies WRONGTYPE
+// and reports false if a key holds another type.
+func lookupSets(c *Client, keys [][]byte, ins []setIn) ([]setIn, bool) {
 	db := c.db()
-	sets = make([]setVal, len(keys))
-	present = make([]bool, len(keys))
-	same = make([]int, len(keys))
-	addrs := make([]uintptr, len(keys))
 	for i, key := range keys {
-		same[i] = i
+		ins = append(ins, setIn{same: i})
 		e, found := db.Lookup(key)
 		if !found {
 			continue
 		}
 		if typeOf(e) != TypeSet {
 			c.AddError(ErrWrongType)
-			return nil, nil, nil, false
+			return nil, false
 		}
-		sets[i], present[i] = setOf(e), true
-		addrs[i] = uintptr(e.Addr())
+		in := &ins[i]
+		in.sv, in.present, in.addr = setOf(e), true, uintptr(e.Addr())
 		for j := 0; j < i; j++ {
-			if present[j] && addrs[j] == addrs[i] {
-				same[i] = same[j]
+			if ins[j].present && ins[j].addr == in.addr {
+				in.same = ins[j].same
 				break
 			}
 		}
 	}
-	return sets, present, same, true
+	return ins, true
 }
 
 // storeSetResult stores a non-empty result at dst, or deletes dst for an
@@ -1070,16 +1084,11 @@ func storeSetResult(c *Client, dst []byte, res *setVal, event string) {
 		c.AddInt(int64(n))
 		return
 	}
-	if db.Delete(dst) {
-		s.Dirty++
-		s.keyModified(db, dst)
-		s.notifyKeyspaceEvent(config.NotifyGeneric, "del", dst, db.ID)
-	}
-	c.AddInt(0)
+	deleteStoreTarget(c, dst)
 }
 
-// deleteStoreTarget deletes dst when a *STORE result is empty before
-// anything was computed.
+// deleteStoreTarget deletes dst for an empty *STORE result (dbDelete: an
+// expired key not yet reclaimed counts as deleted) and replies 0.
 func deleteStoreTarget(c *Client, dst []byte) {
 	s, db := c.srv, c.db()
 	if db.Delete(dst) {
@@ -1092,12 +1101,13 @@ func deleteStoreTarget(c *Client, dst []byte) {
 
 func sinterGeneric(c *Client, keys [][]byte, dst []byte, cardOnly bool, limit int64) {
 	s := c.srv
-	sets, present, same, ok := lookupSets(c, keys)
+	var inBuf [maxStackInputs]setIn
+	ins, ok := lookupSets(c, keys, inBuf[:0])
 	if !ok {
 		return
 	}
-	for _, p := range present {
-		if !p {
+	for i := range ins {
+		if !ins[i].present {
 			switch {
 			case dst != nil:
 				deleteStoreTarget(c, dst)
@@ -1110,21 +1120,22 @@ func sinterGeneric(c *Client, keys [][]byte, dst []byte, cardOnly bool, limit in
 		}
 	}
 	// Smallest first: every member of the first is looked up in the rest.
-	order := make([]int, len(sets))
-	for i := range order {
-		order[i] = i
+	var orderBuf [maxStackInputs]int
+	order := orderBuf[:0]
+	for i := range ins {
+		order = append(order, i)
 	}
-	sortStableBy(order, func(a, b int) bool { return sets[a].size() < sets[b].size() })
-	first := order[0]
+	sortStableBy(order, func(a, b int) bool { return ins[a].sv.size() < ins[b].sv.size() })
+	first := &ins[order[0]]
 
 	var res setVal
 	var d Deferred
 	if dst != nil {
-		switch sets[first].enc {
+		switch first.sv.enc {
 		case EncIntset:
 			res = newIntsetVal()
 		case EncListpack:
-			res = setVal{enc: EncListpack, b: listpack.New(len(sets[first].b))}
+			res = setVal{enc: EncListpack, b: listpack.New(len(first.sv.b))}
 		default:
 			res = newListpackVal()
 		}
@@ -1133,25 +1144,20 @@ func sinterGeneric(c *Client, keys [][]byte, dst []byte, cardOnly bool, limit in
 	}
 	onlyIntegers := true
 	var card int64
-	it := sets[first].iter()
+	it := first.sv.iter()
 scan:
 	for {
 		str, v, isInt, ok := it.next()
 		if !ok {
 			break
 		}
-		all := true
 		for _, j := range order[1:] {
-			if same[j] == same[first] {
+			if ins[j].same == first.same {
 				continue
 			}
-			if !sets[j].has(str, v, isInt) {
-				all = false
-				break
+			if !ins[j].sv.has(str, v, isInt) {
+				continue scan
 			}
-		}
-		if !all {
-			continue
 		}
 		switch {
 		case cardOnly:
@@ -1164,7 +1170,7 @@ scan:
 			card++
 		default:
 			if !isInt && onlyIntegers {
-				if n, ok := parseInt(str); ok && sets[first].enc == EncHashtable {
+				if n, ok := parseInt(str); ok && first.sv.enc == EncHashtable {
 					if res.enc != EncHashtable {
 						str, v, isInt = nil, n, true // cheaper to add as an integer
 					}
@@ -1188,7 +1194,7 @@ scan:
 	}
 }
 
-// sortStableBy sorts idx stably by less.
+// sortStableBy sorts idx stably by less (few elements: insertion sort).
 func sortStableBy(idx []int, less func(a, b int) bool) {
 	for i := 1; i < len(idx); i++ {
 		for j := i; j > 0 && less(idx[j], idx[j-1]); j-- {
@@ -1210,11 +1216,12 @@ func cmdSdiff(c *Client)       { sunionDiffGeneric(c, c.Argv[1:], nil, setOpDiff
 func cmdSdiffstore(c *Client)  { sunionDiffGeneric(c, c.Argv[2:], c.Argv[1], setOpDiff) }
 
 func sunionDiffGeneric(c *Client, keys [][]byte, dst []byte, op int) {
-	sets, present, same, ok := lookupSets(c, keys)
+	var inBuf [maxStackInputs]setIn
+	ins, ok := lookupSets(c, keys, inBuf[:0])
 	if !ok {
 		return
 	}
-	res := computeSetOp(c.srv, sets, present, same, dst != nil, op)
+	res := computeSetOp(c.srv, ins, dst != nil, op)
 	if dst == nil {
 		replySet(c, &res)
 		return
@@ -1226,14 +1233,11 @@ func sunionDiffGeneric(c *Client, keys [][]byte, dst []byte, op int) {
 	storeSetResult(c, dst, &res, event)
 }
 
-// replySetOp replies with the union (or difference) of sets, all present.
-func replySetOp(c *Client, sets []setVal, op int) {
-	present := make([]bool, len(sets))
-	same := make([]int, len(sets))
-	for i := range sets {
-		present[i], same[i] = true, i
-	}
-	res := computeSetOp(c.srv, sets, present, same, false, op)
+// replyUnion replies with the members of sv the way SUNION of its one key
+// would (SPOP of the whole set).
+func replyUnion(c *Client, sv setVal) {
+	ins := [1]setIn{{sv: sv, present: true}}
+	res := computeSetOp(c.srv, ins[:], false, setOpUnion)
 	replySet(c, &res)
 }
 
@@ -1250,53 +1254,47 @@ func replySet(c *Client, res *setVal) {
 	}
 }
 
-// computeSetOp builds the union or difference of sets the way Valkey's
-// sunionDiffGenericCommand does, so the result's encoding (observable
-// once stored) and, for compact results, member order match: the result
-// starts as an intset when storing or when every input is an intset, as
-// a table otherwise, and converts as members are added.
-func computeSetOp(s *Server, sets []setVal, present []bool, same []int, store bool, op int) setVal {
+// computeSetOp builds the union or difference of the inputs the way
+// Valkey's sunionDiffGenericCommand does, so the result's encoding
+// (observable once stored) and, for compact results, member order match:
+// the result starts as an intset when storing or when every input is an
+// intset, as a table otherwise, and converts as members are added.
+func computeSetOp(s *Server, ins []setIn, store bool, op int) setVal {
 	startIntset := true
 	sameSet := false
-	for i := range sets {
-		if !present[i] {
+	for i := range ins {
+		in := &ins[i]
+		if !in.present {
 			continue
 		}
-		if !store && startIntset && sets[i].enc != EncIntset {
+		if !store && in.sv.enc != EncIntset {
 			startIntset = false
 		}
-		if i > 0 && present[0] && same[i] == same[0] {
+		if i > 0 && ins[0].present && in.same == ins[0].same {
 			sameSet = true
 		}
 	}
-	order := make([]int, len(sets))
-	for i := range order {
-		order[i] = i
-	}
-	size := func(i int) int {
-		if !present[i] {
-			return 0
-		}
-		return sets[i].size()
+	var orderBuf [maxStackInputs]int
+	order := orderBuf[:0]
+	for i := range ins {
+		order = append(order, i)
 	}
 	algo := 1
-	if op == setOpDiff && present[0] && !sameSet {
+	if op == setOpDiff && ins[0].present && !sameSet {
 		algoOne, algoTwo := 0, 0
-		for j := range sets {
-			if !present[j] {
-				continue
+		for j := range ins {
+			if ins[j].present {
+				algoOne += ins[0].sv.size()
+				algoTwo += ins[j].sv.size()
 			}
-			algoOne += sets[0].size()
-			algoTwo += sets[j].size()
 		}
 		algoOne /= 2
 		if algoOne > algoTwo {
 			algo = 2
 		}
-		if algo == 1 && len(sets) > 1 {
+		if algo == 1 && len(ins) > 1 {
 			// Largest first: members are more likely found early.
-			rest := order[1:]
-			sortStableBy(rest, func(a, b int) bool { return size(a) > size(b) })
+			sortStableBy(order[1:], func(a, b int) bool { return ins[a].size() > ins[b].size() })
 		}
 	}
 	var res setVal
@@ -1308,11 +1306,11 @@ func computeSetOp(s *Server, sets []setVal, present []bool, same []int, store bo
 	cfg := s.Cfg
 	switch {
 	case op == setOpUnion:
-		for i := range sets {
-			if !present[i] {
+		for i := range ins {
+			if !ins[i].present {
 				continue
 			}
-			it := sets[i].iter()
+			it := ins[i].sv.iter()
 			for {
 				str, v, isInt, ok := it.next()
 				if !ok {
@@ -1323,33 +1321,27 @@ func computeSetOp(s *Server, sets []setVal, present []bool, same []int, store bo
 		}
 	case sameSet:
 		// The first set is subtracted from itself: nothing is left.
-	case present[0] && algo == 1:
-		it := sets[0].iter()
+	case ins[0].present && algo == 1:
+		it := ins[0].sv.iter()
+	members:
 		for {
 			str, v, isInt, ok := it.next()
 			if !ok {
 				break
 			}
-			keep := true
 			for _, j := range order[1:] {
-				if !present[j] {
-					continue
-				}
-				if same[j] == same[0] || sets[j].has(str, v, isInt) {
-					keep = false
-					break
+				if ins[j].present && ins[j].sv.has(str, v, isInt) {
+					continue members
 				}
 			}
-			if keep {
-				res.add(cfg, str, v, isInt)
-			}
+			res.add(cfg, str, v, isInt)
 		}
-	case present[0]:
-		for j := range sets {
-			if !present[j] {
+	case ins[0].present:
+		for j := range ins {
+			if !ins[j].present {
 				continue
 			}
-			it := sets[j].iter()
+			it := ins[j].sv.iter()
 			for {
 				str, v, isInt, ok := it.next()
 				if !ok {
