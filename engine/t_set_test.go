@@ -45,7 +45,6 @@ func rangeWords(prefix string, from, to int) []string {
 // cmd builds a command from a head and members.
 func cmd(head string, ms ...string) []string { return append(strings.Fields(head), ms...) }
 
-
 // setEncoding is key's set encoding in database 0, "missing" if absent.
 func setEncoding(t *testing.T, e *testEnv, key string) string {
 	t.Helper()
@@ -254,8 +253,8 @@ func TestSetEncodings(t *testing.T) {
 		{cmd("sadd n 123456"), "n", "intset"},
 		{cmd("sadd n x"), "n", "hashtable"}, // an element of six digits is too long
 		{cmd("sadd o x"), "o", "listpack"},
-		{cmd("sadd o abcdef"), "o", "hashtable"}, // six bytes
-		{cmd("sadd p abcdef"), "p", "hashtable"}, // created as a listpack, converted by its first member
+		{cmd("sadd o abcdef"), "o", "hashtable"},      // six bytes
+		{cmd("sadd p abcdef"), "p", "hashtable"},      // created as a listpack, converted by its first member
 		{cmd("sadd p2 1 2 3 4 5"), "p2", "hashtable"}, // integers past the intset limit
 		{cmd("sadd q a b c"), "q", "listpack"},
 		{cmd("sadd q d"), "q", "hashtable"}, // fourth entry

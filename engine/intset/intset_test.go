@@ -107,10 +107,10 @@ func TestValidate(t *testing.T) {
 		ok   bool
 	}{
 		{good, true, true},
-		{New(), false, false},                                    // empty
-		{good[:7], false, false},                                 // short header
-		{append(bytes.Clone(good), 0), false, false},             // size mismatch
-		{[]byte{3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0}, false, false},  // bad width
+		{New(), false, false},                                     // empty
+		{good[:7], false, false},                                  // short header
+		{append(bytes.Clone(good), 0), false, false},              // size mismatch
+		{[]byte{3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0}, false, false},   // bad width
 		{[]byte{2, 0, 0, 0, 2, 0, 0, 0, 5, 0, 5, 0}, false, true}, // duplicate: shallow passes
 		{[]byte{2, 0, 0, 0, 2, 0, 0, 0, 5, 0, 5, 0}, true, false},
 		{[]byte{2, 0, 0, 0, 2, 0, 0, 0, 6, 0, 5, 0}, true, false}, // descending
