@@ -461,7 +461,9 @@ func (s *Server) infoMemory(w *infoWriter) {
 	w.uint("mem_clients_normal", o.clientsNormal)
 	w.zeros("mem_cluster_links", "mem_cluster_slot_import", "mem_cluster_slot_export", "mem_aof_buffer")
 	w.str("mem_allocator", "go-"+strings.TrimPrefix(runtime.Version(), "go"))
-	w.zeros("mem_overhead_db_hashtable_rehashing", "active_defrag_running")
+	_, rehashingBytes := s.rehashingTables()
+	w.int("mem_overhead_db_hashtable_rehashing", rehashingBytes)
+	w.int("active_defrag_running", 0)
 	w.int("lazyfree_pending_objects", s.lazyfreePending.Load())
 	w.int("lazyfreed_objects", s.lazyfreed.Load())
 }

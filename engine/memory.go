@@ -213,18 +213,20 @@ func (s *Server) dbMemoryUsage() []dbMemory {
 	return out
 }
 
-// rehashingTables counts the tables with an incremental rehash under way.
-func (s *Server) rehashingTables() int64 {
-	var n int64
+// rehashingTables counts the tables with an incremental rehash under way
+// and the bytes of the bucket arrays they are moving out of, as Valkey's
+// db.dict.rehashing.count and overhead.db.hashtable.rehashing.
+func (s *Server) rehashingTables() (count, bytes int64) {
 	for _, db := range s.dbs {
-		if db.Keys().IsRehashing() {
-			n++
-		}
-		if db.Expires().IsRehashing() {
-			n++
+		for _, t := range []*keyspace.Table{db.Keys(), db.Expires()} {
+			if t.IsRehashing() {
+				size, _ := t.TableSizes()
+				count++
+				bytes += int64(size[0] / keyspace.SlotsPerBucket * keyspace.BucketBytes)
+			}
 		}
 	}
-	return n
+	return count, bytes
 }
 
 // clientsMemory sums what normal clients hold in buffers.
@@ -318,9 +320,10 @@ func cmdMemoryStats(c *Client) {
 		kv("overhead.hashtable.expires", int64(db.expires))
 	}
 	kv("overhead.db.hashtable.lut", 0)
-	kv("overhead.db.hashtable.rehashing", 0)
+	rehashing, rehashingBytes := s.rehashingTables()
+	kv("overhead.db.hashtable.rehashing", rehashingBytes)
 	kv("overhead.total", int64(o.overheadTotal))
-	kv("db.dict.rehashing.count", s.rehashingTables())
+	kv("db.dict.rehashing.count", rehashing)
 	kv("keys.count", int64(o.keys))
 	bpk := int64(0)
 	if o.keys > 0 {

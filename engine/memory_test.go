@@ -151,3 +151,22 @@ func TestUsedMemoryCountsArenas(t *testing.T) {
 		t.Fatalf("used_memory %d → %d, arenas %d → %d", before.used(), after.used(), before.arenas, arena)
 	}
 }
+
+// A table being rehashed reports the bucket array it is moving out of.
+func TestMemoryStatsRehashing(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	db := e.srv.DB(0)
+	fillExpiring(db, "k", 1000, 0)
+	for !db.Keys().IsRehashing() {
+		fillExpiring(db, "m"+strconv.Itoa(db.Len()), 100, 0)
+	}
+	size, _ := db.Keys().TableSizes()
+	want := int64(size[0] / 7 * 64)
+	if n, b := e.srv.rehashingTables(); n != 1 || b != want {
+		t.Fatalf("rehashing %d tables, %d bytes; want 1, %d", n, b, want)
+	}
+	if got := e.do(c, "info", "memory"); !strings.Contains(got, "mem_overhead_db_hashtable_rehashing:"+strconv.FormatInt(want, 10)+"\r\n") {
+		t.Errorf("INFO memory lacks the rehashing overhead %d", want)
+	}
+}

@@ -248,9 +248,13 @@ func (e Entry) Footprint() int {
 	return int(classSize[sizeClass(uint32(n))])
 }
 
-// BucketShare is the bucket memory per key of a table filled to its usual
-// load: a 64-byte bucket holds seven keys.
-const BucketShare = bucketSize / slotsPerBucket
+// Bucket geometry for memory reports: a 64-byte bucket holds seven keys,
+// BucketShare bytes per key at the usual load.
+const (
+	BucketBytes    = bucketSize
+	SlotsPerBucket = slotsPerBucket
+	BucketShare    = bucketSize / slotsPerBucket
+)
 
 // Stable reports whether the record has an allocation of its own on the Go
 // heap (records over 32 KiB). Its Value slice then stays valid, and unchanged,
