@@ -7,11 +7,28 @@ import "github.com/volleydb/volley/engine/keyspace"
 // scoring 1. These read a stored set whatever its encoding.
 
 // zsetSetLen is the number of members of the set at e.
-func zsetSetLen(e keyspace.Entry) int { return 0 }
+func zsetSetLen(e keyspace.Entry) int {
+	sv := setOf(e)
+	return sv.size()
+}
 
 // zsetSetEach calls fn with every member of the set at e; the bytes are
 // valid only during the call.
-func zsetSetEach(e keyspace.Entry, fn func(ele []byte)) {}
+func zsetSetEach(e keyspace.Entry, fn func(ele []byte)) {
+	sv := setOf(e)
+	it := sv.iter()
+	var buf [20]byte
+	for {
+		s, v, isInt, ok := it.next()
+		if !ok {
+			return
+		}
+		fn(memberText(s, v, isInt, &buf))
+	}
+}
 
 // zsetSetHas reports whether the set at e holds ele.
-func zsetSetHas(e keyspace.Entry, ele []byte) bool { return false }
+func zsetSetHas(e keyspace.Entry, ele []byte) bool {
+	sv := setOf(e)
+	return sv.has(ele, 0, false)
+}
