@@ -285,7 +285,7 @@ func debugObject(c *Client) {
 	b = append(b, EncodingName(e.Kind())...)
 	if !fast {
 		b = append(b, " serializedlength:"...)
-		b = strconv.AppendInt(b, rdbValueLen(e), 10)
+		b = strconv.AppendInt(b, rdbValueLen(e, s.Cfg.RDBCompression), 10)
 	}
 	b = append(b, " lru:"...)
 	b = strconv.AppendUint(b, uint64(lru), 10)
@@ -340,12 +340,10 @@ func (s *Server) lfuDecrField(lru uint32) uint32 {
 // rdbValueLen is DEBUG OBJECT's serializedlength: the bytes the value
 // takes in an RDB file, without its type byte and key.
 //
-// Strings are exact except for one approximation: Valkey tries LZF on
-// strings over 20 bytes when rdbcompression is on and counts the
-// compressed size if that is smaller; Volley counts them uncompressed.
-// Collections are approximated: a compact encoding is counted as the one
-// blob RDB would store it as; a large one by its memory estimate.
-func rdbValueLen(e keyspace.Entry) int64 {
+// Strings are exact, LZF compression included. Collections are
+// approximated: a compact encoding is counted as the one blob RDB would
+// store it as (uncompressed); a large one by its memory estimate.
+func rdbValueLen(e keyspace.Entry, compress bool) int64 {
 	switch {
 	case e.Kind() == KindInt:
 		v, _ := parseInt(e.Value())
@@ -354,7 +352,7 @@ func rdbValueLen(e keyspace.Entry) int64 {
 		}
 		return rdbStringLen(len(e.Value()))
 	case typeOf(e) == TypeString:
-		return rdbRawStringLen(e.Value())
+		return rdbRawStringLen(e.Value(), compress)
 	case e.Obj() != nil:
 		if o, ok := e.Obj().(Object); ok {
 			return o.MemUsage(0)
@@ -368,9 +366,11 @@ func rdbValueLen(e keyspace.Entry) int64 {
 	}
 }
 
-// rdbRawStringLen is rdbSaveRawString's length without compression: short
-// strings that read as a 32-bit integer are stored as one.
-func rdbRawStringLen(v []byte) int64 {
+// rdbRawStringLen is rdbSaveRawString's length: short strings that read
+// as a 32-bit integer are stored as one; with compress (rdbcompression),
+// strings over 20 bytes that LZF shrinks by at least 4 bytes are stored
+// compressed, after an encoding byte and both lengths.
+func rdbRawStringLen(v []byte, compress bool) int64 {
 	if len(v) <= 11 {
 		if n, ok := parseInt(v); ok {
 			if l := rdbIntLen(n); l > 0 {
@@ -378,7 +378,114 @@ func rdbRawStringLen(v []byte) int64 {
 			}
 		}
 	}
+	if compress && len(v) > 20 {
+		if c := lzfCompressedLen(v, len(v)-4); c > 0 {
+			return 1 + rdbLenLen(uint64(c)) + rdbLenLen(uint64(len(v))) + int64(c)
+		}
+	}
 	return rdbStringLen(len(v))
+}
+
+// LZF parameters as Valkey builds liblzf: a 2^16-entry hash table, the
+// VERY_FAST variant.
+const (
+	lzfHashLog = 16
+	lzfMaxLit  = 1 << 5
+	lzfMaxOff  = 1 << 13
+	lzfMaxRef  = 1<<8 + 1<<3
+)
+
+// lzfCompressedLen is the length of liblzf's lzf_compress output for in,
+// or 0 if it would not fit in outLen bytes. It runs the same match search
+// (same hash, same table, same limits) without writing the output; the
+// table starts zeroed, where Valkey's is uninitialized stack memory that
+// can, rarely, let it find a different match.
+func lzfCompressedLen(in []byte, outLen int) int {
+	n := len(in)
+	if n < 2 || outLen == 0 {
+		return 0
+	}
+	htab := make([]uint32, 1<<lzfHashLog) // offsets + 0; 0 is "none", as position 0 is never a match
+	idx := func(h uint32) uint32 { return ((h >> (24 - lzfHashLog)) - h*5) & (1<<lzfHashLog - 1) }
+	b2i := func(b bool) int {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	ip, op, lit := 0, 1, 0 // op counts output bytes; a literal run starts with its length byte
+	hval := uint32(in[0])<<8 | uint32(in[1])
+	for ip < n-2 {
+		hval = hval<<8 | uint32(in[ip+2])
+		slot := &htab[idx(hval)]
+		ref := int(*slot)
+		*slot = uint32(ip)
+		if ref > 0 && ip-ref-1 < lzfMaxOff && in[ref+2] == in[ip+2] && in[ref] == in[ip] && in[ref+1] == in[ip+1] {
+			length := 2
+			maxlen := min(n-ip-length, lzfMaxRef)
+			if op+3+1 >= outLen && op-b2i(lit == 0)+3+1 >= outLen {
+				return 0
+			}
+			op -= b2i(lit == 0) // an empty literal run takes no byte
+			matched := true
+			if maxlen > 16 {
+				for range 16 {
+					length++
+					if in[ref+length] != in[ip+length] {
+						matched = false
+						break
+					}
+				}
+			}
+			if matched {
+				for {
+					length++
+					if !(length < maxlen && in[ref+length] == in[ip+length]) {
+						break
+					}
+				}
+			}
+			length -= 2
+			ip++
+			if length < 7 {
+				op++
+			} else {
+				op += 2
+			}
+			op++              // the offset's low byte
+			lit, op = 0, op+1 // a new literal run
+			ip += length + 1
+			if ip >= n-2 {
+				break
+			}
+			ip -= 2
+			hval = uint32(in[ip])<<8 | uint32(in[ip+1])
+			hval = hval<<8 | uint32(in[ip+2])
+			htab[idx(hval)] = uint32(ip)
+			ip++
+			hval = hval<<8 | uint32(in[ip+2])
+			htab[idx(hval)] = uint32(ip)
+			ip++
+			continue
+		}
+		if op >= outLen {
+			return 0
+		}
+		lit, op, ip = lit+1, op+1, ip+1
+		if lit == lzfMaxLit {
+			lit, op = 0, op+1
+		}
+	}
+	if op+3 > outLen {
+		return 0
+	}
+	for ; ip < n; ip++ {
+		lit, op = lit+1, op+1
+		if lit == lzfMaxLit {
+			lit, op = 0, op+1
+		}
+	}
+	return op - b2i(lit == 0)
 }
 
 // rdbIntLen is the size of RDB's integer string encoding of v (a type

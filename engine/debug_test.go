@@ -167,7 +167,7 @@ func TestDebugObject(t *testing.T) {
 		rc("debug object s fast x", errReply("ERR unknown subcommand or wrong number of arguments for 'object'. Try DEBUG HELP.")),
 	})
 	for key, want := range map[string]string{"n": "encoding:int serializedlength:2", "big": "encoding:int serializedlength:13",
-		"n11": "encoding:int serializedlength:12", "r": "encoding:raw serializedlength:102"} {
+		"n11": "encoding:int serializedlength:12", "r": "encoding:raw serializedlength:13"} {
 		if got := e.do(c, "debug", "object", key); !strings.Contains(got, want) {
 			t.Errorf("DEBUG OBJECT %s = %q, want %q", key, got, want)
 		}
@@ -188,7 +188,7 @@ func TestRDBLengths(t *testing.T) {
 		"-2147483648": 5, "2147483648": 11, "007": 4, "+1": 3, strings.Repeat("a", 63): 64, strings.Repeat("a", 64): 66,
 		strings.Repeat("a", 16384): 16389,
 	} {
-		if got := rdbRawStringLen([]byte(in)); got != want {
+		if got := rdbRawStringLen([]byte(in), false); got != want {
 			t.Errorf("rdbRawStringLen(%d bytes %.12q) = %d, want %d", len(in), in, got, want)
 		}
 	}
@@ -241,5 +241,58 @@ func TestDebugHTStats(t *testing.T) {
 		rc("debug htstats 0", "$29\r\n[Dictionary HT]\n[Expires HT]\n\r\n"),
 		rc("debug htstats 16", errReply("ERR Out of range database")),
 		rc("debug htstats x", errReply(ErrNotInteger)),
+	})
+}
+
+// lcgText is a pseudo-random string over alpha, for compression tests.
+func lcgText(n int, alpha string) string {
+	x := uint32(7)
+	b := make([]byte, n)
+	for i := range b {
+		x = (x*1103515245 + 12345) & 0x7fffffff
+		b[i] = alpha[(x>>16)%uint32(len(alpha))]
+	}
+	return string(b)
+}
+
+// serializedlength with rdbcompression, as Valkey 9.0.4 reports it for the
+// same strings (DEBUG OBJECT on the real server).
+func TestRDBLengthLZF(t *testing.T) {
+	var lines strings.Builder
+	for i := range 600 {
+		lines.WriteString("line " + strconv.Itoa(i) + " of the file with some text\n")
+	}
+	lorem := "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Lorem ipsum dolor sit amet."
+	for _, tc := range []struct {
+		name, v string
+		want    int64
+	}{
+		{"a100", strings.Repeat("a", 100), 13},
+		{"ab50", strings.Repeat("ab", 50), 14},
+		{"digits", strings.Repeat("0123456789", 10), 22},
+		{"alnum36", "abcdefghijklmnopqrstuvwxyz0123456789", 37},
+		{"lorem", strings.Repeat(lorem, 3), 151},
+		{"acgt300", lcgText(300, "ACGT"), 205},
+		{"hex2000", lcgText(2000, "0123456789abcdef"), 1938},
+		{"lines", "the quick brown fox jumps over the lazy dog %d; " + lines.String(), 3077},
+		{"x21", strings.Repeat("x", 21), 9},
+		{"mixed", strings.Repeat("aaaaaaaaaabbbbbbbbbbaaaaaaaaaabbbbbbbbbbccccccccccaaaaaaaaaa", 5), 38},
+		{"populate", "value:1" + strings.Repeat("\x00", 93), 19},
+	} {
+		if got := rdbRawStringLen([]byte(tc.v), true); got != tc.want {
+			t.Errorf("%s (%d bytes): %d, want %d", tc.name, len(tc.v), got, tc.want)
+		}
+	}
+}
+
+func FuzzLZFCompressedLen(f *testing.F) {
+	f.Add([]byte("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), 10)
+	f.Add([]byte("ab"), 1)
+	f.Fuzz(func(t *testing.T, in []byte, outLen int) {
+		outLen = max(outLen, 0)
+		n := lzfCompressedLen(in, outLen)
+		if n < 0 || n > outLen || (len(in) >= 2 && n == 0 && outLen >= len(in)+len(in)/32+4) {
+			t.Fatalf("len %d out %d: %d", len(in), outLen, n)
+		}
 	})
 }
