@@ -92,6 +92,7 @@ type Client struct {
 	Counts    ClientCounts // other subsystems' counters CLIENT LIST reports (client_info.go)
 	Capa      ClientCapa   // capabilities declared with CLIENT CAPA
 	postponed bool         // waiting for a CLIENT PAUSE to end (pause.go)
+	blocked   *blockState  // waiting in a blocking command such as BLPOP (blocking.go)
 	killed    bool         // closed by CLIENT KILL, gone for CLIENT LIST/KILL until the I/O layer frees it
 }
 

@@ -280,9 +280,12 @@ func cmdClientUnpause(c *Client) {
 // that has a timeout, else 0. Clients postponed by CLIENT PAUSE are never
 // woken this way.
 func cmdClientUnblock(c *Client) {
+	withError := false
 	if len(c.Argv) == 4 {
 		switch reason := c.Argv[3]; {
-		case argIs(reason, "timeout"), argIs(reason, "error"):
+		case argIs(reason, "timeout"):
+		case argIs(reason, "error"):
+			withError = true
 		default:
 			c.AddError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
 			return
@@ -293,11 +296,10 @@ func cmdClientUnblock(c *Client) {
 		c.AddError(ErrNotInteger)
 		return
 	}
-	_ = id
-	// Blocking commands (BLPOP and friends) are not implemented yet, so
-	// the only blocked clients are postponed ones, which UNBLOCK leaves
-	// alone. When they land, wake the target here if it is blocked with a
-	// timeout, with -UNBLOCKED for ERROR, and reply 1.
+	if c.srv.unblockClientByID(id, withError) {
+		c.AddInt(1)
+		return
+	}
 	c.AddInt(0)
 }
 

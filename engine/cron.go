@@ -10,6 +10,7 @@ func (s *Server) Cron() {
 	s.mono.tick()
 	s.StatsCron(now)
 	s.pauseCron(now)     // end CLIENT PAUSE when its time is up, waking the postponed clients
+	s.blockedCron(now)   // time out clients blocked in BLPOP and friends
 	s.databasesCron(now) // active expiry, table resizing and rehashing
 	s.activeExpireFields(now)
 	if t := s.Cfg.Timeout; t > 0 {

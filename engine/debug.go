@@ -53,6 +53,11 @@ var debugSubs = map[string]debugSub{
 		"    replicas. Cluster slots are not respected so keys not belonging to the",
 		"    current node can be created in cluster mode.",
 	}},
+	"quicklist-packed-threshold": {3, debugQuicklistPackedThreshold, []string{
+		"QUICKLIST-PACKED-THRESHOLD <size>",
+		"    Sets the threshold for elements to be inserted as plain vs packed nodes",
+		"    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
+	}},
 	"set-active-expire": {3, debugSetActiveExpire, []string{
 		"SET-ACTIVE-EXPIRE <0|1>",
 		"    Setting it to 0 disables expiring keys in background when they are not",
@@ -81,7 +86,7 @@ var debugSubs = map[string]debugSub{
 
 // debugHelpOrder lists debugSubs in DEBUG HELP's order.
 var debugHelpOrder = []string{"change-repl-id", "error", "log", "htstats", "object", "populate", "protocol",
-	"set-active-expire", "sleep"}
+	"set-active-expire", "quicklist-packed-threshold", "sleep"}
 
 func cmdDebug(c *Client) {
 	name := strings.ToLower(string(c.Argv[1]))

@@ -163,6 +163,9 @@ func (s *Server) PauseInfo() (reason, actions string, timeoutMs int64) {
 // dispatcher would reject (unknown, wrong arity, not authenticated) are
 // not paused: their errors are sent at once, as Valkey sends them.
 func (s *Server) Paused(c *Client, argv [][]byte) bool {
+	if c.blocked != nil {
+		return true // blocked in BLPOP and friends: the rest waits until it is served (blocking.go)
+	}
 	if s.pause.actions&pauseClientMask == 0 {
 		return false
 	}

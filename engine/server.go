@@ -88,7 +88,8 @@ type Server struct {
 	current    *Client // the client whose command is executing
 	resetHooks []func(*Client)
 
-	pause pauseState // CLIENT PAUSE and friends (pause.go)
+	pause    pauseState    // CLIENT PAUSE and friends (pause.go)
+	blocking blockingState // clients blocked on keys (blocking.go)
 
 	ReplID   string         // master_replid: this server's replication ID
 	cmdLogs  commandLogs    // COMMANDLOG and SLOWLOG (commandlog.go)
@@ -200,6 +201,7 @@ func (s *Server) NewClient(addr, laddr string, fd int, unix bool) *Client {
 // FreeClient unregisters a client whose connection closed.
 func (s *Server) FreeClient(c *Client) {
 	delete(s.clients, c.ID)
+	s.forgetBlockedClient(c)
 	c.Out.Reset()
 	c.link = nil
 }
@@ -300,24 +302,30 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 		cmd.Handler(c)
 		end := s.mono.now()
 		s.tick = end
-		st := &s.cmdStats[cmd.ID]
-		st.Calls++
-		durUs := (end - start) / 1000
-		st.Usec += durUs
-		st.Latency.Record(end - start)
-		if c.errored {
-			st.Failed++
+		// A command that blocked is counted when it completes (blocking.go).
+		if c.blocked == nil {
+			st := &s.cmdStats[cmd.ID]
+			st.Calls++
+			durUs := (end - start) / 1000
+			st.Usec += durUs
+			st.Latency.Record(end - start)
+			if c.errored {
+				st.Failed++
+			}
+			c.LastCmd = cmd
+			s.Stats.CommandsProcessed++
+			c.TotCmds++
+			s.commandDone(c, cmd, durUs, c.Out.Len()-outBefore)
 		}
-		c.LastCmd = cmd
-		s.Stats.CommandsProcessed++
-		c.TotCmds++
-		s.commandDone(c, cmd, durUs, c.Out.Len()-outBefore)
 	}
 	if c.Replying == ReplySkip {
 		c.Replying = ReplyOn
 	}
 	c.Argv = nil
 	s.current = nil
+	if len(s.blocking.ready) > 0 {
+		s.serveReadyKeys() // clients blocked on keys this command filled (blocking.go)
+	}
 }
 
 // Acquired marks the start of a hold on the engine. The dispatcher times
