@@ -6,7 +6,6 @@ import (
 	"sort"
 
 	"github.com/volleydb/volley/engine/config"
-	"github.com/volleydb/volley/engine/keyspace"
 )
 
 // sortHandlers are SORT and SORT_RO.
@@ -489,19 +488,4 @@ func sortGeneric(c *Client, readonly bool) {
 		}
 		c.AddInt(int64(outputLen))
 	}
-}
-
-// sortListLen is the length of the list at e.
-func sortListLen(e keyspace.Entry) int { return 0 }
-
-// sortLoadList adds n elements of the list at e from index start (from the
-// tail end with reverse; n < 0 for all) to st.
-func sortLoadList(st *sortState, e keyspace.Entry, start, n int, reverse bool) {}
-
-// sortStoreList stores elems as a list at key, replacing what was there,
-// as SORT ... STORE does. It replies with an error and reports false if
-// it cannot.
-func sortStoreList(c *Client, key []byte, elems [][]byte) bool {
-	c.AddError("ERR SORT STORE is not implemented in Volley yet")
-	return false
 }

@@ -1096,3 +1096,58 @@ func listBlockingMove(c *Client, fromHead, toHead bool, timeout int64) {
 	}
 	c.srv.blockForKeys(c, blockList, c.Argv[1:2], timeout)
 }
+
+// ---- SORT's list hooks (sort.go) ----
+
+// sortListLen is the length of the list at e.
+func sortListLen(e keyspace.Entry) int {
+	l := listRefOf(e)
+	return l.length()
+}
+
+// sortLoadList adds n elements of the list at e from index start (counted
+// from the tail end with reverse; n < 0 for all) to st.
+func sortLoadList(st *sortState, e keyspace.Entry, start, n int, reverse bool) {
+	l := listRefOf(e)
+	idx := start
+	if reverse {
+		idx = l.length() - start - 1
+	}
+	var nb [20]byte
+	for pos := l.index(idx); pos.valid() && n != 0; n-- {
+		s, v, isInt := l.get(pos)
+		if isInt {
+			s = strconv.AppendInt(nb[:0], v, 10)
+		}
+		st.addItem(s)
+		pos = l.step(pos, !reverse)
+	}
+}
+
+// sortStoreList stores elems as a list at key, replacing what was there
+// and its time to live, as SORT ... STORE does: built as a quicklist, then
+// converted to a listpack if it fits (LIST_CONV_AUTO). It reports false
+// after replying with an error if it cannot (it always can).
+func sortStoreList(c *Client, key []byte, elems [][]byte) bool {
+	s := c.srv
+	fill := s.Cfg.ListMaxListpackSize
+	q := newQuicklist(fill)
+	for _, el := range elems {
+		q.pushTail(el)
+	}
+	v := keyspace.Value{Kind: kindListQuicklist, Obj: q}
+	if q.numNodes() == 1 && !q.node(0).plain {
+		szLimit, countLimit := nodeLimit(fill)
+		n := q.node(0)
+		if (szLimit < 0 || n.sz <= szLimit) && (countLimit < 0 || q.count <= countLimit) {
+			v = keyspace.Value{Kind: kindListListpack, Bytes: n.lp}
+		}
+	}
+	db := c.db()
+	existed := db.Exists(key)
+	db.Set(key, v, false)
+	if !existed {
+		s.signalKeyAsReady(db, key, TypeList)
+	}
+	return true
+}
