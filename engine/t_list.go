@@ -241,16 +241,16 @@ type listW struct {
 
 // openListW looks key up for writing. ok is false when it replied
 // WRONGTYPE. A missing key gives a handle with no list (found false).
-func openListW(c *Client, key []byte) (w *listW, ok bool) {
+func openListW(c *Client, key []byte) (w listW, ok bool) {
 	db := c.db()
-	w = &listW{c: c, db: db, key: key}
+	w = listW{c: c, db: db, key: key}
 	e, found := db.LookupWrite(key)
 	if !found {
 		return w, true
 	}
 	if typeOf(e) != TypeList {
 		c.AddError(ErrWrongType)
-		return nil, false
+		return w, false
 	}
 	w.found, w.stored = true, true
 	if e.Kind() == kindListQuicklist {
@@ -924,22 +924,24 @@ func cmdLmove(c *Client) {
 // listMove is LMOVE and RPOPLPUSH (lmoveGenericCommand): it pops from
 // the source's from end and pushes onto the destination's to end.
 func listMove(c *Client, fromHead, toHead bool) {
-	src, ok := openListW(c, c.Argv[1])
+	srcW, ok := openListW(c, c.Argv[1])
 	if !ok {
 		return
 	}
+	src := &srcW
 	defer src.releaseBuf()
 	if !src.exists() || src.length() == 0 {
 		c.AddNull()
 		return
 	}
 	dstKey := c.Argv[2]
-	same := string(dstKey) == string(c.Argv[1])
 	dst := src
-	if !same {
-		if dst, ok = openListW(c, dstKey); !ok {
+	if string(dstKey) != string(c.Argv[1]) {
+		dstW, ok := openListW(c, dstKey)
+		if !ok {
 			return
 		}
+		dst = &dstW
 		defer dst.releaseBuf()
 	}
 	pos := src.first()
