@@ -119,7 +119,8 @@ func parseBlockTimeout(c *Client, arg []byte) (int64, bool) {
 		}
 		return 0, false
 	}
-	ms := new(big.Float).SetPrec(f.Prec()+16).Mul(f, big.NewFloat(1000))
+	// The product is rounded to a long double, as C computes it.
+	ms := new(big.Float).SetPrec(64).SetMode(big.ToNearestEven).Mul(f, big.NewFloat(1000))
 	if ms.Cmp(big.NewFloat(math.MaxInt64)) > 0 {
 		c.AddError("ERR timeout is out of range")
 		return 0, false
@@ -194,6 +195,7 @@ func (s *Server) blockForKeys(c *Client, btype blockType, keys [][]byte, timeout
 	}
 	c.blocked = st
 	c.Flags |= ClientBlocked
+	c.ArgvMem = n // CLIENT LIST's argv-mem: the kept command, as Valkey keeps its argv
 	b.clients = append(b.clients, c)
 	b.byType[btype]++
 }
@@ -227,6 +229,7 @@ func (s *Server) releaseBlocked(c *Client) *blockState {
 	b.byType[st.btype]--
 	c.blocked = nil
 	c.Flags &^= ClientBlocked
+	c.ArgvMem = 0
 	return st
 }
 

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math/big"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -506,6 +507,17 @@ func TestBlockingTimeout(t *testing.T) {
 	if r := e.do(c1, "info", "commandstats"); !strings.Contains(r, "cmdstat_blpop:calls=1,") {
 		t.Fatalf("commandstats: %q", r)
 	}
+	// Deadlines as Valkey computes them: ceil of seconds*1000 in long double.
+	for arg, ms := range map[string]int64{".07": 70, "1.012": 1013, "0.0015": 2, "0": 0, "-0": 0, "-0.0001": 0, "1e-400": 1} {
+		c1.Out.Reset()
+		got, ok := parseBlockTimeout(c1, []byte(arg))
+		if ms > 0 {
+			ms += s.Now()
+		}
+		if !ok || got != ms {
+			t.Errorf("timeout %q: %d %v, want %d", arg, got, ok, ms)
+		}
+	}
 	// Timeout errors.
 	e.expect(c1, []replyCase{
 		rc("blpop k abc", errReply("ERR timeout is not a float or out of range")),
@@ -599,3 +611,48 @@ func validListpack(lp []byte) bool { return listpack.ValidateIntegrity(lp) }
 func listpackLen(lp []byte) int { return listpack.Len(lp) }
 
 func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 3)) }
+
+// FuzzBlockTimeout checks the timeout parser never panics, and that short
+// decimal timeouts give ceil(seconds*1000) ms after the command's time.
+func FuzzBlockTimeout(f *testing.F) {
+	for _, s := range []string{"0", "1", "0.5", "0.0001", "-1", "inf", "-inf", "nan", "1e3", "0x10", " 1", "9223372036854775", "1.2.3", ""} {
+		f.Add(s)
+	}
+	e, _ := fakeClockEnv(&testing.T{})
+	c := e.newClient()
+	f.Fuzz(func(t *testing.T, arg string) {
+		c.Out.Reset()
+		got, ok := parseBlockTimeout(c, []byte(arg))
+		if !ok {
+			if c.Out.Len() == 0 {
+				t.Fatalf("%q: rejected without an error reply", arg)
+			}
+			return
+		}
+		if got < 0 {
+			t.Fatalf("%q: negative deadline %d", arg, got)
+		}
+		if len(arg) > 8 || strings.Trim(arg, "0123456789.") != "" || strings.Count(arg, ".") > 1 {
+			return
+		}
+		// Valkey computes in long double, so a value whose exact product is
+		// a whole number of ms may come out one more (1.012 s is 1013 ms).
+		exact, ok := new(big.Rat).SetString(arg)
+		if !ok {
+			return
+		}
+		exact.Mul(exact, big.NewRat(1000, 1))
+		want := new(big.Int).Quo(exact.Num(), exact.Denom()).Int64()
+		whole := exact.IsInt()
+		if !whole {
+			want++ // ceil
+		}
+		now := e.srv.Now()
+		if want > 0 {
+			want += now
+		}
+		if got != want && !(whole && want > 0 && got == want+1) {
+			t.Fatalf("%q: deadline %d, want %d", arg, got, want)
+		}
+	})
+}
