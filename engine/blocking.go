@@ -40,7 +40,8 @@ import (
 // # Wiring outside this file
 //
 //   - Server.Call skips the statistics of a command that blocked (they are
-//     counted when it completes) and calls serveReadyKeys when it returns.
+//     counted when it completes) and calls afterCommand when it returns,
+//     which serves ready keys and times out clients past their deadline.
 //     EXEC and scripts, when they land, must run their inner commands with
 //     s.blocking.nested raised, so keys are served after the whole
 //     transaction or script, as Valkey does.
@@ -96,6 +97,7 @@ type blockingState struct {
 	byType   [numBlockTypes]int
 	ready    []readyKey // keys signalled since they were last served, in order
 	readySet map[readyKey]struct{}
+	deadline int64   // the earliest timeout of a blocked client, 0 if none
 	handling bool    // inside serveReadyKeys
 	nested   int     // > 0 while EXEC or a script runs inner commands
 	reexec   *Client // the client whose command is being run again
@@ -197,6 +199,9 @@ func (s *Server) blockForKeys(c *Client, btype blockType, keys [][]byte, timeout
 	c.Flags |= ClientBlocked
 	c.ArgvMem = n // CLIENT LIST's argv-mem: the kept command, as Valkey keeps its argv
 	b.clients = append(b.clients, c)
+	if timeout != 0 && (b.deadline == 0 || timeout < b.deadline) {
+		b.deadline = timeout
+	}
 	b.byType[btype]++
 }
 
@@ -227,6 +232,14 @@ func (s *Server) releaseBlocked(c *Client) *blockState {
 		b.clients = slices.Delete(b.clients, i, i+1)
 	}
 	b.byType[st.btype]--
+	if st.timeout != 0 && st.timeout == b.deadline {
+		b.deadline = 0
+		for _, o := range b.clients {
+			if t := o.blocked.timeout; t != 0 && (b.deadline == 0 || t < b.deadline) {
+				b.deadline = t
+			}
+		}
+	}
 	c.blocked = nil
 	c.Flags &^= ClientBlocked
 	c.ArgvMem = 0
@@ -269,6 +282,20 @@ func (s *Server) scanDatabaseForReadyKeys(db *DB) {
 		if e, ok := db.LookupFlags(key, lookupNoTouch|lookupNoStats|lookupNoNotify|lookupNoExpire); ok {
 			s.signalKeyAsReady(db, key, typeOf(e))
 		}
+	}
+}
+
+// afterCommand is Call's hook: it serves the keys the command signalled
+// and, while clients wait with a deadline, times out those whose deadline
+// has passed. Valkey checks deadlines on every event loop iteration, so
+// under traffic a timeout fires within milliseconds rather than at the
+// next cron tick; checking after each command does the same.
+func (s *Server) afterCommand() {
+	if len(s.blocking.ready) > 0 {
+		s.serveReadyKeys()
+	}
+	if d := s.blocking.deadline; d != 0 && s.blocking.nested == 0 && !s.blocking.handling && s.Now() > d {
+		s.blockedCron(s.Now())
 	}
 }
 

@@ -323,8 +323,8 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 	}
 	c.Argv = nil
 	s.current = nil
-	if len(s.blocking.ready) > 0 {
-		s.serveReadyKeys() // clients blocked on keys this command filled (blocking.go)
+	if len(s.blocking.ready) > 0 || s.blocking.deadline != 0 {
+		s.afterCommand() // serve clients blocked on keys this command filled, time out others (blocking.go)
 	}
 }
 

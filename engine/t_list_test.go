@@ -493,6 +493,14 @@ func TestBlockingTimeout(t *testing.T) {
 	if r := takeOut(c1); r != "*-1\r\n" {
 		t.Fatalf("blpop timeout = %q", r)
 	}
+	// Under traffic a deadline is noticed after the next command, without
+	// waiting for the cron.
+	e.do(c1, "blpop", "k", "0.01")
+	clk.Ms += 11
+	e.do(c2, "ping")
+	if r := takeOut(c1); r != "*-1\r\n" {
+		t.Fatalf("timeout after a command = %q", r)
+	}
 	c3 := e.newClient()
 	c3.Proto = 3
 	e.do(c3, "blmpop", "0.5", "1", "k", "left")
@@ -504,7 +512,7 @@ func TestBlockingTimeout(t *testing.T) {
 	if c1.blocked != nil || c3.blocked != nil || len(s.blocking.clients) != 1 {
 		t.Fatal("timed out clients still blocked")
 	}
-	if r := e.do(c1, "info", "commandstats"); !strings.Contains(r, "cmdstat_blpop:calls=1,") {
+	if r := e.do(c1, "info", "commandstats"); !strings.Contains(r, "cmdstat_blpop:calls=2,") {
 		t.Fatalf("commandstats: %q", r)
 	}
 	// Deadlines as Valkey computes them: ceil of seconds*1000 in long double.
