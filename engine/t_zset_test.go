@@ -596,3 +596,40 @@ func FuzzZsetRangeSpec(f *testing.F) {
 		}
 	})
 }
+
+// zsetWithSets runs the set operations on plain sets (every member
+// scoring 1) mixed with a sorted set.
+var zsetWithSets = []replyCase{
+	rc("sadd s1 a b c", ":3\r\n"),
+	rc("sadd s2 1 2 3", ":3\r\n"),
+	rc("sadd s3 b c d 1", ":4\r\n"),
+	rc("zadd z 1 a 2 b 5 1", ":3\r\n"),
+	rc("zunion 2 s1 z withscores", "*8\r\n$1\r\nc\r\n$1\r\n1\r\n$1\r\na\r\n$1\r\n2\r\n$1\r\nb\r\n$1\r\n3\r\n$1\r\n1\r\n$1\r\n5\r\n"),
+	rc("zunion 3 s1 s2 z weights 2 3 4 withscores", "*12\r\n$1\r\nc\r\n$1\r\n2\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n3\r\n$1\r\n3\r\n$1\r\na\r\n$1\r\n6\r\n$1\r\nb\r\n$2\r\n10\r\n$1\r\n1\r\n$2\r\n23\r\n"),
+	rc("zinter 2 s3 z withscores", "*4\r\n$1\r\nb\r\n$1\r\n3\r\n$1\r\n1\r\n$1\r\n6\r\n"),
+	rc("zinter 2 z s3 aggregate max withscores", "*4\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\n1\r\n$1\r\n5\r\n"),
+	rc("zdiff 2 z s3 withscores", "*2\r\n$1\r\na\r\n$1\r\n1\r\n"),
+	rc("zdiff 2 s1 z withscores", "*2\r\n$1\r\nc\r\n$1\r\n1\r\n"),
+	rc("zinterstore d 2 s1 s3", ":2\r\n"),
+	rc("zrange d 0 -1 withscores", "*4\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\nc\r\n$1\r\n2\r\n"),
+	rc("object encoding d", "$8\r\nlistpack\r\n"),
+	rc("zunionstore d 3 s1 s2 s3", ":7\r\n"),
+	rc("zrange d 0 -1 withscores", "*14\r\n$1\r\n2\r\n$1\r\n1\r\n$1\r\n3\r\n$1\r\n1\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nd\r\n$1\r\n1\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\nc\r\n$1\r\n2\r\n"),
+	rc("zintercard 3 s1 s3 z", ":1\r\n"),
+	rc("zdiffstore d 2 s2 s3", ":2\r\n"),
+	rc("zrange d 0 -1 withscores", "*4\r\n$1\r\n2\r\n$1\r\n1\r\n$1\r\n3\r\n$1\r\n1\r\n"),
+	rc("zunion 1 s2 withscores", "*6\r\n$1\r\n1\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n1\r\n$1\r\n3\r\n$1\r\n1\r\n"),
+	rc("zinter 2 s2 s3 withscores", "*2\r\n$1\r\n1\r\n$1\r\n2\r\n"),
+}
+
+func TestZsetSetInputs(t *testing.T) {
+	// Intset and listpack sets, then hashtable sets.
+	for _, big := range []bool{false, true} {
+		e, c := zsetEnv(t, 128)
+		if big {
+			e.srv.Cfg.SetMaxIntsetEntries = 0
+			e.srv.Cfg.SetMaxListpackEntries = 0
+		}
+		e.expect(c, zsetWithSets)
+	}
+}

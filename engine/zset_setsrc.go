@@ -4,7 +4,8 @@ import "github.com/volleydb/volley/engine/keyspace"
 
 // The set operations of the sorted set group (ZUNION, ZINTER, ZDIFF and
 // their STORE forms, ZINTERCARD) take plain sets as inputs, every member
-// scoring 1. These read a stored set whatever its encoding.
+// scoring 1. These read a stored set whatever its encoding, through the
+// set group's view of it.
 
 // zsetSetLen is the number of members of the set at e.
 func zsetSetLen(e keyspace.Entry) int {
