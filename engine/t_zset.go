@@ -36,6 +36,9 @@ var zsetHandlers = map[string]Handler{
 	"zpopmin":          cmdZpopmin,
 	"zpopmax":          cmdZpopmax,
 	"zmpop":            cmdZmpop,
+	"bzpopmin":         cmdBzpopmin,
+	"bzpopmax":         cmdBzpopmax,
+	"bzmpop":           cmdBzmpop,
 	"zrandmember":      cmdZrandmember,
 	"zunion":           cmdZunion,
 	"zinter":           cmdZinter,
@@ -1649,8 +1652,57 @@ func zmpopGeneric(c *Client, idx int, block bool) {
 	if !ok {
 		return
 	}
-	_ = block
+	if block {
+		timeout, ok := parseBlockTimeout(c, c.Argv[1])
+		if !ok {
+			return
+		}
+		blockingZpop(c, keys, max, timeout, count, true, true)
+		return
+	}
 	zpopGeneric(c, keys, max, true, count, true, true)
+}
+
+// ---- BZPOPMIN, BZPOPMAX, BZMPOP ----
+
+func cmdBzpopmin(c *Client) { bzpopGeneric(c, false) }
+func cmdBzpopmax(c *Client) { bzpopGeneric(c, true) }
+func cmdBzmpop(c *Client)   { zmpopGeneric(c, 2, true) }
+
+func bzpopGeneric(c *Client, max bool) {
+	last := len(c.Argv) - 1
+	timeout, ok := parseBlockTimeout(c, c.Argv[last])
+	if !ok {
+		return
+	}
+	blockingZpop(c, c.Argv[1:last], max, timeout, -1, false, false)
+}
+
+// blockingZpop pops from the first non-empty sorted set among keys, as
+// zpopGeneric with the key in the reply, or blocks the client on all of
+// them until one can serve it (blockingGenericZpopCommand). A client that
+// may not block (MULTI, scripts) gets the timeout's null array at once.
+// When a key is filled the command runs again from the start, so a served
+// client comes back here and pops.
+func blockingZpop(c *Client, keys [][]byte, max bool, timeout, count int64, nested, nilWhenEmpty bool) {
+	srv, db := c.srv, c.db()
+	for i, k := range keys {
+		e, found := db.LookupWrite(k)
+		if !found {
+			continue
+		}
+		if typeOf(e) != TypeZSet {
+			c.AddError(ErrWrongType)
+			return
+		}
+		zpopGeneric(c, keys[i:i+1], max, true, count, nested, nilWhenEmpty)
+		return
+	}
+	if srv.blockingDenied(c) {
+		c.AddNullArray()
+		return
+	}
+	srv.blockForKeys(c, blockZSet, keys, timeout)
 }
 
 // ---- ZRANDMEMBER ----

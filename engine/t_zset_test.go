@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Replies of the sorted set group, compared byte for byte with what
@@ -631,5 +632,67 @@ func TestZsetSetInputs(t *testing.T) {
 			e.srv.Cfg.SetMaxListpackEntries = 0
 		}
 		e.expect(c, zsetWithSets)
+	}
+}
+
+// zsetBlockingImmediate are the blocking pops' argument errors and the
+// cases served without blocking.
+var zsetBlockingImmediate = []replyCase{
+	rc("bzpopmin z x", "-ERR timeout is not a float or out of range\r\n"),
+	rc("bzpopmin z -1", "-ERR timeout is negative\r\n"),
+	rc("bzpopmin z inf", "-ERR timeout is out of range\r\n"),
+	rc("bzmpop x 1 z min", "-ERR timeout is not a float or out of range\r\n"),
+	rc("bzmpop 0 0 z min", "-ERR numkeys should be greater than 0\r\n"),
+	rc("bzmpop 0 1 z foo", "-ERR syntax error\r\n"),
+	rc("bzmpop -1 1 z min", "-ERR timeout is negative\r\n"),
+	rc("set s v", "+OK\r\n"),
+	rc("bzpopmin s 0", "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"),
+	rc("bzmpop 0 1 s min", "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"),
+	rc("zadd z 1 a 2 b 3 c", ":3\r\n"),
+	rc("bzpopmin nokey z 0", "*3\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\n1\r\n"),
+	rc("bzpopmax z 0", "*3\r\n$1\r\nz\r\n$1\r\nc\r\n$1\r\n3\r\n"),
+	rc("bzmpop 0 2 nokey z max count 5", "*2\r\n$1\r\nz\r\n*1\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n"),
+	rc("exists z", ":0\r\n"),
+}
+
+func TestZsetBlocking(t *testing.T) {
+	e, clk := fakeClockEnv(t)
+	c1, c2, c3 := e.newClient(), e.newClient(), e.newClient()
+	e.expect(c3, zsetBlockingImmediate)
+
+	// Blocked on two keys; ZADD to the second serves the first waiter,
+	// the second waiter keeps waiting on what is left (nothing).
+	if r := e.do(c1, "bzpopmin", "k1", "k2", "0"); r != "" {
+		t.Fatalf("bzpopmin did not block: %q", r)
+	}
+	e.do(c2, "bzmpop", "0", "1", "k2", "max", "count", "2")
+	if r := e.do(c3, "zadd", "k2", "1", "a", "2", "b", "3", "c"); r != ":3\r\n" {
+		t.Fatalf("zadd: %q", r)
+	}
+	if r := takeOut(c1); r != "*3\r\n$2\r\nk2\r\n$1\r\na\r\n$1\r\n1\r\n" {
+		t.Fatalf("c1 got %q", r)
+	}
+	if r := takeOut(c2); r != "*2\r\n$2\r\nk2\r\n*2\r\n*2\r\n$1\r\nc\r\n$1\r\n3\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n" {
+		t.Fatalf("c2 got %q", r)
+	}
+	e.expect(c3, []replyCase{rc("exists k2", ":0\r\n")})
+
+	// ZUNIONSTORE creating the key serves too.
+	e.do(c1, "bzpopmax", "dst", "0")
+	e.do(c3, "zadd", "src", "5", "x")
+	e.expect(c3, []replyCase{rc("zunionstore dst 1 src", ":1\r\n")})
+	if r := takeOut(c1); r != "*3\r\n$3\r\ndst\r\n$1\r\nx\r\n$1\r\n5\r\n" {
+		t.Fatalf("c1 got %q", r)
+	}
+
+	// A timeout replies the null array.
+	e.do(c1, "bzpopmin", "none", "0.5")
+	clk.Advance(600 * time.Millisecond)
+	e.srv.blockedCron(e.srv.Clock.NowMs())
+	if r := takeOut(c1); r != "*-1\r\n" {
+		t.Fatalf("timeout got %q", r)
+	}
+	if len(e.srv.blocking.clients) != 0 {
+		t.Fatal("blocking state left behind")
 	}
 }
