@@ -113,10 +113,13 @@ func (db *DB) lookup(key []byte, h uint64, f lookupFlags) (keyspace.Entry, bool)
 	s := db.srv
 	if ok {
 		if at := e.Expire(); at != 0 && s.Now() > at {
-			if f&lookupNoExpire == 0 {
+			switch s.expirePolicy(f) {
+			case expireDelete:
 				db.expireKey(key, h)
+				ok = false
+			case expireKeep:
+				ok = false
 			}
-			ok = false
 		}
 	}
 	if ok {
@@ -135,6 +138,49 @@ func (db *DB) lookup(key []byte, h uint64, f lookupFlags) (keyspace.Entry, bool)
 		s.Stats.KeyspaceMisses++
 	}
 	return keyspace.Entry{}, false
+}
+
+// What a lookup does with a key it finds expired (Valkey's
+// getExpirationPolicyWithFlags).
+const (
+	expireDelete = iota // delete it and report it missing
+	expireKeep          // report it missing but leave it in place
+	expireIgnore        // treat it as valid
+)
+
+// expirePolicy decides, for a lookup with flags f of an expired key, as
+// Valkey does: a replica leaves expiry to its primary (whose own commands
+// see every key), and so does a primary in import-mode (whose import
+// source sees every key) unless the lookup is for a write; a
+// lookupNoExpire lookup or a CLIENT PAUSE of expiry keep the key too.
+func (s *Server) expirePolicy(f lookupFlags) int {
+	c := s.current
+	switch {
+	case s.Cfg.ReplicaOfHost != "":
+		if c != nil && c.Flags&ClientPrimary != 0 {
+			return expireIgnore
+		}
+		if f&lookupWrite == 0 {
+			return expireKeep
+		}
+	case s.importMode():
+		if c != nil && c.Flags&ClientImportSource != 0 {
+			return expireIgnore
+		}
+		if f&lookupWrite == 0 {
+			return expireKeep
+		}
+	}
+	if f&lookupNoExpire != 0 || s.ActionsPaused(PauseExpire) != 0 {
+		return expireKeep
+	}
+	return expireDelete
+}
+
+// importMode reports whether import-mode is on.
+func (s *Server) importMode() bool {
+	v, _ := s.Cfg.Value("import-mode")
+	return v == "yes"
 }
 
 // noTouch reports whether the executing client asked with CLIENT NO-TOUCH
@@ -409,6 +455,8 @@ func (s *Server) notifyKeyspaceEvent(class int, event string, key []byte, dbID i
 func (s *Server) lazyfreeStarted(n int) { s.lazyfreePending.Add(int64(n)) }
 
 func (s *Server) lazyfreeDone(n int) {
-	s.lazyfreePending.Add(-int64(n))
+	// Counted as freed before it stops counting as pending, so a reader
+	// that sees nothing pending sees everything freed.
 	s.lazyfreed.Add(int64(n))
+	s.lazyfreePending.Add(-int64(n))
 }
