@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"math"
+	"strconv"
 
 	"github.com/volleydb/volley/engine/config"
 	"github.com/volleydb/volley/engine/keyspace"
@@ -391,6 +392,86 @@ var scanTypes = [...]struct {
 // scanDefaultCount is SCAN's COUNT when none is given.
 const scanDefaultCount = 10
 
+// replyEmptyScan is the reply of SSCAN, HSCAN and ZSCAN for a missing key.
+const replyEmptyScan = "*2\r\n$1\r\n0\r\n*0\r\n"
+
+// scanKeyspace is parseScanOptions' "of" for SCAN itself.
+const scanKeyspace uint8 = 0xff
+
+// scanOptions are the options SCAN and its per-type variants share.
+type scanOptions struct {
+	count    int64
+	pattern  []byte // nil matches everything
+	typ      uint8  // SCAN TYPE's type, if byType
+	byType   bool
+	noValues bool // HSCAN NOVALUES
+	noScores bool // ZSCAN NOSCORES
+}
+
+// parseScanOptions parses argv[from:] as Valkey's scanGenericCommand does,
+// for a scan of the keyspace (of is scanKeyspace) or of a value of type
+// of. It replies the error and returns false on bad input.
+func parseScanOptions(c *Client, from int, of uint8) (scanOptions, bool) {
+	o := scanOptions{count: scanDefaultCount}
+	argv := c.Argv
+	for i := from; i < len(argv); {
+		more := len(argv) - i
+		switch arg := argv[i]; {
+		case equalFoldASCII(arg, "count") && more >= 2:
+			n, ok := parseInt(argv[i+1])
+			if !ok {
+				c.AddError(ErrNotInteger)
+				return o, false
+			}
+			if n < 1 {
+				c.AddError(ErrSyntax)
+				return o, false
+			}
+			o.count = n
+			i += 2
+		case equalFoldASCII(arg, "match") && more >= 2:
+			o.pattern = argv[i+1]
+			if len(o.pattern) == 1 && o.pattern[0] == '*' {
+				o.pattern = nil
+			}
+			i += 2
+		case equalFoldASCII(arg, "type") && of == scanKeyspace && more >= 2:
+			name := argv[i+1]
+			found := false
+			for _, t := range scanTypes {
+				if equalFoldASCII(name, t.name) {
+					o.typ, found = t.typ, true
+					break
+				}
+			}
+			if !found {
+				c.AddError("ERR unknown type name '" + cString(name) + "'")
+				return o, false
+			}
+			o.byType = true
+			i += 2
+		case equalFoldASCII(arg, "novalues"):
+			if of != TypeHash {
+				c.AddError("ERR NOVALUES option can only be used in HSCAN")
+				return o, false
+			}
+			o.noValues = true
+			i++
+		case equalFoldASCII(arg, "noscores"):
+			if of != TypeZSet {
+				c.AddError("ERR NOSCORES option can only be used in ZSCAN")
+				return o, false
+			}
+			o.noScores = true
+			i++
+		default:
+			c.AddError(ErrSyntax)
+			return o, false
+		}
+	}
+	return o, true
+}
+
 func cmdScan(c *Client) {
 	s, db := c.srv, c.db()
 	cursor, ok := parseScanCursor(c.Argv[1])
@@ -398,57 +479,11 @@ func cmdScan(c *Client) {
 		c.AddError(errInvalidCursor)
 		return
 	}
-	count := int64(scanDefaultCount)
-	var pattern []byte
-	typ, byType := uint8(0), false
-	argv := c.Argv
-	for i := 2; i < len(argv); {
-		more := len(argv) - i
-		switch arg := argv[i]; {
-		case equalFoldASCII(arg, "count") && more >= 2:
-			n, ok := parseInt(argv[i+1])
-			if !ok {
-				c.AddError(ErrNotInteger)
-				return
-			}
-			if n < 1 {
-				c.AddError(ErrSyntax)
-				return
-			}
-			count = n
-			i += 2
-		case equalFoldASCII(arg, "match") && more >= 2:
-			pattern = argv[i+1]
-			if len(pattern) == 1 && pattern[0] == '*' {
-				pattern = nil // matches everything
-			}
-			i += 2
-		case equalFoldASCII(arg, "type") && more >= 2:
-			name := argv[i+1]
-			found := false
-			for _, t := range scanTypes {
-				if equalFoldASCII(name, t.name) {
-					typ, found = t.typ, true
-					break
-				}
-			}
-			if !found {
-				c.AddError("ERR unknown type name '" + cString(name) + "'")
-				return
-			}
-			byType = true
-			i += 2
-		case equalFoldASCII(arg, "novalues"):
-			c.AddError("ERR NOVALUES option can only be used in HSCAN")
-			return
-		case equalFoldASCII(arg, "noscores"):
-			c.AddError("ERR NOSCORES option can only be used in ZSCAN")
-			return
-		default:
-			c.AddError(ErrSyntax)
-			return
-		}
+	o, ok := parseScanOptions(c, 2, scanKeyspace)
+	if !ok {
+		return
 	}
+	count, pattern := o.count, o.pattern
 
 	// Keys are copied out as they are found: a later callback may reclaim
 	// an expired key, and its slot may be reused.
@@ -458,7 +493,7 @@ func cmdScan(c *Client) {
 	deletes := s.expiryDeletes()
 	visit := func(e keyspace.Entry) {
 		sampled++
-		if byType && typeOf(e) != typ {
+		if o.byType && typeOf(e) != o.typ {
 			return
 		}
 		key := e.Key()
@@ -489,28 +524,13 @@ func cmdScan(c *Client) {
 		}
 	}
 	c.AddArrayLen(2)
-	c.AddBulkString(uintString(cursor))
+	c.AddBulkString(strconv.FormatUint(cursor, 10))
 	c.AddArrayLen(len(ends))
 	prev := 0
 	for _, end := range ends {
 		c.AddBulkCopy(keys[prev:end])
 		prev = end
 	}
-}
-
-// uintString formats an unsigned cursor.
-func uintString(v uint64) string {
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + v%10)
-		v /= 10
-		if v == 0 {
-			break
-		}
-	}
-	return string(b[i:])
 }
 
 // cString is b as C's %s prints it: up to the first NUL byte.

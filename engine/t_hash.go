@@ -65,7 +65,6 @@ const (
 	errHashNaNInf    = "ERR value is NaN or Infinity"
 	errHashNumFields = "ERR numfields should be greater than 0 and match the provided number of fields"
 	errHashRange     = "ERR value is out of range"
-	errHashCursor    = "ERR invalid cursor"
 )
 
 // Results of the field expiry commands, per field.
@@ -774,36 +773,10 @@ func hashGetAll(c *Client, fields, values bool) {
 	}
 }
 
-// parseScanCursorHash reads a SCAN cursor as string2ull does.
-func parseScanCursorHash(b []byte) (uint64, bool) {
-	if v, ok := parseInt(b); ok {
-		return uint64(v), v >= 0
-	}
-	// strtoull: optional spaces and sign, then digits; no overflow.
-	s := string(b)
-	if s == "" || strings.IndexByte(s, 0) >= 0 {
-		return 0, false
-	}
-	t := strings.TrimLeft(s, " \t\n\v\f\r")
-	neg := false
-	if t != "" && (t[0] == '+' || t[0] == '-') {
-		neg = t[0] == '-'
-		t = t[1:]
-	}
-	v, err := strconv.ParseUint(t, 10, 64)
-	if err != nil || t == "" || t[0] == '+' {
-		return 0, false
-	}
-	if neg {
-		v = -v
-	}
-	return v, true
-}
-
 func cmdHscan(c *Client) {
-	cursor, ok := parseScanCursorHash(c.Argv[2])
+	cursor, ok := parseScanCursor(c.Argv[2])
 	if !ok {
-		c.AddError(errHashCursor)
+		c.AddError(errInvalidCursor)
 		return
 	}
 	h, found, ok := c.hashLookupRead(c.Argv[1])
@@ -811,46 +784,14 @@ func cmdHscan(c *Client) {
 		return
 	}
 	if !found {
-		c.AddRawString("*2\r\n$1\r\n0\r\n*0\r\n")
+		c.AddRawString(replyEmptyScan)
 		return
 	}
-	count := int64(10)
-	var pattern []byte
-	novalues := false
-	args := c.Argv[3:]
-	for i := 0; i < len(args); {
-		opt := string(args[i])
-		more := len(args) - i
-		switch {
-		case strings.EqualFold(opt, "count") && more >= 2:
-			n, ok := parseInt(args[i+1])
-			if !ok {
-				c.AddError(ErrNotInteger)
-				return
-			}
-			if n < 1 {
-				c.AddError(ErrSyntax)
-				return
-			}
-			count = n
-			i += 2
-		case strings.EqualFold(opt, "match") && more >= 2:
-			pattern = args[i+1]
-			if len(pattern) == 1 && pattern[0] == '*' {
-				pattern = nil
-			}
-			i += 2
-		case strings.EqualFold(opt, "novalues"):
-			novalues = true
-			i++
-		case strings.EqualFold(opt, "noscores"):
-			c.AddError("ERR NOSCORES option can only be used in ZSCAN")
-			return
-		default:
-			c.AddError(ErrSyntax)
-			return
-		}
+	o, ok := parseScanOptions(c, 3, TypeHash)
+	if !ok {
+		return
 	}
+	count, pattern, novalues := o.count, o.pattern, o.noValues
 	now := c.srv.Now()
 	var out []hashElem
 	if h.ht != nil {

@@ -1374,46 +1374,14 @@ func cmdSscan(c *Client) {
 		return
 	}
 	if !ok {
-		c.AddArrayLen(2)
-		c.AddBulkString("0")
-		c.AddArrayLen(0)
+		c.AddRawString(replyEmptyScan)
 		return
 	}
-	count := int64(scanDefaultCount)
-	var pattern []byte
-	argv := c.Argv
-	for i := 3; i < len(argv); {
-		more := len(argv) - i
-		switch arg := argv[i]; {
-		case equalFoldASCII(arg, "count") && more >= 2:
-			n, ok := parseInt(argv[i+1])
-			if !ok {
-				c.AddError(ErrNotInteger)
-				return
-			}
-			if n < 1 {
-				c.AddError(ErrSyntax)
-				return
-			}
-			count = n
-			i += 2
-		case equalFoldASCII(arg, "match") && more >= 2:
-			pattern = argv[i+1]
-			if len(pattern) == 1 && pattern[0] == '*' {
-				pattern = nil
-			}
-			i += 2
-		case equalFoldASCII(arg, "novalues"):
-			c.AddError("ERR NOVALUES option can only be used in HSCAN")
-			return
-		case equalFoldASCII(arg, "noscores"):
-			c.AddError("ERR NOSCORES option can only be used in ZSCAN")
-			return
-		default:
-			c.AddError(ErrSyntax)
-			return
-		}
+	o, ok := parseScanOptions(c, 3, TypeSet)
+	if !ok {
+		return
 	}
+	count, pattern := o.count, o.pattern
 	sv := setOf(e)
 	var members []byte
 	var ends []int
@@ -1453,7 +1421,7 @@ func cmdSscan(c *Client) {
 		cursor = 0
 	}
 	c.AddArrayLen(2)
-	c.AddBulkString(uintString(cursor))
+	c.AddBulkString(strconv.FormatUint(cursor, 10))
 	c.AddArrayLen(len(ends))
 	prev := 0
 	for _, end := range ends {

@@ -52,24 +52,23 @@ var zsetHandlers = map[string]Handler{
 
 // Sorted set errors, with Valkey's text.
 const (
-	errZsetNaN         = "ERR resulting score is not a number (NaN)"
-	errZsetMinMax      = "ERR min or max is not a float"
-	errZsetLexRange    = "ERR min or max not valid string range item"
-	errZsetXXNX        = "ERR XX and NX options at the same time are not compatible"
-	errZsetGTLTNX      = "ERR GT, LT, and/or NX options at the same time are not compatible"
-	errZsetIncrPair    = "ERR INCR option supports a single increment-element pair"
-	errZsetWeight      = "ERR weight value is not a float"
-	errZsetLimitNeg    = "ERR LIMIT can't be negative"
-	errZsetNumkeys     = "ERR numkeys should be greater than 0"
-	errZsetCount       = "ERR count should be greater than 0"
-	errZsetLimitRank   = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
-	errZsetScoresLex   = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
-	errZsetOutOfRange  = "ERR value is out of range"
-	errZsetNoValues    = "ERR NOVALUES option can only be used in HSCAN"
-	errZsetRandRange   = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
-	kindZsetListpack   = TypeZSet | EncListpack
-	kindZsetSkiplist   = TypeZSet | EncSkiplist
-	zsetReplyEmptyScan = "*2\r\n$1\r\n0\r\n*0\r\n"
+	errZsetNaN        = "ERR resulting score is not a number (NaN)"
+	errZsetMinMax     = "ERR min or max is not a float"
+	errZsetLexRange   = "ERR min or max not valid string range item"
+	errZsetXXNX       = "ERR XX and NX options at the same time are not compatible"
+	errZsetGTLTNX     = "ERR GT, LT, and/or NX options at the same time are not compatible"
+	errZsetIncrPair   = "ERR INCR option supports a single increment-element pair"
+	errZsetWeight     = "ERR weight value is not a float"
+	errZsetLimitNeg   = "ERR LIMIT can't be negative"
+	errZsetNumkeys    = "ERR numkeys should be greater than 0"
+	errZsetCount      = "ERR count should be greater than 0"
+	errZsetLimitRank  = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+	errZsetScoresLex  = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+	errZsetOutOfRange = "ERR value is out of range"
+	errZsetNoValues   = "ERR NOVALUES option can only be used in HSCAN"
+	errZsetRandRange  = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	kindZsetListpack  = TypeZSet | EncListpack
+	kindZsetSkiplist  = TypeZSet | EncSkiplist
 )
 
 // ---- numbers ----
@@ -2200,45 +2199,14 @@ func cmdZscan(c *Client) {
 		return
 	}
 	if !found {
-		c.AddRawString(zsetReplyEmptyScan)
+		c.AddRawString(replyEmptyScan)
 		return
 	}
-	argv := c.Argv
-	count := int64(scanDefaultCount)
-	var pattern []byte
-	noScores := false
-	for i := 3; i < len(argv); {
-		more := len(argv) - i
-		switch arg := argv[i]; {
-		case equalFoldASCII(arg, "count") && more >= 2:
-			n, ok := parseInt(argv[i+1])
-			if !ok {
-				c.AddError(ErrNotInteger)
-				return
-			}
-			if n < 1 {
-				c.AddError(ErrSyntax)
-				return
-			}
-			count = n
-			i += 2
-		case equalFoldASCII(arg, "match") && more >= 2:
-			pattern = argv[i+1]
-			if len(pattern) == 1 && pattern[0] == '*' {
-				pattern = nil
-			}
-			i += 2
-		case equalFoldASCII(arg, "novalues"):
-			c.AddError(errZsetNoValues)
-			return
-		case equalFoldASCII(arg, "noscores"):
-			noScores = true
-			i++
-		default:
-			c.AddError(ErrSyntax)
-			return
-		}
+	o, ok := parseScanOptions(c, 3, TypeZSet)
+	if !ok {
+		return
 	}
+	count, pattern, noScores := o.count, o.pattern, o.noScores
 	if zs.z == nil {
 		// A listpack is small: all of it in one reply, cursor 0.
 		lp := zs.lp
@@ -2282,7 +2250,7 @@ func cmdZscan(c *Client) {
 		}
 	}
 	c.AddArrayLen(2)
-	c.AddBulkString(uintString(cursor))
+	c.AddBulkString(strconv.FormatUint(cursor, 10))
 	if noScores {
 		c.AddArrayLen(len(nodes))
 	} else {
