@@ -3,6 +3,8 @@ package engine
 import (
 	"crypto/subtle"
 	"strings"
+
+	"github.com/volleydb/volley/engine/resp"
 )
 
 // connectionHandlers are the connection group's commands; CLIENT's
@@ -207,40 +209,4 @@ func validateClientName(name []byte) string {
 
 // parseInt parses a decimal integer as Valkey's string2ll does: optional
 // '-', no '+', no leading zeros or spaces, within int64.
-func parseInt(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	if len(b) == 1 && b[0] == '0' {
-		return 0, true
-	}
-	neg := b[0] == '-'
-	digits := b
-	if neg {
-		digits = b[1:]
-	}
-	if len(digits) == 0 || digits[0] < '1' || digits[0] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for _, ch := range digits {
-		if ch < '0' || ch > '9' {
-			return 0, false
-		}
-		d := uint64(ch - '0')
-		if v > (1<<64-1-d)/10 {
-			return 0, false
-		}
-		v = v*10 + d
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return -int64(v), true
-	}
-	if v > 1<<63-1 {
-		return 0, false
-	}
-	return int64(v), true
-}
+func parseInt(b []byte) (int64, bool) { return resp.ParseInt(b) }

@@ -41,6 +41,8 @@ package listpack
 import (
 	"encoding/binary"
 	"strconv"
+
+	"github.com/volleydb/volley/engine/resp"
 )
 
 const (
@@ -282,47 +284,6 @@ func GetString(lp []byte, p int, buf []byte) []byte {
 	return s
 }
 
-// ParseInt reports whether s is an integer under Valkey's string2ll rules
-// (no sign but '-', no leading zeros or spaces, no "-0", within int64),
-// which decide whether a string is stored integer encoded.
-func ParseInt(s []byte) (int64, bool) {
-	if len(s) == 0 || len(s) > 20 {
-		return 0, false
-	}
-	if len(s) == 1 && s[0] == '0' {
-		return 0, true
-	}
-	neg := s[0] == '-'
-	d := s
-	if neg {
-		d = s[1:]
-	}
-	if len(d) == 0 || d[0] < '1' || d[0] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for _, c := range d {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		x := uint64(c - '0')
-		if v > (1<<64-1-x)/10 {
-			return 0, false
-		}
-		v = v*10 + x
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return -int64(v), true
-	}
-	if v > 1<<63-1 {
-		return 0, false
-	}
-	return int64(v), true
-}
-
 // encodeInt writes v's encoding (no backlen) to dst, returning its size.
 func encodeInt(dst []byte, v int64) int {
 	switch {
@@ -391,7 +352,7 @@ type element struct {
 }
 
 func elementOf(s []byte) element {
-	if v, ok := ParseInt(s); ok {
+	if v, ok := resp.ParseInt(s); ok {
 		return element{v: v, isInt: true}
 	}
 	return element{s: s}
@@ -612,7 +573,7 @@ func Find(lp []byte, p int, s []byte, skip int) int {
 				if !tried {
 					tried = true
 					if len(s) < 32 {
-						sv, sIsInt = ParseInt(s)
+						sv, sIsInt = resp.ParseInt(s)
 					}
 				}
 				if sIsInt && ev == sv {
@@ -635,7 +596,7 @@ func Equal(lp []byte, p int, s []byte) bool {
 	if !isInt {
 		return string(es) == string(s)
 	}
-	v, ok := ParseInt(s)
+	v, ok := resp.ParseInt(s)
 	return ok && v == ev
 }
 

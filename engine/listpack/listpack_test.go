@@ -208,23 +208,6 @@ func TestListpackBacklenBoundaries(t *testing.T) {
 	}
 }
 
-func TestListpackParseInt(t *testing.T) {
-	ok := []string{"0", "-1", "9223372036854775807", "-9223372036854775808", "10"}
-	bad := []string{"", "-", "-0", "01", "+1", " 1", "1 ", "9223372036854775808",
-		"-9223372036854775809", "1a", "0x10", "99999999999999999999", "123456789012345678901"}
-	for _, s := range ok {
-		v, good := ParseInt([]byte(s))
-		if !good || strconv.FormatInt(v, 10) != s {
-			t.Errorf("ParseInt(%q) = %d %v", s, v, good)
-		}
-	}
-	for _, s := range bad {
-		if _, good := ParseInt([]byte(s)); good {
-			t.Errorf("ParseInt(%q) accepted", s)
-		}
-	}
-}
-
 func TestListpackEditing(t *testing.T) {
 	lp := build([]string{"a", "b", "c"})
 	lp = Insert(lp, Seek(lp, 1), []byte("x"), false) // a x b c

@@ -220,7 +220,7 @@ func (p *Parser) lengthLine(buf []byte, typ byte) (n int64, cr int, ok bool) {
 		// Not complete, or an empty line: no type byte, no number.
 		return 0, cr, false
 	}
-	n, ok = parseInt(buf[p.pos+1 : cr])
+	n, ok = ParseInt(buf[p.pos+1 : cr])
 	return n, cr, ok
 }
 
@@ -465,10 +465,12 @@ func shortLen(buf []byte, at int) (n int64, cr int) {
 	return n, i
 }
 
-// parseInt parses b as Valkey's string2ll does, which is stricter than
+// ParseInt parses b as Valkey's string2ll does, which is stricter than
 // strconv: no sign but a leading '-', no leading zeros ("-0" included), no
-// spaces, at most 20 bytes, and the value must fit in an int64.
-func parseInt(b []byte) (int64, bool) {
+// spaces, at most 20 bytes, and the value must fit in an int64. It is the
+// one integer parser of the engine: command arguments, and whether a string
+// is stored integer encoded.
+func ParseInt(b []byte) (int64, bool) {
 	if len(b) == 0 || len(b) > 20 {
 		return 0, false
 	}

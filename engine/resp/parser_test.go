@@ -247,11 +247,12 @@ func TestParseIntStrict(t *testing.T) {
 		{"", 0, false}, {"-", 0, false}, {"+1", 0, false}, {"01", 0, false},
 		{"-0", 0, false}, {"00", 0, false}, {" 1", 0, false}, {"1 ", 0, false},
 		{"1a", 0, false}, {"a", 0, false}, {"--1", 0, false},
+		{"0x10", 0, false}, {"123456789012345678901", 0, false},
 	}
 	for _, tt := range tests {
-		got, ok := parseInt([]byte(tt.in))
+		got, ok := ParseInt([]byte(tt.in))
 		if got != tt.want || ok != tt.ok {
-			t.Errorf("parseInt(%q) = %d, %v; want %d, %v", tt.in, got, ok, tt.want, tt.ok)
+			t.Errorf("ParseInt(%q) = %d, %v; want %d, %v", tt.in, got, ok, tt.want, tt.ok)
 		}
 	}
 }
