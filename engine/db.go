@@ -380,8 +380,12 @@ func (s *Server) lfuMinutes() uint32 { return uint32(s.cachedUnixMs/60000) & 0xf
 // lfuDecr returns e's LFU counter after decaying it by the periods of
 // lfu-decay-time minutes elapsed since its last decrement (LFUDecrAndReturn).
 func (s *Server) lfuDecr(e keyspace.Entry) uint8 {
-	ldt := e.Access() & 0xffff
-	counter := e.LFU()
+	return uint8(s.lfuDecay(e.Access()&0xffff, uint32(e.LFU())))
+}
+
+// lfuDecay is LFUDecrAndReturn on a decrement time (Unix minutes, 16 bits)
+// and a counter.
+func (s *Server) lfuDecay(ldt, counter uint32) uint32 {
 	now := s.lfuMinutes()
 	var elapsed uint32
 	if now >= ldt {
@@ -390,11 +394,10 @@ func (s *Server) lfuDecr(e keyspace.Entry) uint8 {
 		elapsed = 65535 - ldt + now
 	}
 	if d := s.Cfg.LFUDecayTime; d > 0 {
-		periods := elapsed / uint32(d)
-		if periods >= uint32(counter) {
-			return 0
+		if periods := elapsed / uint32(d); periods < counter {
+			return counter - periods
 		}
-		return counter - uint8(periods)
+		return 0
 	}
 	return counter
 }
@@ -417,13 +420,15 @@ func (s *Server) updateLFU(e keyspace.Entry) {
 
 // idleMs is OBJECT IDLETIME's estimate of how long e has not been
 // accessed, in milliseconds, from its LRU clock (estimateObjectIdleTime).
-func (s *Server) idleMs(e keyspace.Entry) int64 {
+func (s *Server) idleMs(e keyspace.Entry) int64 { return s.idleMsOf(e.LRU()) }
+
+// idleMsOf is estimateObjectIdleTime for a 24-bit LRU clock value.
+func (s *Server) idleMsOf(lru uint32) int64 {
 	now := s.lruClock
-	lru := e.LRU()
 	if now >= lru {
-		return int64(now-lru) * 1000
+		return int64(now-lru) * lruClockResolution
 	}
-	return int64(0xffffff-lru+now) * 1000
+	return int64(lruClockMax-lru+now) * lruClockResolution
 }
 
 // updateCachedTime refreshes the clocks the cron keeps for access times.

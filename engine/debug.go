@@ -297,7 +297,7 @@ func debugObject(c *Client) {
 	b = append(b, " lru_seconds_idle:"...)
 	b = strconv.AppendInt(b, s.idleMsOf(lru)/1000, 10)
 	b = append(b, " lfu_freq:"...)
-	b = strconv.AppendUint(b, uint64(s.lfuDecrField(lru)), 10)
+	b = strconv.AppendUint(b, uint64(s.lfuDecay(lru>>8, lru&255)), 10)
 	b = append(b, " lfu_access_time_minutes:"...)
 	b = strconv.AppendUint(b, uint64(lru>>8), 10)
 	c.AddSimple(string(b))
@@ -311,35 +311,6 @@ func (s *Server) valkeyLRUField(e keyspace.Entry) uint32 {
 		return (a&0xffff)<<8 | a>>24
 	}
 	return e.LRU()
-}
-
-// idleMsOf is estimateObjectIdleTime for a 24-bit LRU field.
-func (s *Server) idleMsOf(lru uint32) int64 {
-	now := s.lruClock
-	if now >= lru {
-		return int64(now-lru) * lruClockResolution
-	}
-	return int64(lruClockMax-lru+now) * lruClockResolution
-}
-
-// lfuDecrField is LFUDecrAndReturn for a 24-bit LFU field.
-func (s *Server) lfuDecrField(lru uint32) uint32 {
-	ldt := lru >> 8
-	counter := lru & 255
-	now := s.lfuMinutes()
-	var elapsed uint32
-	if now >= ldt {
-		elapsed = now - ldt
-	} else {
-		elapsed = 65535 - ldt + now
-	}
-	if d := s.Cfg.LFUDecayTime; d > 0 {
-		if periods := elapsed / uint32(d); periods < counter {
-			return counter - periods
-		}
-		return 0
-	}
-	return counter
 }
 
 // rdbValueLen is DEBUG OBJECT's serializedlength: the bytes the value
