@@ -679,7 +679,7 @@ func (s *Server) parseClientFilter(c *Client, i int, f *clientFilter) bool {
 				c.AddError("ERR " + what + " is not an integer or out of range")
 				return false
 			}
-			dbs := int64(s.Cfg.Databases)
+			dbs := int64(len(s.dbs))
 			if n < 0 || n >= dbs {
 				c.AddError("ERR " + what + " number should be between 0 and " + strconv.FormatInt(dbs-1, 10))
 				return false

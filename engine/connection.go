@@ -53,7 +53,7 @@ func cmdSelect(c *Client) {
 		c.AddError(ErrNotInteger)
 		return
 	}
-	if id < 0 || id >= int64(c.srv.Cfg.Databases) {
+	if id < 0 || id >= int64(len(c.srv.dbs)) {
 		c.AddError(ErrInvalidDB)
 		return
 	}

@@ -315,7 +315,7 @@ func (db *DB) swapContents(o *DB) {
 // initDBs creates the configured number of databases.
 func (s *Server) initDBs() {
 	s.seed = maphash.MakeSeed()
-	s.dbs = make([]*DB, s.Cfg.Databases)
+	s.dbs = make([]*DB, s.Cfg.DBNum())
 	for i := range s.dbs {
 		s.dbs[i] = newDB(s, i, s.seed)
 	}

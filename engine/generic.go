@@ -208,7 +208,7 @@ func targetDB(c *Client, arg []byte) *DB {
 		return nil
 	}
 	s := c.srv
-	if id < 0 || id >= int64(len(s.dbs)) || (id != 0 && s.Cfg.ClusterEnabled) {
+	if id < 0 || id >= int64(len(s.dbs)) {
 		c.AddError(ErrInvalidDB)
 		return nil
 	}

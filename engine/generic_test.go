@@ -250,8 +250,11 @@ func TestGenericMove(t *testing.T) {
 	g.checkEvents(t, "move_from a@0", "move_to a@1")
 	g.checkDirty(t, 1)
 	g.expect(g.c, []replyCase{rc("select 1", "+OK\r\n"), rc("move a 0", ":1\r\n"), rc("ttl a", ":-2\r\n")})
+	// In cluster mode the server has cluster-databases databases (1 by
+	// default), fixed at start-up.
 	g.srv.Cfg.ClusterEnabled = true
-	g.expect(g.c, []replyCase{rc("move b 1", errReply(ErrInvalidDB))})
+	g.srv.initDBs()
+	g.expect(g.newClient(), []replyCase{rc("move b 1", errReply(ErrInvalidDB))})
 }
 
 func TestGenericCopy(t *testing.T) {

@@ -69,6 +69,7 @@ type Config struct {
 
 	// Keyspace.
 	Databases             int            // databases
+	ClusterDatabases      int            // cluster-databases: the databases in cluster mode
 	MaxMemory             uint64         // maxmemory; 0 means no limit
 	MaxMemoryPolicy       EvictionPolicy // maxmemory-policy
 	MaxMemorySamples      int            // maxmemory-samples
@@ -251,6 +252,15 @@ func Implemented() []string {
 		}
 	}
 	return names
+}
+
+// DBNum is the number of databases the server has: cluster-databases in
+// cluster mode, databases otherwise (Valkey's server.dbnum).
+func (c *Config) DBNum() int {
+	if c.ClusterEnabled {
+		return c.ClusterDatabases
+	}
+	return c.Databases
 }
 
 // Value returns a directive's current value as CONFIG GET prints it.

@@ -204,7 +204,7 @@ func directives() []*Directive {
 
 		// Keyspace and memory.
 		integer("databases", 1, intMax, 16).with(Immutable).to(num(func(c *Config) *int { return &c.Databases })).impl(),
-		integer("cluster-databases", 1, intMax, 1).with(Immutable),
+		integer("cluster-databases", 1, intMax, 1).with(Immutable).to(num(func(c *Config) *int { return &c.ClusterDatabases })).impl(),
 		memory("maxmemory", 0, ulongMax, 0).unsigned().to(num(func(c *Config) *uint64 { return &c.MaxMemory })).impl(),
 		enum("maxmemory-policy", evictionPolicies, int64(NoEviction)).to(num(func(c *Config) *EvictionPolicy { return &c.MaxMemoryPolicy })).impl(),
 		integer("maxmemory-samples", 1, 64, 5).to(num(func(c *Config) *int { return &c.MaxMemorySamples })).impl(),
