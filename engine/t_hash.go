@@ -866,7 +866,7 @@ func cmdHrandfield(c *Client) {
 		return
 	}
 	withValues := false
-	if len(c.Argv) > 4 || (len(c.Argv) == 4 && !strings.EqualFold(string(c.Argv[3]), "withvalues")) {
+	if len(c.Argv) > 4 || (len(c.Argv) == 4 && !equalFoldASCII(c.Argv[3], "withvalues")) {
 		c.AddError(ErrSyntax)
 		return
 	} else if len(c.Argv) == 4 {
@@ -1008,7 +1008,7 @@ func hrandfieldWithCount(c *Client, l int64, withValues bool) {
 // index, or -1.
 func hashFindFields(argv [][]byte, from int) int {
 	for i := from; i < len(argv)-1; i++ {
-		if strings.EqualFold(string(argv[i]), "fields") {
+		if equalFoldASCII(argv[i], "fields") {
 			return i
 		}
 	}
