@@ -254,7 +254,8 @@ func (db *DB) Delete(key []byte) bool {
 // reports whether the key exists. Entries of key obtained before are
 // invalid afterwards.
 func (db *DB) SetExpire(key []byte, at int64) bool {
-	if !db.keys.SetExpire(key, at) {
+	e, ok := db.keys.SetExpireEntry(key, at)
+	if !ok {
 		return false
 	}
 	if at == 0 {
@@ -263,7 +264,7 @@ func (db *DB) SetExpire(key []byte, at int64) bool {
 		db.expires.Set(key, keyspace.Value{Expire: at})
 		// Valkey 9 reallocates an embedded string raw when the expiry field
 		// does not fit its 64 bytes (OBJECT ENCODING shows it).
-		if e, ok := db.keys.Get(key); ok && e.Kind() == KindEmbstr {
+		if e.Kind() == KindEmbstr {
 			e.SetKind(kindWithTTL(KindEmbstr, len(key), len(e.Value())))
 		}
 	}

@@ -344,13 +344,19 @@ func overlaps(p unsafe.Pointer, n int, b []byte) bool {
 // whether the key exists. Setting an expiry on an entry that has never had
 // one moves the record to a larger slot; Entries obtained before are invalid.
 func (t *Table) SetExpire(key []byte, at int64) bool {
+	_, ok := t.SetExpireEntry(key, at)
+	return ok
+}
+
+// SetExpireEntry is SetExpire returning the key's entry afterwards.
+func (t *Table) SetExpireEntry(key []byte, at int64) (Entry, bool) {
 	if t.used[0]+t.used[1] == 0 {
-		return false
+		return Entry{}, false
 	}
 	t.rehashOnRead()
 	b, pos, _ := t.find(key, t.Hash(key))
 	if b == nil {
-		return false
+		return Entry{}, false
 	}
 	a := t.a
 	old := b.slots[pos]
@@ -360,7 +366,7 @@ func (t *Table) SetExpire(key []byte, at int64) bool {
 	}
 	e := Entry{op, a}
 	if e.setExpire(at) || at == 0 {
-		return true
+		return e, true
 	}
 	f := recFlags(op)&layoutMask | flagExpire
 	k, val := e.Key(), e.Value()
@@ -374,7 +380,7 @@ func (t *Table) SetExpire(key []byte, at int64) bool {
 	Entry{p, a}.SetAccess(e.Access())
 	a.free(old)
 	b.slots[pos] = r
-	return true
+	return Entry{p, a}, true
 }
 
 // Delete removes key's entry and reports whether there was one.

@@ -601,3 +601,21 @@ func TestSetLargeRecordMakesValuesStable(t *testing.T) {
 		t.Fatal("large record rewritten in place")
 	}
 }
+
+func TestSetExpireEntryReturnsTheMovedRecord(t *testing.T) {
+	tb := NewTable()
+	tb.Set([]byte("k"), Value{Kind: 3, Bytes: []byte("v")})
+	e, ok := tb.SetExpireEntry([]byte("k"), 77) // moves to a record with an expiry field
+	if !ok || e.Expire() != 77 || e.Kind() != 3 || string(e.Value()) != "v" {
+		t.Fatalf("first expiry: ok %v expire %d kind %d value %q", ok, e.Expire(), e.Kind(), e.Value())
+	}
+	if g, _ := tb.Get([]byte("k")); g.Addr() != e.Addr() {
+		t.Fatal("returned entry is not the stored record")
+	}
+	if e, ok = tb.SetExpireEntry([]byte("k"), 78); !ok || e.Expire() != 78 { // in place
+		t.Fatalf("in place: %v %d", ok, e.Expire())
+	}
+	if _, ok = tb.SetExpireEntry([]byte("none"), 1); ok {
+		t.Fatal("missing key reported present")
+	}
+}
