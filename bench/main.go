@@ -13,7 +13,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -46,6 +45,8 @@ type config struct {
 
 	memory                 bool
 	memoryKeys, memorySize int
+	memoryScenarios        []string // "strings", "hash"
+	memoryFields           int      // fields per hash in the "hash" scenario
 	quick                  bool
 }
 
@@ -119,10 +120,11 @@ Flags:
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	cfg := config{
-		tests:     []string{"ping_inline", "ping_mbulk", "set", "get", "incr", "mset", "bitcount", "pfadd", "pfcount", "pfmerge"},
-		clients:   []int{50, 500},
-		pipelines: []int{1, 16, 64},
-		sizes:     []int{16, 512, 16384, 65536},
+		memoryScenarios: []string{"strings"},
+		tests:           []string{"ping_inline", "ping_mbulk", "set", "get", "incr", "mset", "bitcount", "pfadd", "pfcount", "pfmerge"},
+		clients:         []int{50, 500},
+		pipelines:       []int{1, 16, 64},
+		sizes:           []int{16, 512, 16384, 65536},
 	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -156,6 +158,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&cfg.memory, "memory", false, "also measure memory per key: DEBUG POPULATE, then VmRSS and used_memory")
 	fs.IntVar(&cfg.memoryKeys, "memory-keys", 1000000, "keys for --memory")
 	fs.IntVar(&cfg.memorySize, "memory-size", 100, "value size for --memory")
+	fs.Var(stringList{&cfg.memoryScenarios}, "memory-scenarios", "comma-separated --memory `scenarios`: strings (DEBUG POPULATE), hash (HSET of --memory-fields short fields per key); each on freshly started servers")
+	fs.IntVar(&cfg.memoryFields, "memory-fields", 10, "fields per key in the hash memory scenario")
 	fs.BoolVar(&cfg.quick, "quick", false, "1 repeat, -c 50, -d 16, -P 1,16, tests ping_mbulk,set,get, 1s runs; explicit flags still win")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -179,6 +183,14 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 				apply()
 			}
 		}
+	}
+	for _, sc := range cfg.memoryScenarios {
+		if !slices.Contains(memoryScenarioNames, sc) {
+			return cfg, fmt.Errorf("unknown memory scenario %q; known: %s", sc, strings.Join(memoryScenarioNames, ","))
+		}
+	}
+	if cfg.memoryKeys < 1 || cfg.memorySize < 0 || cfg.memoryFields < 1 {
+		return cfg, errors.New("--memory-keys and --memory-fields must be positive")
 	}
 	if cfg.selfTest && cfg.volley != "" {
 		return cfg, errors.New("--self-test and --volley are exclusive")
@@ -700,83 +712,6 @@ func (h *harness) record(tag string, si int, spec testSpec, c cell, rep, n, keys
 	}
 	fmt.Fprintf(h.log, "%s %9s rps  p50 %.3f  p99 %.3f ms  server cpu %.2fs  %s rps/CPU-s  (-n %d)\n",
 		head, fmtRate(r.RPS), r.P50Ms, r.P99Ms, r.ServerCPUSec, fmtRate(r.RPSPerCPUSec), n)
-}
-
-// measureMemory runs the --memory scenario on each server in turn, on an
-// empty server before any throughput run has fragmented its heap.
-func (h *harness) measureMemory(ctx context.Context) {
-	for _, s := range h.servers {
-		if ctx.Err() != nil {
-			return
-		}
-		m := MemoryResult{Server: s.name, Method: "DEBUG POPULATE", Keys: h.cfg.memoryKeys, ValueSize: h.cfg.memorySize}
-		if err := populate(s, &m); err != nil {
-			m.Error = err.Error()
-			fmt.Fprintf(h.log, "memory %-8s error: %v\n", s.name, err)
-		} else {
-			fmt.Fprintf(h.log, "memory %-8s %s: RSS %.1f bytes/key, used_memory %.1f bytes/key\n", s.name, m.Method, m.RSSPerKey, m.UsedMemoryPerKey)
-		}
-		h.res.Memory = append(h.res.Memory, m)
-	}
-}
-
-func populate(s *server, m *MemoryResult) error {
-	c, err := dial(s.port, 2*time.Second)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	// The server is fresh; flushing only guards against a rerun. A server
-	// without FLUSHALL is measured all the same.
-	if err := flushAll(c); err != nil && !isRespError(err) {
-		return err
-	}
-	usedMemory := func() (int64, error) {
-		v, err := c.infoField("memory", "used_memory")
-		if err != nil {
-			return 0, err
-		}
-		return strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	}
-	if m.RSSBefore, err = procRSSBytes(s.pid()); err != nil {
-		return err
-	}
-	if m.UsedMemoryBefore, err = usedMemory(); err != nil {
-		return err
-	}
-	_, err = c.do("DEBUG", "POPULATE", strconv.Itoa(m.Keys), "key", strconv.Itoa(m.ValueSize))
-	if isRespError(err) {
-		// No DEBUG POPULATE: write the same keys and values over the wire.
-		m.Method = "SET pipeline"
-		cmd := []byte("SET")
-		err = c.pipeline(m.Keys, func(i int) [][]byte {
-			v := make([]byte, m.ValueSize)
-			copy(v, fmt.Sprintf("value:%d", i))
-			return [][]byte{cmd, fmt.Appendf(nil, "key:%d", i), v}
-		})
-	}
-	if err != nil {
-		return err
-	}
-	n, err := c.do("DBSIZE")
-	if err != nil {
-		return err
-	}
-	if n != int64(m.Keys) {
-		return fmt.Errorf("DBSIZE is %v after populating %d keys", n, m.Keys)
-	}
-	if m.RSSAfter, err = procRSSBytes(s.pid()); err != nil {
-		return err
-	}
-	if m.UsedMemoryAfter, err = usedMemory(); err != nil {
-		return err
-	}
-	m.RSSPerKey = math.Round(float64(m.RSSAfter-m.RSSBefore)/float64(m.Keys)*10) / 10
-	m.UsedMemoryPerKey = math.Round(float64(m.UsedMemoryAfter-m.UsedMemoryBefore)/float64(m.Keys)*10) / 10
-	if err := flushAll(c); err != nil && !isRespError(err) {
-		return err
-	}
-	return nil
 }
 
 func isRespError(err error) bool {

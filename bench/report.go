@@ -78,10 +78,13 @@ type Run struct {
 
 // MemoryResult is the --memory scenario for one server.
 type MemoryResult struct {
+	Scenario         string  `json:"scenario"` // "strings" or "hash"
 	Server           string  `json:"server"`
-	Method           string  `json:"method"` // "DEBUG POPULATE", or "SET pipeline" where DEBUG is unavailable
+	Method           string  `json:"method"` // "DEBUG POPULATE", "SET pipeline" where DEBUG is unavailable, "HSET pipeline"
 	Keys             int     `json:"keys"`
-	ValueSize        int     `json:"value_size"`
+	ValueSize        int     `json:"value_size,omitempty"` // strings: bytes per value
+	Fields           int     `json:"fields,omitempty"`     // hash: fields per key
+	Encoding         string  `json:"encoding,omitempty"`   // OBJECT ENCODING of key:0
 	RSSBefore        int64   `json:"rss_before"`
 	RSSAfter         int64   `json:"rss_after"`
 	RSSPerKey        float64 `json:"rss_per_key"`
@@ -380,28 +383,52 @@ func writeColumns(w io.Writer) {
 }
 
 func writeMemory(w io.Writer, res *Results) {
-	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
-	m0 := res.Memory[0]
-	p("\n## Memory: DEBUG POPULATE %d key %d\n\n", m0.Keys, m0.ValueSize)
-	var v *MemoryResult
-	for i := range res.Memory {
-		si := slices.IndexFunc(res.Servers, func(s ServerInfo) bool { return s.Name == res.Memory[i].Server })
-		if si >= 0 && res.Servers[si].Role == roleVolley {
-			v = &res.Memory[i]
+	var scenarios []string
+	for _, m := range res.Memory {
+		if !slices.Contains(scenarios, m.Scenario) {
+			scenarios = append(scenarios, m.Scenario)
 		}
 	}
-	p("| server | method | RSS before | RSS after | RSS bytes/key | used_memory bytes/key | volley/server RSS per key | volley/server used_memory per key |\n")
-	p("|---|---|--:|--:|--:|--:|--:|--:|\n")
-	for _, m := range res.Memory {
+	for _, sc := range scenarios {
+		var ms []MemoryResult
+		for _, m := range res.Memory {
+			if m.Scenario == sc {
+				ms = append(ms, m)
+			}
+		}
+		writeMemoryScenario(w, res, ms)
+	}
+}
+
+// writeMemoryScenario writes the table of one memory scenario.
+func writeMemoryScenario(w io.Writer, res *Results, ms []MemoryResult) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+	m0 := ms[0]
+	switch m0.Scenario {
+	case "hash":
+		p("\n## Memory: %d hashes of %d fields (HSET key:N f0 v0 … f%d v%d, pipelined)\n\n", m0.Keys, m0.Fields, m0.Fields-1, m0.Fields-1)
+	default:
+		p("\n## Memory: DEBUG POPULATE %d key %d\n\n", m0.Keys, m0.ValueSize)
+	}
+	var v *MemoryResult
+	for i := range ms {
+		si := slices.IndexFunc(res.Servers, func(s ServerInfo) bool { return s.Name == ms[i].Server })
+		if si >= 0 && res.Servers[si].Role == roleVolley {
+			v = &ms[i]
+		}
+	}
+	p("| server | method | encoding | RSS before | RSS after | RSS bytes/key | used_memory bytes/key | volley/server RSS per key | volley/server used_memory per key |\n")
+	p("|---|---|---|--:|--:|--:|--:|--:|--:|\n")
+	for _, m := range ms {
 		if m.Error != "" {
-			p("| %s | %s | error: %s | | | | | |\n", m.Server, m.Method, strings.ReplaceAll(m.Error, "|", "\\|"))
+			p("| %s | %s | | error: %s | | | | | |\n", m.Server, m.Method, strings.ReplaceAll(m.Error, "|", "\\|"))
 			continue
 		}
 		rr, ur := "-", "-"
 		if v != nil && v.Error == "" {
 			rr, ur = fmtRatio(v.RSSPerKey, m.RSSPerKey), fmtRatio(v.UsedMemoryPerKey, m.UsedMemoryPerKey)
 		}
-		p("| %s | %s | %s | %s | %.1f | %.1f | %s | %s |\n", m.Server, m.Method,
+		p("| %s | %s | %s | %s | %s | %.1f | %.1f | %s | %s |\n", m.Server, m.Method, orDash(m.Encoding),
 			fmtBytes(m.RSSBefore), fmtBytes(m.RSSAfter), m.RSSPerKey, m.UsedMemoryPerKey, rr, ur)
 	}
 	p("\nRSS per key is (VmRSS after − VmRSS before) / keys, from /proc; used_memory per key is the same difference of INFO memory's used_memory. Below 1× means Volley uses less.\n")

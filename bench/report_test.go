@@ -89,13 +89,19 @@ func cannedResults(t *testing.T) *Results {
 			{Name: "redis", Role: roleReference, Path: "/usr/bin/redis-server", Version: "redis 7.0.15"},
 		},
 		Memory: []MemoryResult{
-			{Server: "volley", Method: "SET pipeline", Keys: 1000000, ValueSize: 100,
+			{Scenario: "strings", Server: "volley", Method: "SET pipeline", Keys: 1000000, ValueSize: 100, Encoding: "embstr",
 				RSSBefore: 9 << 20, RSSAfter: 9<<20 + 131_000_000, RSSPerKey: 131,
 				UsedMemoryBefore: 1_000_000, UsedMemoryAfter: 119_000_000, UsedMemoryPerKey: 118},
-			{Server: "valkey", Method: "DEBUG POPULATE", Keys: 1000000, ValueSize: 100,
+			{Scenario: "strings", Server: "valkey", Method: "DEBUG POPULATE", Keys: 1000000, ValueSize: 100, Encoding: "raw",
 				RSSBefore: 7 << 20, RSSAfter: 7<<20 + 154_400_000, RSSPerKey: 154.4,
 				UsedMemoryBefore: 950_000, UsedMemoryAfter: 145_950_000, UsedMemoryPerKey: 145},
-			{Server: "redis", Method: "DEBUG POPULATE", Keys: 1000000, ValueSize: 100, Error: "ERR DEBUG command not allowed"},
+			{Scenario: "strings", Server: "redis", Method: "DEBUG POPULATE", Keys: 1000000, ValueSize: 100, Error: "ERR DEBUG command not allowed"},
+			{Scenario: "hash", Server: "volley", Method: "HSET pipeline", Keys: 1000000, Fields: 10, Encoding: "listpack",
+				RSSBefore: 9 << 20, RSSAfter: 9<<20 + 170_000_000, RSSPerKey: 170,
+				UsedMemoryBefore: 1_000_000, UsedMemoryAfter: 151_000_000, UsedMemoryPerKey: 150},
+			{Scenario: "hash", Server: "valkey", Method: "HSET pipeline", Keys: 1000000, Fields: 10, Encoding: "listpack",
+				RSSBefore: 7 << 20, RSSAfter: 7<<20 + 180_000_000, RSSPerKey: 180,
+				UsedMemoryBefore: 950_000, UsedMemoryAfter: 160_950_000, UsedMemoryPerKey: 160},
 		},
 	}
 	ports := map[string]int{"volley": 40001, "valkey": 40002, "redis": 40003}

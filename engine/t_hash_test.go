@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"sort"
@@ -835,4 +836,67 @@ func TestHashImportModeZeroTTL(t *testing.T) {
 	}
 	s.activeExpireFields(clk.Ms)
 	e.expect(c, []replyCase{rc("hlen h", ":1\r\n")})
+}
+
+// storedBytes is key's compact encoding as stored: the listpack or intset
+// bytes Valkey would hold (and write in an RDB).
+func storedBytes(t *testing.T, e *testEnv, key string) []byte {
+	t.Helper()
+	en, ok := e.srv.DB(0).Keys().Get([]byte(key))
+	if !ok {
+		t.Fatalf("%s: no such key", key)
+	}
+	return append([]byte(nil), en.Value()...)
+}
+
+// TestCompactEncodingBytesMatchValkey pins the stored listpacks to the bytes
+// Valkey 9.0.4 holds after the same commands (read back from its DUMP): the
+// same encodings of every integer width and string length, and the same
+// layout after an in-place replace and a delete. Memory per key depends on
+// it, and so will RDB compatibility.
+func TestCompactEncodingBytesMatchValkey(t *testing.T) {
+	e, _ := fakeClockEnv(t)
+	c := e.newClient()
+	x60 := strings.Repeat("x", 60)
+	for _, tc := range []struct {
+		key  string
+		cmds [][]string
+		kind uint8
+		want string // hex
+	}{
+		{"h1", [][]string{{"hset", "h1", "f0", "v0", "f1", "v1", "f2", "v2", "f3", "v3", "f4", "v4", "f5", "v5", "f6", "v6", "f7", "v7", "f8", "v8", "f9", "v9"}},
+			kindHashListpack,
+			"5700000014008266300382763003826631038276310382663203827632038266330382763303826634038276340382663503827635038266360382763603826637038276370382663803827638038266390382763903ff"},
+		{"h2", [][]string{
+			{"hset", "h2", "f0", "v0", "n", "12345", "neg", "-1", "big", "9223372036854775807", "s60", x60, "i0", "0", "fl", "3.5",
+				"m", "127", "m2", "128", "m3", "-4096", "m4", "8388607", "m5", "-2147483648", "m6", "4294967296"},
+			{"hset", "h2", "f0", "vvvvvvvvvv"},
+			{"hdel", "h2", "m2"}},
+			kindHashListpack,
+			"b40000001800826630038a767676767676767676760b816e02f1393003836e656704dfff028362696704f4ffffffffffffff7f098373363004bc" +
+				strings.Repeat("78", 60) + "3d82693003000182666c0383332e3504816d027f01826d3303d00002826d3403f2ffff7f04826d3503f30000008005826d3603f4000000000100000009ff"},
+		{"z", [][]string{{"zadd", "z", "1", "a", "2.5", "b", "-3", "c"}},
+			kindZsetListpack, "1a0000000600816302dffd02816102010181620283322e3504ff"},
+		{"z2", [][]string{{"zadd", "z2", "1", "a", "2.5", "b", "-3", "c", "7", "d", "100000", "e", "1e300", "f"}, {"zadd", "z2", "0.1", "a"}, {"zrem", "z2", "d"}},
+			kindZsetListpack, "300000000a00816302dffd0281610283302e310481620283322e3504816502f2a08601048166028631652b33303007ff"},
+		{"s", [][]string{{"sadd", "s", "a", "b", "1"}},
+			TypeSet | EncListpack, "0f00000003008161028162020101ff"},
+		{"s2", [][]string{{"sadd", "s2", "a", "b", "1", "12345678", "-5"}, {"srem", "s2", "b"}},
+			TypeSet | EncListpack, "1500000004008161020101f34e61bc0005dffb02ff"},
+		{"i", [][]string{{"sadd", "i", "5", "1", "-3"}},
+			TypeSet | EncIntset, "0200000003000000fdff01000500"},
+		{"i2", [][]string{{"sadd", "i2", "5", "1", "-3", "70000"}, {"srem", "i2", "1"}},
+			TypeSet | EncIntset, "0400000003000000fdffffff0500000070110100"},
+	} {
+		for _, cmd := range tc.cmds {
+			e.do(c, cmd...)
+		}
+		if k := hashKind(e, tc.key); k != tc.kind {
+			t.Errorf("%s: kind %x, want %x", tc.key, k, tc.kind)
+			continue
+		}
+		if got := hex.EncodeToString(storedBytes(t, e, tc.key)); got != tc.want {
+			t.Errorf("%s:\n got %s\nwant %s", tc.key, got, tc.want)
+		}
+	}
 }
