@@ -149,6 +149,22 @@ func TestQuickFlags(t *testing.T) {
 	}
 }
 
+func TestMemoryScenarioFlags(t *testing.T) {
+	cfg, err := parseFlags(nil, io.Discard)
+	if err != nil || !slices.Equal(cfg.memoryScenarios, []string{"strings"}) || cfg.memoryFields != 10 {
+		t.Errorf("defaults: %q %d %v", cfg.memoryScenarios, cfg.memoryFields, err)
+	}
+	cfg, err = parseFlags([]string{"--memory", "--memory-scenarios", "hash,strings", "--memory-fields", "4"}, io.Discard)
+	if err != nil || !slices.Equal(cfg.memoryScenarios, []string{"hash", "strings"}) || cfg.memoryFields != 4 {
+		t.Errorf("got %q %d %v", cfg.memoryScenarios, cfg.memoryFields, err)
+	}
+	for _, args := range [][]string{{"--memory-scenarios", "zset"}, {"--memory-fields", "0"}} {
+		if _, err := parseFlags(args, io.Discard); err == nil {
+			t.Errorf("%q: want an error", args)
+		}
+	}
+}
+
 func TestParseCPUList(t *testing.T) {
 	for in, want := range map[string][]int{"0": {0}, "1": {1}, "0-2": {0, 1, 2}, "0,2-3": {0, 2, 3}} {
 		got, err := parseCPUList(in)
