@@ -12,9 +12,22 @@ func (s *Server) Cron() {
 	s.pauseCron(now)     // end CLIENT PAUSE when its time is up, waking the postponed clients
 	s.blockedCron(now)   // time out clients blocked in BLPOP and friends
 	s.databasesCron(now) // active expiry, table resizing and rehashing
-	s.activeExpireFields(now)
 	if t := s.Cfg.Timeout; t > 0 {
 		s.closeIdleClients(now, t*1000)
+	}
+}
+
+// BeforeSleep is the work done each time the coordinator is about to give
+// the engine up (Valkey's beforeSleep, before the event loop waits): a
+// fast active expiry cycle when the last one ran out of time.
+func (s *Server) BeforeSleep() {
+	// The cheap test first: this runs after every batch of commands.
+	acceptable := activeExpireAcceptableStale - s.activeExpireEffort()
+	if !s.fastCycleWanted(expireJobKeys, acceptable) && !s.fastCycleWanted(expireJobFields, acceptable) {
+		return
+	}
+	if s.activeExpireOn() {
+		s.activeExpireCycle(expireCycleFast, s.Clock.NowMs())
 	}
 }
 

@@ -1,49 +1,62 @@
 package engine
 
-import "github.com/volleydb/volley/engine/keyspace"
+import (
+	"github.com/volleydb/volley/engine/config"
+	"github.com/volleydb/volley/engine/keyspace"
+)
 
 // Active expiry. Lazy expiry (db.lookup) removes a key when someone reads
-// it; keys nobody reads again would stay forever, so the cron also samples
-// the expires index of each database and deletes what has expired, as
-// Valkey's activeExpireCycle does:
+// it; keys nobody reads again would stay forever, so the server also
+// samples what has a time to live and deletes what has expired, as
+// Valkey 9's activeExpireCycle does. One cycle has two jobs with one time
+// budget: keys (each database's expires index) and hash fields (the
+// hashes with volatile fields, hashState.volatile). Cycles alternate which
+// job goes first, so neither starves the other when both have more work
+// than time; the second gets what the first left of the budget.
 //
-//   - The cycle gets a time budget per call: 25% of the cron period, plus
-//     2% per step of active-expire-effort above 1 (at hz 10, 25 ms of every
-//     100 ms). However many keys expire at once, clients wait no longer
-//     than that per cron tick; the rest waits for the next ticks.
-//   - It visits up to 16 databases per call, round-robin, continuing where
-//     the previous call stopped. After a call that ran out of time it visits
-//     all of them, since there is work left somewhere.
-//   - In a database it takes 20 keys (more with more effort) at a time from
-//     a scan cursor over the expires table that persists across calls, so
-//     successive rounds see different keys and a full pass covers every key.
-//     It repeats while more than 10% (less with more effort) of the sampled
-//     keys had expired: the estimate that many more are waiting.
-//   - It checks the clock after every round and stops when the budget is
-//     spent (expired_time_cap_reached_count). Valkey checks every 16 rounds;
-//     here a round's deletes can each return an emptied 256 KiB slab chunk
-//     to the OS (an madvise of ~60 µs), which at the tail of a mass expiry
-//     made 16 rounds take 30 ms. One clock read per 20 keys costs nothing.
+//   - The slow cycle runs from the cron, hz times a second, with 25% of
+//     the cron period plus 2% per step of active-expire-effort above 1 (at
+//     hz 10, 25 ms of every 100 ms). However many keys expire at once,
+//     clients wait no longer than that per cron tick.
+//   - The fast cycle runs before the coordinator gives the engine up
+//     (BeforeSleep, Valkey's beforeSleep), for 1 ms plus a quarter of that
+//     per effort step, at most once per twice that time, and only for a
+//     job whose previous cycle ran out of time: a mass expiry then drains
+//     between commands too, not only on cron ticks.
+//   - Each job visits up to 16 databases per call, round-robin, continuing
+//     where its previous call stopped; after a call that ran out of time it
+//     visits all of them, since there is work left somewhere.
+//   - In a database the key job takes 20 keys (more with more effort) at a
+//     time from a scan cursor over the expires table that persists across
+//     calls, so successive rounds see different keys and a full pass
+//     covers every key. The field job takes as many hashes and reclaims up
+//     to 80 expired fields from each, going back to a hash that had more.
+//     Both repeat while more than 10% (less with more effort) of what they
+//     sampled had expired: the estimate that much more is waiting.
+//   - Both check the clock after every round and stop when the budget is
+//     spent (expired_time_cap_reached_count). Valkey checks every 16 key
+//     rounds; here a round's deletes can each return an emptied 256 KiB
+//     slab chunk to the OS (an madvise of ~60 µs), which at the tail of a
+//     mass expiry made 16 rounds take 30 ms. One clock read per 20 keys
+//     costs nothing.
 //
 // It also maintains the statistics INFO shows: each database's running
-// average TTL of the keys it sampled that had not expired (avg_ttl), the
-// running estimate of the share of stale keys among the sampled ones
-// (expired_stale_perc) and the time spent (expire_cycle_cpu_milliseconds).
-//
-// Valkey also runs a shorter "fast" cycle before each event-loop sleep when
-// the slow one ran out of time; Volley runs only the slow cycle from the
-// cron: with the cron at hz and each cycle bounded, the backlog of a mass
-// expiry drains at 25% of one core, which is the slow cycle's design rate.
+// average TTL of the keys it sampled that had not expired (avg_ttl), each
+// job's running estimate of the share of stale items among the sampled
+// ones (expired_stale_perc, expired_keys_with_volatile_items_stale_perc)
+// and the time spent (expire_cycle_cpu_milliseconds).
 
 const (
-	activeExpireKeysPerLoop      = 20  // keys sampled per round, at effort 1
-	activeExpireSlowTimePerc     = 25  // percent of the cron period the cycle may use
-	activeExpireAcceptableStale  = 10  // percent of expired keys among sampled ones that ends a database's rounds
-	activeExpireBucketsPerKey    = 10  // buckets a round may visit per key it wants, to cross empty ones
-	activeExpireAvgTTLMask       = 0xf // avg_ttl folds in the rounds' TTLs every 16 rounds
-	cronDBsPerCall               = 16  // databases the cron's per-database work visits per call
-	activeRehashPercOfPeriod     = 1   // percent of the cron period spent rehashing tables
-	activeExpireMinFillPerMille  = 10  // below 1% full, sampling the table is not worth it
+	activeExpireKeysPerLoop      = 20   // keys sampled per round, at effort 1
+	activeExpireSlowTimePerc     = 25   // percent of the cron period the slow cycle may use
+	activeExpireFastDurationUs   = 1000 // the fast cycle's budget at effort 1
+	activeExpireAcceptableStale  = 10   // percent of expired keys among sampled ones that ends a database's rounds
+	activeExpireBucketsPerKey    = 10   // buckets a round may visit per key it wants, to cross empty ones
+	activeExpireFieldsPerKey     = 4    // a field round reclaims up to this many fields per hash per key it samples
+	activeExpireAvgTTLMask       = 0xf  // avg_ttl folds in the rounds' TTLs every 16 rounds
+	cronDBsPerCall               = 16   // databases the cron's per-database work visits per call
+	activeRehashPercOfPeriod     = 1    // percent of the cron period spent rehashing tables
+	activeExpireMinFillPerMille  = 10   // below 1% full, sampling the table is not worth it
 	activeExpireStalePercDecay   = 0.95
 	activeExpireStalePercCurrent = 0.05
 )
@@ -53,14 +66,37 @@ const (
 var avgTTLFactor = [16]float64{0.98, 0.9604, 0.941192, 0.922368, 0.903921, 0.885842, 0.868126, 0.850763,
 	0.833748, 0.817073, 0.800731, 0.784717, 0.769022, 0.753642, 0.738569, 0.723798}
 
+// expireCycleType says which of the two cycles runs.
+type expireCycleType int
+
+const (
+	expireCycleSlow expireCycleType = iota // from the cron
+	expireCycleFast                        // from BeforeSleep
+)
+
+// expireJob is one of the cycle's two jobs.
+type expireJob int
+
+const (
+	expireJobKeys   expireJob = iota // keys with a time to live
+	expireJobFields                  // hash fields with a time to live
+)
+
+// expireJobState is what a job carries from one cycle to the next.
+type expireJobState struct {
+	currentDB     int  // the database the job's next call starts with
+	timelimitExit bool // the job's previous call ran out of time
+}
+
 // expireState is active expiry's state that persists across cron calls.
 type expireState struct {
-	disabled      bool  // DEBUG SET-ACTIVE-EXPIRE 0 (Valkey's active_expire_enabled, inverted)
-	currentDB     int   // the database the next cycle starts with
-	timelimitExit bool  // the previous cycle ran out of time
-	usedUsRem     int64 // microseconds spent not yet counted in Stats.ExpireCycleCPUMs
-	resizeDB      int   // databasesCron's round-robin positions
-	rehashDB      int
+	disabled    bool              // DEBUG SET-ACTIVE-EXPIRE 0 (Valkey's active_expire_enabled, inverted)
+	jobs        [2]expireJobState // by expireJob
+	fieldsFirst bool              // the next cycle starts with the field job
+	lastFastNs  int64             // when the last fast cycle started, on st.now's clock
+	usedUsRem   int64             // microseconds spent not yet counted in Stats.ExpireCycleCPUMs
+	resizeDB    int               // databasesCron's round-robin positions
+	rehashDB    int
 
 	// The keys of one scan step, copied out of the table: an entry may
 	// not be deleted, nor its key used, once the table changes. A step can
@@ -76,6 +112,12 @@ type expireState struct {
 	passDone bool // the step that filled sample ended a pass over the table
 
 	collect func(keyspace.Entry) // appends an entry to keys and sample; made once
+
+	// moreFields is a hash the field job left with expired fields still
+	// in it (it reclaims a bounded number per visit); the job's next round
+	// in that database starts there, as Valkey's holds its cursor.
+	moreFields   []byte
+	moreFieldsDB *DB
 
 	// nanotime is the monotonic clock the budget is measured with; tests
 	// replace it.
@@ -106,15 +148,21 @@ func (s *Server) activeExpireEffort() int {
 	return min(max(s.Cfg.ActiveExpireEffort, 1), 10) - 1
 }
 
-// databasesCron is the cron's per-database work, as Valkey's: the active
-// expiry cycle, then resizing tables that stopped being written and, with
-// activerehashing, moving incremental rehashes along for 1% of the period.
+// activeExpireOn reports whether this server expires keys actively: not
+// when DEBUG SET-ACTIVE-EXPIRE turned it off, not on a replica (its
+// primary sends the deletes), and not in import-mode (keys being imported
+// expire only when the importer says).
+func (s *Server) activeExpireOn() bool {
+	return !s.expire.disabled && s.Cfg.ReplicaOfHost == "" && !s.importMode()
+}
+
+// databasesCron is the cron's per-database work, as Valkey's: the slow
+// active expiry cycle, then resizing tables that stopped being written
+// and, with activerehashing, moving incremental rehashes along for 1% of
+// the period.
 func (s *Server) databasesCron(nowMs int64) {
-	// import-mode: keys being imported expire only when the importer says.
-	if !s.expire.disabled {
-		if mode, _ := s.Cfg.Value("import-mode"); mode != "yes" {
-			s.activeExpireCycle(nowMs)
-		}
+	if s.activeExpireOn() {
+		s.activeExpireCycle(expireCycleSlow, nowMs)
 	}
 	st := &s.expire
 	n := min(cronDBsPerCall, len(s.dbs))
@@ -151,46 +199,132 @@ func rehashFor(t interface{ RehashStep(int) bool }, start, budget int64, st *exp
 	return st.now()-start < budget
 }
 
-// activeExpireCycle deletes expired keys found by sampling the expires
-// tables, within the slow cycle's time budget.
-func (s *Server) activeExpireCycle(nowMs int64) {
+// fastCycleWanted reports whether a job would run in a fast cycle: its
+// previous call ran out of time, or its stale estimate is above the
+// acceptable level. Valkey compares the estimate, a fraction, with the
+// level in percent, so in practice only the time limit starts a fast
+// cycle; the same comparison here keeps the same rate of fast cycles.
+func (s *Server) fastCycleWanted(job expireJob, acceptable int) bool {
+	return s.expire.jobs[job].timelimitExit || s.expireStalePerc(job) >= float64(acceptable)
+}
+
+// expireStalePerc is the job's running stale estimate, a fraction.
+func (s *Server) expireStalePerc(job expireJob) float64 {
+	if job == expireJobFields {
+		return s.hash.StalePerc
+	}
+	return s.Stats.ExpiredStalePerc
+}
+
+func (s *Server) setExpireStalePerc(job expireJob, v float64) {
+	if job == expireJobFields {
+		s.hash.StalePerc = v
+	} else {
+		s.Stats.ExpiredStalePerc = v
+	}
+}
+
+// activeExpireCycle runs both jobs within one cycle's time budget, the
+// order alternating from one cycle to the next.
+func (s *Server) activeExpireCycle(typ expireCycleType, nowMs int64) {
 	if s.ActionsPaused(PauseExpire) != 0 {
 		return
 	}
 	st := &s.expire
 	effort := s.activeExpireEffort()
-	hz := int64(max(s.Cfg.Hz, 1))
-	timelimitUs := int64(activeExpireSlowTimePerc+2*effort) * 1_000_000 / hz / 100
-	start := st.now()
-	s.activeExpireKeys(nowMs, effort, start, timelimitUs*1000)
-	elapsedUs := (st.now() - start) / 1000
+	var limitUs int64
+	if typ == expireCycleFast {
+		dur := int64(activeExpireFastDurationUs + activeExpireFastDurationUs/4*effort)
+		start := st.now()
+		if start < st.lastFastNs+2*dur*1000 {
+			return // not again before twice its own length has passed
+		}
+		st.lastFastNs = start
+		limitUs = dur
+	} else {
+		hz := int64(max(s.Cfg.Hz, 1))
+		limitUs = int64(activeExpireSlowTimePerc+2*effort) * 1_000_000 / hz / 100
+	}
+	first, second := expireJobKeys, expireJobFields
+	if st.fieldsFirst {
+		first, second = second, first
+	}
+	limitNs := limitUs * 1000
+	elapsed := s.activeExpireJob(first, typ, nowMs, effort, limitNs)
+	elapsed += s.activeExpireJob(second, typ, nowMs, effort, limitNs-elapsed)
+	st.fieldsFirst = !st.fieldsFirst
+
+	elapsedUs := elapsed / 1000
 	st.usedUsRem += elapsedUs
 	s.Stats.ExpireCycleCPUMs += st.usedUsRem / 1000
 	st.usedUsRem %= 1000
 	s.LatencyAddSampleIfNeeded("expire-cycle", elapsedUs)
 }
 
-// activeExpireKeys is the key job of the cycle: limitNs is its budget
-// from start.
-func (s *Server) activeExpireKeys(nowMs int64, effort int, start, limitNs int64) {
+// activeExpireJob runs one job with limitNs of time, and returns the
+// nanoseconds it took.
+func (s *Server) activeExpireJob(job expireJob, typ expireCycleType, nowMs int64, effort int, limitNs int64) int64 {
+	if limitNs <= 0 {
+		return 0
+	}
+	st := &s.expire
+	js := &st.jobs[job]
+	acceptable := activeExpireAcceptableStale - effort
+	if typ == expireCycleFast && !s.fastCycleWanted(job, acceptable) {
+		return 0
+	}
+	if job == expireJobFields && len(s.hash.volatile) == 0 {
+		// Nothing to sample: the estimate decays without a clock read.
+		js.timelimitExit = false
+		s.hash.StalePerc *= activeExpireStalePercDecay
+		return 0
+	}
+	start := st.now()
+	dbsPerCall := cronDBsPerCall
+	if dbsPerCall > len(s.dbs) || js.timelimitExit {
+		dbsPerCall = len(s.dbs)
+	}
+	js.timelimitExit = false
+
+	var sampled, expired int64
+	if job == expireJobKeys {
+		sampled, expired = s.expireKeysJob(js, nowMs, effort, dbsPerCall, start, limitNs)
+	} else {
+		sampled, expired = s.expireFieldsJob(js, nowMs, effort, dbsPerCall, start, limitNs)
+	}
+	cur := 0.0
+	if sampled > 0 {
+		cur = float64(expired) / float64(sampled)
+	}
+	s.setExpireStalePerc(job, cur*activeExpireStalePercCurrent+s.expireStalePerc(job)*activeExpireStalePercDecay)
+	return st.now() - start
+}
+
+// timeUp ends a job's call when its budget is spent.
+func (s *Server) timeUp(js *expireJobState, start, limitNs int64) bool {
+	if s.expire.now()-start > limitNs {
+		js.timelimitExit = true
+		s.Stats.ExpiredTimeCapReached++
+		return true
+	}
+	return false
+}
+
+// expireKeysJob is the key job: it visits up to dbsPerCall databases
+// with volatile keys until limitNs has passed since start, and reports
+// how many keys it sampled and how many of them had expired.
+func (s *Server) expireKeysJob(js *expireJobState, nowMs int64, effort, dbsPerCall int, start, limitNs int64) (totalSampled, totalExpired int64) {
 	st := &s.expire
 	acceptableStale := int64(activeExpireAcceptableStale - effort)
 	perLoop := activeExpireKeysPerLoop + activeExpireKeysPerLoop/4*effort
 
-	dbsPerCall := cronDBsPerCall
-	if dbsPerCall > len(s.dbs) || st.timelimitExit {
-		dbsPerCall = len(s.dbs)
-	}
-	st.timelimitExit = false
-
-	var totalSampled, totalExpired int64
 	iteration := 0
 	performed := 0
-	for j := 0; performed < dbsPerCall && !st.timelimitExit && j < len(s.dbs); j++ {
+	for j := 0; performed < dbsPerCall && !js.timelimitExit && j < len(s.dbs); j++ {
 		// Move on first, so a database that uses up the time does not
 		// get the next call's first turn as well.
-		db := s.dbs[st.currentDB%len(s.dbs)]
-		st.currentDB++
+		db := s.dbs[js.currentDB%len(s.dbs)]
+		js.currentDB++
 		if db.expires.Len() > 0 {
 			performed++
 		}
@@ -258,21 +392,132 @@ func (s *Server) activeExpireKeys(nowMs int64, effort int, start, limitNs int64)
 				}
 				ttlSum, ttlSamples, avgRounds = 0, 0, 0
 			}
-			if st.now()-start > limitNs {
-				st.timelimitExit = true
-				s.Stats.ExpiredTimeCapReached++
-				break
-			}
-			if !repeat {
+			if s.timeUp(js, start, limitNs) || !repeat {
 				break
 			}
 		}
 	}
-	cur := 0.0
-	if totalSampled > 0 {
-		cur = float64(totalExpired) / float64(totalSampled)
+	return totalSampled, totalExpired
+}
+
+// expireFieldsJob is the field job: per database it samples hashes with
+// volatile fields (a Go map's iteration order is its random sample) and
+// reclaims up to 80 expired fields from each, until limitNs has passed
+// since start. It reports how many hash visits it made and how many of
+// them reclaimed something.
+func (s *Server) expireFieldsJob(js *expireJobState, nowMs int64, effort, dbsPerCall int, start, limitNs int64) (totalSampled, totalExpired int64) {
+	hs := &s.hash
+	// A registry left behind by FLUSHDB (which replaces the table) or
+	// emptied goes.
+	for t, r := range hs.volatile {
+		if len(r) == 0 || !s.ownsTable(t) {
+			delete(hs.volatile, t)
+		}
 	}
-	s.Stats.ExpiredStalePerc = cur*activeExpireStalePercCurrent + s.Stats.ExpiredStalePerc*activeExpireStalePercDecay
+	acceptable := int64(activeExpireAcceptableStale - effort)
+	perLoop := activeExpireKeysPerLoop + activeExpireKeysPerLoop/4*effort
+	maxFields := perLoop * activeExpireFieldsPerKey
+	performed := 0
+	for j := 0; performed < dbsPerCall && !js.timelimitExit && j < len(s.dbs); j++ {
+		db := s.dbs[js.currentDB%len(s.dbs)]
+		js.currentDB++
+		reg := hs.volatile[db.keys]
+		if len(reg) == 0 {
+			continue
+		}
+		performed++
+		for len(reg) > 0 {
+			sampled, expired := s.expireFieldsRound(db, reg, nowMs, min(len(reg), perLoop), maxFields)
+			totalSampled += sampled
+			totalExpired += expired
+			repeat := sampled == 0 || expired*100/sampled > acceptable
+			if s.timeUp(js, start, limitNs) || !repeat {
+				break
+			}
+		}
+	}
+	return totalSampled, totalExpired
+}
+
+// ownsTable reports whether t is the main table of one of the databases.
+func (s *Server) ownsTable(t *keyspace.Table) bool {
+	for _, db := range s.dbs {
+		if db.keys == t {
+			return true
+		}
+	}
+	return false
+}
+
+// expireFieldsRound makes n hash visits in reg, reclaiming up to
+// maxFields expired fields per visit, and reports the visits and how many
+// reclaimed something. A hash with more to reclaim is visited again,
+// first in this round and, if the round ends, first in the next.
+func (s *Server) expireFieldsRound(db *DB, reg map[string]*hashObj, nowMs int64, n, maxFields int) (sampled, expired int64) {
+	st := &s.expire
+	if len(st.moreFields) > 0 {
+		key := st.moreFields
+		st.moreFields = st.moreFields[:0]
+		if st.moreFieldsDB == db {
+			if h := reg[string(key)]; h != nil {
+				x, more := s.expireHashFields(db, reg, key, h, nowMs, int64(n)-sampled, maxFields)
+				sampled += x
+				expired += x
+				if more != 0 {
+					sampled++
+				}
+			}
+		}
+	}
+	for key, h := range reg {
+		if sampled >= int64(n) {
+			break
+		}
+		kb := []byte(key) // does not escape: expireHashFields copies what it keeps
+		x, more := s.expireHashFields(db, reg, kb, h, nowMs, int64(n)-sampled, maxFields)
+		sampled += x + more
+		expired += x
+	}
+	return sampled, expired
+}
+
+// expireHashFields visits the hash h at key up to visits times, each
+// visit reclaiming up to maxFields expired fields, while each finds a full
+// batch. It returns the visits that reclaimed something and 1 more if the
+// last one found nothing. A hash left with expired fields when the visits
+// run out is remembered for the next round.
+func (s *Server) expireHashFields(db *DB, reg map[string]*hashObj, key []byte, h *hashObj, nowMs, visits int64, maxFields int) (reclaimed, empty int64) {
+	if e, ok := db.keys.Get(key); !ok || e.Obj() != any(h) {
+		delete(reg, string(key)) // defensive: the index missed a change
+		return 0, 1
+	}
+	for reclaimed < visits {
+		got := h.reclaim(nowMs, maxFields)
+		if got == 0 {
+			return reclaimed, 1
+		}
+		reclaimed++
+		s.hash.ExpiredFields += int64(got)
+		if h.nvol == 0 {
+			delete(reg, string(key))
+		}
+		s.notifyKeyspaceEvent(config.NotifyExpired, "hexpired", key, db.ID)
+		if h.n == 0 {
+			db.Delete(key)
+			s.notifyKeyspaceEvent(config.NotifyGeneric, "del", key, db.ID)
+			s.keyModified(db, key)
+			return reclaimed, 0
+		}
+		s.keyModified(db, key)
+		if got < maxFields {
+			return reclaimed, 0
+		}
+	}
+	// Out of visits with a full batch just reclaimed: likely more.
+	st := &s.expire
+	st.moreFields = append(st.moreFields[:0], key...)
+	st.moreFieldsDB = db
+	return reclaimed, 0
 }
 
 // scanStepBuckets is how many buckets one Scan step of t visits: one, or

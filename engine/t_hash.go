@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/volleydb/volley/engine/config"
 	"github.com/volleydb/volley/engine/keyspace"
@@ -1533,101 +1532,3 @@ func (s *Server) ExpiredFields() int64 { return s.hash.ExpiredFields }
 // expired_keys_with_volatile_items_stale_perc, as a percentage.
 func (s *Server) ExpiredVolatileStalePerc() float64 { return s.hash.StalePerc * 100 }
 
-// Active field expiry tuning, as Valkey's for keys: hashes visited per
-// round and fields reclaimed per hash visit.
-const (
-	fieldExpireKeysPerLoop   = 20
-	fieldExpireAcceptedStale = 10 // percent
-)
-
-// activeExpireFields reclaims expired hash fields in the background,
-// time-boxed, alongside the key expiry cycle: per database it visits
-// hashes with volatile fields (in the map's random order), deleting up to
-// 80 expired fields each, and goes on while more than 10% of the visited
-// hashes had some, until its share of the cron period is used.
-func (s *Server) activeExpireFields(nowMs int64) {
-	hs := &s.hash
-	if len(hs.volatile) == 0 {
-		return
-	}
-	live := make(map[*keyspace.Table]*DB, len(s.dbs))
-	for _, db := range s.dbs {
-		live[db.keys] = db
-	}
-	for t := range hs.volatile {
-		if live[t] == nil || len(hs.volatile[t]) == 0 {
-			delete(hs.volatile, t) // flushed away, or empty
-		}
-	}
-	if s.expire.disabled || s.ActionsPaused(PauseExpire) != 0 {
-		return
-	}
-	effort := s.Cfg.ActiveExpireEffort - 1
-	perLoop := fieldExpireKeysPerLoop + fieldExpireKeysPerLoop/4*effort
-	acceptable := fieldExpireAcceptedStale - effort
-	hz := max(s.Cfg.Hz, 1)
-	limit := time.Duration(25+2*effort) * time.Second / time.Duration(hz) / 100
-	start := time.Now()
-	var sampled, expired int
-	for _, db := range s.dbs {
-		for {
-			reg := hs.volatile[db.keys]
-			if len(reg) == 0 {
-				break
-			}
-			n, x := s.expireFieldsRound(db, reg, nowMs, perLoop)
-			sampled += n
-			expired += x
-			if time.Since(start) > limit {
-				s.Stats.ExpiredTimeCapReached++
-				s.updateFieldStale(sampled, expired)
-				return
-			}
-			if n == 0 || x*100/n <= acceptable {
-				break
-			}
-		}
-	}
-	s.updateFieldStale(sampled, expired)
-}
-
-func (s *Server) updateFieldStale(sampled, expired int) {
-	cur := 0.0
-	if sampled > 0 {
-		cur = float64(expired) / float64(sampled)
-	}
-	s.hash.StalePerc = cur*0.05 + s.hash.StalePerc*0.95
-}
-
-// expireFieldsRound visits up to n hashes of reg and reports how many it
-// visited and how many had expired fields.
-func (s *Server) expireFieldsRound(db *DB, reg map[string]*hashObj, now int64, n int) (sampled, expired int) {
-	maxFields := n * 4
-	for key, h := range reg {
-		if sampled == n {
-			break
-		}
-		sampled++
-		kb := []byte(key)
-		if e, ok := db.keys.Get(kb); !ok || e.Obj() != any(h) {
-			delete(reg, key) // defensive: the index missed a change
-			continue
-		}
-		got := h.reclaim(now, maxFields)
-		if got == 0 {
-			continue
-		}
-		expired++
-		s.hash.ExpiredFields += int64(got)
-		if h.nvol == 0 {
-			delete(reg, key)
-		}
-		s.notifyKeyspaceEvent(config.NotifyExpired, "hexpired", kb, db.ID)
-		if h.n == 0 {
-			db.Delete(kb)
-			s.notifyKeyspaceEvent(config.NotifyGeneric, "del", kb, db.ID)
-		}
-		s.keyModified(db, kb)
-	}
-	return sampled, expired
-}

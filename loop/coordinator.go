@@ -27,8 +27,10 @@ func (co *Coordinator) Acquire() *engine.Server {
 	return co.srv
 }
 
-// Release hands the engine back.
+// Release hands the engine back, after the engine's before-sleep work
+// (a fast expiry cycle when one is due).
 func (co *Coordinator) Release() {
+	co.srv.BeforeSleep()
 	co.srv.Released()
 	co.mu.Unlock()
 }
