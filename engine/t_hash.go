@@ -1531,4 +1531,3 @@ func (s *Server) ExpiredFields() int64 { return s.hash.ExpiredFields }
 // ExpiredVolatileStalePerc is INFO stats'
 // expired_keys_with_volatile_items_stale_perc, as a percentage.
 func (s *Server) ExpiredVolatileStalePerc() float64 { return s.hash.StalePerc * 100 }
-
