@@ -595,3 +595,55 @@ func TestActiveExpireMillionKeys(t *testing.T) {
 	}
 	t.Logf("%d slow and %d fast cycles", slow, fast)
 }
+
+// In import-mode a past expiry time keeps the key for the import source
+// to delete, and an import source sees expired keys in every command,
+// RANDOMKEY, SCAN and KEYS included; other clients never do.
+func TestImportModeExpiredKeys(t *testing.T) {
+	e, clk := fakeClockEnv(t)
+	s := e.srv
+	c, src := e.newClient(), e.newClient()
+	e.expect(c, []replyCase{
+		rc("config set import-mode yes", "+OK\r\n"),
+		rc("set foo bar", "+OK\r\n"),
+		rc("expireat foo -1", ":1\r\n"),
+		rc("set foo1 bar", "+OK\r\n"),
+		rc("pexpireat foo1 1", ":1\r\n"),
+		rc("set foo2 bar exat 1", "+OK\r\n"),
+		rc("dbsize", ":3\r\n"),
+		rc("get foo", "$-1\r\n"),
+		rc("keys *", "*0\r\n"),
+		rc("scan 0", "*2\r\n$1\r\n0\r\n*0\r\n"),
+		rc("dbsize", ":3\r\n"),
+	})
+	// Only expired keys, none deleted: after 100 tries RANDOMKEY gives up
+	// and names one of them, as Valkey does.
+	if got := e.do(c, "randomkey"); !strings.HasPrefix(got, "$3\r\nfoo") && !strings.HasPrefix(got, "$4\r\nfoo") {
+		t.Fatalf("randomkey %q", got)
+	}
+	e.expect(src, []replyCase{
+		rc("client import-source on", "+OK\r\n"),
+		rc("del foo1 foo2", ":2\r\n"),
+		rc("ttl foo", ":0\r\n"),
+		rc("randomkey", "$3\r\nfoo\r\n"),
+		rc("keys *", "*1\r\n$3\r\nfoo\r\n"),
+		rc("scan 0", "*2\r\n$1\r\n0\r\n*1\r\n$3\r\nfoo\r\n"),
+		rc("client import-source off", "+OK\r\n"),
+	})
+	s.Cron()
+	if s.DB(0).Len() != 1 {
+		t.Fatal("active expiry in import-mode")
+	}
+	e.expect(c, []replyCase{rc("config set import-mode no", "+OK\r\n")})
+	clk.Advance(time.Millisecond)
+	s.Cron()
+	if s.DB(0).Len() != 0 || s.Stats.ExpiredKeys != 1 {
+		t.Fatalf("after import-mode: %d keys, expired %d", s.DB(0).Len(), s.Stats.ExpiredKeys)
+	}
+	// Out of import-mode a past time deletes at once.
+	e.expect(c, []replyCase{
+		rc("set foo bar", "+OK\r\n"),
+		rc("expireat foo -1", ":1\r\n"),
+		rc("dbsize", ":0\r\n"),
+	})
+}

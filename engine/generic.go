@@ -306,17 +306,27 @@ func cmdCopy(c *Client) {
 // ---- KEYS, SCAN, RANDOMKEY ----
 
 // expiredNow reports whether e's time to live has passed at the command's
-// time (a key expires strictly after its expiry time).
+// time (a key expires strictly after its expiry time). To an import
+// source, on a primary in import-mode, nothing has expired.
 func (s *Server) expiredNow(e keyspace.Entry) bool {
 	at := e.Expire()
-	return at != 0 && s.Now() > at
+	return at != 0 && s.Now() > at && !s.importSourceView()
+}
+
+// importSourceView reports whether the executing client is an import
+// source of a primary in import-mode, which sees expired keys as live
+// (Valkey's objectIsExpired).
+func (s *Server) importSourceView() bool {
+	c := s.current
+	return c != nil && c.Flags&ClientImportSource != 0 && s.Cfg.ReplicaOfHost == "" && s.importMode()
 }
 
 // expiryDeletes reports whether an expired key found while walking the
 // table may be deleted now: not on a replica, which waits for its
-// primary's DEL, and not while CLIENT PAUSE holds expiry.
+// primary's DEL, not in import-mode, which waits for the importer's, and
+// not while CLIENT PAUSE holds expiry.
 func (s *Server) expiryDeletes() bool {
-	return s.Cfg.ReplicaOfHost == "" && s.ActionsPaused(PauseExpire) == 0
+	return s.expirePolicy(0) == expireDelete
 }
 
 func cmdKeys(c *Client) {
@@ -552,19 +562,23 @@ func cmdRandomKey(c *Client) {
 			return
 		}
 		if s.expiredNow(e) {
-			if !s.expiryDeletes() {
-				// Expired keys stay until the primary or the pause lets
-				// them go; give up looking for a live one eventually
-				// rather than loop forever over a table of them.
-				tries--
-				if allVolatile && tries == 0 {
+			// Where expired keys stay (a replica, import-mode, a pause),
+			// a table of nothing else would keep this loop going: after
+			// enough tries one of them is the answer.
+			if allVolatile && (s.Cfg.ReplicaOfHost != "" || s.importMode() || s.ActionsPaused(PauseExpire) != 0) {
+				if tries--; tries == 0 {
 					c.AddBulkCopy(e.Key())
 					return
 				}
-				continue
 			}
-			k := bytes.Clone(e.Key())
-			db.expireKey(k, db.Hash(k))
+			switch s.expirePolicy(0) {
+			case expireIgnore:
+				c.AddBulkCopy(e.Key())
+				return
+			case expireDelete:
+				k := bytes.Clone(e.Key())
+				db.expireKey(k, db.Hash(k))
+			}
 			continue
 		}
 		c.AddBulkCopy(e.Key())
@@ -652,7 +666,7 @@ func expireGeneric(c *Client, base int64, seconds bool) {
 			return
 		}
 	}
-	if when <= s.Now() && s.Cfg.ReplicaOfHost == "" {
+	if pastExpiry(s, when) {
 		// A time in the past deletes the key, as its expiry would.
 		db.Delete(key)
 		s.Dirty++
@@ -663,7 +677,7 @@ func expireGeneric(c *Client, base int64, seconds bool) {
 		return
 	}
 	if when == 0 {
-		when = 1 // 0 means no expiry here; a replica keeps the key until its primary's DEL
+		when = 1 // 0 means no expiry here; a replica or import-mode keeps the key until told to delete it
 	}
 	db.SetExpire(key, when)
 	s.keyModified(db, key)

@@ -244,8 +244,10 @@ func expireMs(c *Client, arg []byte, f strOpts) (int64, bool) {
 // pastExpiry reports whether an expiry time has already passed, in which
 // case a command deletes the key instead of setting it (checkAlreadyExpired).
 // A replica stores the key with its past time and waits for its primary's
-// DEL.
-func pastExpiry(s *Server, at int64) bool { return at <= s.Now() && s.Cfg.ReplicaOfHost == "" }
+// DEL, and a primary in import-mode for its import source's.
+func pastExpiry(s *Server, at int64) bool {
+	return at <= s.Now() && s.Cfg.ReplicaOfHost == "" && !s.importMode()
+}
 
 // deleteExpiredOnWrite deletes key, which a command gave an expiry time in
 // the past, accounting for it as an expiration.
