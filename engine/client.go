@@ -93,6 +93,7 @@ type Client struct {
 	Capa      ClientCapa   // capabilities declared with CLIENT CAPA
 	postponed bool         // waiting for a CLIENT PAUSE to end (pause.go)
 	blocked   *blockState  // waiting in a blocking command such as BLPOP (blocking.go)
+	multi     *multiState  // MULTI's queue and WATCH's keys, from the first MULTI or WATCH (multi.go)
 	killed    bool         // closed by CLIENT KILL, gone for CLIENT LIST/KILL until the I/O layer frees it
 }
 

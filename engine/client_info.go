@@ -11,7 +11,7 @@ import (
 // LIST only reads them.
 type ClientCounts struct {
 	Sub, PSub, SSub int   // pub/sub: channels, patterns, shard channels subscribed
-	Multi           int   // MULTI: commands queued (reported only while ClientMulti is set)
+	Multi           int   // MULTI: commands queued (reported from the client's first MULTI or WATCH)
 	MultiMem        int   // MULTI: bytes of the queued commands' arguments
 	MultiFlags      Flags // MULTI: union of the queued commands' flags (CLIENT PAUSE WRITE holds EXEC back by them)
 	Watch           int   // WATCH: keys watched
@@ -146,8 +146,12 @@ func argvMem(c *Client) int {
 	if c.Argv == nil {
 		return c.ArgvMem
 	}
+	argv := c.Argv
+	if c.multi != nil && c.multi.execArgv != nil {
+		argv = c.multi.execArgv // running a transaction: EXEC's, as Valkey counts it
+	}
 	n := 0
-	for _, a := range c.Argv {
+	for _, a := range argv {
 		n += len(a)
 	}
 	return n
@@ -192,7 +196,7 @@ func (s *Server) appendClientInfo(dst []byte, c *Client, now int64) []byte {
 	dst = append(dst, " ssub="...)
 	dst = strconv.AppendInt(dst, int64(c.Counts.SSub), 10)
 	multi, multiMem := -1, 0
-	if c.Flags&ClientMulti != 0 {
+	if c.multi != nil { // Valkey reports a client's queue from its first MULTI or WATCH on
 		multi, multiMem = c.Counts.Multi, c.Counts.MultiMem
 	}
 	dst = append(dst, " multi="...)
@@ -232,8 +236,12 @@ func (s *Server) appendClientInfo(dst []byte, c *Client, now int64) []byte {
 		dst = append(dst, 'r')
 	}
 	dst = append(dst, " cmd="...)
-	if c.Cmd != nil {
-		dst = append(dst, c.Cmd.FullName...)
+	cmd := c.Cmd
+	if c.multi != nil && c.multi.execCmd != nil {
+		cmd = c.multi.execCmd // running a transaction: EXEC, as Valkey shows it
+	}
+	if cmd != nil {
+		dst = append(dst, cmd.FullName...)
 	} else {
 		dst = append(dst, "NULL"...)
 	}

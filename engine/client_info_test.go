@@ -150,10 +150,10 @@ func TestClientInfoValues(t *testing.T) {
 	if !strings.Contains(line, " sub=2 psub=3 ssub=4 multi=-1 watch=7 ") || !strings.Contains(line, " multi-mem=0 ") {
 		t.Errorf("counts outside MULTI: %s", line)
 	}
-	c.Flags = ClientMulti
+	c.multi = &multiState{} // made by the client's first MULTI or WATCH
 	line = string(e.s.appendClientInfo(nil, c, e.s.Clock.NowMs()))
 	if !strings.Contains(line, " multi=5 ") || !strings.Contains(line, " multi-mem=6 ") {
-		t.Errorf("counts in MULTI: %s", line)
+		t.Errorf("counts after MULTI: %s", line)
 	}
 }
 

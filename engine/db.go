@@ -28,6 +28,8 @@ type DB struct {
 	// Active expiry's state (expire.go).
 	expireCursor uint64
 	avgTTL       int64 // running average of sampled TTLs, INFO keyspace avg_ttl
+
+	watched map[string][]*watchedKey // WATCH: key -> the clients watching it (multi.go); stays with the ID across SWAPDB
 }
 
 func newDB(s *Server, id int, seed maphash.Seed) *DB {
@@ -286,6 +288,7 @@ func (db *DB) Persist(key []byte) bool {
 // goroutine, so a large database costs the coordinator nothing but a swap.
 // It returns the number of keys removed.
 func (db *DB) Flush(async bool) int {
+	db.srv.touchAllWatchedKeysInDb(db, nil) // while the keys are still there
 	n := db.keys.Len()
 	old := db.arena
 	db.reset(db.srv.seed)
@@ -304,6 +307,8 @@ func (db *DB) Flush(async bool) int {
 // swapContents exchanges the keys, expires and expiry state of two
 // databases (SWAPDB); their IDs stay.
 func (db *DB) swapContents(o *DB) {
+	db.srv.touchAllWatchedKeysInDb(db, o)
+	db.srv.touchAllWatchedKeysInDb(o, db)
 	db.arena, o.arena = o.arena, db.arena
 	db.keys, o.keys = o.keys, db.keys
 	db.expires, o.expires = o.expires, db.expires
@@ -442,7 +447,11 @@ func (s *Server) updateCachedTime(nowMs int64) {
 // Valkey's signalModifiedKey. It is the one place WATCH and client-side
 // caching invalidation will attach when transactions and tracking arrive;
 // commands count their changes in Server.Dirty themselves, as in Valkey.
-func (s *Server) keyModified(db *DB, key []byte) {}
+func (s *Server) keyModified(db *DB, key []byte) {
+	if len(db.watched) > 0 {
+		s.touchWatchedKey(db, key)
+	}
+}
 
 // notifyKeyspaceEvent publishes a keyspace notification if its class is
 // enabled by notify-keyspace-events. Publishing arrives with pub/sub; until

@@ -386,7 +386,7 @@ func (s *Server) infoClients(w *infoWriter) {
 	w.int("pubsub_clients", pubsub)
 	w.int("watching_clients", watching)
 	w.int("clients_in_timeout_table", int64(s.BlockedInTimeoutTable()))
-	w.zeros("total_watched_keys")
+	w.int("total_watched_keys", int64(s.WatchedKeys()))
 	w.int("total_blocking_keys", int64(s.BlockingKeys()))
 	w.zeros("total_blocking_keys_on_nokey")
 	w.str("paused_reason", reason)

@@ -88,8 +88,9 @@ type Server struct {
 	current    *Client // the client whose command is executing
 	resetHooks []func(*Client)
 
-	pause    pauseState    // CLIENT PAUSE and friends (pause.go)
-	blocking blockingState // clients blocked on keys (blocking.go)
+	pause        pauseState    // CLIENT PAUSE and friends (pause.go)
+	blocking     blockingState // clients blocked on keys (blocking.go)
+	watchScratch []*watchedKey // touchWatchedKey's copy of a key's watchers (multi.go)
 
 	ReplID   string         // master_replid: this server's replication ID
 	cmdLogs  commandLogs    // COMMANDLOG and SLOWLOG (commandlog.go)
@@ -154,7 +155,8 @@ func NewServer(cfg *config.Config, log *Logger) *Server {
 	s.updateCachedTime(s.Clock.NowMs())
 	s.mono.init()
 	s.initDBs()
-	s.memory() // used_memory_startup
+	s.resetHooks = append(s.resetHooks, s.discardTransaction) // RESET ends a transaction and its watches
+	s.memory()                                                // used_memory_startup
 	return s
 }
 
@@ -202,6 +204,7 @@ func (s *Server) NewClient(addr, laddr string, fd int, unix bool) *Client {
 func (s *Server) FreeClient(c *Client) {
 	delete(s.clients, c.ID)
 	s.forgetBlockedClient(c)
+	s.freeMultiState(c)
 	c.Out.Reset()
 	c.link = nil
 }
@@ -293,10 +296,10 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 	cmd := s.LookupCommand(argv)
 	c.Cmd = cmd
 	if msg := s.rejection(c, cmd, argv); msg != "" {
-		if cmd != nil {
-			s.cmdStats[cmd.ID].Rejected++
-		}
-		c.AddError(msg)
+		s.rejectCommand(c, cmd, argv, msg) // multi.go: dooms a transaction being queued
+	} else if c.Flags&ClientMulti != 0 && !runsInMulti(cmd) {
+		s.queueMultiCommand(c, cmd, argv) // multi.go
+		c.AddRawString("+QUEUED\r\n")
 	} else {
 		outBefore := c.Out.Len()
 		cmd.Handler(c)
@@ -304,18 +307,8 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 		s.tick = end
 		// A command that blocked is counted when it completes (blocking.go).
 		if c.blocked == nil {
-			st := &s.cmdStats[cmd.ID]
-			st.Calls++
-			durUs := (end - start) / 1000
-			st.Usec += durUs
-			st.Latency.Record(end - start)
-			if c.errored {
-				st.Failed++
-			}
 			c.LastCmd = cmd
-			s.Stats.CommandsProcessed++
-			c.TotCmds++
-			s.commandDone(c, cmd, durUs, c.Out.Len()-outBefore)
+			s.commandCompleted(c, cmd, start, end, c.Out.Len()-outBefore)
 		}
 	}
 	if c.Replying == ReplySkip {
@@ -326,6 +319,24 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 	if len(s.blocking.ready) > 0 || s.blocking.deadline != 0 {
 		s.afterCommand() // serve clients blocked on keys this command filled, time out others (blocking.go)
 	}
+}
+
+// commandCompleted does the bookkeeping of an executed command (Valkey's
+// call() after the handler): its statistics, the command logs, MONITOR.
+// start and end are monotonic ns; replyBytes is what it appended to c's
+// output. EXEC calls it for each command it runs.
+func (s *Server) commandCompleted(c *Client, cmd *Spec, start, end int64, replyBytes int) {
+	st := &s.cmdStats[cmd.ID]
+	st.Calls++
+	durUs := (end - start) / 1000
+	st.Usec += durUs
+	st.Latency.Record(end - start)
+	if c.errored {
+		st.Failed++
+	}
+	s.Stats.CommandsProcessed++
+	c.TotCmds++
+	s.commandDone(c, cmd, durUs, replyBytes)
 }
 
 // Acquired marks the start of a hold on the engine. The dispatcher times
@@ -373,6 +384,8 @@ func (s *Server) rejection(c *Client, cmd *Spec, argv [][]byte) string {
 		return "ERR wrong number of arguments for '" + cmd.FullName + "' command"
 	case cmd.Flags&FlagProtected != 0 && !s.protectedAllowed(c, cmd):
 		return protectedError(cmd)
+	case c.Flags&ClientMulti != 0 && cmd.Flags&FlagNoMulti != 0:
+		return "ERR Command '" + cmd.FullName + "' not allowed inside a transaction"
 	case cmd.Handler == nil:
 		return "ERR command '" + cmd.FullName + "' is not implemented in Volley yet"
 	case c.Flags&ClientPubSub != 0 && c.Proto == 2 && !allowedInPubSub(cmd):

@@ -591,11 +591,12 @@ func TestBlockingSwapDBAndTransactionsDenied(t *testing.T) {
 		t.Fatalf("after swapdb c1 got %q", r)
 	}
 	// Inside MULTI a blocking command answers as a timeout would.
-	c1.Flags |= ClientMulti
+	e.do(c1, "multi")
 	e.expect(c1, []replyCase{
-		rc("blpop none 0", "*-1\r\n"),
-		rc("blmpop 0 1 none left", "*-1\r\n"),
-		rc("blmove none x left left 0", "$-1\r\n"),
+		rc("blpop none 0", "+QUEUED\r\n"),
+		rc("blmpop 0 1 none left", "+QUEUED\r\n"),
+		rc("blmove none x left left 0", "+QUEUED\r\n"),
+		rc("exec", "*3\r\n*-1\r\n*-1\r\n$-1\r\n"),
 	})
 }
 
