@@ -166,18 +166,9 @@ func (c *Client) AddBulk(b []byte) {
 	c.Out.buf = resp.AppendBulk(c.Out.buf, b)
 }
 
-// AddBulkValue appends a stored value as a bulk string. It is sent by
-// reference only when its record is Stable (its own allocation, never
-// rewritten in place) and at least min-string-size-avoid-copy-reply bytes;
-// a value in a shared slab slot may be reused as soon as its key changes,
-// so it is copied.
-func (c *Client) AddBulkValue(e keyspace.Entry) {
-	if e.Stable() {
-		c.AddBulk(e.Value())
-		return
-	}
-	c.AddBulkCopy(e.Value())
-}
+// AddBulkValue appends a stored value as a bulk string: AddBulkStored of
+// the whole value.
+func (c *Client) AddBulkValue(e keyspace.Entry) { c.AddBulkStored(e, e.Value()) }
 
 // AddBulkCopy appends a bulk string, always copying b (for transient
 // buffers such as argv or scratch space).

@@ -1,14 +1,21 @@
 package engine
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/volleydb/volley/engine/keyspace"
+	"github.com/volleydb/volley/engine/resp"
+)
 
 // maxKeptReplyBuf is the largest reply buffer kept between writes.
 const maxKeptReplyBuf = 1 << 20
 
 // Reply is a client's pending output: a list of segments ready for one
 // writev. Small replies are appended to buf; a large bulk value is sent by
-// reference to the stored bytes (zero-copy), which is safe because the
-// engine never mutates a stored value's bytes in place (writes copy).
+// reference to the stored bytes (zero-copy). Such a value is Stable and the
+// reply pins it until Reset, which the I/O loop calls once the writev has
+// taken the bytes: a write to a pinned value copies it rather than change
+// the bytes the reply still has to send (keyspace.Pin).
 //
 // Segments are carved from buf lazily: buf[mark:] is the region not yet
 // closed into a segment. A referenced value closes the region, so the
@@ -19,6 +26,7 @@ type Reply struct {
 	segs   [][]byte
 	hdrs   []byte // storage for deferred length headers
 	refLen int    // bytes held by reference in segs
+	pins   []*keyspace.Pin
 }
 
 // Len returns the number of bytes pending.
@@ -35,6 +43,33 @@ func (r *Reply) appendRef(b []byte) {
 	}
 	r.segs = append(r.segs, b)
 	r.refLen += len(b)
+}
+
+// appendPinned queues b, part of a Stable stored value, by reference and
+// keeps its pin until Reset.
+func (r *Reply) appendPinned(b []byte, p *keyspace.Pin) {
+	r.appendRef(b)
+	r.pins = append(r.pins, p)
+}
+
+// AddBulkStored appends b, a stored value or part of it (GETRANGE) read
+// through e, as a bulk string. It is sent by reference only when e is
+// Stable (its own allocation, never reused) and b is at least
+// min-string-size-avoid-copy-reply bytes; the reply then pins e until it
+// is written, so that writes meanwhile copy the value instead of changing
+// it in place. A value in a shared slab slot may be reused as soon as its
+// key changes, so it is copied.
+func (c *Client) AddBulkStored(e keyspace.Entry, b []byte) {
+	if c.skipping() {
+		return
+	}
+	if !e.Stable() || len(b) < c.srv.zeroCopyMin {
+		c.Out.buf = resp.AppendBulk(c.Out.buf, b)
+		return
+	}
+	c.Out.buf = resp.AppendBulkHeader(c.Out.buf, len(b))
+	c.Out.appendPinned(b, e.Pin())
+	c.Out.buf = append(c.Out.buf, '\r', '\n')
 }
 
 // deferLen reserves a place for a length header written later and returns
@@ -82,8 +117,14 @@ func (r *Reply) Bytes() []byte {
 }
 
 // Reset empties the reply, keeping its storage, and drops references to
-// stored values so they can be collected.
+// stored values, unpinning them, so they can be changed in place or
+// collected. It may run on an I/O goroutine without the engine.
 func (r *Reply) Reset() {
+	for _, p := range r.pins {
+		p.Unpin()
+	}
+	clear(r.pins)
+	r.pins = r.pins[:0]
 	clear(r.segs)
 	r.segs = r.segs[:0]
 	if cap(r.buf) > maxKeptReplyBuf {

@@ -58,13 +58,14 @@ func parseBitOffset(c *Client, arg []byte, hash bool, width int) (uint64, bool) 
 
 // bitWrite is a string value being changed by SETBIT or BITFIELD, made
 // long enough to hold the highest bit written: the stored bytes, edited in
-// place, or a copy that finish stores back. A Stable value (which a
-// pending reply may reference) is copied only when first written.
+// place, or a copy that finish stores back. A Stable value that a pending
+// reply references (pinned) is copied only when first written; one that
+// no reply references is edited in place like any other.
 type bitWrite struct {
 	db    *DB
 	key   []byte
 	buf   []byte // the bytes to read and, through writable, edit
-	lazy  bool   // buf is a Stable stored value: copy before writing
+	lazy  bool   // buf is a pinned stored value: copy before writing
 	copy  bool   // buf is not the stored value: store it in finish
 	grown bool   // the key was created or lengthened (Valkey's dirty)
 }
@@ -95,7 +96,7 @@ func lookupBitWrite(c *Client, key []byte, maxBit uint64) (bitWrite, bool) {
 			e.SetKind(KindRaw)
 		}
 		w.buf = val
-		w.lazy = e.Stable()
+		w.lazy = !e.Mutable()
 		return w, true
 	}
 	w.buf = make([]byte, need)
@@ -104,11 +105,14 @@ func lookupBitWrite(c *Client, key []byte, maxBit uint64) (bitWrite, bool) {
 	return w, true
 }
 
-// writable returns the bytes to edit, copying a Stable value first.
+// writable returns the bytes to edit. A pinned value is first stored
+// anew from its current bytes (one copy, straight into the new record,
+// which nothing references yet) and the new record is edited in place.
 func (w *bitWrite) writable() []byte {
 	if w.lazy {
-		w.buf = append([]byte(nil), w.buf...)
-		w.lazy, w.copy = false, true
+		e := w.db.Set(w.key, keyspace.Value{Kind: KindRaw, Bytes: w.buf}, true)
+		w.buf = e.Value()
+		w.lazy = false
 	}
 	return w.buf
 }

@@ -245,13 +245,14 @@ func TestBitmapDirty(t *testing.T) {
 	}
 }
 
-// TestBitmapStableValueNotChangedInPlace writes bits into values large
-// enough to be sent by reference and checks that the bytes a pending reply
-// holds stay as they were.
-func TestBitmapStableValueNotChangedInPlace(t *testing.T) {
+// TestBitmapPinnedValueCopiedOnWrite writes bits into values large enough
+// to be sent by reference while a GET's reply still holds them (as between
+// a batch's execution and its writev), and checks that the reply keeps the
+// old bytes while the key gets the new ones.
+func TestBitmapPinnedValueCopiedOnWrite(t *testing.T) {
 	e := newTestEnv(t)
-	c := e.newClient()
-	if got := e.do(c, "config", "set", "min-string-size-avoid-copy-reply", "64"); got != okReply {
+	reader, writer := e.newClient(), e.newClient()
+	if got := e.do(writer, "config", "set", "min-string-size-avoid-copy-reply", "64"); got != okReply {
 		t.Fatal(got)
 	}
 	val := string(bytes.Repeat([]byte{0x0f}, 200))
@@ -261,31 +262,78 @@ func TestBitmapStableValueNotChangedInPlace(t *testing.T) {
 		{"bitfield", "k", "incrby", "u8", "8", "1"},
 		{"bitfield", "k", "set", "u4", "0", "15", "get", "u8", "0"},
 	} {
-		e.do(c, "set", "k", val)
+		e.do(writer, "set", "k", val)
 		en, _ := entry(t, e, "k")
 		if !en.Stable() {
 			t.Fatal("value not stable")
 		}
-		held := en.Value() // what a zero-copy reply would reference
-		e.do(c, cmd...)
-		if string(held) != val {
-			t.Errorf("%q changed a stable value in place", cmd)
+		reader.Out.Reset()
+		e.srv.Call(reader, [][]byte{[]byte("get"), []byte("k")}) // pending, not written
+		if en.Mutable() {
+			t.Fatalf("%q: a value a reply references is mutable", cmd)
 		}
-		en, _ = entry(t, e, "k")
-		if string(en.Value()) == val {
-			t.Errorf("%q: value unchanged", cmd)
+		e.do(writer, cmd...)
+		if got := string(reader.Out.Bytes()); got != bulk(val) {
+			t.Errorf("%q changed a referenced value in place", cmd)
+		}
+		en2, _ := entry(t, e, "k")
+		if string(en2.Value()) == val || &en2.Value()[0] == &en.Value()[0] {
+			t.Errorf("%q: value unchanged or not copied", cmd)
+		}
+		reader.Out.Reset() // written: the old copy is unpinned
+		if !en.Mutable() {
+			t.Errorf("%q: still pinned after the reply was reset", cmd)
 		}
 	}
 	// A write that changes nothing leaves the value alone.
-	e.do(c, "set", "k", val)
+	e.do(writer, "set", "k", val)
+	e.srv.Call(reader, [][]byte{[]byte("get"), []byte("k")})
 	en, _ := entry(t, e, "k")
 	before := en.Value()
-	if got := e.do(c, "setbit", "k", "4", "1"); got != ":1\r\n" {
+	if got := e.do(writer, "setbit", "k", "4", "1"); got != ":1\r\n" {
 		t.Fatal(got)
 	}
 	en, _ = entry(t, e, "k")
 	if &en.Value()[0] != &before[0] {
 		t.Error("an unchanged stable value was copied")
+	}
+	reader.Out.Reset()
+}
+
+// TestBitmapUnpinnedStableValueWrittenInPlace: once no reply references a
+// Stable value, SETBIT and BITFIELD change its bytes where they are instead
+// of copying the whole value; growing it still makes a new one.
+func TestBitmapUnpinnedStableValueWrittenInPlace(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	e.do(c, "config", "set", "min-string-size-avoid-copy-reply", "64")
+	val := bytes.Repeat([]byte{0x0f}, 200)
+	e.do(c, "set", "k", string(val))
+	// A GET whose reply has been written (Reset) leaves no reference.
+	if got := e.do(c, "get", "k"); got != bulk(string(val)) {
+		t.Fatal(got)
+	}
+	en, _ := entry(t, e, "k")
+	addr := &en.Value()[0]
+	e.expect(c, []replyCase{
+		rcs(":0\r\n", "setbit", "k", "0", "1"),
+		rcs("*2\r\n:16\r\n:1\r\n", "bitfield", "k", "incrby", "u8", "8", "1", "get", "u1", "0"),
+		rcs(":1\r\n", "setbit", "k", "7", "0"),
+		rcs(bulk("raw"), "object", "encoding", "k"),
+	})
+	en, _ = entry(t, e, "k")
+	if &en.Value()[0] != addr {
+		t.Error("an unreferenced stable value was copied")
+	}
+	want := append([]byte{0x8e, 0x10}, val[2:]...)
+	if got := e.do(c, "get", "k"); got != bulk(string(want)) {
+		t.Errorf("get %q", got)
+	}
+	if got := e.do(c, "setbit", "k", "1600", "1"); got != ":0\r\n" {
+		t.Fatal(got)
+	}
+	if got := e.do(c, "strlen", "k"); got != ":201\r\n" {
+		t.Errorf("strlen after growing %q", got)
 	}
 }
 

@@ -68,7 +68,7 @@ func cmdPfadd(c *Client) {
 			return
 		}
 		makeRaw(e)
-		if val := e.Value(); val[4] == hllEncDense && !e.Stable() {
+		if val := e.Value(); val[4] == hllEncDense && e.Mutable() {
 			v, inPlace = val, true // fixed size: update the registers where they are
 		} else {
 			v = append(make([]byte, 0, len(val)+8), val...)
@@ -159,7 +159,7 @@ func cmdPfcount(c *Client) {
 		c.AddError(errInvalidHLL)
 		return
 	}
-	if e.Stable() {
+	if !e.Mutable() {
 		v = append([]byte(nil), v...)
 		putLE64(v[8:16], card)
 		db.Set(key, keyspace.Value{Kind: KindRaw, Bytes: v}, true)
@@ -205,7 +205,7 @@ func cmdPfmerge(c *Client) {
 	dest := c.Argv[1]
 	var v []byte
 	e, found := db.LookupWrite(dest)
-	if found && useDense && e.Value()[4] == hllEncDense && !e.Stable() {
+	if found && useDense && e.Value()[4] == hllEncDense && e.Mutable() {
 		// The common case: rewrite the dense registers where they are.
 		makeRaw(e)
 		v = e.Value()

@@ -281,16 +281,18 @@ func TestHLLCacheAndEncoding(t *testing.T) {
 	})
 }
 
-// TestHLLStableValueNotChangedInPlace: PFADD and PFCOUNT must not rewrite
-// a value a pending reply may reference.
-func TestHLLStableValueNotChangedInPlace(t *testing.T) {
+// TestHLLPinnedValueNotChangedInPlace: PFADD, PFCOUNT and PFMERGE must not
+// rewrite a value a pending reply references, and do rewrite it in place
+// once the reply has been written.
+func TestHLLPinnedValueNotChangedInPlace(t *testing.T) {
 	e := newTestEnv(t)
-	c := e.newClient()
+	reader, c := e.newClient(), e.newClient()
 	e.do(c, "config", "set", "min-string-size-avoid-copy-reply", "64")
 	dense := string(hllGolden(t, "dense5000"))
 	for _, cmd := range [][]string{
 		{"pfadd", "k", "new", "elements", "here"},
 		{"pfcount", "k"},
+		{"pfmerge", "k", "k"},
 		{"pfdebug", "todense", "k"},
 	} {
 		e.do(c, "set", "k", dense)
@@ -298,13 +300,26 @@ func TestHLLStableValueNotChangedInPlace(t *testing.T) {
 		if !en.Stable() {
 			t.Fatal("not stable")
 		}
-		held := en.Value()
+		e.srv.Call(reader, [][]byte{[]byte("get"), []byte("k")})
 		e.do(c, cmd...)
-		if string(held) != dense {
-			t.Errorf("%q changed a stable value in place", cmd)
+		if got := string(reader.Out.Bytes()); got != bulk(dense) {
+			t.Errorf("%q changed a referenced value in place", cmd)
 		}
+		reader.Out.Reset()
 	}
 	if got := e.do(c, "pfcount", "k"); got != ":4968\r\n" {
+		t.Errorf("pfcount %q", got)
+	}
+	// Unreferenced: PFADD and PFCOUNT's cache update happen in place.
+	e.do(c, "set", "k", dense)
+	en, _ := entry(t, e, "k")
+	addr := &en.Value()[0]
+	e.do(c, "pfadd", "k", "new", "elements", "here")
+	e.do(c, "pfcount", "k")
+	if en, _ = entry(t, e, "k"); &en.Value()[0] != addr {
+		t.Error("an unreferenced dense value was copied")
+	}
+	if got := e.do(c, "pfcount", "k"); got != ":4970\r\n" {
 		t.Errorf("pfcount %q", got)
 	}
 }

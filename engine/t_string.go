@@ -663,12 +663,7 @@ func cmdGetrange(c *Client) {
 		c.AddRawString("$0\r\n\r\n")
 		return
 	}
-	sub := v[start : end+1]
-	if e.Stable() {
-		c.AddBulk(sub) // a stable record is never rewritten: safe to reference
-	} else {
-		c.AddBulkCopy(sub)
-	}
+	c.AddBulkStored(e, v[start:end+1])
 }
 
 func cmdStrlen(c *Client) {

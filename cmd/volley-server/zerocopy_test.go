@@ -43,3 +43,42 @@ func TestZeroCopyReplyIsNotChangedByLaterWrites(t *testing.T) {
 		}
 	}
 }
+
+// SETBIT and BITFIELD edit an unreferenced large value in place, and copy
+// one that an earlier reply in the same pipeline still references: the
+// GET before them sends the old bytes, the GET after them the new ones,
+// and once those replies are written the key keeps taking in-place edits.
+func TestZeroCopyReplyIsNotChangedByBitWrites(t *testing.T) {
+	s := startServer(t)
+	rc := dialRaw(t, s)
+	bulk := func(v string) string { return "$" + strconv.Itoa(len(v)) + "\r\n" + v + "\r\n" }
+	for _, size := range []int{16384, 20000, 40000, 1 << 20} {
+		old := strings.Repeat("\x00", size-1) + "b"
+		rc.Expect("+OK\r\n", "SET", "k", old)
+		rc.Expect(":0\r\n", "SETBIT", "k", "1", "1") // nothing references it: in place
+		old = "@" + old[1:]
+		rc.Send(multibulk("GET", "k") + multibulk("SETBIT", "k", "7", "1") + multibulk("GET", "k") +
+			multibulk("BITFIELD", "k", "SET", "u8", "8", "255", "INCRBY", "u8", "#2", "7") + multibulk("GET", "k") +
+			multibulk("SETBIT", "k", "0", "1") + multibulk("BITCOUNT", "k", "0", "3"))
+		v1 := "A" + old[1:]
+		v2 := "A\xff\x07" + old[3:]
+		want := []string{
+			bulk(old),
+			":0\r\n",
+			bulk(v1),
+			"*2\r\n:0\r\n:7\r\n",
+			bulk(v2),
+			":0\r\n",
+			":" + strconv.Itoa(3+8+3) + "\r\n",
+		}
+		for i, w := range want {
+			if got := rc.Reply(); got != w {
+				if len(got) > 80 {
+					got = got[:40] + "..." + got[len(got)-40:]
+				}
+				t.Fatalf("size %d, reply %d: got %q (len %d), want len %d", size, i, got, len(got), len(w))
+			}
+		}
+		rc.Expect(bulk("\xc1\xff\x07"), "GETRANGE", "k", "0", "2")
+	}
+}

@@ -334,11 +334,13 @@ func (a *Arena) allocLarge(n int) (uint64, unsafe.Pointer) {
 	ci := a.newIndex()
 	// Large records live on the Go heap (noscan, one object each) rather than
 	// in a mapping of their own: a mapping per record would run into the
-	// kernel's limit on mappings per process.
-	p := unsafe.Pointer(unsafe.SliceData(make([]byte, n)))
+	// kernel's limit on mappings per process. The record is preceded by its
+	// Pin; heap objects this size are at least 8-byte aligned, so the Pin's
+	// counter is too.
+	p := unsafe.Add(unsafe.Pointer(unsafe.SliceData(make([]byte, pinSize+n))), pinSize)
 	a.base[ci] = p
-	a.meta[ci] = chunkMeta{bump: uint32(n), state: chunkLarge, onHeap: true, prev: -1, next: -1}
-	a.stats.LargeBytes += int64(n)
+	a.meta[ci] = chunkMeta{bump: uint32(pinSize + n), state: chunkLarge, onHeap: true, prev: -1, next: -1}
+	a.stats.LargeBytes += int64(pinSize + n)
 	return uint64(ci) << chunkShift, p
 }
 

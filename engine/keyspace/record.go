@@ -1,6 +1,9 @@
 package keyspace
 
-import "unsafe"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // A record is one key and its value in an arena slot, pointer-free:
 //
@@ -220,9 +223,10 @@ func (e Entry) SetKind(k uint8) { *(*uint8)(unsafe.Add(e.p, offKind)) = k }
 
 // Value returns the inline bytes stored with Value.Bytes. The slice aliases
 // the table's memory: the engine may overwrite it in place (same length,
-// after GetForWrite) unless Stable reports true, and must copy it before the
+// after GetForWrite) if Mutable reports true, and must copy it before the
 // Entry becomes invalid. A Stable value may be kept longer, for example by a
-// reply sent by reference, and so must never be changed in place.
+// reply sent by reference, which pins it (see Pin) so that it is not changed
+// in place meanwhile.
 func (e Entry) Value() []byte {
 	f := recFlags(e.p)
 	if f&layoutMask == commonLayout {
@@ -257,10 +261,45 @@ const (
 )
 
 // Stable reports whether the record has an allocation of its own on the Go
-// heap (records over 32 KiB). Its Value slice then stays valid, and unchanged,
-// for as long as it is referenced, even after the key is overwritten or
-// deleted: the table never rewrites such a record in place.
+// heap (records over 32 KiB, or over the SetLargeRecord limit). Its Value
+// slice then stays valid for as long as it is referenced, even after the key
+// is overwritten or deleted: the table never reuses such a record's memory.
+// Its bytes stay unchanged while it is pinned (see Pin).
 func (e Entry) Stable() bool { return recFlags(e.p)&flagLarge != 0 }
+
+// A Pin counts the references to a Stable record's bytes held by output not
+// yet written: a reply that queues a Stable value by reference pins it, and
+// unpins it once the bytes have gone to the socket, which happens on an I/O
+// goroutine after the coordinator has let go of the engine. Only the
+// coordinator pins, and it only changes a value in place while its Pin is
+// zero (Mutable); unpinning may happen on any goroutine, hence the atomic
+// counter. It sits in the pinSize bytes in front of the record, in the same
+// heap object, so a reference to a Pin also keeps the bytes alive.
+type Pin struct{ n atomic.Int32 }
+
+// pinSize is the room in front of a large record for its Pin.
+const pinSize = 8
+
+// Pin adds a reference to a Stable value's bytes and returns the Pin to
+// Unpin when the reference is dropped. e must be Stable.
+func (e Entry) Pin() *Pin {
+	p := (*Pin)(unsafe.Add(e.p, -pinSize))
+	p.n.Add(1)
+	return p
+}
+
+// Unpin drops a reference taken by Entry.Pin. It is safe to call from any
+// goroutine, even after the record was overwritten or deleted.
+func (p *Pin) Unpin() { p.n.Add(-1) }
+
+// Mutable reports whether the value's bytes may be changed in place (same
+// length, after GetForWrite): always for a record in a slab slot, and for
+// a Stable one while no pending output references it. A Stable value that
+// is pinned must be copied instead (copy-on-write), so that a reply already
+// queued still sends the old bytes.
+func (e Entry) Mutable() bool {
+	return recFlags(e.p)&flagLarge == 0 || (*Pin)(unsafe.Add(e.p, -pinSize)).n.Load() == 0
+}
 
 // Obj returns the object reference stored with Value.Obj, or nil.
 func (e Entry) Obj() any {
