@@ -35,6 +35,14 @@ var debugSubs = map[string]debugSub{
 		"    Change the replication IDs of the instance.",
 		"    Dangerous: should be used only for testing the replication subsystem.",
 	}},
+	"digest": {2, debugDigest, []string{
+		"DIGEST",
+		"    Output a hex signature representing the current DB content.",
+	}},
+	"digest-value": {-2, debugDigestValue, []string{
+		"DIGEST-VALUE <key> [<key> ...]",
+		"    Output a hex signature of the values of all the specified keys.",
+	}},
 	"error": {3, debugError, []string{
 		"ERROR <string>",
 		"    Return a RESP protocol error with <string> as message. Useful for clients",
@@ -85,7 +93,7 @@ var debugSubs = map[string]debugSub{
 }
 
 // debugHelpOrder lists debugSubs in DEBUG HELP's order.
-var debugHelpOrder = []string{"change-repl-id", "error", "log", "htstats", "object", "populate", "protocol",
+var debugHelpOrder = []string{"change-repl-id", "digest", "digest-value", "error", "log", "htstats", "object", "populate", "protocol",
 	"set-active-expire", "quicklist-packed-threshold", "sleep"}
 
 func cmdDebug(c *Client) {

@@ -299,3 +299,23 @@ var pow10Cache = [87]diyFP{
 	{0xeb96bf6ebadf77d9, 1039},  // 1e332
 	{0xaf87023b9bf0ee6b, 1066},  // 1e340
 }
+
+// AppendDtoa appends f exactly as Valkey's fpconv_dtoa writes it, without
+// d2string's integer form (1e+16, not 10000000000000000): DEBUG DIGEST
+// hashes sorted set scores in this form. A negative sign is kept for
+// every value, -0 and -nan included, as fpconv keeps it.
+func AppendDtoa(dst []byte, f float64) []byte {
+	if math.Signbit(f) {
+		dst = append(dst, '-')
+		f = -f
+	}
+	switch {
+	case f == 0:
+		return append(dst, '0')
+	case math.IsNaN(f):
+		return append(dst, "nan"...)
+	case math.IsInf(f, 0):
+		return append(dst, "inf"...)
+	}
+	return appendGrisu(dst, f)
+}
