@@ -308,6 +308,9 @@ func debugObject(c *Client) {
 	b = strconv.AppendUint(b, uint64(s.lfuDecay(lru>>8, lru&255)), 10)
 	b = append(b, " lfu_access_time_minutes:"...)
 	b = strconv.AppendUint(b, uint64(lru>>8), 10)
+	if q, ok := e.Obj().(*quicklist); ok {
+		b = q.appendDebugObject(b, fast)
+	}
 	c.AddSimple(string(b))
 }
 

@@ -81,6 +81,14 @@ func listRefOf(e keyspace.Entry) listRef {
 	return listRef{lp: e.Value()}
 }
 
+// release ends a read: a quicklist compresses again the nodes the read
+// expanded.
+func (l *listRef) release() {
+	if l.ql != nil {
+		l.ql.release()
+	}
+}
+
 func (l *listRef) length() int {
 	if l.ql != nil {
 		return l.ql.count
@@ -155,7 +163,7 @@ func (l *listRef) equal(pos qlPos, s []byte) bool {
 // never changed in place, so their (large) elements go by reference.
 func (l *listRef) addValue(c *Client, pos qlPos) {
 	if l.ql != nil && l.ql.node(pos.ni).plain {
-		c.AddBulk(l.ql.node(pos.ni).lp)
+		c.AddBulk(l.ql.raw(pos.ni).lp)
 		return
 	}
 	s, v, isInt := l.get(pos)
@@ -286,7 +294,7 @@ func (w *listW) growFor(args ...[]byte) {
 	if !nodeExceedsLimit(fill, len(w.lp)+add, listpack.Len(w.lp)+len(args)) {
 		return
 	}
-	ql := newQuicklist(fill)
+	ql := newQuicklist(fill, w.c.srv.Cfg.ListCompressDepth)
 	if listpack.Len(w.lp) > 0 {
 		ql.appendListpack(append(make([]byte, 0, len(w.lp)), w.lp...))
 	}
@@ -303,7 +311,7 @@ func (w *listW) shrink() {
 		return
 	}
 	szLimit, countLimit := nodeLimit(w.c.srv.Cfg.ListMaxListpackSize)
-	n := q.node(0)
+	n := q.raw(0)
 	if (szLimit >= 0 && n.sz > szLimit/2) || (countLimit >= 0 && q.count > countLimit/2) {
 		return
 	}
@@ -374,6 +382,9 @@ func (w *listW) store() {
 
 // releaseBuf returns the pooled buffer; lp must not be used afterwards.
 func (w *listW) releaseBuf() {
+	if w.ql != nil {
+		w.ql.release()
+	}
 	if w.buf == nil {
 		return
 	}
@@ -569,6 +580,7 @@ func cmdLindex(c *Client) {
 		return
 	}
 	l.addValue(c, pos)
+	l.release()
 }
 
 func cmdLrange(c *Client) {
@@ -587,6 +599,7 @@ func cmdLrange(c *Client) {
 		c.AddRawString(emptyArrayReply)
 	default:
 		l.addRange(c, start, end, false)
+		l.release()
 	}
 }
 
@@ -770,6 +783,7 @@ func cmdLpos(c *Client) {
 		}
 		return
 	}
+	defer l.release()
 	var d Deferred
 	if count != -1 {
 		d = c.AddDeferredLen()
@@ -877,7 +891,7 @@ func (w *listW) deleteAt(pos qlPos, forward bool) qlPos {
 			}
 			return qlPos{ni: -1}
 		case forward:
-			if listpack.AtEnd(q.node(pos.ni).lp, pos.p) {
+			if listpack.AtEnd(q.raw(pos.ni).lp, pos.p) {
 				if pos.ni+1 < q.numNodes() {
 					return q.posIn(pos.ni+1, true)
 				}
@@ -885,7 +899,7 @@ func (w *listW) deleteAt(pos qlPos, forward bool) qlPos {
 			}
 			return pos // the next element moved into pos
 		default:
-			n := q.node(pos.ni)
+			n := q.raw(pos.ni)
 			if p := listpack.Prev(n.lp, pos.p); p >= 0 {
 				return qlPos{ni: pos.ni, off: pos.off - 1, p: p}
 			}
@@ -1124,6 +1138,7 @@ func sortLoadList(st *sortState, e keyspace.Entry, start, n int, reverse bool) {
 		st.addItem(s)
 		pos = l.step(pos, !reverse)
 	}
+	l.release()
 }
 
 // sortStoreList stores elems as a list at key, replacing what was there
@@ -1133,14 +1148,14 @@ func sortLoadList(st *sortState, e keyspace.Entry, start, n int, reverse bool) {
 func sortStoreList(c *Client, key []byte, elems [][]byte) bool {
 	s := c.srv
 	fill := s.Cfg.ListMaxListpackSize
-	q := newQuicklist(fill)
+	q := newQuicklist(fill, s.Cfg.ListCompressDepth)
 	for _, el := range elems {
 		q.pushTail(el)
 	}
 	v := keyspace.Value{Kind: kindListQuicklist, Obj: q}
 	if q.numNodes() == 1 && !q.node(0).plain {
 		szLimit, countLimit := nodeLimit(fill)
-		n := q.node(0)
+		n := q.raw(0)
 		if (szLimit < 0 || n.sz <= szLimit) && (countLimit < 0 || q.count <= countLimit) {
 			v = keyspace.Value{Kind: kindListListpack, Bytes: n.lp}
 		}

@@ -16,8 +16,11 @@ import (
 // Valkey's exactly: when to start a new node, how inserts split a full
 // node and how the pieces merge again.
 //
-// Compression of interior nodes (list-compress-depth) is not done: it
-// changes memory use only, never a reply.
+// With list-compress-depth d > 0, the nodes more than d nodes from
+// either end are kept LZF-compressed (quicklist_lzf.go), as Valkey's
+// quicklist does; see settle for when they are compressed and raw for
+// when they are expanded. Compression changes memory use only, never a
+// reply.
 
 // quicklistSizeSafetyLimit bounds a count-limited node's bytes
 // (SIZE_SAFETY_LIMIT).
@@ -51,17 +54,32 @@ type qlNode struct {
 	sz    int // Valkey's node->sz: the listpack's bytes (or element's), as it last recorded them
 	count int
 	plain bool
+	lzf   bool // lp holds the node's sz bytes LZF-compressed
 }
 
 // quicklist is a list's large encoding, kept in Value.Obj.
 type quicklist struct {
-	buf   []qlNode // the nodes are buf[head:], first to last
-	head  int      // unused slots before the first node, so prepending is cheap
-	count int      // elements in all nodes
-	fill  int      // list-max-listpack-size when the list was made
+	buf      []qlNode // the nodes are buf[head:], first to last
+	head     int      // unused slots before the first node, so prepending is cheap
+	count    int      // elements in all nodes
+	fill     int      // list-max-listpack-size when the list was made
+	depth    int      // list-compress-depth when the list was made; 0: no compression
+	used     []int    // nodes expanded or made since the last settle, to compress if interior
+	reshaped bool     // nodes were added or removed since the last settle
 }
 
-func newQuicklist(fill int) *quicklist { return &quicklist{fill: fill} }
+// Valkey keeps fill and depth in bit fields and clamps them to fit.
+const (
+	quicklistFillMax     = 1<<15 - 1
+	quicklistFillMin     = -5
+	quicklistCompressMax = 1<<16 - 1
+)
+
+func newQuicklist(fill, depth int) *quicklist {
+	fill = min(max(fill, quicklistFillMin), quicklistFillMax)
+	depth = min(max(depth, 0), quicklistCompressMax)
+	return &quicklist{fill: fill, depth: depth}
+}
 
 // nodes returns the nodes in order. The slice is invalid after any change
 // to the node sequence.
@@ -69,10 +87,140 @@ func (q *quicklist) nodes() []qlNode { return q.buf[q.head:] }
 
 func (q *quicklist) numNodes() int { return len(q.buf) - q.head }
 
+// node returns node i's bookkeeping; its bytes may be compressed (raw
+// gives them expanded).
 func (q *quicklist) node(i int) *qlNode { return &q.buf[q.head+i] }
+
+// raw returns node i with its bytes expanded. An expanded interior node
+// is compressed again by the next settle that does not keep it.
+func (q *quicklist) raw(i int) *qlNode {
+	n := &q.buf[q.head+i]
+	if n.lzf {
+		b := make([]byte, n.sz)
+		if lzfDecompress(n.lp, b) != n.sz {
+			panic("quicklist: corrupt compressed node")
+		}
+		n.lp, n.lzf = b, false
+		q.used = append(q.used, i)
+	}
+	return n
+}
+
+// rawW is raw for a node about to change: the change may make an
+// interior node worth compressing, so the next settle tries.
+func (q *quicklist) rawW(i int) *qlNode {
+	n := q.raw(i)
+	if q.interior(i) && (len(q.used) == 0 || q.used[len(q.used)-1] != i) {
+		q.used = append(q.used, i)
+	}
+	return n
+}
+
+// interior reports whether node i is more than depth nodes from both
+// ends, where Valkey keeps nodes compressed.
+func (q *quicklist) interior(i int) bool {
+	return q.depth > 0 && i >= q.depth && i < q.numNodes()-q.depth
+}
+
+// compressNode compresses node i if that saves enough
+// (__quicklistCompressNode): nodes under 48 bytes, or that would not
+// shrink by more than 8 bytes, stay as they are.
+func (q *quicklist) compressNode(i int) {
+	n := q.node(i)
+	if n.lzf || len(n.lp) < 48 || n.sz != len(n.lp) {
+		return
+	}
+	out := make([]byte, len(n.lp))
+	c := lzfCompress(n.lp, out)
+	if c == 0 || c+8 >= len(n.lp) {
+		return
+	}
+	n.lp = append(make([]byte, 0, c), out[:c]...)
+	n.lzf = true
+}
+
+// settle restores the compression rule after a change or a walk:
+// every node an operation expanded or made is compressed again if it is
+// interior, except node keep (-1 for none), whose bytes the caller still
+// reads; and when nodes came or went, the depth nodes at each end are
+// expanded and the first interior node from each end is compressed, as
+// Valkey's __quicklistCompress does after each change.
+func (q *quicklist) settle(keep int) {
+	if q.depth == 0 {
+		return
+	}
+	nn := q.numNodes()
+	kept := false
+	for _, i := range q.used {
+		switch {
+		case i == keep:
+			kept = true
+		case i < nn && q.interior(i):
+			q.compressNode(i)
+		}
+	}
+	q.used = q.used[:0]
+	if kept {
+		q.used = append(q.used, keep) // compressed when the caller moves on
+	}
+	if !q.reshaped {
+		return
+	}
+	q.reshaped = false
+	d := min(q.depth, nn)
+	for i := range d {
+		q.expandEnd(i)
+		q.expandEnd(nn - 1 - i)
+	}
+	if !kept && keep >= 0 && keep < nn && q.interior(keep) && !q.node(keep).lzf {
+		q.used = append(q.used, keep)
+	}
+}
+
+// expandEnd expands node i, one of the end nodes that stay expanded.
+func (q *quicklist) expandEnd(i int) {
+	if q.node(i).lzf {
+		q.raw(i)
+		q.used = q.used[:len(q.used)-1]
+	}
+}
+
+// release ends a walk or an edit: nothing stays expanded that should be
+// compressed. List commands call it when done with the list.
+func (q *quicklist) release() { q.settle(-1) }
+
+// shiftUsed keeps the used node numbers right when node i is inserted
+// (delta 1) or removed (delta -1).
+func (q *quicklist) shiftUsed(i, delta int) {
+	if q.depth == 0 {
+		return
+	}
+	q.reshaped = true
+	k := 0
+	for _, u := range q.used {
+		switch {
+		case u == i && delta < 0:
+			continue
+		case u >= i:
+			u += delta
+		}
+		q.used[k] = u
+		k++
+	}
+	q.used = q.used[:k]
+	if delta > 0 {
+		// The new node, and the nodes the insertion pushes past the
+		// depth from an end into the interior.
+		q.used = append(q.used, i)
+		if nn := q.numNodes() + 1; nn > 2*q.depth {
+			q.used = append(q.used, q.depth, nn-1-q.depth)
+		}
+	}
+}
 
 // insertNode puts n at position i.
 func (q *quicklist) insertNode(i int, n qlNode) {
+	q.shiftUsed(i, 1)
 	if i == 0 && q.head > 0 {
 		q.head--
 		q.buf[q.head] = n
@@ -94,6 +242,7 @@ func (q *quicklist) insertNode(i int, n qlNode) {
 
 // removeNode drops the node at i and its elements from the count.
 func (q *quicklist) removeNode(i int) {
+	q.shiftUsed(i, -1)
 	q.count -= q.node(i).count
 	if i == 0 {
 		q.buf[q.head] = qlNode{}
@@ -202,13 +351,14 @@ func (n *qlNode) updateSz() { n.sz = len(n.lp) }
 // ---- Push and pop ----
 
 func (q *quicklist) pushHead(v []byte) {
+	defer q.settle(-1)
 	if isLargeElement(len(v), q.fill) {
 		q.insertNode(0, plainNode(v))
 		q.count++
 		return
 	}
 	if q.allowInsert(0, len(v)) {
-		n := q.node(0)
+		n := q.rawW(0)
 		n.lp = listpack.Prepend(n.lp, v)
 		n.updateSz()
 		n.count++
@@ -219,6 +369,7 @@ func (q *quicklist) pushHead(v []byte) {
 }
 
 func (q *quicklist) pushTail(v []byte) {
+	defer q.settle(-1)
 	if isLargeElement(len(v), q.fill) {
 		q.insertNode(q.numNodes(), plainNode(v))
 		q.count++
@@ -226,7 +377,7 @@ func (q *quicklist) pushTail(v []byte) {
 	}
 	last := q.numNodes() - 1
 	if q.allowInsert(last, len(v)) {
-		n := q.node(last)
+		n := q.rawW(last)
 		n.lp = listpack.Append(n.lp, v)
 		n.updateSz()
 		n.count++
@@ -269,7 +420,7 @@ func (p qlPos) valid() bool { return p.ni >= 0 }
 
 // posIn is the first (or last) element of node ni.
 func (q *quicklist) posIn(ni int, first bool) qlPos {
-	n := q.node(ni)
+	n := q.raw(ni)
 	if n.plain {
 		return qlPos{ni: ni}
 	}
@@ -321,7 +472,8 @@ func (q *quicklist) index(idx int) qlPos {
 		return qlPos{ni: -1}
 	}
 	off := seekIdx - accum // from the node's head if seekFwd, else from its tail
-	n := q.node(ni)
+	q.settle(ni)
+	n := q.raw(ni)
 	if !seekFwd {
 		off = n.count - 1 - off
 	}
@@ -333,7 +485,7 @@ func (q *quicklist) index(idx int) qlPos {
 
 // next and prev step a position through the list.
 func (q *quicklist) next(pos qlPos) qlPos {
-	n := q.node(pos.ni)
+	n := q.raw(pos.ni)
 	if !n.plain {
 		if p := listpack.Next(n.lp, pos.p); p >= 0 {
 			return qlPos{ni: pos.ni, off: pos.off + 1, p: p}
@@ -342,11 +494,12 @@ func (q *quicklist) next(pos qlPos) qlPos {
 	if pos.ni+1 >= q.numNodes() {
 		return qlPos{ni: -1}
 	}
+	q.settle(pos.ni + 1) // the walk leaves pos.ni
 	return q.posIn(pos.ni+1, true)
 }
 
 func (q *quicklist) prev(pos qlPos) qlPos {
-	n := q.node(pos.ni)
+	n := q.raw(pos.ni)
 	if !n.plain {
 		if p := listpack.Prev(n.lp, pos.p); p >= 0 {
 			return qlPos{ni: pos.ni, off: pos.off - 1, p: p}
@@ -355,12 +508,13 @@ func (q *quicklist) prev(pos qlPos) qlPos {
 	if pos.ni == 0 {
 		return qlPos{ni: -1}
 	}
+	q.settle(pos.ni - 1)
 	return q.posIn(pos.ni-1, false)
 }
 
 // get returns the element at pos, aliasing the node.
 func (q *quicklist) get(pos qlPos) (s []byte, v int64, isInt bool) {
-	n := q.node(pos.ni)
+	n := q.raw(pos.ni)
 	if n.plain {
 		return n.lp, 0, false
 	}
@@ -369,7 +523,7 @@ func (q *quicklist) get(pos qlPos) (s []byte, v int64, isInt bool) {
 
 // equal compares the element at pos with s (quicklistCompare).
 func (q *quicklist) equal(pos qlPos, s []byte) bool {
-	n := q.node(pos.ni)
+	n := q.raw(pos.ni)
 	if n.plain {
 		return string(n.lp) == string(s)
 	}
@@ -382,7 +536,7 @@ func (q *quicklist) equal(pos qlPos, s []byte) bool {
 // whether its node went with it. When the node stays, the next element of
 // the node, if any, is now at pos.p.
 func (q *quicklist) delAt(pos qlPos) (nodeGone bool) {
-	n := q.node(pos.ni)
+	n := q.rawW(pos.ni)
 	if n.plain {
 		q.removeNode(pos.ni)
 		return true
@@ -447,6 +601,7 @@ func (q *quicklist) delRange(start, count int) {
 		if entire || n.plain {
 			q.removeNode(ni)
 		} else {
+			n = q.rawW(ni)
 			n.lp = listpack.DeleteRangeIndex(n.lp, offset, del)
 			n.updateSz()
 			n.count -= del
@@ -469,7 +624,7 @@ func (q *quicklist) delRange(start, count int) {
 // returned node holds [0, offset) and node ni the rest. The new node is
 // not yet in the list.
 func (q *quicklist) split(ni, offset int, after bool) qlNode {
-	n := q.node(ni)
+	n := q.rawW(ni)
 	cp := append(make([]byte, 0, len(n.lp)), n.lp...)
 	var origStart, origExtent, newStart, newExtent int
 	if after {
@@ -500,7 +655,7 @@ func deleteRangeExtent(lp []byte, start, extent int) []byte {
 // merge joins node b (right after a) into a (_quicklistListpackMerge)
 // and returns the kept node's index.
 func (q *quicklist) merge(a int) int {
-	na, nb := q.node(a), q.node(a+1)
+	na, nb := q.rawW(a), q.raw(a+1)
 	na.lp = listpack.AppendEntries(na.lp, nb.lp)
 	na.count = listpack.Len(na.lp)
 	na.updateSz()
@@ -537,7 +692,7 @@ func (q *quicklist) mergeAround(center int) int {
 // insert puts v before or after the element at pos (_quicklistInsert).
 func (q *quicklist) insert(pos qlPos, v []byte, after bool) {
 	ni := pos.ni
-	n := q.node(ni)
+	n := q.rawW(ni)
 	sz := len(v)
 	full := !q.allowInsert(ni, sz)
 	atTail, atHead, availNext, availPrev := false, false, false, false
@@ -574,12 +729,12 @@ func (q *quicklist) insert(pos qlPos, v []byte, after bool) {
 		n.count++
 		n.updateSz()
 	case atTail && availNext:
-		nx := q.node(ni + 1)
+		nx := q.rawW(ni + 1)
 		nx.lp = listpack.Prepend(nx.lp, v)
 		nx.count++
 		nx.updateSz()
 	case atHead && availPrev:
-		pv := q.node(ni - 1)
+		pv := q.rawW(ni - 1)
 		pv.lp = listpack.Append(pv.lp, v)
 		pv.count++
 		pv.updateSz()
@@ -606,7 +761,7 @@ func (q *quicklist) insert(pos qlPos, v []byte, after bool) {
 // replace overwrites the element at pos with v (quicklistReplaceEntry).
 func (q *quicklist) replace(pos qlPos, v []byte) {
 	ni := pos.ni
-	n := q.node(ni)
+	n := q.rawW(ni)
 	large := isLargeElement(len(v), q.fill)
 	switch {
 	case !n.plain && !large:
@@ -632,7 +787,7 @@ func (q *quicklist) replace(pos qlPos, v []byte) {
 			q.insertNode(ni+2, rest)
 		}
 		q.count++
-		n = q.node(ni)
+		n = q.rawW(ni)
 		if n.count == 1 {
 			q.removeNode(ni)
 		} else {
@@ -646,7 +801,7 @@ func (q *quicklist) replace(pos qlPos, v []byte) {
 
 // Clone implements Object.
 func (q *quicklist) Clone() any {
-	c := &quicklist{count: q.count, fill: q.fill}
+	c := &quicklist{count: q.count, fill: q.fill, depth: q.depth}
 	c.buf = make([]qlNode, q.numNodes())
 	for i, n := range q.nodes() {
 		n.lp = append([]byte(nil), n.lp...)
@@ -675,6 +830,34 @@ func (q *quicklist) MemUsage(samples int) int64 {
 		sum += int64(nodeHeader + cap(q.node(i).lp))
 	}
 	return total + sum*int64(nn)/int64(samples)
+}
+
+// appendDebugObject appends DEBUG OBJECT's quicklist fields: nodes,
+// average elements per node, fill, whether compression is on and, unless
+// fast, the nodes' expanded bytes.
+func (q *quicklist) appendDebugObject(b []byte, fast bool) []byte {
+	nn := q.numNodes()
+	b = append(b, " ql_nodes:"...)
+	b = strconv.AppendInt(b, int64(nn), 10)
+	b = append(b, " ql_avg_node:"...)
+	b = strconv.AppendFloat(b, float64(q.count)/float64(nn), 'f', 2, 64)
+	b = append(b, " ql_listpack_max:"...)
+	b = strconv.AppendInt(b, int64(q.fill), 10)
+	b = append(b, " ql_compressed:"...)
+	if q.depth != 0 {
+		b = append(b, '1')
+	} else {
+		b = append(b, '0')
+	}
+	if !fast {
+		sz := 0
+		for _, n := range q.nodes() {
+			sz += n.sz
+		}
+		b = append(b, " ql_uncompressed_size:"...)
+		b = strconv.AppendInt(b, int64(sz), 10)
+	}
+	return b
 }
 
 // debugQuicklistPackedThreshold is DEBUG QUICKLIST-PACKED-THRESHOLD.

@@ -1,12 +1,15 @@
 package engine
 
 import (
+	"fmt"
 	"math/big"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/volleydb/volley/engine/config"
 	"github.com/volleydb/volley/engine/listpack"
 )
 
@@ -262,10 +265,19 @@ func qlCheck(t *testing.T, q *quicklist, want []string) {
 	if q.count != len(want) {
 		t.Fatalf("count %d, want %d", q.count, len(want))
 	}
+	q.release()
+	qlCheckCompression(t, q)
 	sum := 0
 	for i, n := range q.nodes() {
 		if n.count == 0 {
 			t.Fatalf("node %d is empty", i)
+		}
+		if n.lzf {
+			b := make([]byte, n.sz)
+			if lzfDecompress(n.lp, b) != n.sz {
+				t.Fatalf("node %d: bad compressed bytes", i)
+			}
+			n.lp = b
 		}
 		if !n.plain && (!validListpack(n.lp) || listpackLen(n.lp) != n.count) {
 			t.Fatalf("node %d: bad listpack or count %d", i, n.count)
@@ -293,12 +305,33 @@ func qlCheck(t *testing.T, q *quicklist, want []string) {
 	}
 }
 
+// qlCheckCompression checks list-compress-depth's rule on a list at
+// rest: the depth nodes at each end expanded, every interior node
+// compressed unless compression would not save enough.
+func qlCheckCompression(t *testing.T, q *quicklist) {
+	t.Helper()
+	nn := q.numNodes()
+	for i, n := range q.nodes() {
+		switch {
+		case q.depth == 0 || i < q.depth || i >= nn-q.depth:
+			if n.lzf {
+				t.Fatalf("depth %d: end node %d of %d is compressed", q.depth, i, nn)
+			}
+		case !n.lzf:
+			out := make([]byte, len(n.lp))
+			if c := lzfCompress(n.lp, out); len(n.lp) >= 48 && c > 0 && c+8 < len(n.lp) {
+				t.Fatalf("depth %d: interior node %d of %d (%d bytes, %d compressed) is not compressed", q.depth, i, nn, len(n.lp), c)
+			}
+		}
+	}
+}
+
 func TestQuicklistRandomOps(t *testing.T) {
 	defer setQuicklistPackedThreshold(0)
 	for seed := uint64(1); seed <= 30; seed++ {
 		r := newRand(seed)
 		fills := []int{-1, -2, 1, 2, 3, 0, -5}
-		q := newQuicklist(fills[r.IntN(len(fills))])
+		q := newQuicklist(fills[r.IntN(len(fills))], r.IntN(4))
 		thresholds := []int64{0, 0, 20, 300}
 		setQuicklistPackedThreshold(thresholds[r.IntN(len(thresholds))])
 		var want []string
@@ -664,4 +697,178 @@ func FuzzBlockTimeout(f *testing.F) {
 			t.Fatalf("%q: deadline %d, want %d", arg, got, want)
 		}
 	})
+}
+
+// blockingStateEmpty fails unless the server keeps no trace of any
+// blocked client.
+func blockingStateEmpty(t *testing.T, s *Server) {
+	t.Helper()
+	b := &s.blocking
+	if len(b.waiting) != 0 || len(b.clients) != 0 || len(b.ready) != 0 || len(b.readySet) != 0 ||
+		b.deadline != 0 || b.byType != [numBlockTypes]int{} || b.handling || b.nested != 0 || b.reexec != nil {
+		t.Fatalf("blocking state left: waiting %v clients %d ready %v set %v deadline %d byType %v",
+			b.waiting, len(b.clients), b.ready, b.readySet, b.deadline, b.byType)
+	}
+	if s.BlockingKeys() != 0 || s.BlockedInTimeoutTable() != 0 {
+		t.Fatal("INFO still counts blocked clients")
+	}
+}
+
+// Clients that disconnect while blocked, on several keys, databases,
+// commands and deadlines, leave nothing behind, and the keys they waited
+// on go to the clients still waiting.
+func TestBlockingDisconnectLeavesNothingBehind(t *testing.T) {
+	e, _ := fakeClockEnv(t)
+	s := e.srv
+	pusher := e.newClient()
+	cmds := [][]string{
+		{"blpop", "a", "b", "a", "0"},
+		{"brpop", "b", "c", "1.5"},
+		{"blmove", "a", "dst", "left", "right", "0"},
+		{"brpoplpush", "c", "dst", "100"},
+		{"blmpop", "0", "3", "a", "b", "c", "left", "count", "2"},
+		{"bzpopmin", "z", "a", "0"},
+		{"bzmpop", "7", "2", "z", "y", "max"},
+	}
+	var clients []*Client
+	for i := range 70 {
+		c := e.newClient()
+		if i%3 == 1 {
+			e.do(c, "select", "1")
+		}
+		if r := e.do(c, cmds[i%len(cmds)]...); r != "" {
+			t.Fatalf("%v replied %q instead of blocking", cmds[i%len(cmds)], r)
+		}
+		clients = append(clients, c)
+	}
+	if r := e.do(pusher, "info", "clients"); !strings.Contains(r, "blocked_clients:70\r\n") {
+		t.Fatalf("info: %q", r)
+	}
+	// Every client but the last waiting on "a" in db 0 goes away.
+	var last *Client
+	for _, c := range clients {
+		if c.db().ID == 0 && slices.Contains(c.blocked.keys, "a") && c.blocked.btype == blockList {
+			if last != nil {
+				s.FreeClient(last)
+			}
+			last = c
+			continue
+		}
+		s.FreeClient(c)
+	}
+	if len(s.blocking.clients) != 1 || s.BlockingKeys() != len(last.blocked.keys) {
+		t.Fatalf("%d blocked, %d keys left, want 1 client", len(s.blocking.clients), s.BlockingKeys())
+	}
+	// It is served by the push, as the command it ran says.
+	replies := map[string]string{
+		"blpop":  "*2\r\n$1\r\na\r\n$1\r\nx\r\n",
+		"blmove": "$1\r\nx\r\n",
+		"blmpop": "*2\r\n$1\r\na\r\n*2\r\n$1\r\nx\r\n$1\r\ny\r\n",
+	}
+	name := string(last.blocked.argv[0])
+	e.do(pusher, "rpush", "a", "x", "y")
+	if got := takeOut(last); got != replies[name] {
+		t.Fatalf("%s got %q, want %q", name, got, replies[name])
+	}
+	blockingStateEmpty(t, s)
+	left := ":1\r\n"
+	if name == "blmpop" {
+		left = ":0\r\n"
+	}
+	if r := e.do(pusher, "llen", "a"); r != left {
+		t.Fatalf("llen a = %q, want %q", r, left)
+	}
+	// Freeing a client twice, or one that never blocked, is harmless.
+	s.FreeClient(last)
+	s.FreeClient(pusher)
+	blockingStateEmpty(t, s)
+}
+
+// list-compress-depth (DEBUG OBJECT checked against Valkey 9.0.4):
+// interior nodes are compressed and stay so across reads and edits, and
+// every command sees the same elements.
+func TestListCompressDepth(t *testing.T) {
+	e := newTestEnv(t)
+	e.srv.Cfg.EnableDebugCommand = config.PermitYes
+	c := e.newClient()
+	e.do(c, "config", "set", "list-max-listpack-size", "4")
+	e.do(c, "config", "set", "list-compress-depth", "1")
+	var want []string
+	for i := range 40 {
+		v := fmt.Sprintf("element-%02d-%s", i, strings.Repeat("x", 40))
+		e.do(c, "rpush", "l", v)
+		want = append(want, v)
+	}
+	ql := func() *quicklist {
+		en, ok := e.srv.DB(0).Lookup([]byte("l"))
+		if !ok || en.Kind() != kindListQuicklist {
+			t.Fatal("l is not a quicklist")
+		}
+		return en.Obj().(*quicklist)
+	}
+	check := func() {
+		t.Helper()
+		q := ql()
+		if q.depth != 1 || q.used != nil && len(q.used) != 0 {
+			t.Fatalf("depth %d, %v still expanded", q.depth, q.used)
+		}
+		qlCheckCompression(t, q)
+		n := 0
+		for _, nd := range q.nodes() {
+			if nd.lzf {
+				n++
+			}
+		}
+		if n == 0 {
+			t.Fatal("nothing compressed")
+		}
+		var lr strings.Builder
+		fmt.Fprintf(&lr, "*%d\r\n", len(want))
+		for _, v := range want {
+			lr.WriteString(bulk(v))
+		}
+		if r := e.do(c, "lrange", "l", "0", "-1"); r != lr.String() {
+			t.Fatalf("lrange = %q, want %q", r, lr.String())
+		}
+		qlCheckCompression(t, q)
+	}
+	check()
+	if r := e.do(c, "debug", "object", "l"); !strings.HasSuffix(r, " ql_nodes:10 ql_avg_node:4.00 ql_listpack_max:4 ql_compressed:1 ql_uncompressed_size:2190\r\n") {
+		t.Fatalf("debug object: %q", r)
+	}
+	if r := e.do(c, "lindex", "l", "20"); r != bulk(want[20]) {
+		t.Fatalf("lindex = %q", r)
+	}
+	check()
+	e.do(c, "lset", "l", "21", "changed")
+	want[21] = "changed"
+	check()
+	e.do(c, "linsert", "l", "before", want[17], "inserted")
+	want = slices.Insert(want, 17, "inserted")
+	check()
+	e.do(c, "lrem", "l", "0", want[30])
+	want = slices.Delete(want, 30, 31)
+	check()
+	if r := e.do(c, "lpos", "l", want[25]); r != ":25\r\n" {
+		t.Fatalf("lpos = %q", r)
+	}
+	check()
+	e.do(c, "ltrim", "l", "3", "-4")
+	want = want[3 : len(want)-3]
+	check()
+	e.do(c, "lpop", "l", "5")
+	e.do(c, "rpop", "l", "5")
+	want = want[5 : len(want)-5]
+	check()
+	// COPY keeps the compressed nodes, a new depth applies to new lists only.
+	e.do(c, "copy", "l", "l2")
+	e.do(c, "config", "set", "list-compress-depth", "0")
+	if r := e.do(c, "lrange", "l2", "0", "-1"); r != e.do(c, "lrange", "l", "0", "-1") {
+		t.Fatalf("copy differs: %q", r)
+	}
+	check()
+	e.do(c, "sort", "l", "alpha", "store", "l3")
+	if r := e.do(c, "debug", "object", "l3", "fast"); !strings.HasSuffix(r, " ql_listpack_max:4 ql_compressed:0\r\n") {
+		t.Fatalf("debug object: %q", r)
+	}
 }
