@@ -148,6 +148,14 @@ func (s *Server) activeExpireEffort() int {
 	return min(max(s.Cfg.ActiveExpireEffort, 1), 10) - 1
 }
 
+// resetExpireStats zeroes what CONFIG RESETSTAT zeroes of expiry's
+// counters kept outside Stats: the field counter and estimate, and the
+// cycle time not yet counted in whole milliseconds.
+func (s *Server) resetExpireStats() {
+	s.hash.ExpiredFields, s.hash.StalePerc = 0, 0
+	s.expire.usedUsRem = 0
+}
+
 // activeExpireOn reports whether this server expires keys actively: not
 // when DEBUG SET-ACTIVE-EXPIRE turned it off, not on a replica (its
 // primary sends the deletes), and not in import-mode (keys being imported

@@ -647,3 +647,32 @@ func TestImportModeExpiredKeys(t *testing.T) {
 		rc("dbsize", ":0\r\n"),
 	})
 }
+
+// CONFIG RESETSTAT zeroes the field expiry counters too, as Valkey's
+// resetServerStats.
+func TestResetStatExpiryCounters(t *testing.T) {
+	e, clk := fakeClockEnv(t)
+	s := e.srv
+	c := e.newClient()
+	e.expect(c, []replyCase{
+		rc("hset h a 1 b 2", ":2\r\n"),
+		rc("hpexpire h 10 fields 1 a", "*1\r\n:1\r\n"),
+	})
+	clk.Advance(20 * time.Millisecond)
+	s.Cron()
+	s.Cron()
+	if s.hash.ExpiredFields != 1 || s.hash.StalePerc == 0 {
+		t.Fatalf("expired_fields %d stale %v", s.hash.ExpiredFields, s.hash.StalePerc)
+	}
+	s.expire.usedUsRem = 999
+	e.do(c, "config", "resetstat")
+	stats := e.do(c, "info", "stats")
+	for _, want := range []string{"expired_fields:0\r\n", "expired_keys_with_volatile_items_stale_perc:0.00\r\n", "expire_cycle_cpu_milliseconds:0\r\n"} {
+		if !strings.Contains(stats, want) {
+			t.Errorf("after RESETSTAT stats lack %q", want)
+		}
+	}
+	if s.expire.usedUsRem != 0 {
+		t.Error("cycle time remainder kept")
+	}
+}

@@ -165,6 +165,7 @@ func replyErrorText(err error) string {
 func cmdConfigResetStat(c *Client) {
 	s := c.srv
 	s.Stats = Stats{ResetTimeMs: s.Clock.NowMs()}
+	s.resetExpireStats()
 	for i := range s.cmdStats {
 		st := &s.cmdStats[i]
 		st.Calls, st.Usec, st.Rejected, st.Failed = 0, 0, 0, 0
