@@ -633,3 +633,13 @@ func TestMultiBufferReuseIsBounded(t *testing.T) {
 		t.Fatalf("kept %d command slots", len(c.multi.cmds))
 	}
 }
+
+func TestMultiExecRejectedBeforeAuth(t *testing.T) {
+	e := newTestEnv(t)
+	e.srv.Cfg.RequirePass = "foo"
+	c := e.newClient()
+	e.expect(c, []replyCase{
+		rc("exec", errReply("EXECABORT Transaction discarded because of: NOAUTH Authentication required.")),
+		rc("multi", errReply("NOAUTH Authentication required.")),
+	})
+}
