@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/bits"
 	"sync"
+	"unsafe"
 
 	"github.com/volleydb/volley/engine/config"
 	"github.com/volleydb/volley/engine/keyspace"
@@ -503,11 +504,42 @@ func cmdBitop(c *Client) {
 		c.AddInt(0)
 		return
 	}
-	// The sources alias stored values, possibly dest's own: compute into
-	// scratch memory and store a copy of it afterwards. The scratch is
-	// reused so that a large BITOP does not fault in fresh pages for its
-	// result every time; the kernels write every byte of it.
+	// BITOP stores its result as SET without KEEPTTL would, after a write
+	// lookup of dest (expiring it if due), as Valkey's setKey.
+	de, found := db.LookupWrite(dest)
+	if found && typeOf(de) == TypeString && len(de.Value()) == maxLen && de.Mutable() {
+		if res := de.Value(); bitopInPlace(kind, res, srcs) {
+			// The result went straight into dest's bytes: nothing copied.
+			de.SetKind(KindRaw)
+			db.Persist(dest)
+			bitopDone(c, db, dest, maxLen)
+			return
+		}
+	}
+	// A new dest, or one of another length or type, or one a reply still
+	// references: compute into scratch memory, reused so that a large BITOP
+	// does not fault in fresh pages for it every time (the kernels write
+	// every byte), and store one copy of it.
 	bp, res := bitopResult(maxLen)
+	bitopRun(kind, res, srcs)
+	db.Set(dest, keyspace.Value{Kind: KindRaw, Bytes: res}, false)
+	if bp != nil {
+		bitopPool.Put(bp)
+	}
+	bitopDone(c, db, dest, maxLen)
+}
+
+// bitopDone finishes a BITOP that stored a result of n bytes in dest.
+func bitopDone(c *Client, db *DB, dest []byte, n int) {
+	s := c.srv
+	s.keyModified(db, dest)
+	s.notifyKeyspaceEvent(config.NotifyString, "set", dest, db.ID)
+	s.Dirty++
+	c.AddInt(int64(n))
+}
+
+// bitopRun computes the operation kind of srcs into res.
+func bitopRun(kind byte, res []byte, srcs [][]byte) {
 	switch kind {
 	case '&':
 		simd.BitopAnd(res, srcs...)
@@ -518,14 +550,28 @@ func cmdBitop(c *Client) {
 	case '~':
 		simd.BitopNot(res, srcs[0])
 	}
-	db.Set(dest, keyspace.Value{Kind: KindRaw, Bytes: res}, false)
-	if bp != nil {
-		bitopPool.Put(bp)
+}
+
+// bitopInPlace computes the operation into res, dest's own bytes, when the
+// kernels allow it: res may be a source only as the first one, which AND,
+// OR and XOR may take in any order. It reports false, having done nothing,
+// when res is more than one of the sources (BITOP XOR d d x must read d's
+// old bytes twice).
+func bitopInPlace(kind byte, res []byte, srcs [][]byte) bool {
+	at, n := -1, 0
+	for i, src := range srcs {
+		if len(src) > 0 && unsafe.SliceData(src) == unsafe.SliceData(res) {
+			at, n = i, n+1
+		}
 	}
-	s.keyModified(db, dest)
-	s.notifyKeyspaceEvent(config.NotifyString, "set", dest, db.ID)
-	s.Dirty++
-	c.AddInt(int64(maxLen))
+	if n > 1 {
+		return false
+	}
+	if at > 0 {
+		srcs[0], srcs[at] = srcs[at], srcs[0]
+	}
+	bitopRun(kind, res, srcs)
+	return true
 }
 
 // bitopPool holds BITOP result buffers for reuse.

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"testing"
@@ -334,6 +335,135 @@ func TestBitmapUnpinnedStableValueWrittenInPlace(t *testing.T) {
 	}
 	if got := e.do(c, "strlen", "k"); got != ":201\r\n" {
 		t.Errorf("strlen after growing %q", got)
+	}
+}
+
+// TestBitmapBitopInPlace: BITOP writes its result straight into an
+// existing dest of the result's length, whatever place dest takes among
+// the sources, and gives the same replies and values as the copying path:
+// dest twice among the sources, a dest a pending reply references, a dest
+// of another length or type, all fall back to computing a copy. The TTL
+// goes, as with SET.
+func TestBitmapBitopInPlace(t *testing.T) {
+	e := newTestEnv(t)
+	c, reader := e.newClient(), e.newClient()
+	e.do(c, "config", "set", "min-string-size-avoid-copy-reply", "64")
+	rnd := rand.New(rand.NewPCG(1, 2))
+	val := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rnd.Uint32())
+		}
+		return string(b)
+	}
+	ref := func(op string, srcs ...string) string {
+		n := 0
+		for _, s := range srcs {
+			n = max(n, len(s))
+		}
+		out := make([]byte, n)
+		for i := range out {
+			var acc byte
+			for k, s := range srcs {
+				var b byte
+				if i < len(s) {
+					b = s[i]
+				}
+				switch {
+				case k == 0:
+					acc = b
+				case op == "and":
+					acc &= b
+				case op == "or":
+					acc |= b
+				case op == "xor":
+					acc ^= b
+				}
+			}
+			if op == "not" {
+				acc = ^acc
+			}
+			out[i] = acc
+		}
+		return string(out)
+	}
+	for _, n := range []int{3, 100, 40000} { // slab record, Stable, beyond a slab
+		for _, op := range []string{"and", "or", "xor", "not"} {
+			for _, tc := range []struct {
+				keys  []string // "d" is dest
+				dLen  int      // dest's length before, 0 for missing
+				inPl  bool     // expected in place
+				other string   // dest of another type
+				pin   bool
+			}{
+				{keys: []string{"a", "b"}, dLen: n, inPl: true},
+				{keys: []string{"d", "a"}, dLen: n, inPl: true},
+				{keys: []string{"a", "d"}, dLen: n, inPl: true},
+				{keys: []string{"a", "b", "d"}, dLen: n, inPl: true},
+				{keys: []string{"d", "a", "d"}, dLen: n},
+				{keys: []string{"a", "b"}, dLen: n + 1},
+				{keys: []string{"a", "b"}},
+				{keys: []string{"a", "b"}, dLen: n, pin: true},
+				{keys: []string{"a", "b"}, other: "list"},
+			} {
+				keys := tc.keys
+				if op == "not" {
+					if len(keys) > 2 {
+						continue
+					}
+					keys = keys[1:]
+				}
+				e.do(c, "flushall")
+				vals := map[string]string{"a": val(n), "b": val(n)}
+				switch {
+				case tc.other != "":
+					e.do(c, "rpush", "d", "x")
+				case tc.dLen > 0:
+					vals["d"] = val(tc.dLen)
+					e.do(c, "set", "d", vals["d"], "px", "100000")
+				}
+				e.do(c, "set", "a", vals["a"])
+				e.do(c, "set", "b", vals["b"])
+				var srcs []string
+				for _, k := range keys {
+					srcs = append(srcs, vals[k])
+				}
+				want := ref(op, srcs...)
+				var before []byte
+				if en, ok := entry(t, e, "d"); ok && tc.other == "" {
+					before = en.Value()
+				}
+				if tc.pin {
+					reader.Out.Reset()
+					e.srv.Call(reader, [][]byte{[]byte("get"), []byte("d")})
+				}
+				args := append([]string{"bitop", op, "d"}, keys...)
+				name := fmt.Sprintf("n=%d %q", n, args)
+				if got := e.do(c, args...); got != ":"+strconv.Itoa(len(want))+"\r\n" {
+					t.Fatalf("%s: %q", name, got)
+				}
+				if got := e.do(c, "get", "d"); got != bulk(want) {
+					t.Fatalf("%s: wrong result", name)
+				}
+				if got := e.do(c, "pttl", "d"); got != ":-1\r\n" {
+					t.Errorf("%s: pttl %q", name, got)
+				}
+				if got := e.do(c, "object", "encoding", "d"); got != bulk("raw") {
+					t.Errorf("%s: encoding %q", name, got)
+				}
+				en, _ := entry(t, e, "d")
+				wantIn := tc.inPl || (tc.pin && n < 64) // a small value is copied into the reply, not pinned
+				if inPlace := before != nil && &en.Value()[0] == &before[0]; inPlace != wantIn {
+					t.Errorf("%s: in place %v, want %v", name, inPlace, wantIn)
+				}
+				if tc.pin {
+					if got := string(reader.Out.Bytes()); got != bulk(vals["d"]) {
+						t.Errorf("%s: a pending reply changed", name)
+					}
+					reader.Out.Reset()
+				}
+			}
+		}
 	}
 }
 

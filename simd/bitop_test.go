@@ -123,14 +123,24 @@ func TestBitopShapes(t *testing.T) {
 					}
 				}
 			}
-			// dst as the first source.
+			// dst as the first source: shorter, equal (the one-pass case)
+			// and longer other sources, one or two of them, across blocks.
 			if op != "not" {
-				a := append([]byte(nil), r[:5000]...)
-				b := r[100:3000]
-				want := refBitop(op, len(a), a, b)
-				runBitop(op, a, a, b)
-				if !bytes.Equal(a, want) {
-					t.Fatalf("%s, level %v: dst = srcs[0] gave a wrong result", op, l)
+				for _, n := range []int{5000, 3 * bitopBlock} {
+					for _, lb := range []int{n / 2, n - 100, n} {
+						for k := 2; k <= 3; k++ {
+							a := append([]byte(nil), r[:n]...)
+							for i := range a {
+								a[i] ^= byte(i * 7) // not equal to the other sources
+							}
+							srcs := [][]byte{a, r[n-lb : n], r[3 : 3+n/3]}[:k]
+							want := refBitop(op, len(a), srcs...)
+							runBitop(op, a, srcs...)
+							if !bytes.Equal(a, want) {
+								t.Fatalf("%s, level %v, sources %v: dst = srcs[0] gave a wrong result", op, l, lensOf(srcs))
+							}
+						}
+					}
 				}
 			} else {
 				a := append([]byte(nil), r[:5000]...)
