@@ -69,3 +69,32 @@ func TestReplyPinsReferencedValues(t *testing.T) {
 		t.Error("pinned after FreeClient")
 	}
 }
+
+// SETRANGE within a large value rewrites it in place when no reply holds
+// it, and copies it when one does.
+func TestSetrangeLargeValueInPlaceUnlessPinned(t *testing.T) {
+	e := newTestEnv(t)
+	c, r := e.newClient(), e.newClient()
+	e.do(c, "config", "set", "min-string-size-avoid-copy-reply", "100")
+	big := strings.Repeat("v", 300)
+	e.do(c, "set", "k", big)
+	en, _ := entry(t, e, "k")
+	addr := &en.Value()[0]
+	if got := e.do(c, "setrange", "k", "0", "ab"); got != ":300\r\n" {
+		t.Fatal(got)
+	}
+	if en, _ = entry(t, e, "k"); &en.Value()[0] != addr {
+		t.Error("an unreferenced value was copied")
+	}
+	e.srv.Call(r, [][]byte{[]byte("get"), []byte("k")})
+	if got := e.do(c, "setrange", "k", "0", "xy"); got != ":300\r\n" {
+		t.Fatal(got)
+	}
+	if got := string(r.Out.Bytes()); got != bulk("ab"+big[2:]) {
+		t.Error("a pending reply changed")
+	}
+	r.Out.Reset()
+	if en, _ = entry(t, e, "k"); &en.Value()[0] == addr || string(en.Value()) != "xy"+big[2:] {
+		t.Error("a referenced value was not copied, or lost the write")
+	}
+}

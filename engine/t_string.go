@@ -602,7 +602,7 @@ func cmdSetrange(c *Client) {
 		return
 	}
 	end := int(offset) + len(val)
-	if found && end <= len(old) && !e.Stable() {
+	if found && end <= len(old) && e.Mutable() {
 		copy(old[offset:], val) // same length: rewrite in place
 		e.SetKind(KindRaw)
 	} else {
