@@ -39,7 +39,7 @@ func (f *fakeConn) Writev(bs [][]byte) (int, error) {
 func (f *fakeConn) OutboundBuffered() int { return 0 }
 func (f *fakeConn) Context() any          { return f.ctx }
 func (f *fakeConn) SetContext(c any)      { f.ctx = c }
-func (f *fakeConn) Fd() int               { return 7 }
+func (f *fakeConn) Fd() int               { return -1 } // no socket: write falls back to Writev
 func (f *fakeConn) Wake(gnet.AsyncCallback) error {
 	f.wakes++
 	return nil

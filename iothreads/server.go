@@ -117,6 +117,7 @@ type conn struct {
 	closeReq atomic.Uint32 // closeAfterFlush or closeNow, set by the engine
 
 	held    *heldBatch // commands a CLIENT PAUSE stopped (see heldBatch)
+	iov     iovecs     // scratch for write (write_linux.go)
 	resumed bool       // args/ends are a held batch being retried
 }
 
@@ -327,7 +328,7 @@ func (s *Server) execute(cn *conn, nread int, perr error) gnet.Action {
 		return gnet.Close
 	}
 	if n > 0 {
-		_, _ = cn.gc.Writev(cn.out.Vec())
+		cn.write(cn.out.Vec())
 	}
 	cn.out.Reset()
 	if closing || cn.closeReq.Load() != 0 {

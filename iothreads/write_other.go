@@ -1,0 +1,9 @@
+//go:build !linux
+
+package iothreads
+
+// write sends a batch's replies through gnet.
+func (cn *conn) write(vec [][]byte) { _, _ = cn.gc.Writev(vec) }
+
+// iovecs is unused off Linux.
+type iovecs = struct{}
