@@ -175,9 +175,22 @@ func (s *Server) OnClose(gc gnet.Conn, err error) gnet.Action {
 		srv.Stats.ClientQbufLimitDisc++
 		srv.Log.Warningf("Closing client that reached max query buffer length: id=%d addr=%s (qbuf initial bytes: %q)", cn.cl.ID, cn.cl.Addr, head(cn.qbuf, 64))
 	}
+	// Replies the engine added since the last write (a blocked command
+	// served just before the peer shut down its side) still go out, as
+	// Valkey writes pending replies before it frees a client; gnet has
+	// not closed the socket yet.
+	cn.out, cn.cl.Out = cn.cl.Out, cn.out
+	if cn.closeReq.Load() == closeNow {
+		cn.out.Reset()
+	}
+	srv.Stats.NetOutputBytes += int64(cn.out.Len())
 	srv.FreeClient(cn.cl)
 	s.co.Release()
 	cn.cl = nil
+	if cn.out.Len() > 0 {
+		_, _ = gc.Writev(cn.out.Vec())
+	}
+	cn.out.Reset()
 	return gnet.None
 }
 
