@@ -140,11 +140,11 @@ func (q *quicklist) compressNode(i int) {
 }
 
 // settle restores the compression rule after a change or a walk:
-// every node an operation expanded or made is compressed again if it is
+// every node an operation expanded, changed or made, and every node an
+// insertion pushed into the interior (shiftUsed), is compressed if it is
 // interior, except node keep (-1 for none), whose bytes the caller still
 // reads; and when nodes came or went, the depth nodes at each end are
-// expanded and the first interior node from each end is compressed, as
-// Valkey's __quicklistCompress does after each change.
+// expanded, as Valkey's __quicklistCompress does after each change.
 func (q *quicklist) settle(keep int) {
 	if q.depth == 0 {
 		return
