@@ -69,7 +69,14 @@ type bitWrite struct {
 	lazy  bool   // buf is a pinned stored value: copy before writing
 	copy  bool   // buf is not the stored value: store it in finish
 	grown bool   // the key was created or lengthened (Valkey's dirty)
+	spare int    // room to ask for when storing a lengthened copy
 }
+
+// growthSpare is the room to leave after a value lengthened to n bytes, as
+// Valkey's greedy string growth leaves it: as much again up to 1 MiB, then
+// 1 MiB. Without it, setting bits ever further along a large bitmap (ids
+// that keep rising) would store the whole value anew every few calls.
+func growthSpare(n int) int { return min(n, 1<<20) }
 
 // lookupBitWrite finds or creates key's string so that bit maxBit can be
 // addressed, as lookupStringForBitCommand: a missing key becomes a string
@@ -100,9 +107,17 @@ func lookupBitWrite(c *Client, key []byte, maxBit uint64) (bitWrite, bool) {
 		w.lazy = !e.Mutable()
 		return w, true
 	}
+	if e.Grow(need) {
+		// A large value with room to spare that no reply references:
+		// lengthened where it is.
+		e.SetKind(KindRaw)
+		w.buf, w.grown = e.Value(), true
+		return w, true
+	}
 	w.buf = make([]byte, need)
 	copy(w.buf, val)
 	w.copy, w.grown = true, true
+	w.spare = growthSpare(need)
 	return w, true
 }
 
@@ -121,7 +136,7 @@ func (w *bitWrite) writable() []byte {
 // finish stores a copied value back, keeping the key's expiry.
 func (w *bitWrite) finish() {
 	if w.copy {
-		w.db.Set(w.key, keyspace.Value{Kind: KindRaw, Bytes: w.buf}, true)
+		w.db.Set(w.key, keyspace.Value{Kind: KindRaw, Bytes: w.buf, Spare: w.spare}, true)
 	}
 }
 

@@ -72,6 +72,20 @@ func BenchmarkBitmapHLL(b *testing.B) {
 			}
 		})
 	}
+	// Growing a 1 MiB key by a byte each time (bitmaps indexed by a rising
+	// id): every growth stores the whole value anew.
+	b.Run("SETBIT/1MiB-grow", func(b *testing.B) {
+		b.ReportAllocs()
+		e.do(c, "set", "grow", mb)
+		argv := [][]byte{[]byte("setbit"), []byte("grow"), nil, []byte("1")}
+		num := make([]byte, 0, 32)
+		for i := 0; b.Loop(); i++ {
+			num = strconv.AppendInt(num[:0], int64(len(mb)+i)*8, 10)
+			argv[2] = num
+			e.srv.Call(c, argv)
+			c.Out.Reset()
+		}
+	})
 	run("GETBIT", 2, "", 32768, "getbit", "small", "0")
 	run("BITCOUNT/1MiB", 0, "", 1, "bitcount", "big")
 	run("BITCOUNT/4KiB-bit-range", 0, "", 1, "bitcount", "small", "3", "-3", "bit")

@@ -338,6 +338,60 @@ func TestBitmapUnpinnedStableValueWrittenInPlace(t *testing.T) {
 	}
 }
 
+// TestBitmapGrowthInPlace: a large value lengthened by SETBIT or BITFIELD
+// is stored once with room to grow, and then lengthened where it is until
+// the room runs out, keeping its TTL; a pending reply still gets the old
+// bytes, because a referenced value is copied instead.
+func TestBitmapGrowthInPlace(t *testing.T) {
+	e := newTestEnv(t)
+	c, reader := e.newClient(), e.newClient()
+	e.do(c, "config", "set", "min-string-size-avoid-copy-reply", "64")
+	val := string(bytes.Repeat([]byte{0xaa}, 1000))
+	e.do(c, "set", "k", val, "px", "100000")
+	if got := e.do(c, "setbit", "k", "8000", "1"); got != ":0\r\n" { // grows to 1001: copied, with room
+		t.Fatal(got)
+	}
+	en, _ := entry(t, e, "k")
+	addr := &en.Value()[0]
+	e.expect(c, []replyCase{
+		rcs(":0\r\n", "setbit", "k", "8015", "1"),
+		rcs("*1\r\n:0\r\n", "bitfield", "k", "set", "u8", "#1005", "255"),
+		rcs(":1006\r\n", "strlen", "k"),
+		rcs(bulk("\x80\x01\x00\x00\x00\xff"), "getrange", "k", "1000", "-1"),
+		rcs(bulk("raw"), "object", "encoding", "k"),
+	})
+	if en, _ = entry(t, e, "k"); &en.Value()[0] != addr {
+		t.Error("growth within the room copied the value")
+	}
+	if got := e.do(c, "pttl", "k"); got == ":-1\r\n" || got == ":-2\r\n" {
+		t.Errorf("ttl lost: %q", got)
+	}
+	// Referenced: copied, the reply keeps the old bytes.
+	e.srv.Call(reader, [][]byte{[]byte("get"), []byte("k")})
+	old := string(en.Value())
+	if got := e.do(c, "setbit", "k", "8063", "1"); got != ":0\r\n" {
+		t.Fatal(got)
+	}
+	if got := string(reader.Out.Bytes()); got != bulk(old) {
+		t.Error("a pending reply changed")
+	}
+	reader.Out.Reset()
+	en, _ = entry(t, e, "k")
+	if &en.Value()[0] == addr || len(en.Value()) != 1008 || en.Value()[1007] != 1 {
+		t.Errorf("referenced growth: len %d", len(en.Value()))
+	}
+	// Past the room (1001 bytes of it): copied again, with new room.
+	if got := e.do(c, "setbit", "k", "40000", "1"); got != ":0\r\n" {
+		t.Fatal(got)
+	}
+	if got := e.do(c, "strlen", "k"); got != ":5001\r\n" {
+		t.Error(got)
+	}
+	if got := e.do(c, "bitcount", "k"); got != ":"+strconv.Itoa(4000+1+1+8+1+1)+"\r\n" {
+		t.Errorf("bitcount %q", got)
+	}
+}
+
 // TestBitmapBitopInPlace: BITOP writes its result straight into an
 // existing dest of the result's length, whatever place dest takes among
 // the sources, and gives the same replies and values as the copying path:

@@ -115,10 +115,11 @@ func (a *Arena) largeLimit() int {
 }
 
 // allocRecord allocates a record of size bytes and reports whether it got
-// an allocation of its own.
-func (a *Arena) allocRecord(size int) (uint64, unsafe.Pointer, bool) {
+// an allocation of its own; such a one gets spare bytes more, for the
+// value to grow into (Entry.Grow).
+func (a *Arena) allocRecord(size, spare int) (uint64, unsafe.Pointer, bool) {
 	if size > a.largeLimit() {
-		r, p := a.allocLarge(size)
+		r, p := a.allocLarge(size + max(spare, 0))
 		return r, p, true
 	}
 	r, p := a.alloc(size)
@@ -334,10 +335,11 @@ func (a *Arena) allocLarge(n int) (uint64, unsafe.Pointer) {
 	ci := a.newIndex()
 	// Large records live on the Go heap (noscan, one object each) rather than
 	// in a mapping of their own: a mapping per record would run into the
-	// kernel's limit on mappings per process. The record is preceded by its
-	// Pin; heap objects this size are at least 8-byte aligned, so the Pin's
-	// counter is too.
+	// kernel's limit on mappings per process. The record is preceded by a
+	// largeHeader; heap objects this size are at least 8-byte aligned, so
+	// its fields are too.
 	p := unsafe.Add(unsafe.Pointer(unsafe.SliceData(make([]byte, pinSize+n))), pinSize)
+	(*largeHeader)(unsafe.Add(p, -pinSize)).capacity = uint32(n)
 	a.base[ci] = p
 	a.meta[ci] = chunkMeta{bump: uint32(pinSize + n), state: chunkLarge, onHeap: true, prev: -1, next: -1}
 	a.stats.LargeBytes += int64(pinSize + n)

@@ -82,3 +82,70 @@ func TestPinConcurrentUnpin(t *testing.T) {
 		t.Fatal("pins left after every Unpin")
 	}
 }
+
+// Grow lengthens a Stable value in place within its spare room, zeroing
+// the new bytes, and refuses (changing nothing) without room, when the
+// length field would need to widen, while pinned, or for a slab record.
+func TestGrowStableValue(t *testing.T) {
+	a := NewArena()
+	defer a.Release()
+	a.SetLargeRecord(100)
+	tb := NewIn(a, maphash.MakeSeed())
+	val := make([]byte, 70000)
+	for i := range val {
+		val[i] = byte(i)
+	}
+	e, _ := tb.Set([]byte("g"), Value{Bytes: val, Spare: 1000, Expire: 7})
+	addr := &e.Value()[0]
+	if !e.Grow(70500) || len(e.Value()) != 70500 || &e.Value()[0] != addr {
+		t.Fatalf("grow within spare: len %d", len(e.Value()))
+	}
+	if e.Grow(71001) || len(e.Value()) != 70500 {
+		t.Fatal("grew past the spare room")
+	}
+	if !e.Grow(71000) || e.Expire() != 7 || string(e.Key()) != "g" {
+		t.Fatalf("grow to the last byte: len %d expire %d", len(e.Value()), e.Expire())
+	}
+	v := e.Value()
+	if string(v[:len(val)]) != string(val) {
+		t.Fatal("old bytes changed")
+	}
+	for i := len(val); i < len(v); i++ {
+		if v[i] != 0 {
+			t.Fatalf("byte %d of the grown part is %d", i, v[i])
+		}
+	}
+	if g, _ := tb.Get([]byte("g")); len(g.Value()) != 71000 {
+		t.Fatalf("lookup sees %d bytes", len(g.Value()))
+	}
+	if e.Grow(100) || len(e.Value()) != 71000 {
+		t.Fatal("Grow shrank the value")
+	}
+
+	// Pinned: no.
+	e2, _ := tb.Set([]byte("p"), Value{Bytes: val, Spare: 100})
+	pin := e2.Pin()
+	if e2.Grow(len(val)+1) || len(e2.Value()) != len(val) {
+		t.Fatal("grew a pinned value")
+	}
+	pin.Unpin()
+	if !e2.Grow(len(val) + 1) {
+		t.Fatal("no growth after unpinning")
+	}
+	// No spare asked for: no room.
+	e3, _ := tb.Set([]byte("n"), Value{Bytes: val})
+	if e3.Grow(len(val) + 1) {
+		t.Fatal("grew without spare room")
+	}
+	// A 200-byte value has a one-byte length field: 300 bytes need two.
+	e4, _ := tb.Set([]byte("w"), Value{Bytes: val[:200], Spare: 1000})
+	if e4.Grow(300) || !e4.Grow(255) || len(e4.Value()) != 255 {
+		t.Fatalf("width rule: len %d", len(e4.Value()))
+	}
+	// Slab records never grow; Spare is ignored for them.
+	e5, _ := tb.Set([]byte("s"), Value{Bytes: val[:50], Spare: 1000})
+	if e5.Stable() || e5.Grow(51) {
+		t.Fatal("a slab record grew")
+	}
+	checkInvariants(t, tb)
+}

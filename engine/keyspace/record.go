@@ -66,6 +66,10 @@ type Value struct {
 	Bytes  []byte // copied into the record: small strings, integers, listpacks
 	Obj    any    // kept by reference, for values with Go pointers inside; nil for none
 	Expire int64  // absolute expiry time in the engine's unit; 0 for none
+	// Spare asks for room to lengthen the value in place later by this many
+	// bytes (Entry.Grow), for values that keep growing. Only a record with
+	// an allocation of its own (Stable) gets it.
+	Spare int
 }
 
 func widthCode(n int, base uint8) uint8 {
@@ -277,13 +281,21 @@ func (e Entry) Stable() bool { return recFlags(e.p)&flagLarge != 0 }
 // heap object, so a reference to a Pin also keeps the bytes alive.
 type Pin struct{ n atomic.Int32 }
 
-// pinSize is the room in front of a large record for its Pin.
+// largeHeader precedes a record with an allocation of its own.
+type largeHeader struct {
+	pin      Pin
+	capacity uint32 // bytes from the record's start to the allocation's end
+}
+
+// pinSize is the room in front of a large record for its largeHeader.
 const pinSize = 8
+
+func (e Entry) large() *largeHeader { return (*largeHeader)(unsafe.Add(e.p, -pinSize)) }
 
 // Pin adds a reference to a Stable value's bytes and returns the Pin to
 // Unpin when the reference is dropped. e must be Stable.
 func (e Entry) Pin() *Pin {
-	p := (*Pin)(unsafe.Add(e.p, -pinSize))
+	p := &e.large().pin
 	p.n.Add(1)
 	return p
 }
@@ -298,7 +310,30 @@ func (p *Pin) Unpin() { p.n.Add(-1) }
 // is pinned must be copied instead (copy-on-write), so that a reply already
 // queued still sends the old bytes.
 func (e Entry) Mutable() bool {
-	return recFlags(e.p)&flagLarge == 0 || (*Pin)(unsafe.Add(e.p, -pinSize)).n.Load() == 0
+	return recFlags(e.p)&flagLarge == 0 || e.large().pin.n.Load() == 0
+}
+
+// Grow lengthens a Stable value to n bytes where it is, the new bytes
+// zero, and reports true, when its allocation has the room (Value.Spare),
+// n needs no wider length field, and no reply references it (Mutable).
+// Otherwise it changes nothing and reports false, and the caller stores
+// the longer value anew. Like any in-place write it follows GetForWrite.
+func (e Entry) Grow(n int) bool {
+	f := recFlags(e.p)
+	if f&flagLarge == 0 || widthCode(n, 1) != f>>valWShift&3 || !e.Mutable() {
+		return false
+	}
+	kw := keyWidth[f>>keyWShift&3]
+	vw := valWidth[f>>valWShift&3]
+	k := getLen(unsafe.Add(e.p, offLens), kw)
+	old := getLen(unsafe.Add(e.p, offLens+uintptr(kw)), vw)
+	start := int(keyOff[f&layoutMask]) + k
+	if n < old || start+n > int(e.large().capacity) {
+		return false
+	}
+	clear(unsafe.Slice((*byte)(unsafe.Add(e.p, start+old)), n-old))
+	putLen(unsafe.Add(e.p, offLens+uintptr(kw)), vw, n)
+	return true
 }
 
 // Obj returns the object reference stored with Value.Obj, or nil.

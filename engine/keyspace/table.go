@@ -227,7 +227,7 @@ func (t *Table) SetHashed(key []byte, h uint64, v Value) (Entry, bool) {
 	if v.Obj != nil {
 		obj = t.a.putObj(v.Obj)
 	}
-	r, p, large := t.a.allocRecord(size)
+	r, p, large := t.a.allocRecord(size, v.Spare)
 	if large {
 		flags |= flagLarge
 	}
@@ -321,7 +321,7 @@ func (t *Table) replace(slot *uint64, key []byte, v *Value, flags uint8, size in
 		writeRecord(op, flags, key, v, obj, t.epoch)
 		return Entry{op, a}
 	}
-	r, p, large := a.allocRecord(size)
+	r, p, large := a.allocRecord(size, v.Spare)
 	if large {
 		flags |= flagLarge
 	}
@@ -371,7 +371,7 @@ func (t *Table) SetExpireEntry(key []byte, at int64) (Entry, bool) {
 	f := recFlags(op)&layoutMask | flagExpire
 	k, val := e.Key(), e.Value()
 	size := int(keyOff[f]) + len(k) + len(val)
-	r, p, large := a.allocRecord(size)
+	r, p, large := a.allocRecord(size, 0)
 	if large {
 		f |= flagLarge
 	}
