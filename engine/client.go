@@ -151,8 +151,8 @@ func (c *Client) AddInt(n int64) {
 
 // AddBulk appends a bulk string, by reference when it is large enough
 // for a zero-copy reply. b must stay unchanged until the reply is
-// written: pass fresh slices or Stable values (see AddBulkValue), never
-// argv or a slab record's bytes.
+// written: pass fresh slices, never argv or a record's bytes (stored
+// values go through AddBulkValue or AddBulkStored, which pin them).
 func (c *Client) AddBulk(b []byte) {
 	if c.skipping() {
 		return
