@@ -86,3 +86,22 @@ func TestPauseDefersProtocolError(t *testing.T) {
 		t.Fatalf("resumed: %q (%v)", out, action)
 	}
 }
+
+// A bulk argument longer than a record can hold is refused even when
+// proto-max-bulk-len allows it; a lower limit set by CONFIG SET applies
+// from the next read.
+func TestBulkLengthLimits(t *testing.T) {
+	s, fc := newTestIO(t, "--proto-max-bulk-len", "8gb")
+	out, action := traffic(t, s, fc, "*2\r\n$3\r\nGET\r\n$4294967296\r\n")
+	if out != "-ERR Protocol error: invalid bulk length\r\n" || action != gnet.Close {
+		t.Fatalf("5 GiB argument: %q (%v)", out, action)
+	}
+	s, fc = newTestIO(t)
+	if out, _ = traffic(t, s, fc, "CONFIG SET proto-max-bulk-len 1mb\r\n"); out != "+OK\r\n" {
+		t.Fatalf("CONFIG SET: %q", out)
+	}
+	out, action = traffic(t, s, fc, "*2\r\n$3\r\nGET\r\n$1048577\r\n")
+	if out != "-ERR Protocol error: invalid bulk length\r\n" || action != gnet.Close {
+		t.Fatalf("argument over the new limit: %q (%v)", out, action)
+	}
+}

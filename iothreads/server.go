@@ -3,6 +3,7 @@ package iothreads
 import (
 	"context"
 	"errors"
+	"math"
 	"net"
 	"runtime"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/volleydb/volley/engine"
+	"github.com/volleydb/volley/engine/config"
 	"github.com/volleydb/volley/engine/resp"
 	"github.com/volleydb/volley/loop"
 )
@@ -140,6 +142,14 @@ func (l link) Close(asap bool) {
 	_ = l.cn.gc.Wake(nil)
 }
 
+// maxBulkLen is the longest bulk argument the parser takes:
+// proto-max-bulk-len, but never more than a keyspace record's 32-bit
+// length fields hold, so that a longer value is refused as a protocol
+// error instead of being stored truncated.
+func maxBulkLen(cfg *config.Config) int64 {
+	return min(cfg.ProtoMaxBulkLen, math.MaxUint32)
+}
+
 // OnOpen implements gnet.EventHandler.
 func (s *Server) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	cn := &conn{gc: gc}
@@ -159,7 +169,7 @@ func (s *Server) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	}
 	cn.cl = srv.NewClient(addr, laddr, gc.Fd(), isUnix)
 	cn.cl.SetLink(link{cn})
-	cn.parser.MaxBulkLen = cfg.ProtoMaxBulkLen
+	cn.parser.MaxBulkLen = maxBulkLen(cfg)
 	gc.SetContext(cn)
 	return nil, gnet.None
 }
@@ -326,6 +336,7 @@ func (s *Server) execute(cn *conn, nread int, perr error) gnet.Action {
 		cl.Flags |= engine.ClientCloseAfterReply
 	}
 	cn.out, cl.Out = cl.Out, cn.out
+	cn.parser.MaxBulkLen = maxBulkLen(srv.Cfg) // a CONFIG SET applies from the next read
 	closing := cl.Flags&(engine.ClientCloseAfterReply|engine.ClientCloseASAP) != 0
 	limitHit := s.overOutputLimit(srv, cn)
 	if limitHit {

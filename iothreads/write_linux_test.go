@@ -19,7 +19,7 @@ type sockConn struct {
 	handed   []byte
 }
 
-func (s *sockConn) Fd() int                { return s.fd }
+func (s *sockConn) Fd() int               { return s.fd }
 func (s *sockConn) OutboundBuffered() int { return s.buffered }
 func (s *sockConn) Writev(bs [][]byte) (int, error) {
 	n := 0
