@@ -388,13 +388,13 @@ func sortGeneric(c *Client, readonly bool) {
 				if st.desc {
 					n = n.backward
 				} else {
-					n = n.level[0].forward
+					n = n.succ()
 				}
 			}
 			end -= start
 			start = 0
 		case typ == TypeZSet:
-			for n := zs.z.first(); n != nil; n = n.level[0].forward {
+			for n := zs.z.first(); n != nil; n = n.succ() {
 				st.addItem(zbytes(n.ele))
 			}
 		}

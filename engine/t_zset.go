@@ -447,7 +447,7 @@ func (zs *zset) toListpack() {
 		return
 	}
 	lp := listpack.New(64)
-	for n := zs.z.first(); n != nil; n = n.level[0].forward {
+	for n := zs.z.first(); n != nil; n = n.succ() {
 		lp = zzlInsertAt(lp, -1, zbytes(n.ele), n.score)
 	}
 	zs.lp, zs.z = lp, nil
@@ -1367,7 +1367,7 @@ func zrangeByRank(k *zrangeSink, zs *zset, start, end int64, reverse bool) {
 			if reverse {
 				x = x.backward
 			} else {
-				x = x.level[0].forward
+				x = x.succ()
 			}
 		}
 	}
@@ -1427,7 +1427,7 @@ func zrangeByScore(k *zrangeSink, zs *zset, r *zrangeSpec, offset, limit int64, 
 			if reverse {
 				x = x.backward
 			} else {
-				x = x.level[0].forward
+				x = x.succ()
 			}
 		}
 	}
@@ -1486,7 +1486,7 @@ func zrangeByLex(k *zrangeSink, zs *zset, r *zlexSpec, offset, limit int64, reve
 			if reverse {
 				x = x.backward
 			} else {
-				x = x.level[0].forward
+				x = x.succ()
 			}
 		}
 	}
@@ -1849,7 +1849,7 @@ func zrandmemberWithCount(c *Client, l int64, withScores bool) {
 	z := zs.z
 	if count*3 > uint64(size) {
 		all := make([]*zslNode, 0, size)
-		for n := z.first(); n != nil; n = n.level[0].forward {
+		for n := z.first(); n != nil; n = n.succ() {
 			all = append(all, n)
 		}
 		for uint64(len(all)) > count {
@@ -2174,7 +2174,7 @@ func zsetOpGeneric(c *Client, dstKey []byte, numIdx int, op int, cardOnly bool) 
 			n *= 2
 		}
 		c.AddArrayLen(n)
-		for x := dst.first(); x != nil; x = x.level[0].forward {
+		for x := dst.first(); x != nil; x = x.succ() {
 			if withScores && c.Proto > 2 {
 				c.AddArrayLen(2)
 			}

@@ -26,18 +26,64 @@ type zsetObj struct {
 
 // zslNode is one member. Its name is an immutable string, so a reply may
 // reference its bytes after the member is removed.
+//
+// A node and all its levels are one allocation: a walk that reads a
+// node's score and then its forward link at some level touches one block
+// of memory, not two. Level 0 is the field lv0, the last of the 64 bytes
+// a node of height 1 takes (one cache line, as Go aligns 64-byte objects
+// to 64), and levels 1.. follow it in the same object: a taller node is
+// allocated as a zslNodeOf, whose more array continues lv0. level(i)
+// reaches them by address arithmetic within that object; every pointer
+// word stays pointer-typed, so the collector sees them.
 type zslNode struct {
-	ele      string
 	score    float64
+	ele      string
 	backward *zslNode
 	next     *zslNode // member table chain
-	level    []zslLevel
-	l0       [1]zslLevel // the storage of level for the 3 in 4 nodes of height 1
+	height   int32    // levels, 1..zslMaxLevel
+	hash     uint32   // of ele: the member table's bucket and a quick inequality test
+	lv0      zslLevel
+}
+
+// zslNodeOf is the allocation of a node taller than 1; A is [height-1]zslLevel.
+type zslNodeOf[A any] struct {
+	zslNode
+	more A
 }
 
 type zslLevel struct {
 	forward *zslNode
 	span    int // nodes crossed by following forward; rank arithmetic
+}
+
+const zslLevelBytes = unsafe.Sizeof(zslLevel{})
+
+// level is the node's level i, which must be below its height.
+func (n *zslNode) level(i int) *zslLevel {
+	if uint(i) >= uint(n.height) {
+		panic("zset: skiplist level out of range")
+	}
+	return (*zslLevel)(unsafe.Add(unsafe.Pointer(&n.lv0), uintptr(i)*zslLevelBytes))
+}
+
+// succ is the node after n in order, nil at the end.
+func (n *zslNode) succ() *zslNode { return n.lv0.forward }
+
+func allocTall[A any]() *zslNode { return &new(zslNodeOf[A]).zslNode }
+
+// zslAlloc[h] allocates a zeroed node of height h >= 2.
+var zslAlloc = [...]func() *zslNode{
+	2: allocTall[[1]zslLevel], 3: allocTall[[2]zslLevel], 4: allocTall[[3]zslLevel],
+	5: allocTall[[4]zslLevel], 6: allocTall[[5]zslLevel], 7: allocTall[[6]zslLevel],
+	8: allocTall[[7]zslLevel], 9: allocTall[[8]zslLevel], 10: allocTall[[9]zslLevel],
+	11: allocTall[[10]zslLevel], 12: allocTall[[11]zslLevel], 13: allocTall[[12]zslLevel],
+	14: allocTall[[13]zslLevel], 15: allocTall[[14]zslLevel], 16: allocTall[[15]zslLevel],
+	17: allocTall[[16]zslLevel], 18: allocTall[[17]zslLevel], 19: allocTall[[18]zslLevel],
+	20: allocTall[[19]zslLevel], 21: allocTall[[20]zslLevel], 22: allocTall[[21]zslLevel],
+	23: allocTall[[22]zslLevel], 24: allocTall[[23]zslLevel], 25: allocTall[[24]zslLevel],
+	26: allocTall[[25]zslLevel], 27: allocTall[[26]zslLevel], 28: allocTall[[27]zslLevel],
+	29: allocTall[[28]zslLevel], 30: allocTall[[29]zslLevel], 31: allocTall[[30]zslLevel],
+	32: allocTall[[31]zslLevel],
 }
 
 const (
@@ -61,12 +107,13 @@ func newZsetObj(hint int) *zsetObj {
 }
 
 func newZslNode(height int, score float64, ele string) *zslNode {
-	n := &zslNode{ele: ele, score: score}
+	var n *zslNode
 	if height == 1 {
-		n.level = n.l0[:]
+		n = new(zslNode)
 	} else {
-		n.level = make([]zslLevel, height)
+		n = zslAlloc[height]()
 	}
+	n.score, n.ele, n.height = score, ele, int32(height)
 	return n
 }
 
@@ -81,23 +128,11 @@ func zslRandomLevel() int {
 	return bits.LeadingZeros64(r)/2 + 1
 }
 
-// zslLess reports whether (score, ele) orders before node b; a nil b is
-// the end of the list and orders after everything.
-func zslLess(score float64, ele string, b *zslNode) bool {
-	if b == nil {
-		return true
-	}
-	if score != b.score {
-		return score < b.score
-	}
-	return ele < b.ele
-}
-
 // Len is the number of members.
 func (z *zsetObj) Len() int { return z.length }
 
 // first is the lowest-ranked node, nil when empty.
-func (z *zsetObj) first() *zslNode { return z.header.level[0].forward }
+func (z *zsetObj) first() *zslNode { return z.header.lv0.forward }
 
 // ---- the skiplist ----
 
@@ -107,41 +142,46 @@ func (z *zsetObj) insertNode(n *zslNode) {
 	var update [zslMaxLevel]*zslNode
 	var rank [zslMaxLevel]int
 	x := z.header
+	score := n.score
+	r := 0
 	for i := z.level - 1; i >= 0; i-- {
-		if i < z.level-1 {
-			rank[i] = rank[i+1]
-		}
-		for f := x.level[i].forward; f != nil && !zslLess(n.score, n.ele, f); f = x.level[i].forward {
-			rank[i] += x.level[i].span
+		for {
+			l := x.level(i)
+			f := l.forward
+			if f == nil || score < f.score || (score == f.score && n.ele < f.ele) {
+				break
+			}
+			r += l.span
 			x = f
 		}
+		rank[i] = r
 		update[i] = x
 	}
-	height := len(n.level)
+	height := int(n.height)
 	if height > z.level {
 		for i := z.level; i < height; i++ {
 			rank[i] = 0
 			update[i] = z.header
-			z.header.level[i].span = z.length
+			z.header.level(i).span = z.length
 		}
 		z.level = height
 	}
 	for i := 0; i < height; i++ {
-		u := update[i]
-		n.level[i].forward = u.level[i].forward
-		u.level[i].forward = n
-		n.level[i].span = u.level[i].span - (rank[0] - rank[i])
-		u.level[i].span = rank[0] - rank[i] + 1
+		ul, nl := update[i].level(i), n.level(i)
+		nl.forward = ul.forward
+		ul.forward = n
+		nl.span = ul.span - (rank[0] - rank[i])
+		ul.span = rank[0] - rank[i] + 1
 	}
 	for i := height; i < z.level; i++ {
-		update[i].level[i].span++
+		update[i].level(i).span++
 	}
 	if update[0] != z.header {
 		n.backward = update[0]
 	} else {
 		n.backward = nil
 	}
-	if f := n.level[0].forward; f != nil {
+	if f := n.lv0.forward; f != nil {
 		f.backward = n
 	} else {
 		z.tail = n
@@ -152,39 +192,37 @@ func (z *zsetObj) insertNode(n *zslNode) {
 // unlinkNode removes x given, for every level, the last node before it.
 func (z *zsetObj) unlinkNode(x *zslNode, update *[zslMaxLevel]*zslNode) {
 	for i := 0; i < z.level; i++ {
-		u := update[i]
-		if u.level[i].forward == x {
-			u.level[i].span += x.level[i].span - 1
-			u.level[i].forward = x.level[i].forward
+		ul := update[i].level(i)
+		if ul.forward == x {
+			xl := x.level(i)
+			ul.span += xl.span - 1
+			ul.forward = xl.forward
 		} else {
-			u.level[i].span--
+			ul.span--
 		}
 	}
-	if f := x.level[0].forward; f != nil {
+	if f := x.lv0.forward; f != nil {
 		f.backward = x.backward
 	} else {
 		z.tail = x.backward
 	}
-	for z.level > 1 && z.header.level[z.level-1].forward == nil {
+	for z.level > 1 && z.header.level(z.level-1).forward == nil {
 		z.level--
 	}
 	z.length--
-}
-
-// nodeBefore reports whether a orders before (score, ele).
-func nodeBefore(a *zslNode, score float64, ele string) bool {
-	if a.score != score {
-		return a.score < score
-	}
-	return a.ele < ele
 }
 
 // unlink removes node n from the skiplist (not from the member table).
 func (z *zsetObj) unlink(n *zslNode) {
 	var update [zslMaxLevel]*zslNode
 	x := z.header
+	score := n.score
 	for i := z.level - 1; i >= 0; i-- {
-		for f := x.level[i].forward; f != nil && nodeBefore(f, n.score, n.ele); f = x.level[i].forward {
+		for {
+			f := x.level(i).forward
+			if f == nil || f.score > score || (f.score == score && f.ele >= n.ele) {
+				break
+			}
 			x = f
 		}
 		update[i] = x
@@ -196,16 +234,16 @@ func (z *zsetObj) unlink(n *zslNode) {
 // is changed in place; otherwise it is unlinked and linked again.
 func (z *zsetObj) updateScore(n *zslNode, score float64) {
 	if (n.backward == nil || n.backward.score < score || (n.backward.score == score && n.backward.ele < n.ele)) &&
-		(n.level[0].forward == nil || score < n.level[0].forward.score ||
-			(n.level[0].forward.score == score && n.ele < n.level[0].forward.ele)) {
+		(n.lv0.forward == nil || score < n.lv0.forward.score ||
+			(n.lv0.forward.score == score && n.ele < n.lv0.forward.ele)) {
 		n.score = score
 		return
 	}
 	z.unlink(n)
 	n.score = score
 	n.backward = nil
-	for i := range n.level {
-		n.level[i] = zslLevel{}
+	for i := 0; i < int(n.height); i++ {
+		*n.level(i) = zslLevel{}
 	}
 	z.insertNode(n)
 }
@@ -214,9 +252,9 @@ func (z *zsetObj) updateScore(n *zslNode, score float64) {
 func (z *zsetObj) rankOf(n *zslNode) int {
 	after := 0
 	for x := n; x != nil; {
-		top := len(x.level) - 1
-		after += x.level[top].span
-		x = x.level[top].forward
+		l := x.level(int(x.height) - 1)
+		after += l.span
+		x = l.forward
 	}
 	return z.length - after
 }
@@ -227,9 +265,13 @@ func byRankFrom(start *zslNode, level, rank int) *zslNode {
 	traversed := 0
 	x := start
 	for i := level; i >= 0; i-- {
-		for x.level[i].forward != nil && traversed+x.level[i].span <= rank {
-			traversed += x.level[i].span
-			x = x.level[i].forward
+		for {
+			l := x.level(i)
+			if l.forward == nil || traversed+l.span > rank {
+				break
+			}
+			traversed += l.span
+			x = l.forward
 		}
 		if traversed == rank {
 			return x
@@ -366,16 +408,16 @@ func (z *zsetObj) nthIn(n int, below, within func(*zslNode) bool) (*zslNode, int
 	x := z.header
 	i := z.level - 1
 	topRank := 0
-	for f := x.level[i].forward; f != nil && below(f); f = x.level[i].forward {
-		topRank += x.level[i].span
+	for f := x.level(i).forward; f != nil && below(f); f = x.level(i).forward {
+		topRank += x.level(i).span
 		x = f
 	}
 	top := x
 	if n >= 0 {
 		rank := topRank
 		for i = z.level - 2; i >= 0; i-- {
-			for f := x.level[i].forward; f != nil && below(f); f = x.level[i].forward {
-				rank += x.level[i].span
+			for f := x.level(i).forward; f != nil && below(f); f = x.level(i).forward {
+				rank += x.level(i).span
 				x = f
 			}
 		}
@@ -384,7 +426,7 @@ func (z *zsetObj) nthIn(n int, below, within func(*zslNode) bool) (*zslNode, int
 		}
 		if n < zslMaxSearch {
 			for j := 0; j < n+1; j++ {
-				x = x.level[0].forward
+				x = x.lv0.forward
 			}
 		} else {
 			x = byRankFrom(top, z.level-1, rank+1+n-topRank)
@@ -396,8 +438,8 @@ func (z *zsetObj) nthIn(n int, below, within func(*zslNode) bool) (*zslNode, int
 	}
 	end := topRank
 	for i = z.level - 1; i >= 0; i-- {
-		for f := x.level[i].forward; f != nil && within(f); f = x.level[i].forward {
-			end += x.level[i].span
+		for f := x.level(i).forward; f != nil && within(f); f = x.level(i).forward {
+			end += x.level(i).span
 			x = f
 		}
 	}
@@ -444,16 +486,16 @@ func (z *zsetObj) deleteWhile(below, within func(*zslNode) bool) int {
 	var update [zslMaxLevel]*zslNode
 	x := z.header
 	for i := z.level - 1; i >= 0; i-- {
-		for f := x.level[i].forward; f != nil && below(f); f = x.level[i].forward {
+		for f := x.level(i).forward; f != nil && below(f); f = x.level(i).forward {
 			x = f
 		}
 		update[i] = x
 	}
 	removed := 0
-	for x = x.level[0].forward; x != nil && within(x); {
-		next := x.level[0].forward
+	for x = x.lv0.forward; x != nil && within(x); {
+		next := x.lv0.forward
 		z.unlinkNode(x, &update)
-		z.tabRemove(zbytes(x.ele))
+		z.tabRemoveNode(x)
 		removed++
 		x = next
 	}
@@ -479,18 +521,18 @@ func (z *zsetObj) deleteRangeByRank(start, end int) int {
 	traversed := 0
 	x := z.header
 	for i := z.level - 1; i >= 0; i-- {
-		for x.level[i].forward != nil && traversed+x.level[i].span < start {
-			traversed += x.level[i].span
-			x = x.level[i].forward
+		for x.level(i).forward != nil && traversed+x.level(i).span < start {
+			traversed += x.level(i).span
+			x = x.level(i).forward
 		}
 		update[i] = x
 	}
 	traversed++
 	removed := 0
-	for x = x.level[0].forward; x != nil && traversed <= end; traversed++ {
-		next := x.level[0].forward
+	for x = x.lv0.forward; x != nil && traversed <= end; traversed++ {
+		next := x.lv0.forward
 		z.unlinkNode(x, &update)
-		z.tabRemove(zbytes(x.ele))
+		z.tabRemoveNode(x)
 		removed++
 		x = next
 	}
@@ -509,17 +551,17 @@ func zsetTabSize(n int) int {
 	return size
 }
 
-func (z *zsetObj) bucket(ele []byte) int {
-	return int(maphash.Bytes(zsetSeed, ele) & uint64(len(z.tab)-1))
-}
+// zsetHash is member ele's hash; its low bits pick the bucket.
+func zsetHash(ele []byte) uint32 { return uint32(maphash.Bytes(zsetSeed, ele)) }
 
 // find returns member ele's node, nil if absent.
 func (z *zsetObj) find(ele []byte) *zslNode {
 	if len(z.tab) == 0 {
 		return nil
 	}
-	for n := z.tab[z.bucket(ele)]; n != nil; n = n.next {
-		if n.ele == string(ele) {
+	h := zsetHash(ele)
+	for n := z.tab[h&uint32(len(z.tab)-1)]; n != nil; n = n.next {
+		if n.hash == h && n.ele == string(ele) {
 			return n
 		}
 	}
@@ -531,7 +573,7 @@ func (z *zsetObj) tabAdd(n *zslNode) {
 	if z.length >= len(z.tab) {
 		z.resize(zsetTabSize(z.length + 1))
 	}
-	b := z.bucket(zbytes(n.ele))
+	b := n.hash & uint32(len(z.tab)-1)
 	n.next = z.tab[b]
 	z.tab[b] = n
 }
@@ -541,9 +583,10 @@ func (z *zsetObj) tabRemove(ele []byte) *zslNode {
 	if len(z.tab) == 0 {
 		return nil
 	}
-	p := &z.tab[z.bucket(ele)]
+	h := zsetHash(ele)
+	p := &z.tab[h&uint32(len(z.tab)-1)]
 	for n := *p; n != nil; n = *p {
-		if n.ele == string(ele) {
+		if n.hash == h && n.ele == string(ele) {
 			*p = n.next
 			n.next = nil
 			return n
@@ -551,6 +594,16 @@ func (z *zsetObj) tabRemove(ele []byte) *zslNode {
 		p = &n.next
 	}
 	return nil
+}
+
+// tabRemoveNode unlinks node x, which is in the table.
+func (z *zsetObj) tabRemoveNode(x *zslNode) {
+	p := &z.tab[x.hash&uint32(len(z.tab)-1)]
+	for *p != x {
+		p = &(*p).next
+	}
+	*p = x.next
+	x.next = nil
 }
 
 // maybeShrink halves the table while it is under an eighth full.
@@ -566,7 +619,7 @@ func (z *zsetObj) resize(size int) {
 	for _, n := range old {
 		for n != nil {
 			next := n.next
-			b := z.bucket(zbytes(n.ele))
+			b := n.hash & uint32(size-1)
 			n.next = z.tab[b]
 			z.tab[b] = n
 			n = next
@@ -577,6 +630,7 @@ func (z *zsetObj) resize(size int) {
 // add inserts a new member (not present) and returns its node.
 func (z *zsetObj) add(ele string, score float64) *zslNode {
 	n := newZslNode(zslRandomLevel(), score, ele)
+	n.hash = zsetHash(zbytes(ele))
 	z.insertNode(n)
 	z.tabAdd(n)
 	return n
@@ -621,7 +675,7 @@ func (z *zsetObj) Clone() any {
 	return c
 }
 
-// zslNodeBytes is a node's size without its member bytes or extra levels.
+// zslNodeBytes is a node's size without its member bytes or levels above 0.
 const zslNodeBytes = int64(unsafe.Sizeof(zslNode{}))
 
 // MemUsage estimates the bytes the set takes, sampling up to samples
@@ -633,11 +687,9 @@ func (z *zsetObj) MemUsage(samples int) int64 {
 	}
 	var sum int64
 	seen := 0
-	for n := z.first(); n != nil && (samples == 0 || seen < samples); n = n.level[0].forward {
+	for n := z.first(); n != nil && (samples == 0 || seen < samples); n = n.lv0.forward {
 		sum += zslNodeBytes + int64(len(n.ele))
-		if len(n.level) > 1 {
-			sum += int64(len(n.level)) * 16
-		}
+		sum += int64(n.height-1) * int64(zslLevelBytes)
 		seen++
 	}
 	return size + sum*int64(z.length)/int64(seen)

@@ -3,8 +3,11 @@ package engine
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"sort"
+	"strconv"
 	"testing"
+	"unsafe"
 )
 
 // zOracle is the reference a skiplist is checked against: members sorted
@@ -44,7 +47,7 @@ func checkZset(t *testing.T, z *zsetObj, o zOracle) {
 	}
 	i := 0
 	var prev *zslNode
-	for n := z.first(); n != nil; n = n.level[0].forward {
+	for n := z.first(); n != nil; n = n.succ() {
 		if i >= len(o) || n.ele != o[i].ele || n.score != o[i].score {
 			t.Fatalf("node %d = %q/%v, want %v", i, n.ele, n.score, o[i])
 		}
@@ -60,6 +63,9 @@ func checkZset(t *testing.T, z *zsetObj, o zOracle) {
 		if f := z.find(zbytes(n.ele)); f != n {
 			t.Fatalf("find(%q) wrong", n.ele)
 		}
+		if n.hash != zsetHash(zbytes(n.ele)) {
+			t.Fatalf("node %q: stale hash", n.ele)
+		}
 		prev = n
 		i++
 	}
@@ -69,12 +75,12 @@ func checkZset(t *testing.T, z *zsetObj, o zOracle) {
 	// Spans at every level add up to the ranks of the nodes they reach.
 	for lvl := 0; lvl < z.level; lvl++ {
 		rank := 0
-		for x := z.header; x != nil; x = x.level[lvl].forward {
-			if x.level[lvl].forward == nil {
+		for x := z.header; x != nil; x = x.level(lvl).forward {
+			if x.level(lvl).forward == nil {
 				break
 			}
-			rank += x.level[lvl].span
-			if got := z.rankOf(x.level[lvl].forward); got != rank {
+			rank += x.level(lvl).span
+			if got := z.rankOf(x.level(lvl).forward); got != rank {
 				t.Fatalf("level %d: span sum %d, rank %d", lvl, rank, got)
 			}
 		}
@@ -290,4 +296,153 @@ func TestZskiplistClone(t *testing.T) {
 	if c.MemUsage(0) <= 0 {
 		t.Fatal("MemUsage")
 	}
+}
+
+// Every height's allocation holds all its levels: writing each level of a
+// node of every height stays inside the node (under -race, checkptr checks
+// each address), and level 0 shares the first 64 bytes with the score.
+func TestZskiplistNodeLayout(t *testing.T) {
+	if off := unsafe.Offsetof(zslNode{}.lv0); off+unsafe.Sizeof(zslLevel{}) > 64 {
+		t.Fatalf("level 0 ends at byte %d", off+unsafe.Sizeof(zslLevel{}))
+	}
+	if unsafe.Sizeof(zslNode{}) != 64 {
+		t.Fatalf("a node of height 1 takes %d bytes", unsafe.Sizeof(zslNode{}))
+	}
+	peer := newZslNode(1, 0, "peer")
+	for h := 1; h <= zslMaxLevel; h++ {
+		n := newZslNode(h, float64(h), "m")
+		if int(n.height) != h || n.score != float64(h) || n.ele != "m" {
+			t.Fatalf("height %d: node %+v", h, n)
+		}
+		for i := 0; i < h; i++ {
+			if *n.level(i) != (zslLevel{}) {
+				t.Fatalf("height %d: level %d not zeroed", h, i)
+			}
+			*n.level(i) = zslLevel{forward: peer, span: i + 1}
+		}
+		last := uintptr(unsafe.Pointer(n.level(h-1))) + unsafe.Sizeof(zslLevel{})
+		if want := uintptr(unsafe.Pointer(n)) + unsafe.Offsetof(zslNode{}.lv0) + uintptr(h)*unsafe.Sizeof(zslLevel{}); last != want {
+			t.Fatalf("height %d: levels end at %#x, want %#x", h, last, want)
+		}
+		runtime.GC() // the forward pointers written through level(i) are seen
+		for i := 0; i < h; i++ {
+			if l := n.level(i); l.forward != peer || l.forward.ele != "peer" || l.span != i+1 {
+				t.Fatalf("height %d: level %d = %+v", h, i, *l)
+			}
+		}
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Fatalf("height %d: level(%d) did not panic", h, h)
+				}
+			}()
+			n.level(h)
+		}()
+	}
+}
+
+// zsetBench builds a skiplist-encoded set of size members named as
+// valkey-benchmark names them (element:<n>), scored 0..999999 at random,
+// with the member names to use.
+func zsetBench(b *testing.B, size int) (*zsetObj, []string) {
+	b.Helper()
+	r := rand.New(rand.NewPCG(7, 8))
+	names := make([]string, 1000000)
+	for i := range names {
+		names[i] = "element:" + strconv.Itoa(i)
+	}
+	z := newZsetObj(0)
+	for z.Len() < size {
+		ele := names[r.IntN(len(names))]
+		if z.find(zbytes(ele)) == nil {
+			z.add(ele, float64(r.IntN(1000000)))
+		}
+	}
+	runtime.GC()
+	return z, names
+}
+
+// ZADD myzset <random score> element:<random> on a set of about 1M, as
+// valkey-benchmark's zadd test does once the set has grown: a member is
+// moved or added.
+func BenchmarkZsetAdd1M(b *testing.B) {
+	z, names := zsetBench(b, 1000000)
+	r := rand.New(rand.NewPCG(9, 10))
+	for b.Loop() {
+		ele := names[r.IntN(len(names))]
+		score := float64(r.IntN(1000000))
+		if n := z.find(zbytes(ele)); n != nil {
+			z.updateScore(n, score)
+		} else {
+			z.add(ele, score)
+		}
+	}
+}
+
+// Insert new members into a set of 1M and remove them again (ZADD of a
+// new member, ZREM).
+func BenchmarkZsetInsertRemove1M(b *testing.B) {
+	z, _ := zsetBench(b, 1000000)
+	r := rand.New(rand.NewPCG(11, 12))
+	fresh := make([]string, 4096)
+	for i := range fresh {
+		fresh[i] = "fresh:" + strconv.Itoa(i)
+	}
+	i := 0
+	for b.Loop() {
+		ele := fresh[i&4095]
+		if i&4096 == 0 {
+			z.add(ele, float64(r.IntN(1000000)))
+		} else {
+			z.remove(zbytes(ele))
+		}
+		i++
+	}
+}
+
+// ZPOPMIN: remove the first member of a set of 1M (refilled when empty).
+func BenchmarkZsetPopMin1M(b *testing.B) {
+	z, names := zsetBench(b, 1000000)
+	for b.Loop() {
+		n := z.first()
+		if n == nil {
+			b.StopTimer()
+			z, names = zsetBench(b, 1000000)
+			b.StartTimer()
+			n = z.first()
+		}
+		z.remove(zbytes(n.ele))
+	}
+	_ = names
+}
+
+// ZRANK of a random member of a set of 1M.
+func BenchmarkZsetRank1M(b *testing.B) {
+	z, _ := zsetBench(b, 1000000)
+	members := make([]*zslNode, 0, z.Len())
+	for n := z.first(); n != nil; n = n.succ() {
+		members = append(members, n)
+	}
+	r := rand.New(rand.NewPCG(13, 14))
+	sum := 0
+	for b.Loop() {
+		n := z.find(zbytes(members[r.IntN(len(members))].ele))
+		sum += z.rankOf(n)
+	}
+	_ = sum
+}
+
+// ZRANGE at a random rank: find the node by rank and walk 10 members.
+func BenchmarkZsetRange1M(b *testing.B) {
+	z, _ := zsetBench(b, 1000000)
+	r := rand.New(rand.NewPCG(15, 16))
+	sum := 0.0
+	for b.Loop() {
+		n := z.byRank(1 + r.IntN(z.Len()-10))
+		for j := 0; j < 10; j++ {
+			sum += n.score
+			n = n.succ()
+		}
+	}
+	_ = sum
 }
