@@ -55,12 +55,15 @@ func AppendUint(dst []byte, n uint64) []byte {
 }
 
 func appendLen(dst []byte, prefix byte, n int) []byte {
-	dst = append(dst, prefix)
-	if n >= 0 && n < 10 {
-		dst = append(dst, byte('0'+n))
-	} else {
-		dst = strconv.AppendInt(dst, int64(n), 10)
+	switch {
+	case n >= 0 && n < 10:
+		return append(dst, prefix, byte('0'+n), '\r', '\n')
+	case n >= 10 && n < 100:
+		// Collection elements, scores and small values: most headers.
+		return append(dst, prefix, byte('0'+n/10), byte('0'+n%10), '\r', '\n')
 	}
+	dst = append(dst, prefix)
+	dst = strconv.AppendInt(dst, int64(n), 10)
 	return append(dst, '\r', '\n')
 }
 
