@@ -210,9 +210,45 @@ func (l *listRef) addRange(c *Client, start, end int64, reverse bool) {
 	}
 	c.AddArrayLen(n)
 	pos := l.index(int(from))
+	if !reverse {
+		l.addForward(c, pos, n)
+		return
+	}
 	for ; n > 0 && pos.valid(); n-- {
 		l.addValue(c, pos)
-		pos = l.step(pos, !reverse)
+		pos = l.step(pos, false)
+	}
+}
+
+// addForward replies with n elements from pos towards the tail. It walks
+// each listpack node's entries directly instead of stepping a position
+// through the list per element: LRANGE's hot loop.
+func (l *listRef) addForward(c *Client, pos qlPos, n int) {
+	for n > 0 && pos.valid() {
+		lp := l.lp
+		if l.ql != nil {
+			nd := l.ql.raw(pos.ni)
+			if nd.plain {
+				l.addValue(c, pos)
+				n--
+				pos = l.ql.next(pos)
+				continue
+			}
+			lp = nd.lp
+		}
+		for p := pos.p; n > 0 && p >= 0; p = listpack.Next(lp, p) {
+			if s, v, isInt := listpack.Get(lp, p); isInt {
+				c.AddBulkInt(v)
+			} else {
+				c.AddBulkCopy(s)
+			}
+			n--
+		}
+		if n == 0 || l.ql == nil || pos.ni+1 >= l.ql.numNodes() {
+			return
+		}
+		l.ql.settle(pos.ni + 1) // the walk leaves pos.ni, as next does
+		pos = l.ql.posIn(pos.ni+1, true)
 	}
 }
 

@@ -60,3 +60,24 @@ func TestListHotPathAllocs(t *testing.T) {
 		}
 	}
 }
+
+// LRANGE over valkey-benchmark's list: 600 elements of 16 bytes, a
+// quicklist; the first 100 and all 600, forward and from the end.
+func BenchmarkLrange(b *testing.B) {
+	e := newTestEnv(b)
+	c := e.newClient()
+	v := strings.Repeat("x", 16)
+	for range 600 {
+		e.do(c, "lpush", "mylist", v)
+	}
+	for _, r := range [][2]string{{"0", "99"}, {"0", "599"}, {"-100", "-1"}} {
+		argv := [][]byte{[]byte("lrange"), []byte("mylist"), []byte(r[0]), []byte(r[1])}
+		b.Run(r[0]+".."+r[1], func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				e.srv.Call(c, argv)
+				c.Out.Reset()
+			}
+		})
+	}
+}
