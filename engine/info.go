@@ -317,7 +317,7 @@ func (s *Server) infoServer(w *infoWriter, now time.Time) {
 	w.int("lru_clock", now.UnixMilli()/lruClockResolution&lruClockMax)
 	w.str("executable", s.Executable)
 	w.str("config_file", configFile)
-	w.int("io_threads_active", boolInt(cfg.IOThreads > 1))
+	w.int("io_threads_active", boolInt(s.IOLoops > 1))
 	w.str("availability_zone", zone)
 	s.infoListeners(w)
 }

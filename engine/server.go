@@ -68,6 +68,10 @@ type Server struct {
 	errStats map[string]*int64
 	Stats    Stats
 
+	// IOLoops is the number of I/O event loops running (io-threads after
+	// the I/O layer's cap); INFO's io_threads_active is IOLoops > 1.
+	IOLoops int
+
 	clients      map[int64]*Client
 	nextClientID int64
 

@@ -286,7 +286,7 @@ func runBinary(t *testing.T, args ...string) (string, error) {
 }
 
 func TestIOThreadsServeConcurrentPipelines(t *testing.T) {
-	s := startServer(t, "--io-threads", "2")
+	s := startMultiLoop(t, 2)
 	var wg sync.WaitGroup
 	for i := 0; i < 8; i++ {
 		c := dialRaw(t, s)
@@ -328,5 +328,20 @@ func TestUnixSocket(t *testing.T) {
 	n, err := c.Read(buf)
 	if err != nil || string(buf[:n]) != "+PONG\r\n" {
 		t.Fatalf("PING over the unix socket: %q %v", buf[:n], err)
+	}
+}
+
+// On two CPUs io-threads 2 runs one loop (it was measured slower than
+// io-threads 1 there), says so in the log, and INFO reports no active
+// I/O threads.
+func TestIOThreadsLeaveACPU(t *testing.T) {
+	t.Setenv("GOMAXPROCS", "2")
+	s := startServer(t, "--io-threads", "2")
+	c := dialRaw(t, s)
+	if info := c.Do("INFO", "server"); !strings.Contains(info, "io_threads_active:0\r\n") {
+		t.Fatalf("INFO server:\n%s", info)
+	}
+	if !strings.Contains(s.Log(), "io-threads 2 reduced to 1") {
+		t.Fatalf("the log does not say io-threads was reduced:\n%s", s.Log())
 	}
 }

@@ -246,3 +246,19 @@ func exitCode(err error) int {
 	}
 	return -1
 }
+
+// startMultiLoop starts a server with io-threads n that really runs n I/O
+// loops: the I/O layer leaves one CPU to the network stack and the
+// clients, so the server is told there are n+1 (GOMAXPROCS; tests of
+// this kind must not be parallel). It fails unless INFO says the loops
+// are active.
+func startMultiLoop(t *testing.T, n int, args ...string) *testServer {
+	t.Helper()
+	t.Setenv("GOMAXPROCS", strconv.Itoa(n+1))
+	s := startServer(t, append([]string{"--io-threads", strconv.Itoa(n)}, args...)...)
+	c := dialRaw(t, s)
+	if info := c.Do("INFO", "server"); !strings.Contains(info, "io_threads_active:1\r\n") {
+		t.Fatalf("io-threads %d did not start several loops:\n%s", n, info)
+	}
+	return s
+}

@@ -64,7 +64,12 @@ func waitBlocked(t *testing.T, c *rawConn, n int) {
 func TestBlockingOverTheWire(t *testing.T) {
 	for _, threads := range []string{"1", "2"} {
 		t.Run("io-threads="+threads, func(t *testing.T) {
-			s := startServer(t, "--io-threads", threads)
+			var s *testServer
+			if threads == "1" {
+				s = startServer(t)
+			} else {
+				s = startMultiLoop(t, 2)
+			}
 			a, b := dialRaw(t, s), dialRaw(t, s)
 
 			// A pipelined PING after BLPOP waits for BLPOP's reply.
