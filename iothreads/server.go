@@ -74,7 +74,12 @@ func (s *Server) Serve() error {
 		gnet.WithReusePort(false),
 		gnet.WithReuseAddr(true),
 		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
-		gnet.WithLockOSThread(true),
+		// Not locked to an OS thread: gnet yields (runtime.Gosched) each
+		// time a poll finds nothing, and a locked goroutine that yields
+		// hands its P to another thread and must be handed it back, two
+		// futex wake-ups and context switches per idle turn. Unlocked,
+		// SET and GET at -P 16 took 10-20% less server CPU per request.
+		gnet.WithLockOSThread(false),
 		gnet.WithLogger(gnetLogger{s.opts.Log}),
 		gnet.WithLogLevel(logging.ErrorLevel),
 		gnet.WithReadBufferCap(64 << 10),
