@@ -23,9 +23,19 @@ import (
 
 var (
 	buildOnce sync.Once
+	binDir    string
 	binPath   string
 	buildErr  error
 )
+
+// TestMain removes the built binary once every test has run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
 
 func serverBinary(t testing.TB) string {
 	t.Helper()
@@ -35,6 +45,7 @@ func serverBinary(t testing.TB) string {
 			buildErr = err
 			return
 		}
+		binDir = dir
 		binPath = filepath.Join(dir, "volley-server")
 		args := []string{"build", "-o", binPath}
 		if raceEnabled {
