@@ -22,6 +22,7 @@ type fakeConn struct {
 	out     []byte
 	written int
 	wakes   int
+	el      gnet.EventLoop // nil: replies are written at once
 }
 
 func (f *fakeConn) Next(int) ([]byte, error) { b := f.in; f.in = nil; return b, nil }
@@ -36,10 +37,11 @@ func (f *fakeConn) Writev(bs [][]byte) (int, error) {
 	f.written += n
 	return n, nil
 }
-func (f *fakeConn) OutboundBuffered() int { return 0 }
-func (f *fakeConn) Context() any          { return f.ctx }
-func (f *fakeConn) SetContext(c any)      { f.ctx = c }
-func (f *fakeConn) Fd() int               { return -1 } // no socket: write falls back to Writev
+func (f *fakeConn) OutboundBuffered() int     { return 0 }
+func (f *fakeConn) EventLoop() gnet.EventLoop { return f.el }
+func (f *fakeConn) Context() any              { return f.ctx }
+func (f *fakeConn) SetContext(c any)          { f.ctx = c }
+func (f *fakeConn) Fd() int                   { return -1 } // no socket: write falls back to Writev
 func (f *fakeConn) Wake(gnet.AsyncCallback) error {
 	f.wakes++
 	return nil
