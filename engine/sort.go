@@ -384,9 +384,9 @@ func sortGeneric(c *Client, readonly bool) {
 				}
 			}
 			for i := 0; i < vectorLen && n != nil; i++ {
-				st.addItem(zbytes(n.ele))
+				st.addItem(zbytes(n.ele()))
 				if st.desc {
-					n = n.backward
+					n = n.backward()
 				} else {
 					n = n.succ()
 				}
@@ -395,7 +395,7 @@ func sortGeneric(c *Client, readonly bool) {
 			start = 0
 		case typ == TypeZSet:
 			for n := zs.z.first(); n != nil; n = n.succ() {
-				st.addItem(zbytes(n.ele))
+				st.addItem(zbytes(n.ele()))
 			}
 		}
 	}

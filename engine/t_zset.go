@@ -448,7 +448,7 @@ func (zs *zset) toListpack() {
 	}
 	lp := listpack.New(64)
 	for n := zs.z.first(); n != nil; n = n.succ() {
-		lp = zzlInsertAt(lp, -1, zbytes(n.ele), n.score)
+		lp = zzlInsertAt(lp, -1, zbytes(n.ele()), n.score)
 	}
 	zs.lp, zs.z = lp, nil
 }
@@ -555,8 +555,8 @@ func (zs *zset) add(cfg *config.Config, score float64, ele []byte, flags int) (i
 // member bytes are valid only during the call.
 func (zs *zset) eachReverse(fn func(ele []byte, score float64)) {
 	if zs.z != nil {
-		for n := zs.z.tail; n != nil; n = n.backward {
-			fn(zbytes(n.ele), n.score)
+		for n := zs.z.tail; n != nil; n = n.backward() {
+			fn(zbytes(n.ele()), n.score)
 		}
 		return
 	}
@@ -673,7 +673,7 @@ func addZzlMember(c *Client, lp []byte, p int) {
 
 // addNodeMember replies a skiplist member: its string is immutable, so a
 // large one may be sent by reference.
-func addNodeMember(c *Client, n *zslNode) { c.AddBulk(zbytes(n.ele)) }
+func addNodeMember(c *Client, n *zslNode) { c.AddBulk(zbytes(n.ele())) }
 
 // ---- ZADD, ZINCRBY, ZREM ----
 
@@ -1142,7 +1142,7 @@ func (k *zrangeSink) emitLp(lp []byte, p int, score float64) {
 // emitNode sends a skiplist member with its score.
 func (k *zrangeSink) emitNode(n *zslNode) {
 	if k.store {
-		k.dst.add(k.c.srv.Cfg, n.score, zbytes(n.ele), 0)
+		k.dst.add(k.c.srv.Cfg, n.score, zbytes(n.ele()), 0)
 		return
 	}
 	if k.nested {
@@ -1365,7 +1365,7 @@ func zrangeByRank(k *zrangeSink, zs *zset, start, end int64, reverse bool) {
 		for i := 0; i < count && x != nil; i++ {
 			k.emitNode(x)
 			if reverse {
-				x = x.backward
+				x = x.backward()
 			} else {
 				x = x.succ()
 			}
@@ -1425,7 +1425,7 @@ func zrangeByScore(k *zrangeSink, zs *zset, r *zrangeSpec, offset, limit int64, 
 			count++
 			k.emitNode(x)
 			if reverse {
-				x = x.backward
+				x = x.backward()
 			} else {
 				x = x.succ()
 			}
@@ -1478,13 +1478,13 @@ func zrangeByLex(k *zrangeSink, zs *zset, r *zlexSpec, offset, limit int64, reve
 			x, _ = z.nthInLexRange(r, int(offset))
 		}
 		for ; x != nil && limit != 0; limit-- {
-			if reverse && !r.gteMin(zbytes(x.ele)) || !reverse && !r.lteMax(zbytes(x.ele)) {
+			if reverse && !r.gteMin(zbytes(x.ele())) || !reverse && !r.lteMax(zbytes(x.ele())) {
 				break
 			}
 			count++
 			k.emitNode(x)
 			if reverse {
-				x = x.backward
+				x = x.backward()
 			} else {
 				x = x.succ()
 			}
@@ -1593,7 +1593,7 @@ func zpopGeneric(c *Client, keys [][]byte, max, emitKey bool, count int64, neste
 			}
 			addNodeMember(c, x)
 			c.AddDouble(x.score)
-			zs.z.remove(zbytes(x.ele))
+			zs.z.remove(zbytes(x.ele()))
 		}
 		srv.Dirty++
 	}
@@ -1818,7 +1818,7 @@ func zrandmemberWithCount(c *Client, l int64, withScores bool) {
 	if count >= uint64(size) {
 		replyLen(uint64(size))
 		if zs.z != nil {
-			for n := zs.z.tail; n != nil; n = n.backward {
+			for n := zs.z.tail; n != nil; n = n.backward() {
 				emitNode(n)
 			}
 		} else {
@@ -2236,7 +2236,7 @@ func cmdZscan(c *Client) {
 	for {
 		cursor = zs.z.scan(cursor, func(n *zslNode) {
 			sampled++
-			if pattern != nil && !globMatch(pattern, zbytes(n.ele), false) {
+			if pattern != nil && !globMatch(pattern, zbytes(n.ele()), false) {
 				return
 			}
 			nodes = append(nodes, n)

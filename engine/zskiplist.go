@@ -21,34 +21,39 @@ type zsetObj struct {
 	length int
 	level  int // levels in use, at least 1
 
-	tab []*zslNode // member table: buckets chained through zslNode.next
+	tab []*zslNode // member table: buckets chained through zslTail.next
 }
 
 // zslNode is one member. Its name is an immutable string, so a reply may
 // reference its bytes after the member is removed.
 //
-// A node and all its levels are one allocation: a walk that reads a
-// node's score and then its forward link at some level touches one block
-// of memory, not two. Level 0 is the field lv0, the last of the 64 bytes
-// a node of height 1 takes (one cache line, as Go aligns 64-byte objects
-// to 64), and levels 1.. follow it in the same object: a taller node is
-// allocated as a zslNodeOf, whose more array continues lv0. level(i)
-// reaches them by address arithmetic within that object; every pointer
-// word stays pointer-typed, so the collector sees them.
+// A node and all its levels are one allocation, laid out as the walks read
+// it: the score, then levels 0, 1, 2, ... (level 0 at byte 16, so on a
+// 64-byte line the score shares it with levels 0 to 2), then the fields
+// walks rarely touch (zslTail: the member, the backward link, the member
+// table chain). zslNode is that allocation's head; a node of height h is
+// allocated as a zslNodeOf[[h-1]zslLevel], and level(i) and tail() reach
+// the rest by address arithmetic within that object. Every pointer word
+// stays pointer-typed in the allocated type, so the collector sees them.
 type zslNode struct {
-	score    float64
+	score  float64
+	height int32  // levels, 1..zslMaxLevel
+	hash   uint32 // of the member: the member table's bucket and a quick inequality test
+	lv0    zslLevel
+}
+
+// zslTail holds the fields after a node's levels.
+type zslTail struct {
 	ele      string
 	backward *zslNode
 	next     *zslNode // member table chain
-	height   int32    // levels, 1..zslMaxLevel
-	hash     uint32   // of ele: the member table's bucket and a quick inequality test
-	lv0      zslLevel
 }
 
-// zslNodeOf is the allocation of a node taller than 1; A is [height-1]zslLevel.
+// zslNodeOf is the allocation of a node of height h; A is [h-1]zslLevel.
 type zslNodeOf[A any] struct {
 	zslNode
 	more A
+	tail zslTail
 }
 
 type zslLevel struct {
@@ -56,7 +61,11 @@ type zslLevel struct {
 	span    int // nodes crossed by following forward; rank arithmetic
 }
 
-const zslLevelBytes = unsafe.Sizeof(zslLevel{})
+const (
+	zslLevelBytes = unsafe.Sizeof(zslLevel{})
+	// zslTailBase + height*zslLevelBytes is the offset of a node's tail.
+	zslTailBase = unsafe.Offsetof(zslNode{}.lv0)
+)
 
 // level is the node's level i, which must be below its height.
 func (n *zslNode) level(i int) *zslLevel {
@@ -66,24 +75,56 @@ func (n *zslNode) level(i int) *zslLevel {
 	return (*zslLevel)(unsafe.Add(unsafe.Pointer(&n.lv0), uintptr(i)*zslLevelBytes))
 }
 
+// tail is the part of the node after its levels.
+func (n *zslNode) tail() *zslTail {
+	return (*zslTail)(unsafe.Add(unsafe.Pointer(n), zslTailBase+uintptr(n.height)*zslLevelBytes))
+}
+
+// ele is the member.
+func (n *zslNode) ele() string { return n.tail().ele }
+
+// backward is the node before n in order, nil for the first.
+func (n *zslNode) backward() *zslNode { return n.tail().backward }
+
 // succ is the node after n in order, nil at the end.
 func (n *zslNode) succ() *zslNode { return n.lv0.forward }
 
-func allocTall[A any]() *zslNode { return &new(zslNodeOf[A]).zslNode }
+// zslClass allocates nodes of one height and records where that type puts
+// the tail, which init checks against tail()'s arithmetic.
+type zslClass struct {
+	alloc   func() *zslNode
+	tailOff uintptr
+}
 
-// zslAlloc[h] allocates a zeroed node of height h >= 2.
-var zslAlloc = [...]func() *zslNode{
-	2: allocTall[[1]zslLevel], 3: allocTall[[2]zslLevel], 4: allocTall[[3]zslLevel],
-	5: allocTall[[4]zslLevel], 6: allocTall[[5]zslLevel], 7: allocTall[[6]zslLevel],
-	8: allocTall[[7]zslLevel], 9: allocTall[[8]zslLevel], 10: allocTall[[9]zslLevel],
-	11: allocTall[[10]zslLevel], 12: allocTall[[11]zslLevel], 13: allocTall[[12]zslLevel],
-	14: allocTall[[13]zslLevel], 15: allocTall[[14]zslLevel], 16: allocTall[[15]zslLevel],
-	17: allocTall[[16]zslLevel], 18: allocTall[[17]zslLevel], 19: allocTall[[18]zslLevel],
-	20: allocTall[[19]zslLevel], 21: allocTall[[20]zslLevel], 22: allocTall[[21]zslLevel],
-	23: allocTall[[22]zslLevel], 24: allocTall[[23]zslLevel], 25: allocTall[[24]zslLevel],
-	26: allocTall[[25]zslLevel], 27: allocTall[[26]zslLevel], 28: allocTall[[27]zslLevel],
-	29: allocTall[[28]zslLevel], 30: allocTall[[29]zslLevel], 31: allocTall[[30]zslLevel],
-	32: allocTall[[31]zslLevel],
+func zslClassOf[A any]() zslClass {
+	var probe zslNodeOf[A]
+	return zslClass{
+		alloc:   func() *zslNode { return &new(zslNodeOf[A]).zslNode },
+		tailOff: unsafe.Offsetof(probe.tail),
+	}
+}
+
+// zslClasses[h] allocates a zeroed node of height h.
+var zslClasses = [...]zslClass{
+	1: zslClassOf[[0]zslLevel](), 2: zslClassOf[[1]zslLevel](), 3: zslClassOf[[2]zslLevel](),
+	4: zslClassOf[[3]zslLevel](), 5: zslClassOf[[4]zslLevel](), 6: zslClassOf[[5]zslLevel](),
+	7: zslClassOf[[6]zslLevel](), 8: zslClassOf[[7]zslLevel](), 9: zslClassOf[[8]zslLevel](),
+	10: zslClassOf[[9]zslLevel](), 11: zslClassOf[[10]zslLevel](), 12: zslClassOf[[11]zslLevel](),
+	13: zslClassOf[[12]zslLevel](), 14: zslClassOf[[13]zslLevel](), 15: zslClassOf[[14]zslLevel](),
+	16: zslClassOf[[15]zslLevel](), 17: zslClassOf[[16]zslLevel](), 18: zslClassOf[[17]zslLevel](),
+	19: zslClassOf[[18]zslLevel](), 20: zslClassOf[[19]zslLevel](), 21: zslClassOf[[20]zslLevel](),
+	22: zslClassOf[[21]zslLevel](), 23: zslClassOf[[22]zslLevel](), 24: zslClassOf[[23]zslLevel](),
+	25: zslClassOf[[24]zslLevel](), 26: zslClassOf[[25]zslLevel](), 27: zslClassOf[[26]zslLevel](),
+	28: zslClassOf[[27]zslLevel](), 29: zslClassOf[[28]zslLevel](), 30: zslClassOf[[29]zslLevel](),
+	31: zslClassOf[[30]zslLevel](), 32: zslClassOf[[31]zslLevel](),
+}
+
+func init() {
+	for h := 1; h <= zslMaxLevel; h++ {
+		if zslClasses[h].tailOff != zslTailBase+uintptr(h)*zslLevelBytes {
+			panic("zset: skiplist node layout")
+		}
+	}
 }
 
 const (
@@ -107,13 +148,9 @@ func newZsetObj(hint int) *zsetObj {
 }
 
 func newZslNode(height int, score float64, ele string) *zslNode {
-	var n *zslNode
-	if height == 1 {
-		n = new(zslNode)
-	} else {
-		n = zslAlloc[height]()
-	}
-	n.score, n.ele, n.height = score, ele, int32(height)
+	n := zslClasses[height].alloc()
+	n.score, n.height = score, int32(height)
+	n.tail().ele = ele
 	return n
 }
 
@@ -148,7 +185,7 @@ func (z *zsetObj) insertNode(n *zslNode) {
 		for {
 			l := x.level(i)
 			f := l.forward
-			if f == nil || score < f.score || (score == f.score && n.ele < f.ele) {
+			if f == nil || score < f.score || (score == f.score && n.ele() < f.ele()) {
 				break
 			}
 			r += l.span
@@ -177,12 +214,12 @@ func (z *zsetObj) insertNode(n *zslNode) {
 		update[i].level(i).span++
 	}
 	if update[0] != z.header {
-		n.backward = update[0]
+		n.tail().backward = update[0]
 	} else {
-		n.backward = nil
+		n.tail().backward = nil
 	}
 	if f := n.lv0.forward; f != nil {
-		f.backward = n
+		f.tail().backward = n
 	} else {
 		z.tail = n
 	}
@@ -202,9 +239,9 @@ func (z *zsetObj) unlinkNode(x *zslNode, update *[zslMaxLevel]*zslNode) {
 		}
 	}
 	if f := x.lv0.forward; f != nil {
-		f.backward = x.backward
+		f.tail().backward = x.backward()
 	} else {
-		z.tail = x.backward
+		z.tail = x.backward()
 	}
 	for z.level > 1 && z.header.level(z.level-1).forward == nil {
 		z.level--
@@ -220,7 +257,7 @@ func (z *zsetObj) unlink(n *zslNode) {
 	for i := z.level - 1; i >= 0; i-- {
 		for {
 			f := x.level(i).forward
-			if f == nil || f.score > score || (f.score == score && f.ele >= n.ele) {
+			if f == nil || f.score > score || (f.score == score && f.ele() >= n.ele()) {
 				break
 			}
 			x = f
@@ -233,15 +270,15 @@ func (z *zsetObj) unlink(n *zslNode) {
 // updateScore moves n to score. When n stays between its neighbours it
 // is changed in place; otherwise it is unlinked and linked again.
 func (z *zsetObj) updateScore(n *zslNode, score float64) {
-	if (n.backward == nil || n.backward.score < score || (n.backward.score == score && n.backward.ele < n.ele)) &&
-		(n.lv0.forward == nil || score < n.lv0.forward.score ||
-			(n.lv0.forward.score == score && n.ele < n.lv0.forward.ele)) {
+	b, f := n.backward(), n.lv0.forward
+	if (b == nil || b.score < score || (b.score == score && b.ele() < n.ele())) &&
+		(f == nil || score < f.score || (f.score == score && n.ele() < f.ele())) {
 		n.score = score
 		return
 	}
 	z.unlink(n)
 	n.score = score
-	n.backward = nil
+	n.tail().backward = nil
 	for i := 0; i < int(n.height); i++ {
 		*n.level(i) = zslLevel{}
 	}
@@ -392,10 +429,10 @@ func (z *zsetObj) inRange(r *zrangeSpec) bool {
 }
 
 func (z *zsetObj) inLexRange(r *zlexSpec) bool {
-	if r.empty() || z.tail == nil || !r.gteMin(zbytes(z.tail.ele)) {
+	if r.empty() || z.tail == nil || !r.gteMin(zbytes(z.tail.ele())) {
 		return false
 	}
-	return r.lteMax(zbytes(z.first().ele))
+	return r.lteMax(zbytes(z.first().ele()))
 }
 
 // nthIn finds the n-th node (0-based; negative counts back from the last,
@@ -448,7 +485,7 @@ func (z *zsetObj) nthIn(n int, below, within func(*zslNode) bool) (*zslNode, int
 	}
 	if n+1 > -zslMaxSearch {
 		for j := 0; j < -n-1; j++ {
-			x = x.backward
+			x = x.backward()
 		}
 	} else {
 		x = byRankFrom(top, z.level-1, end+1+n-topRank)
@@ -475,8 +512,8 @@ func (z *zsetObj) nthInLexRange(r *zlexSpec, n int) (*zslNode, int) {
 		return nil, 0
 	}
 	return z.nthIn(n,
-		func(x *zslNode) bool { return !r.gteMin(zbytes(x.ele)) },
-		func(x *zslNode) bool { return r.lteMax(zbytes(x.ele)) })
+		func(x *zslNode) bool { return !r.gteMin(zbytes(x.ele())) },
+		func(x *zslNode) bool { return r.lteMax(zbytes(x.ele())) })
 }
 
 // deleteWhile removes, from the first node for which below is false, the
@@ -511,8 +548,8 @@ func (z *zsetObj) deleteRangeByScore(r *zrangeSpec) int {
 
 func (z *zsetObj) deleteRangeByLex(r *zlexSpec) int {
 	return z.deleteWhile(
-		func(x *zslNode) bool { return !r.gteMin(zbytes(x.ele)) },
-		func(x *zslNode) bool { return r.lteMax(zbytes(x.ele)) })
+		func(x *zslNode) bool { return !r.gteMin(zbytes(x.ele())) },
+		func(x *zslNode) bool { return r.lteMax(zbytes(x.ele())) })
 }
 
 // deleteRangeByRank removes the nodes of 1-based ranks start..end.
@@ -560,21 +597,21 @@ func (z *zsetObj) find(ele []byte) *zslNode {
 		return nil
 	}
 	h := zsetHash(ele)
-	for n := z.tab[h&uint32(len(z.tab)-1)]; n != nil; n = n.next {
-		if n.hash == h && n.ele == string(ele) {
+	for n := z.tab[h&uint32(len(z.tab)-1)]; n != nil; n = n.tail().next {
+		if n.hash == h && n.ele() == string(ele) {
 			return n
 		}
 	}
 	return nil
 }
 
-// tabAdd puts n in the member table; n.ele must not be there.
+// tabAdd puts n in the member table; its member must not be there.
 func (z *zsetObj) tabAdd(n *zslNode) {
 	if z.length >= len(z.tab) {
 		z.resize(zsetTabSize(z.length + 1))
 	}
 	b := n.hash & uint32(len(z.tab)-1)
-	n.next = z.tab[b]
+	n.tail().next = z.tab[b]
 	z.tab[b] = n
 }
 
@@ -586,12 +623,13 @@ func (z *zsetObj) tabRemove(ele []byte) *zslNode {
 	h := zsetHash(ele)
 	p := &z.tab[h&uint32(len(z.tab)-1)]
 	for n := *p; n != nil; n = *p {
-		if n.hash == h && n.ele == string(ele) {
-			*p = n.next
-			n.next = nil
+		t := n.tail()
+		if n.hash == h && t.ele == string(ele) {
+			*p = t.next
+			t.next = nil
 			return n
 		}
-		p = &n.next
+		p = &t.next
 	}
 	return nil
 }
@@ -600,10 +638,11 @@ func (z *zsetObj) tabRemove(ele []byte) *zslNode {
 func (z *zsetObj) tabRemoveNode(x *zslNode) {
 	p := &z.tab[x.hash&uint32(len(z.tab)-1)]
 	for *p != x {
-		p = &(*p).next
+		p = &(*p).tail().next
 	}
-	*p = x.next
-	x.next = nil
+	t := x.tail()
+	*p = t.next
+	t.next = nil
 }
 
 // maybeShrink halves the table while it is under an eighth full.
@@ -618,9 +657,10 @@ func (z *zsetObj) resize(size int) {
 	z.tab = make([]*zslNode, size)
 	for _, n := range old {
 		for n != nil {
-			next := n.next
+			t := n.tail()
+			next := t.next
 			b := n.hash & uint32(size-1)
-			n.next = z.tab[b]
+			t.next = z.tab[b]
 			z.tab[b] = n
 			n = next
 		}
@@ -655,7 +695,7 @@ func (z *zsetObj) scan(cursor uint64, fn func(n *zslNode)) uint64 {
 		return 0
 	}
 	mask := uint64(len(z.tab) - 1)
-	for n := z.tab[cursor&mask]; n != nil; n = n.next {
+	for n := z.tab[cursor&mask]; n != nil; n = n.tail().next {
 		fn(n)
 	}
 	cursor |= ^mask
@@ -669,14 +709,14 @@ func (z *zsetObj) scan(cursor uint64, fn func(n *zslNode)) uint64 {
 func (z *zsetObj) Clone() any {
 	c := newZsetObj(z.length)
 	// Insert from the highest so each insertion stops at the head.
-	for n := z.tail; n != nil; n = n.backward {
-		c.add(n.ele, n.score)
+	for n := z.tail; n != nil; n = n.backward() {
+		c.add(n.ele(), n.score)
 	}
 	return c
 }
 
 // zslNodeBytes is a node's size without its member bytes or levels above 0.
-const zslNodeBytes = int64(unsafe.Sizeof(zslNode{}))
+const zslNodeBytes = int64(unsafe.Sizeof(zslNodeOf[[0]zslLevel]{}))
 
 // MemUsage estimates the bytes the set takes, sampling up to samples
 // members (0 for all) for the average member size.
@@ -688,7 +728,7 @@ func (z *zsetObj) MemUsage(samples int) int64 {
 	var sum int64
 	seen := 0
 	for n := z.first(); n != nil && (samples == 0 || seen < samples); n = n.lv0.forward {
-		sum += zslNodeBytes + int64(len(n.ele))
+		sum += zslNodeBytes + int64(len(n.ele()))
 		sum += int64(n.height-1) * int64(zslLevelBytes)
 		seen++
 	}

@@ -48,23 +48,23 @@ func checkZset(t *testing.T, z *zsetObj, o zOracle) {
 	i := 0
 	var prev *zslNode
 	for n := z.first(); n != nil; n = n.succ() {
-		if i >= len(o) || n.ele != o[i].ele || n.score != o[i].score {
-			t.Fatalf("node %d = %q/%v, want %v", i, n.ele, n.score, o[i])
+		if i >= len(o) || n.ele() != o[i].ele || n.score != o[i].score {
+			t.Fatalf("node %d = %q/%v, want %v", i, n.ele(), n.score, o[i])
 		}
-		if n.backward != prev {
+		if n.backward() != prev {
 			t.Fatalf("node %d: wrong backward link", i)
 		}
 		if r := z.rankOf(n); r != i+1 {
-			t.Fatalf("rankOf(%q) = %d, want %d", n.ele, r, i+1)
+			t.Fatalf("rankOf(%q) = %d, want %d", n.ele(), r, i+1)
 		}
 		if b := z.byRank(i + 1); b != n {
 			t.Fatalf("byRank(%d) wrong", i+1)
 		}
-		if f := z.find(zbytes(n.ele)); f != n {
-			t.Fatalf("find(%q) wrong", n.ele)
+		if f := z.find(zbytes(n.ele())); f != n {
+			t.Fatalf("find(%q) wrong", n.ele())
 		}
-		if n.hash != zsetHash(zbytes(n.ele)) {
-			t.Fatalf("node %q: stale hash", n.ele)
+		if n.hash != zsetHash(zbytes(n.ele())) {
+			t.Fatalf("node %q: stale hash", n.ele())
 		}
 		prev = n
 		i++
@@ -87,7 +87,7 @@ func checkZset(t *testing.T, z *zsetObj, o zOracle) {
 	}
 	n := 0
 	for _, b := range z.tab {
-		for x := b; x != nil; x = x.next {
+		for x := b; x != nil; x = x.tail().next {
 			n++
 		}
 	}
@@ -150,11 +150,11 @@ func TestZskiplistAgainstOracle(t *testing.T) {
 				}
 				if want < 0 || want >= len(in) {
 					if node != nil {
-						t.Fatalf("range %+v n=%d: got %q, want none", rs, n, node.ele)
+						t.Fatalf("range %+v n=%d: got %q, want none", rs, n, node.ele())
 					}
 					continue
 				}
-				if node == nil || node.ele != o[in[want]].ele || rank != in[want] {
+				if node == nil || node.ele() != o[in[want]].ele || rank != in[want] {
 					t.Fatalf("range %+v n=%d: got %v rank %d, want %v rank %d", rs, n, node, rank, o[in[want]], in[want])
 				}
 			}
@@ -191,11 +191,11 @@ func TestZskiplistAgainstOracle(t *testing.T) {
 				}
 				if want < 0 || want >= len(in) {
 					if node != nil {
-						t.Fatalf("lex %+v n=%d: got %q, want none", ls, n, node.ele)
+						t.Fatalf("lex %+v n=%d: got %q, want none", ls, n, node.ele())
 					}
 					continue
 				}
-				if node == nil || node.ele != ol[in[want]].ele || rank != in[want] {
+				if node == nil || node.ele() != ol[in[want]].ele || rank != in[want] {
 					t.Fatalf("lex %+v n=%d: got %v, want %v", ls, n, node, ol[in[want]])
 				}
 			}
@@ -250,7 +250,7 @@ func checkZsetScan(t *testing.T, z *zsetObj, o zOracle) {
 	cursor := uint64(0)
 	steps := 0
 	for {
-		cursor = z.scan(cursor, func(n *zslNode) { seen[n.ele] = true })
+		cursor = z.scan(cursor, func(n *zslNode) { seen[n.ele()] = true })
 		steps++
 		if steps == 3 {
 			z.resize(len(z.tab) * 2)
@@ -298,20 +298,22 @@ func TestZskiplistClone(t *testing.T) {
 	}
 }
 
-// Every height's allocation holds all its levels: writing each level of a
-// node of every height stays inside the node (under -race, checkptr checks
-// each address), and level 0 shares the first 64 bytes with the score.
+// Every height's allocation holds all its levels and its tail: writing
+// each level and the tail of a node of every height stays inside the node
+// (under -race, checkptr checks each address), pointers written there
+// survive a collection, and the score shares a 64-byte line with levels 0
+// to 2.
 func TestZskiplistNodeLayout(t *testing.T) {
-	if off := unsafe.Offsetof(zslNode{}.lv0); off+unsafe.Sizeof(zslLevel{}) > 64 {
-		t.Fatalf("level 0 ends at byte %d", off+unsafe.Sizeof(zslLevel{}))
+	if off := unsafe.Offsetof(zslNode{}.lv0); off+3*zslLevelBytes > 64 {
+		t.Fatalf("level 2 ends at byte %d", off+3*zslLevelBytes)
 	}
-	if unsafe.Sizeof(zslNode{}) != 64 {
-		t.Fatalf("a node of height 1 takes %d bytes", unsafe.Sizeof(zslNode{}))
+	if zslNodeBytes != 64 {
+		t.Fatalf("a node of height 1 takes %d bytes", zslNodeBytes)
 	}
 	peer := newZslNode(1, 0, "peer")
 	for h := 1; h <= zslMaxLevel; h++ {
-		n := newZslNode(h, float64(h), "m")
-		if int(n.height) != h || n.score != float64(h) || n.ele != "m" {
+		n := newZslNode(h, float64(h), strconv.Itoa(h))
+		if int(n.height) != h || n.score != float64(h) || n.ele() != strconv.Itoa(h) || n.backward() != nil {
 			t.Fatalf("height %d: node %+v", h, n)
 		}
 		for i := 0; i < h; i++ {
@@ -320,15 +322,19 @@ func TestZskiplistNodeLayout(t *testing.T) {
 			}
 			*n.level(i) = zslLevel{forward: peer, span: i + 1}
 		}
-		last := uintptr(unsafe.Pointer(n.level(h-1))) + unsafe.Sizeof(zslLevel{})
-		if want := uintptr(unsafe.Pointer(n)) + unsafe.Offsetof(zslNode{}.lv0) + uintptr(h)*unsafe.Sizeof(zslLevel{}); last != want {
-			t.Fatalf("height %d: levels end at %#x, want %#x", h, last, want)
+		n.tail().backward, n.tail().next = peer, peer
+		end := uintptr(unsafe.Pointer(n.tail())) + unsafe.Sizeof(zslTail{})
+		if want := uintptr(unsafe.Pointer(n)) + uintptr(zslNodeBytes) + uintptr(h-1)*zslLevelBytes; end != want {
+			t.Fatalf("height %d: node ends at %#x, want %#x", h, end, want)
 		}
-		runtime.GC() // the forward pointers written through level(i) are seen
+		runtime.GC()
 		for i := 0; i < h; i++ {
-			if l := n.level(i); l.forward != peer || l.forward.ele != "peer" || l.span != i+1 {
+			if l := n.level(i); l.forward != peer || l.forward.ele() != "peer" || l.span != i+1 {
 				t.Fatalf("height %d: level %d = %+v", h, i, *l)
 			}
+		}
+		if n.ele() != strconv.Itoa(h) || n.backward() != peer || n.tail().next != peer {
+			t.Fatalf("height %d: tail %+v", h, *n.tail())
 		}
 		func() {
 			defer func() {
@@ -411,7 +417,7 @@ func BenchmarkZsetPopMin1M(b *testing.B) {
 			b.StartTimer()
 			n = z.first()
 		}
-		z.remove(zbytes(n.ele))
+		z.remove(zbytes(n.ele()))
 	}
 	_ = names
 }
@@ -426,7 +432,7 @@ func BenchmarkZsetRank1M(b *testing.B) {
 	r := rand.New(rand.NewPCG(13, 14))
 	sum := 0
 	for b.Loop() {
-		n := z.find(zbytes(members[r.IntN(len(members))].ele))
+		n := z.find(zbytes(members[r.IntN(len(members))].ele()))
 		sum += z.rankOf(n)
 	}
 	_ = sum
