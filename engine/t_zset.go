@@ -1593,7 +1593,7 @@ func zpopGeneric(c *Client, keys [][]byte, max, emitKey bool, count int64, neste
 			}
 			addNodeMember(c, x)
 			c.AddDouble(x.score)
-			zs.z.remove(zbytes(x.ele()))
+			zs.z.removeNode(x)
 		}
 		srv.Dirty++
 	}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"hash/maphash"
+	"math"
 	"math/bits"
 	"math/rand/v2"
 	"unsafe"
@@ -22,6 +23,10 @@ type zsetObj struct {
 	level  int // levels in use, at least 1
 
 	tab []*zslNode // member table: buckets chained through zslTail.next
+
+	// sink receives the scores walks load ahead of need (see insertNode),
+	// so that the compiler keeps those loads.
+	sink uint64
 }
 
 // zslNode is one member. Its name is an immutable string, so a reply may
@@ -181,10 +186,19 @@ func (z *zsetObj) insertNode(n *zslNode) {
 	x := z.header
 	score := n.score
 	r := 0
+	var sink uint64
 	for i := z.level - 1; i >= 0; i-- {
 		for {
 			l := x.level(i)
 			f := l.forward
+			if i > 0 {
+				// If f ends this level, the walk next compares the node
+				// one level down from x: load its score now, so the two
+				// cache misses overlap instead of following each other.
+				if g := x.level(i - 1).forward; g != nil {
+					sink += math.Float64bits(g.score)
+				}
+			}
 			if f == nil || score < f.score || (score == f.score && n.ele() < f.ele()) {
 				break
 			}
@@ -194,6 +208,7 @@ func (z *zsetObj) insertNode(n *zslNode) {
 		rank[i] = r
 		update[i] = x
 	}
+	z.sink = sink
 	height := int(n.height)
 	if height > z.level {
 		for i := z.level; i < height; i++ {
@@ -254,16 +269,23 @@ func (z *zsetObj) unlink(n *zslNode) {
 	var update [zslMaxLevel]*zslNode
 	x := z.header
 	score := n.score
+	var sink uint64
 	for i := z.level - 1; i >= 0; i-- {
 		for {
 			f := x.level(i).forward
-			if f == nil || f.score > score || (f.score == score && f.ele() >= n.ele()) {
+			if i > 0 {
+				if g := x.level(i - 1).forward; g != nil { // as in insertNode
+					sink += math.Float64bits(g.score)
+				}
+			}
+			if f == nil || f == n || f.score > score || (f.score == score && f.ele() >= n.ele()) {
 				break
 			}
 			x = f
 		}
 		update[i] = x
 	}
+	z.sink = sink
 	z.unlinkNode(n, &update)
 }
 
@@ -685,6 +707,13 @@ func (z *zsetObj) remove(ele []byte) bool {
 	z.unlink(n)
 	z.maybeShrink()
 	return true
+}
+
+// removeNode deletes node n, which is in the set.
+func (z *zsetObj) removeNode(n *zslNode) {
+	z.tabRemoveNode(n)
+	z.unlink(n)
+	z.maybeShrink()
 }
 
 // scan visits the members of the bucket at cursor (and, as the table may
