@@ -28,11 +28,56 @@ type hashObj struct {
 
 // hashField is one field. Strings are immutable, so a value may be sent
 // by reference in a reply while the field is later changed.
+//
+// A name of up to hashInlineName bytes lives in the field's own
+// allocation, right after it (see newHashField): a lookup that reaches the
+// field then compares the name without another cache miss, as Valkey's
+// entries embed the field. HSET into a hash of 860k fields spent 15% of
+// its time in that comparison when the name had an allocation of its own.
 type hashField struct {
 	name   string
 	value  string
 	expire int64 // Unix ms, or hashNoTTL
 	next   *hashField
+}
+
+// hashFieldOf is a field allocated with room A for its name.
+type hashFieldOf[A any] struct {
+	hashField
+	buf A
+}
+
+// hashInlineName is the longest name stored inline. The classes below
+// keep a field and its name within one of Go's size classes (48-byte
+// field: 64, 80, 96 and 128 bytes).
+const hashInlineName = 80
+
+// newHashField returns a field named name, its bytes copied inline when
+// they fit.
+func newHashField(name []byte) *hashField {
+	var f *hashField
+	var buf []byte
+	switch n := len(name); {
+	case n == 0:
+		return &hashField{}
+	case n <= 16:
+		x := new(hashFieldOf[[16]byte])
+		f, buf = &x.hashField, x.buf[:n]
+	case n <= 32:
+		x := new(hashFieldOf[[32]byte])
+		f, buf = &x.hashField, x.buf[:n]
+	case n <= 48:
+		x := new(hashFieldOf[[48]byte])
+		f, buf = &x.hashField, x.buf[:n]
+	case n <= hashInlineName:
+		x := new(hashFieldOf[[hashInlineName]byte])
+		f, buf = &x.hashField, x.buf[:n]
+	default:
+		return &hashField{name: string(name)}
+	}
+	copy(buf, name)
+	f.name = unsafe.String(&buf[0], len(buf))
+	return f
 }
 
 // hashNoTTL marks a field without an expiry (Valkey's EXPIRY_NONE): 0 is
@@ -95,13 +140,14 @@ func (h *hashObj) get(name []byte, now int64) *hashField {
 	return nil
 }
 
-// add inserts a field known to be absent.
-func (h *hashObj) add(name, value string, expire int64) *hashField {
+// add inserts a field known to be absent; name is copied.
+func (h *hashObj) add(name []byte, value string, expire int64) *hashField {
 	if h.n >= len(h.tab) {
 		h.resize(hashTabSize(h.n + 1))
 	}
-	i := h.bucket(bstr(name))
-	f := &hashField{name: name, value: value, expire: hashNoTTL, next: h.tab[i]}
+	i := h.bucket(name)
+	f := newHashField(name)
+	f.value, f.expire, f.next = value, hashNoTTL, h.tab[i]
 	h.tab[i] = f
 	h.n++
 	if expire != hashNoTTL {
@@ -308,7 +354,7 @@ func (h *hashObj) Clone() any {
 	c := newHashObj(h.n)
 	for _, f := range h.tab {
 		for ; f != nil; f = f.next {
-			c.add(f.name, f.value, f.expire)
+			c.add(bstr(f.name), f.value, f.expire)
 		}
 	}
 	return c
@@ -325,7 +371,7 @@ func (h *hashObj) MemUsage(samples int) int64 {
 	var sum int64
 	seen := 0
 	h.each(-1<<63, func(f *hashField) bool { // at the dawn of time nothing has expired
-		sum += fieldSize + int64(len(f.name)+len(f.value))
+		sum += fieldSize + int64(len(f.name)+len(f.value)) // inline or not, the name takes its bytes
 		seen++
 		return samples == 0 || seen < samples
 	})

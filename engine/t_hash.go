@@ -296,7 +296,7 @@ func (w *hashW) convert(hint int) {
 	h := newHashObj(hint)
 	var fb, vb [20]byte // two buffers: the conversions may run after both calls
 	lpHashEach(w.lp, func(f, v hashElem) bool {
-		h.add(string(f.text(fb[:])), string(v.text(vb[:])), hashNoTTL)
+		h.add(f.text(fb[:]), string(v.text(vb[:])), hashNoTTL)
 		return true
 	})
 	w.release()
@@ -342,7 +342,7 @@ func (w *hashW) set(field, value []byte, expire int64, keepTTL bool) (update, ex
 	h := w.ht
 	f := h.find(field)
 	if f == nil {
-		h.add(string(field), string(value), expire)
+		h.add(field, string(value), expire)
 		return false, false
 	}
 	expiredOverwritten = f.expire != hashNoTTL && hashPast(w.c.srv, f.expire)

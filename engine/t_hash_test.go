@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/volleydb/volley/engine/config"
 	"github.com/volleydb/volley/engine/keyspace"
@@ -590,7 +592,7 @@ func TestHashObjModel(t *testing.T) {
 				f.value = name
 				h.setExpire(f, hashNoTTL)
 			} else {
-				h.add(name, name, hashNoTTL)
+				h.add(bstr(name), name, hashNoTTL)
 			}
 			model[name] = hashNoTTL
 		case op < 6:
@@ -898,5 +900,37 @@ func TestCompactEncodingBytesMatchValkey(t *testing.T) {
 		if got := hex.EncodeToString(storedBytes(t, e, tc.key)); got != tc.want {
 			t.Errorf("%s:\n got %s\nwant %s", tc.key, got, tc.want)
 		}
+	}
+}
+
+func TestHashFieldNamesInline(t *testing.T) {
+	h := newHashObj(0)
+	var names [][]byte
+	for _, n := range []int{0, 1, 15, 16, 17, 32, 33, 48, 49, hashInlineName, hashInlineName + 1, 1000} {
+		names = append(names, bytes.Repeat([]byte{byte('a' + n%26)}, n))
+	}
+	for i, name := range names {
+		h.add(name, strconv.Itoa(i), hashNoTTL)
+	}
+	for i, name := range names {
+		if len(name) > 0 {
+			name[0] = '#' // scribble on the caller's buffer: the field kept a copy
+		}
+		want := bytes.Repeat([]byte{byte('a' + len(name)%26)}, len(name))
+		f := h.find(want)
+		if f == nil || f.name != string(want) || f.value != strconv.Itoa(i) {
+			t.Fatalf("name of %d bytes: found %+v", len(name), f)
+		}
+		if len(name) > 0 && len(name) <= hashInlineName {
+			// The name lies within the field's own allocation.
+			start := uintptr(unsafe.Pointer(f))
+			p := uintptr(unsafe.Pointer(unsafe.StringData(f.name)))
+			if p < start || p >= start+unsafe.Sizeof(hashField{})+hashInlineName {
+				t.Fatalf("name of %d bytes is not inline", len(name))
+			}
+		}
+	}
+	if got := testing.AllocsPerRun(100, func() { newHashField(names[3]) }); got != 1 {
+		t.Fatalf("a field with a 16-byte name takes %v allocations, want 1", got)
 	}
 }
