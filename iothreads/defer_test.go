@@ -2,8 +2,6 @@ package iothreads
 
 import (
 	"context"
-	"fmt"
-	"strconv"
 	"testing"
 
 	"github.com/panjf2000/gnet/v2"
@@ -45,81 +43,36 @@ func openOn(t *testing.T, s *Server, el gnet.EventLoop) *fakeConn {
 func TestPipelinedRepliesWaitForTheEndOfTheRound(t *testing.T) {
 	s, _ := newTestIO(t)
 	el := &fakeLoop{}
-	var cs []*fakeConn
-	for range deferMinRound {
-		cs = append(cs, openOn(t, s, el))
-	}
+	a, b := openOn(t, s, el), openOn(t, s, el)
 
-	for round := 1; round <= 2; round++ {
-		for _, c := range cs {
-			c.out = nil
-			c.in = []byte("INCR k\r\nGET k\r\n")
-			s.OnTraffic(c)
-			if len(c.out) != 0 {
-				t.Fatalf("round %d: replies written before the round ended: %q", round, c.out)
-			}
-		}
-		if len(el.queued) != 1 {
-			t.Fatalf("round %d: %d flushes queued, want 1", round, len(el.queued))
-		}
-		el.endRound(t)
-		for i, c := range cs {
-			n := (round-1)*len(cs) + i + 1
-			want := fmt.Sprintf(":%d\r\n$%d\r\n%d\r\n", n, len(strconv.Itoa(n)), n)
-			if got := string(c.out); got != want {
-				t.Fatalf("round %d, connection %d: got %q, want %q", round, i, got, want)
-			}
-		}
-	}
-}
-
-func TestSmallRoundsAreWrittenAtOnce(t *testing.T) {
-	s, _ := newTestIO(t)
-	el := &fakeLoop{}
-	a := openOn(t, s, el)
-
-	// A round of one connection is deferred (the loop starts out
-	// deferring), and found too small to repay its flush.
-	a.in = []byte("PING\r\nPING\r\n")
+	a.in = []byte("SET k 1\r\nGET k\r\n")
 	s.OnTraffic(a)
-	el.endRound(t)
-	if got := string(a.out); got != "+PONG\r\n+PONG\r\n" {
-		t.Fatalf("first round: %q", got)
+	b.in = []byte("INCR k\r\nGET k\r\n")
+	s.OnTraffic(b)
+	if len(a.out) != 0 || len(b.out) != 0 {
+		t.Fatalf("replies written before the round ended: %q %q", a.out, b.out)
 	}
-	// Then pipelined batches are written at once, and one in every
-	// deferProbeEvery samples its round again.
-	for i := 1; i < deferProbeEvery; i++ {
-		a.out = nil
-		a.in = []byte("PING\r\nPING\r\n")
-		s.OnTraffic(a)
-		if got := string(a.out); got != "+PONG\r\n+PONG\r\n" || len(el.queued) != 0 {
-			t.Fatalf("batch %d: wrote %q with %d flushes queued, want both replies and none", i, got, len(el.queued))
-		}
-	}
-	a.out = nil
-	a.in = []byte("PING\r\nPING\r\n")
-	s.OnTraffic(a)
-	if len(a.out) != 0 || len(el.queued) != 1 {
-		t.Fatalf("sampling batch: wrote %q with %d flushes queued, want nothing and one", a.out, len(el.queued))
-	}
-	// A large sampled round turns deferring back on.
-	var cs []*fakeConn
-	for range deferMinRound - 1 {
-		c := openOn(t, s, el)
-		c.in = []byte("PING\r\nPING\r\n")
-		s.OnTraffic(c)
-		cs = append(cs, c)
+	if len(el.queued) != 1 {
+		t.Fatalf("%d flushes queued for one round, want 1", len(el.queued))
 	}
 	el.endRound(t)
-	a.out = nil
+	if got, want := string(a.out), "+OK\r\n$1\r\n1\r\n"; got != want {
+		t.Fatalf("a got %q, want %q", got, want)
+	}
+	if got, want := string(b.out), ":2\r\n$1\r\n2\r\n"; got != want {
+		t.Fatalf("b got %q, want %q", got, want)
+	}
+
+	// The next round queues its own flush.
+	a.out, b.out = nil, nil
 	a.in = []byte("PING\r\nPING\r\n")
 	s.OnTraffic(a)
-	if len(a.out) != 0 || len(el.queued) != 1 {
-		t.Fatalf("after a large round: wrote %q with %d flushes queued, want nothing and one", a.out, len(el.queued))
+	if len(el.queued) != 1 {
+		t.Fatalf("%d flushes queued for the second round, want 1", len(el.queued))
 	}
 	el.endRound(t)
-	if got := string(a.out); got != "+PONG\r\n+PONG\r\n" {
-		t.Fatalf("after a large round: %q", got)
+	if got, want := string(a.out), "+PONG\r\n+PONG\r\n"; got != want {
+		t.Fatalf("second round: got %q, want %q", got, want)
 	}
 }
 
