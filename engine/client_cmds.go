@@ -202,7 +202,7 @@ func cmdClientNoTouch(c *Client) { setClientFlag(c, ClientNoTouch) }
 
 func cmdClientImportSource(c *Client) {
 	arg := c.Argv[2]
-	if mode, _ := c.srv.Cfg.Value("import-mode"); mode != "yes" && !argIs(arg, "off") {
+	if !c.srv.importMode() && !argIs(arg, "off") {
 		c.AddError("ERR Server is not in import mode")
 		return
 	}

@@ -180,10 +180,7 @@ func (s *Server) expirePolicy(f lookupFlags) int {
 }
 
 // importMode reports whether import-mode is on.
-func (s *Server) importMode() bool {
-	v, _ := s.Cfg.Value("import-mode")
-	return v == "yes"
-}
+func (s *Server) importMode() bool { return s.Cfg.ImportMode }
 
 // noTouch reports whether the executing client asked with CLIENT NO-TOUCH
 // that its reads leave access times alone (TOUCH itself still touches).

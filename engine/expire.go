@@ -462,29 +462,24 @@ func (s *Server) ownsTable(t *keyspace.Table) bool {
 // reclaimed something. A hash with more to reclaim is visited again,
 // first in this round and, if the round ends, first in the next.
 func (s *Server) expireFieldsRound(db *DB, reg map[string]*hashObj, nowMs int64, n, maxFields int) (sampled, expired int64) {
+	visit := func(key []byte, h *hashObj) {
+		x, empty := s.expireHashFields(db, reg, key, h, nowMs, int64(n)-sampled, maxFields)
+		sampled += x + empty
+		expired += x
+	}
 	st := &s.expire
 	if len(st.moreFields) > 0 {
 		key := st.moreFields
 		st.moreFields = st.moreFields[:0]
-		if st.moreFieldsDB == db {
-			if h := reg[string(key)]; h != nil {
-				x, more := s.expireHashFields(db, reg, key, h, nowMs, int64(n)-sampled, maxFields)
-				sampled += x
-				expired += x
-				if more != 0 {
-					sampled++
-				}
-			}
+		if h := reg[string(key)]; h != nil && st.moreFieldsDB == db {
+			visit(key, h)
 		}
 	}
 	for key, h := range reg {
 		if sampled >= int64(n) {
 			break
 		}
-		kb := []byte(key) // does not escape: expireHashFields copies what it keeps
-		x, more := s.expireHashFields(db, reg, kb, h, nowMs, int64(n)-sampled, maxFields)
-		sampled += x + more
-		expired += x
+		visit([]byte(key), h) // expireHashFields copies what it keeps
 	}
 	return sampled, expired
 }

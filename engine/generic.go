@@ -554,6 +554,7 @@ func cString(b []byte) string {
 func cmdRandomKey(c *Client) {
 	s, db := c.srv, c.db()
 	allVolatile := db.Len() == db.ExpiresLen()
+	policy := s.expirePolicy(0) // for an expired key drawn: the same for each
 	tries := 100
 	for {
 		e, ok := db.Keys().Random()
@@ -562,22 +563,23 @@ func cmdRandomKey(c *Client) {
 			return
 		}
 		if s.expiredNow(e) {
-			// Where expired keys stay (a replica, import-mode, a pause),
-			// a table of nothing else would keep this loop going: after
-			// enough tries one of them is the answer.
-			if allVolatile && (s.Cfg.ReplicaOfHost != "" || s.importMode() || s.ActionsPaused(PauseExpire) != 0) {
-				if tries--; tries == 0 {
-					c.AddBulkCopy(e.Key())
-					return
-				}
-			}
-			switch s.expirePolicy(0) {
+			switch policy {
 			case expireIgnore:
 				c.AddBulkCopy(e.Key())
 				return
 			case expireDelete:
 				k := bytes.Clone(e.Key())
 				db.expireKey(k, db.Hash(k))
+			case expireKeep:
+				// Where expired keys stay (a replica, import-mode, a
+				// pause), a table of nothing else would keep this loop
+				// going: after enough tries one of them is the answer.
+				if allVolatile {
+					if tries--; tries == 0 {
+						c.AddBulkCopy(e.Key())
+						return
+					}
+				}
 			}
 			continue
 		}

@@ -294,20 +294,10 @@ func (s *Server) unwatchAllKeys(c *Client) {
 
 // keyIsExpired reports whether key exists in db with an expiry time that
 // has passed, without deleting it (keyIsExpired): an import source in
-// import-mode sees no key expired.
+// import-mode sees no key expired (expiredNow).
 func (s *Server) keyIsExpired(db *DB, key []byte) bool {
 	e, ok := db.keys.Get(key)
-	if !ok {
-		return false
-	}
-	at := e.Expire()
-	if at == 0 || s.Now() <= at {
-		return false
-	}
-	if c := s.current; c != nil && c.Flags&ClientImportSource != 0 && s.Cfg.ReplicaOfHost == "" && s.importMode() {
-		return false
-	}
-	return true
+	return ok && s.expiredNow(e)
 }
 
 // watchedKeyExpired reports whether a key c watches has expired since it

@@ -345,7 +345,7 @@ func (w *hashW) set(field, value []byte, expire int64, keepTTL bool) (update, ex
 		h.add(field, string(value), expire)
 		return false, false
 	}
-	expiredOverwritten = f.expire != hashNoTTL && hashPast(w.c.srv, f.expire)
+	expiredOverwritten = f.expire != hashNoTTL && pastExpiry(w.c.srv, f.expire)
 	if !expiredOverwritten && keepTTL {
 		expire = f.expire
 	}
@@ -381,7 +381,7 @@ func (w *hashW) setExpire(field []byte, when int64, flags int) int {
 		return hexpNoField
 	}
 	now := w.c.srv.Now()
-	past := hashPast(w.c.srv, when)
+	past := pastExpiry(w.c.srv, when)
 	if w.lp != nil {
 		if _, ok := lpHashGet(w.lp, field); !ok {
 			return hexpNoField
@@ -1014,17 +1014,6 @@ func hashFindFields(argv [][]byte, from int) int {
 	return -1
 }
 
-// hashPast reports whether a field expiry time is already due, so that a
-// command deletes the field instead of setting it (checkAlreadyExpired):
-// not on a replica, which waits for its primary, nor in import-mode.
-func hashPast(s *Server, at int64) bool {
-	if !pastExpiry(s, at) {
-		return false
-	}
-	mode, _ := s.Cfg.Value("import-mode")
-	return mode != "yes"
-}
-
 // hashExpireTime converts a time argument to Unix ms
 // (convertExpireArgumentToUnixTime): relative to now unless absolute.
 func hashExpireTime(c *Client, arg []byte, ms, relative bool) (int64, bool) {
@@ -1314,7 +1303,7 @@ func cmdHsetex(c *Client) {
 			w.release()
 			return
 		}
-		past = hashPast(s, when)
+		past = pastExpiry(s, when)
 	}
 	now := s.Now()
 	if o.fnx || o.fxx {
@@ -1412,7 +1401,7 @@ func cmdHgetex(c *Client) {
 		if when, ok = hashExpireTime(c, o.expire, o.ms, o.relative); !ok {
 			return
 		}
-		setExpired = hashPast(s, when)
+		setExpired = pastExpiry(s, when)
 		setExpiry = !setExpired
 	}
 	var w hashW

@@ -40,10 +40,17 @@ func openOn(t *testing.T, s *Server, el gnet.EventLoop) *fakeConn {
 	return fc
 }
 
-func TestPipelinedRepliesWaitForTheEndOfTheRound(t *testing.T) {
+// newDeferIO is an I/O server with a connection open on a fake loop.
+func newDeferIO(t *testing.T) (*Server, *fakeLoop, *fakeConn) {
+	t.Helper()
 	s, _ := newTestIO(t)
 	el := &fakeLoop{}
-	a, b := openOn(t, s, el), openOn(t, s, el)
+	return s, el, openOn(t, s, el)
+}
+
+func TestPipelinedRepliesWaitForTheEndOfTheRound(t *testing.T) {
+	s, el, a := newDeferIO(t)
+	b := openOn(t, s, el)
 
 	a.in = []byte("SET k 1\r\nGET k\r\n")
 	s.OnTraffic(a)
@@ -77,9 +84,8 @@ func TestPipelinedRepliesWaitForTheEndOfTheRound(t *testing.T) {
 }
 
 func TestSingleCommandIsWrittenAtOnce(t *testing.T) {
-	s, _ := newTestIO(t)
-	el := &fakeLoop{}
-	a, b := openOn(t, s, el), openOn(t, s, el)
+	s, el, a := newDeferIO(t)
+	b := openOn(t, s, el)
 
 	a.in = []byte("PING\r\n")
 	s.OnTraffic(a)
@@ -103,9 +109,7 @@ func TestSingleCommandIsWrittenAtOnce(t *testing.T) {
 }
 
 func TestDeferredRepliesPrecedeLaterOnes(t *testing.T) {
-	s, _ := newTestIO(t)
-	el := &fakeLoop{}
-	a := openOn(t, s, el)
+	s, el, a := newDeferIO(t)
 
 	// A wake-up (a blocked command served) can run before the round's
 	// flush: the earlier replies still go first.
@@ -120,9 +124,7 @@ func TestDeferredRepliesPrecedeLaterOnes(t *testing.T) {
 }
 
 func TestCloseWritesDeferredReplies(t *testing.T) {
-	s, _ := newTestIO(t)
-	el := &fakeLoop{}
-	a := openOn(t, s, el)
+	s, el, a := newDeferIO(t)
 
 	a.in = []byte("ECHO x\r\nECHO y\r\n")
 	s.OnTraffic(a)
@@ -137,9 +139,7 @@ func TestCloseWritesDeferredReplies(t *testing.T) {
 }
 
 func TestQuitIsWrittenBeforeClose(t *testing.T) {
-	s, _ := newTestIO(t)
-	el := &fakeLoop{}
-	a := openOn(t, s, el)
+	s, _, a := newDeferIO(t)
 
 	a.in = []byte("PING\r\nQUIT\r\n")
 	if action := s.OnTraffic(a); action != gnet.Close {

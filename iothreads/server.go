@@ -85,7 +85,7 @@ func (ls *loopState) Run(context.Context) error {
 // command is written at once unless a flush is queued already. At -P 1
 // deferring every reply cost 4% more server CPU per request.
 func (ls *loopState) deferWrite(cn *conn, cmds int) bool {
-	if ls == nil || ls.el == nil || (cmds < 2 && !ls.queued) {
+	if ls == nil || (cmds < 2 && !ls.queued) {
 		return false
 	}
 	if !ls.queued {

@@ -229,7 +229,7 @@ func directives() []*Directive {
 		integer("active-defrag-cycle-us", 0, 100000, 500),
 		memory("active-defrag-ignore-bytes", 1, longMax, 100<<20).unsigned(),
 		integer("active-defrag-max-scan-fields", 1, longMax, 1000).unsigned(),
-		boolean("import-mode", false).with(Debug),
+		boolean("import-mode", false).with(Debug).toBool(func(c *Config) *bool { return &c.ImportMode }).impl(),
 
 		// Encodings.
 		integer("list-max-listpack-size", intMin, intMax, -2).alias("list-max-ziplist-size").to(num(func(c *Config) *int { return &c.ListMaxListpackSize })).impl(),

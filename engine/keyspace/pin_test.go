@@ -6,15 +6,22 @@ import (
 	"testing"
 )
 
+// newLargeRecordTable is a table whose records over 100 bytes get an
+// allocation of their own (Stable), released when the test ends.
+func newLargeRecordTable(t *testing.T) *Table {
+	t.Helper()
+	a := NewArena()
+	t.Cleanup(a.Release)
+	a.SetLargeRecord(100)
+	return NewIn(a, maphash.MakeSeed())
+}
+
 // A Stable record is mutable until pinned, and again once every pin is
 // released; records in slab slots are always mutable. The Pin belongs to
 // the allocation: it stays with the old bytes when the key is overwritten,
 // deleted or moved by SetExpire, and the new record starts unpinned.
 func TestPinMakesStableValueImmutable(t *testing.T) {
-	a := NewArena()
-	defer a.Release()
-	a.SetLargeRecord(100)
-	tb := NewIn(a, maphash.MakeSeed())
+	tb := newLargeRecordTable(t)
 	small, _ := tb.Set([]byte("s"), Value{Bytes: make([]byte, 50)})
 	big, _ := tb.Set([]byte("b"), Value{Bytes: make([]byte, 200)})
 	if !small.Mutable() || !big.Mutable() {
@@ -52,7 +59,7 @@ func TestPinMakesStableValueImmutable(t *testing.T) {
 	if !big.Mutable() {
 		t.Fatal("old record still pinned")
 	}
-	if st := a.Stats(); st.LargeBytes != 0 {
+	if st := tb.Arena().Stats(); st.LargeBytes != 0 {
 		t.Fatalf("LargeBytes %d after delete", st.LargeBytes)
 	}
 }
@@ -87,10 +94,7 @@ func TestPinConcurrentUnpin(t *testing.T) {
 // the new bytes, and refuses (changing nothing) without room, when the
 // length field would need to widen, while pinned, or for a slab record.
 func TestGrowStableValue(t *testing.T) {
-	a := NewArena()
-	defer a.Release()
-	a.SetLargeRecord(100)
-	tb := NewIn(a, maphash.MakeSeed())
+	tb := newLargeRecordTable(t)
 	val := make([]byte, 70000)
 	for i := range val {
 		val[i] = byte(i)

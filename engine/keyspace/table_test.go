@@ -579,10 +579,7 @@ func TestUpsertKeepsAccessAndExpire(t *testing.T) {
 }
 
 func TestSetLargeRecordMakesValuesStable(t *testing.T) {
-	a := NewArena()
-	defer a.Release()
-	a.SetLargeRecord(100)
-	tb := NewIn(a, maphash.MakeSeed())
+	tb := newLargeRecordTable(t)
 	small, _ := tb.Set([]byte("s"), Value{Bytes: make([]byte, 50)})
 	big, _ := tb.Set([]byte("b"), Value{Bytes: make([]byte, 200)})
 	if small.Stable() || !big.Stable() {
