@@ -113,7 +113,35 @@ func hashTabSize(n int) int {
 func bstr(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 func (h *hashObj) bucket(name []byte) int {
-	return int(maphash.Bytes(hashSeed, name) & uint64(len(h.tab)-1))
+	return int(h.Hash(name) & uint64(len(h.tab)-1))
+}
+
+// Hash returns the hash a field name is filed under, for Hint.
+func (h *hashObj) Hash(name []byte) uint64 { return maphash.Bytes(hashSeed, name) }
+
+// Hint returns the address that step of a lookup of a field with hash hv
+// loads (0: its bucket, 1: the bucket's first field, with its name when
+// inline; 2: a name stored apart), or nil when the lookup stops before it;
+// see strset.Set.Hint.
+func (h *hashObj) Hint(hv uint64, step int) unsafe.Pointer {
+	if len(h.tab) == 0 {
+		return nil
+	}
+	slot := &h.tab[hv&uint64(len(h.tab)-1)]
+	if step == 0 {
+		return unsafe.Pointer(slot)
+	}
+	f := *slot
+	if f == nil {
+		return nil
+	}
+	if step == 1 {
+		return unsafe.Pointer(f)
+	}
+	if step == 2 && len(f.name) > hashInlineName {
+		return unsafe.Pointer(unsafe.StringData(f.name))
+	}
+	return nil
 }
 
 // expired reports whether f is logically gone at time now (Unix ms).

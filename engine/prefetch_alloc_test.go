@@ -16,7 +16,12 @@ func TestPrefetchAllocatesNothing(t *testing.T) {
 	for i := range 1000 {
 		db.Set([]byte("k"+strconv.Itoa(i)), keyspace.Value{Bytes: []byte("v")}, false)
 	}
-	args, ends := batch([]string{"get", "k1"}, []string{"mget", "k2", "k3", "k4"}, []string{"set", "k5", "v"})
+	for i := range 500 {
+		e.do(c, "sadd", "set", "m"+strconv.Itoa(i))
+		e.do(c, "hset", "hash", "f"+strconv.Itoa(i), "v")
+	}
+	args, ends := batch([]string{"get", "k1"}, []string{"mget", "k2", "k3", "k4"}, []string{"set", "k5", "v"},
+		[]string{"sadd", "set", "m1", "x"}, []string{"hset", "hash", "f1", "v", "g", "w"})
 	e.srv.Prefetch(c, args, ends, 0, len(ends)) // warm the scratch slices
 	if allocs := testing.AllocsPerRun(100, func() { e.srv.Prefetch(c, args, ends, 0, len(ends)) }); allocs != 0 {
 		t.Fatalf("Prefetch allocates %.1f times per batch", allocs)

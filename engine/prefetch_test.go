@@ -39,3 +39,60 @@ func TestPrefetchToleratesAnyBatch(t *testing.T) {
 		t.Fatalf("mget window hashed %d keys, want 3", len(p.hashes))
 	}
 }
+
+// Set and hash commands on large values have their members' lookups
+// warmed; compact values, missing keys and other commands do not.
+func TestPrefetchWarmsMemberLookups(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	for i := range 1000 {
+		m := "m" + strconv.Itoa(i)
+		e.do(c, "sadd", "big", m)
+		e.do(c, "hset", "bigh", m, "v")
+	}
+	e.do(c, "sadd", "small", "a", "b")
+	e.do(c, "hset", "smallh", "f", "v")
+	if e.do(c, "object", "encoding", "big") != bulk("hashtable") || e.do(c, "object", "encoding", "small") != bulk("listpack") ||
+		e.do(c, "object", "encoding", "bigh") != bulk("hashtable") {
+		t.Fatal("unexpected encodings")
+	}
+	p := &e.srv.prefetch
+	for _, tc := range []struct {
+		cmd  []string
+		want int
+	}{
+		{[]string{"sadd", "big", "x", "y", "m1"}, 3},
+		{[]string{"sismember", "big", "m2"}, 1},
+		{[]string{"smismember", "big", "m2", "m3"}, 2},
+		{[]string{"srem", "big", "m4"}, 1},
+		{[]string{"hset", "bigh", "f1", "v1", "f2", "v2"}, 2}, // fields, not values
+		{[]string{"hget", "bigh", "m5"}, 1},
+		{[]string{"hmget", "bigh", "m5", "m6", "m7"}, 3},
+		{[]string{"hincrby", "bigh", "n", "1"}, 1},
+		{[]string{"sadd", "small", "c"}, 0},  // listpack: in the record
+		{[]string{"sadd", "nosuch", "c"}, 0}, // no value yet
+		{[]string{"get", "big"}, 0},          // not a member command
+		{[]string{"hget", "big", "m1"}, 1},   // a set where a hash is meant still warms the set
+		{[]string{"sismember", "bigh"}, 0},   // too few arguments
+	} {
+		args, ends := batch(tc.cmd)
+		e.srv.Prefetch(c, args, ends, 0, len(ends))
+		if p.warmed != tc.want {
+			t.Errorf("%q: warmed %d member lookups, want %d", tc.cmd, p.warmed, tc.want)
+		}
+	}
+	// A window's member lookups add up, to a bound.
+	var cmds [][]string
+	for i := range 40 {
+		cmds = append(cmds, []string{"sadd", "big", "a" + strconv.Itoa(i), "b" + strconv.Itoa(i)})
+	}
+	args, ends := batch(cmds...)
+	e.srv.Prefetch(c, args, ends, 0, len(ends))
+	if p.warmed != maxMemberHints {
+		t.Fatalf("40 SADDs of 2 members warmed %d lookups, want the bound %d", p.warmed, maxMemberHints)
+	}
+	// Prefetching reads only: the values are as they were.
+	if e.do(c, "scard", "big") != ":1000\r\n" || e.do(c, "hlen", "bigh") != ":1000\r\n" || e.do(c, "exists", "nosuch") != ":0\r\n" {
+		t.Fatal("Prefetch changed the data")
+	}
+}

@@ -311,6 +311,7 @@ type Spec struct {
 	// Derived from the fields above by finishSpec (spec_table.go).
 	categories  ACL         // every ACL category: ACL plus the implied ones
 	getKeysProc getKeysProc // the command's own key finder, where key specs cannot say it all
+	members     memberArgs  // arguments naming members the prefetcher warms (prefetch.go)
 
 	// COMMAND INFO's legacy (first, last, step) key range; last is
 	// absolute, negative counts from the end; all zero when there is none.

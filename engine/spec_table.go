@@ -84,6 +84,7 @@ func finishSpec(s *Spec, parent string) {
 		full = parent + "|" + s.Name
 	}
 	s.getKeysProc = getKeysProcs[full]
+	s.members = memberArgSpecs[full]
 }
 
 func (s *Spec) finishCategories() {

@@ -934,3 +934,38 @@ func TestHashFieldNamesInline(t *testing.T) {
 		t.Fatalf("a field with a 16-byte name takes %v allocations, want 1", got)
 	}
 }
+
+// hashObj.Hint names the loads a field lookup makes: the bucket, its
+// first field (with the name when inline), a name stored apart.
+func TestHashObjHintFollowsTheLookup(t *testing.T) {
+	h := newHashObj(0)
+	if h.Hint(h.Hash([]byte("f")), 0) != nil {
+		t.Fatal("an empty hash has no bucket to hint")
+	}
+	long := strings.Repeat("n", hashInlineName+1)
+	for i := range 100 {
+		h.add([]byte("f"+strconv.Itoa(i)), "v", hashNoTTL)
+	}
+	h.add([]byte(long), "v", hashNoTTL)
+	for _, name := range []string{"f0", "f42", long} {
+		hv := h.Hash([]byte(name))
+		slot := &h.tab[hv&uint64(len(h.tab)-1)]
+		if h.Hint(hv, 0) != unsafe.Pointer(slot) {
+			t.Fatalf("%.8s: step 0 is not its bucket", name)
+		}
+		first := *slot
+		if h.Hint(hv, 1) != unsafe.Pointer(first) {
+			t.Fatalf("%.8s: step 1 is not its bucket's first field", name)
+		}
+		var want unsafe.Pointer
+		if len(first.name) > hashInlineName {
+			want = unsafe.Pointer(unsafe.StringData(first.name))
+		}
+		if h.Hint(hv, 2) != want {
+			t.Fatalf("%.8s: step 2 is %v, want %v", name, h.Hint(hv, 2), want)
+		}
+	}
+	if f := h.find([]byte(long)); f == nil || h.tab[h.bucket([]byte(long))] != f {
+		t.Fatal("the long name is not first in its bucket")
+	}
+}

@@ -185,6 +185,19 @@ func (t *Table) GetHashed(key []byte, h uint64) (Entry, bool) {
 	return Entry{t.a.ptr(b.slots[pos]), t.a}, true
 }
 
+// PeekHashed is GetHashed without its side effects, for the batch
+// executor's prefetch passes, which must not change the table: it takes no
+// rehash step, and while the table rehashes it finds nothing.
+func (t *Table) PeekHashed(key []byte, h uint64) (Entry, bool) {
+	if t.rehashIdx >= 0 || t.used[0] == 0 {
+		return Entry{}, false
+	}
+	if r := t.lookup(t.bucket(0, h&t.mask[0]), key, uint8(h>>56)); r != nil {
+		return Entry{t.a.ptr(*r), t.a}, true
+	}
+	return Entry{}, false
+}
+
 // GetForWrite is Get for a caller about to change the entry in place
 // (its value bytes, object, kind or expiry). While a snapshot runs, it first
 // hands the entry to the snapshot's copy-ahead hook if the snapshot has not

@@ -616,3 +616,30 @@ func TestSetExpireEntryReturnsTheMovedRecord(t *testing.T) {
 		t.Fatal("missing key reported present")
 	}
 }
+
+func TestPeekHashedChangesNothing(t *testing.T) {
+	tb := NewTable()
+	const n = 5_000
+	for i := 0; i < n; i++ {
+		tb.Set(key(i), Value{Bytes: key(i)})
+	}
+	if e, ok := tb.PeekHashed(key(7), tb.Hash(key(7))); !ok || string(e.Value()) != string(key(7)) {
+		t.Fatalf("PeekHashed(%q) = %q, %v", key(7), e.Value(), ok)
+	}
+	if _, ok := tb.PeekHashed(key(n), tb.Hash(key(n))); ok {
+		t.Fatalf("PeekHashed found %q, never set", key(n))
+	}
+	// While the table rehashes, a peek finds nothing and takes no step.
+	tb.Expand(4 * n)
+	if !tb.IsRehashing() {
+		t.Fatal("expected a rehash in progress")
+	}
+	idx := tb.rehashIdx
+	if _, ok := tb.PeekHashed(key(7), tb.Hash(key(7))); ok {
+		t.Fatal("PeekHashed found a key during a rehash")
+	}
+	if tb.rehashIdx != idx {
+		t.Fatalf("PeekHashed moved the rehash from bucket %d to %d", idx, tb.rehashIdx)
+	}
+	checkInvariants(t, tb)
+}

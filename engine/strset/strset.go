@@ -22,6 +22,7 @@ import (
 	"bytes"
 	"hash/maphash"
 	"math/bits"
+	"unsafe"
 )
 
 var seed = maphash.MakeSeed()
@@ -93,6 +94,35 @@ func (s *Set) find(b []byte, h uint64) (uint32, *uint32) {
 		link = &n.next
 	}
 	return 0, link
+}
+
+// Hash returns the hash the set files b under, for Hint.
+func (s *Set) Hash(b []byte) uint64 { return hash(b) }
+
+// Hint returns the address that step of a lookup of a member with hash h
+// loads (0: its bucket, 1: the bucket's first node, 2: that node's bytes),
+// or nil when the lookup stops before it. The batch executor prefetches
+// these in turn, each once the step before is in cache. Like any prefetch
+// address it is only a hint, good until the set next changes.
+func (s *Set) Hint(h uint64, step int) unsafe.Pointer {
+	if len(s.heads) == 0 {
+		return nil
+	}
+	head := &s.heads[h&uint64(len(s.heads)-1)]
+	if step == 0 {
+		return unsafe.Pointer(head)
+	}
+	if *head == 0 {
+		return nil
+	}
+	n := &s.nodes[*head-1]
+	if step == 1 {
+		return unsafe.Pointer(n)
+	}
+	if step == 2 && n.ln > 0 {
+		return unsafe.Pointer(&s.data[n.off])
+	}
+	return nil
 }
 
 // Has reports whether b is a member.

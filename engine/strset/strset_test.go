@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"testing"
+	"unsafe"
 )
 
 // check compares s with the model: members, Len, Has, and the chain
@@ -188,4 +189,42 @@ func FuzzSet(f *testing.F) {
 		}
 		check(t, s, model)
 	})
+}
+
+// Hint names the loads a lookup makes, in order: the bucket, the bucket's
+// first node, that node's bytes.
+func TestHintFollowsTheLookup(t *testing.T) {
+	s := New(0)
+	if s.Hint(s.Hash([]byte("a")), 0) != nil {
+		t.Fatal("an empty set has no bucket to hint")
+	}
+	for i := range 1000 {
+		s.Add([]byte("m" + strconv.Itoa(i)))
+	}
+	for _, m := range []string{"m0", "m517", "m999"} {
+		h := s.Hash([]byte(m))
+		head := &s.heads[h&uint64(len(s.heads)-1)]
+		if s.Hint(h, 0) != unsafe.Pointer(head) {
+			t.Fatalf("%s: step 0 is not its bucket", m)
+		}
+		n := &s.nodes[*head-1]
+		if s.Hint(h, 1) != unsafe.Pointer(n) {
+			t.Fatalf("%s: step 1 is not its bucket's first node", m)
+		}
+		if s.Hint(h, 2) != unsafe.Pointer(&s.data[n.off]) {
+			t.Fatalf("%s: step 2 is not that node's bytes", m)
+		}
+		if s.Hint(h, 3) != nil {
+			t.Fatalf("%s: a lookup has no fourth load", m)
+		}
+	}
+	// A bucket with no members ends the lookup at step 0.
+	for b := range s.heads {
+		if s.heads[b] == 0 {
+			if s.Hint(uint64(b), 0) == nil || s.Hint(uint64(b), 1) != nil {
+				t.Fatalf("empty bucket %d: hints %v, %v", b, s.Hint(uint64(b), 0), s.Hint(uint64(b), 1))
+			}
+			break
+		}
+	}
 }
