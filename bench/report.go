@@ -127,7 +127,41 @@ const clientBusyThreshold = 0.9
 // cellAgg is one row of a report table: one cell, every server.
 type cellAgg struct {
 	cell
-	ByServer []stat // parallel to Results.Servers
+	ByServer []stat  // parallel to Results.Servers
+	Ratios   []ratio // parallel to Results.Servers: the server under test over each
+}
+
+// ratio is the server under test's figure over another server's, as the
+// median over the repeats that both ran of the ratio within the repeat.
+// A repeat's runs follow each other, so when the machine's speed drifts
+// between repeats (a VM whose neighbours come and go) both sides of each
+// ratio move together; the ratio of the two servers' separate medians can
+// instead compare a fast run of one with a slow run of the other.
+type ratio struct {
+	RPS, PerCPU float64 // 0 when no repeat has both figures
+	Pairs       int     // repeats both servers ran
+}
+
+// pairedRatio is the ratio of v's runs over o's, paired by repeat.
+func pairedRatio(v, o []Run) ratio {
+	var rps, perCPU []float64
+	for _, a := range v {
+		if a.Error != "" {
+			continue
+		}
+		i := slices.IndexFunc(o, func(b Run) bool { return b.Repeat == a.Repeat && b.Error == "" })
+		if i < 0 {
+			continue
+		}
+		b := o[i]
+		if a.RPS > 0 && b.RPS > 0 {
+			rps = append(rps, a.RPS/b.RPS)
+		}
+		if a.RPSPerCPUSec > 0 && b.RPSPerCPUSec > 0 {
+			perCPU = append(perCPU, a.RPSPerCPUSec/b.RPSPerCPUSec)
+		}
+	}
+	return ratio{RPS: median(rps), PerCPU: median(perCPU), Pairs: len(rps)}
 }
 
 // aggregate groups the runs by cell, in the order the cells were first run,
@@ -146,9 +180,16 @@ func aggregate(res *Results) []cellAgg {
 		}
 		runs[r.cell][si] = append(runs[r.cell][si], r)
 	}
+	vi := volleyIndex(res.Servers)
 	for i := range aggs {
-		for _, rs := range runs[aggs[i].cell] {
+		byServer := runs[aggs[i].cell]
+		for j, rs := range byServer {
 			aggs[i].ByServer = append(aggs[i].ByServer, summarize(rs))
+			var r ratio
+			if vi >= 0 && j != vi {
+				r = pairedRatio(byServer[vi], rs)
+			}
+			aggs[i].Ratios = append(aggs[i].Ratios, r)
 		}
 	}
 	return aggs
@@ -222,7 +263,15 @@ func fmtRatio(a, b float64) string {
 	if a <= 0 || b <= 0 {
 		return "-"
 	}
-	return fmt.Sprintf("%.2f×", a/b)
+	return fmtX(a / b)
+}
+
+// fmtX prints a ratio: 1.25×, or - for none.
+func fmtX(r float64) string {
+	if r <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f×", r)
 }
 
 func fmtBytes(b int64) string {
@@ -339,10 +388,9 @@ func writeMarkdown(w io.Writer, res *Results, aggs []cellAgg) {
 				}
 				p(" %s%s | %.3f | %.3f | %s |", rps, mark, st.P50, st.P99, fmtRate(st.PerCPU))
 			}
-			for j, st := range a.ByServer {
+			for j, r := range a.Ratios {
 				if vi >= 0 && j != vi {
-					v := a.ByServer[vi]
-					p(" %s | %s |", fmtRatio(v.RPS, st.RPS), fmtRatio(v.PerCPU, st.PerCPU))
+					p(" %s | %s |", fmtX(r.RPS), fmtX(r.PerCPU))
 				}
 			}
 			p("\n")
@@ -379,7 +427,9 @@ func writeColumns(w io.Writer) {
 		"**p50**/**p99** are the medians of the tool's latency percentiles, in ms; "+
 		"**rps/CPU-s** is requests per second of server CPU time (user+system, all threads, from /proc), "+
 		"the efficiency that still means something when the load generator is the bottleneck; "+
-		"**volley/X** divides Volley's figure by server X's (above 1 means Volley is ahead).\n")
+		"**volley/X** is the median, over the repeats both servers ran, of Volley's figure divided by server X's in the same repeat "+
+		"(a repeat's runs follow each other, so a machine that speeds up or slows down between repeats moves both sides of each ratio together); "+
+		"above 1 means Volley is ahead.\n")
 }
 
 func writeMemory(w io.Writer, res *Results) {

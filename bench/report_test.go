@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"math"
 	"os"
 	"reflect"
 	"strings"
@@ -183,6 +184,53 @@ func TestAggregate(t *testing.T) {
 	// get, volley: every repeat failed.
 	if got := aggs[3].ByServer[0]; got.N != 0 || got.Failed != 3 || got.RPS != 0 {
 		t.Errorf("get volley: %+v", got)
+	}
+
+	// Ratios pair the repeats: ping_mbulk volley/valkey is 1.25, 1.2551
+	// and 1.25 repeat by repeat.
+	if r := aggs[0].Ratios[1]; r.Pairs != 3 || math.Abs(r.RPS-1.25) > 1e-9 {
+		t.Errorf("ping_mbulk volley/valkey: %+v", r)
+	}
+	if r := aggs[0].Ratios[0]; r != (ratio{}) {
+		t.Errorf("volley/volley: %+v, want none", r)
+	}
+	// set -P 16: valkey lost repeat 2, so two pairs, and their mean.
+	want := (980392.19/787401.56 + 1000000.00/800000.00) / 2
+	if r := aggs[2].Ratios[1]; r.Pairs != 2 || math.Abs(r.RPS-want) > 1e-9 {
+		t.Errorf("set -P 16 volley/valkey: %+v, want rps %v over 2 pairs", r, want)
+	}
+	// get: volley never ran, so no ratio.
+	if r := aggs[3].Ratios[2]; r.Pairs != 0 || r.RPS != 0 || r.PerCPU != 0 {
+		t.Errorf("get volley/redis: %+v", r)
+	}
+}
+
+// A machine that drifts between repeats: the reference caught a fast
+// spell alone in repeat 3, which drags its median up, so the servers'
+// separate medians put Volley behind though it led in four repeats of
+// five. The paired ratio compares each repeat with itself.
+func TestPairedRatioFollowsTheRepeats(t *testing.T) {
+	runs := func(server string, rps ...float64) []Run {
+		var rs []Run
+		for i, x := range rps {
+			rs = append(rs, Run{Server: server, Repeat: i, RPS: x, RPSPerCPUSec: x * 1.1})
+		}
+		return rs
+	}
+	v := runs("volley", 500, 900, 910, 505, 520)
+	o := runs("valkey", 480, 880, 870, 860, 495)
+	if sep := median([]float64{500, 900, 910, 505, 520}) / median([]float64{480, 880, 870, 860, 495}); sep >= 1 {
+		t.Fatalf("the separate medians' ratio is %v; the case needs it below 1", sep)
+	}
+	r := pairedRatio(v, o)
+	// Per repeat: 1.042, 1.023, 1.046, 0.587, 1.051; the median is 500/480.
+	if r.Pairs != 5 || math.Abs(r.RPS-500.0/480) > 1e-9 || math.Abs(r.PerCPU-500.0/480) > 1e-9 {
+		t.Fatalf("paired ratio %+v, want %v over 5 pairs", r, 500.0/480)
+	}
+	// A failed run drops its repeat from the pairs.
+	o[3].Error, o[3].RPS, o[3].RPSPerCPUSec = "killed", 0, 0
+	if r := pairedRatio(v, o); r.Pairs != 4 || math.Abs(r.RPS-(500.0/480+910.0/870)/2) > 1e-9 {
+		t.Fatalf("with repeat 3 failed: %+v", r)
 	}
 }
 
