@@ -165,14 +165,7 @@ func (t *Table) Get(key []byte) (Entry, bool) { return t.GetHashed(key, t.Hash(k
 // GetHashed is Get with the hash already computed by Hash.
 func (t *Table) GetHashed(key []byte, h uint64) (Entry, bool) {
 	if t.rehashIdx < 0 {
-		// Not rehashing: one table, no bookkeeping.
-		if t.used[0] == 0 {
-			return Entry{}, false
-		}
-		if r := t.lookup(t.bucket(0, h&t.mask[0]), key, uint8(h>>56)); r != nil {
-			return Entry{t.a.ptr(*r), t.a}, true
-		}
-		return Entry{}, false
+		return t.PeekHashed(key, h) // one table, no bookkeeping
 	}
 	if t.used[0]+t.used[1] == 0 {
 		return Entry{}, false
