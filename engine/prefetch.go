@@ -51,43 +51,76 @@ type memberHint struct {
 }
 
 // memberPrefetcher is a value whose member lookups can be warmed:
-// strset.Set and hashObj.
+// strset.Set, hashObj and zsetObj.
 type memberPrefetcher interface {
 	Hash(member []byte) uint64
 	Hint(h uint64, step int) unsafe.Pointer
 }
 
 // memberSteps is how many dependent loads a member lookup makes that
-// Hint can name: bucket, entry, bytes stored apart.
-const memberSteps = 3
+// Hint can name: bucket, entry, the entry's far end (sorted sets), bytes
+// stored apart.
+const memberSteps = 4
 
 // maxMemberHints bounds the member lookups one window warms, so that a
 // window of SADDs with thousands of members does not evict its own start.
 const maxMemberHints = 64
 
 // memberArgs says which arguments of a command name members of its
-// first key's value: from, from+step, ... (step 0: only from).
+// first key's value: from, from+step, ... (step 0: only from). With
+// scored, the arguments from on are ZADD's: options, then score and
+// member pairs.
 type memberArgs struct {
 	from, step int8
+	scored     bool
+}
+
+// first returns the index of the first member argument of argv.
+func (m memberArgs) first(argv [][]byte) int {
+	i := int(m.from)
+	if m.scored {
+		for i < len(argv) && isZaddOption(argv[i]) {
+			i++
+		}
+		i++ // the score
+	}
+	return i
+}
+
+// isZaddOption reports whether a is one of ZADD's flags.
+func isZaddOption(a []byte) bool {
+	for _, o := range [...]string{"nx", "xx", "gt", "lt", "ch", "incr"} {
+		if equalFoldASCII(a, o) {
+			return true
+		}
+	}
+	return false
 }
 
 // memberArgSpecs lists the commands whose member lookups Prefetch warms:
-// the set and hash commands valkey-benchmark and typical workloads
-// pipeline.
+// the set, hash and sorted-set commands valkey-benchmark and typical
+// workloads pipeline.
 var memberArgSpecs = map[string]memberArgs{
-	"sadd":       {2, 1},
-	"srem":       {2, 1},
-	"sismember":  {2, 0},
-	"smismember": {2, 1},
-	"hset":       {2, 2},
-	"hmset":      {2, 2},
-	"hsetnx":     {2, 0},
-	"hget":       {2, 0},
-	"hmget":      {2, 1},
-	"hexists":    {2, 0},
-	"hdel":       {2, 1},
-	"hincrby":    {2, 0},
-	"hstrlen":    {2, 0},
+	"sadd":       {from: 2, step: 1},
+	"srem":       {from: 2, step: 1},
+	"sismember":  {from: 2, step: 0},
+	"smismember": {from: 2, step: 1},
+	"hset":       {from: 2, step: 2},
+	"hmset":      {from: 2, step: 2},
+	"hsetnx":     {from: 2, step: 0},
+	"hget":       {from: 2, step: 0},
+	"hmget":      {from: 2, step: 1},
+	"hexists":    {from: 2, step: 0},
+	"hdel":       {from: 2, step: 1},
+	"hincrby":    {from: 2, step: 0},
+	"hstrlen":    {from: 2, step: 0},
+	"zadd":       {from: 2, step: 2, scored: true},
+	"zincrby":    {from: 3, step: 0},
+	"zscore":     {from: 2, step: 0},
+	"zmscore":    {from: 2, step: 1},
+	"zrem":       {from: 2, step: 1},
+	"zrank":      {from: 2, step: 0},
+	"zrevrank":   {from: 2, step: 0},
 }
 
 // PrefetchWindow is how many commands of a batch Prefetch should cover,
@@ -160,7 +193,7 @@ func (p *prefetcher) prefetchMembers() {
 		if !ok {
 			continue // a compact encoding: the record's own bytes, in cache
 		}
-		for j := int(l.args.from); j < len(l.argv) && len(p.hints) < maxMemberHints; j += int(l.args.step) {
+		for j := l.args.first(l.argv); j < len(l.argv) && len(p.hints) < maxMemberHints; j += int(l.args.step) {
 			p.hints = append(p.hints, memberHint{v, v.Hash(l.argv[j])})
 			if l.args.step == 0 {
 				break

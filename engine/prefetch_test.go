@@ -49,11 +49,12 @@ func TestPrefetchWarmsMemberLookups(t *testing.T) {
 		m := "m" + strconv.Itoa(i)
 		e.do(c, "sadd", "big", m)
 		e.do(c, "hset", "bigh", m, "v")
+		e.do(c, "zadd", "bigz", strconv.Itoa(i), m)
 	}
 	e.do(c, "sadd", "small", "a", "b")
 	e.do(c, "hset", "smallh", "f", "v")
 	if e.do(c, "object", "encoding", "big") != bulk("hashtable") || e.do(c, "object", "encoding", "small") != bulk("listpack") ||
-		e.do(c, "object", "encoding", "bigh") != bulk("hashtable") {
+		e.do(c, "object", "encoding", "bigh") != bulk("hashtable") || e.do(c, "object", "encoding", "bigz") != bulk("skiplist") {
 		t.Fatal("unexpected encodings")
 	}
 	p := &e.srv.prefetch
@@ -69,11 +70,18 @@ func TestPrefetchWarmsMemberLookups(t *testing.T) {
 		{[]string{"hget", "bigh", "m5"}, 1},
 		{[]string{"hmget", "bigh", "m5", "m6", "m7"}, 3},
 		{[]string{"hincrby", "bigh", "n", "1"}, 1},
-		{[]string{"sadd", "small", "c"}, 0},  // listpack: in the record
-		{[]string{"sadd", "nosuch", "c"}, 0}, // no value yet
-		{[]string{"get", "big"}, 0},          // not a member command
-		{[]string{"hget", "big", "m1"}, 1},   // a set where a hash is meant still warms the set
-		{[]string{"sismember", "bigh"}, 0},   // too few arguments
+		{[]string{"sadd", "small", "c"}, 0},                         // listpack: in the record
+		{[]string{"sadd", "nosuch", "c"}, 0},                        // no value yet
+		{[]string{"get", "big"}, 0},                                 // not a member command
+		{[]string{"hget", "big", "m1"}, 1},                          // a set where a hash is meant still warms the set
+		{[]string{"sismember", "bigh"}, 0},                          // too few arguments
+		{[]string{"zadd", "bigz", "1", "a", "2", "b"}, 2},           // members, not scores
+		{[]string{"zadd", "bigz", "NX", "ch", "Incr", "1", "a"}, 1}, // after the options
+		{[]string{"zadd", "bigz", "xx", "gt"}, 0},                   // options only
+		{[]string{"zincrby", "bigz", "5", "m1"}, 1},
+		{[]string{"zscore", "bigz", "m1"}, 1},
+		{[]string{"zmscore", "bigz", "m1", "m2", "m3"}, 3},
+		{[]string{"zrem", "bigz", "m1", "m2"}, 2},
 	} {
 		args, ends := batch(tc.cmd)
 		e.srv.Prefetch(c, args, ends, 0, len(ends))
@@ -92,7 +100,8 @@ func TestPrefetchWarmsMemberLookups(t *testing.T) {
 		t.Fatalf("40 SADDs of 2 members warmed %d lookups, want the bound %d", p.warmed, maxMemberHints)
 	}
 	// Prefetching reads only: the values are as they were.
-	if e.do(c, "scard", "big") != ":1000\r\n" || e.do(c, "hlen", "bigh") != ":1000\r\n" || e.do(c, "exists", "nosuch") != ":0\r\n" {
+	if e.do(c, "scard", "big") != ":1000\r\n" || e.do(c, "hlen", "bigh") != ":1000\r\n" || e.do(c, "zcard", "bigz") != ":1000\r\n" ||
+		e.do(c, "exists", "nosuch") != ":0\r\n" {
 		t.Fatal("Prefetch changed the data")
 	}
 }

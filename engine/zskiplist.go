@@ -613,6 +613,35 @@ func zsetTabSize(n int) int {
 // zsetHash is member ele's hash; its low bits pick the bucket.
 func zsetHash(ele []byte) uint32 { return uint32(maphash.Bytes(zsetSeed, ele)) }
 
+// Hash returns the hash the member table files ele under, for Hint.
+func (z *zsetObj) Hash(ele []byte) uint64 { return uint64(zsetHash(ele)) }
+
+// Hint returns the address that step of a member-table lookup with hash h
+// loads (0: its bucket, 1: the bucket's first node, 2: that node's tail
+// with the member's header, 3: the member's bytes), or nil when the lookup
+// stops before it; see strset.Set.Hint.
+func (z *zsetObj) Hint(h uint64, step int) unsafe.Pointer {
+	if len(z.tab) == 0 {
+		return nil
+	}
+	slot := &z.tab[uint32(h)&uint32(len(z.tab)-1)]
+	if step == 0 {
+		return unsafe.Pointer(slot)
+	}
+	n := *slot
+	switch {
+	case n == nil:
+		return nil
+	case step == 1:
+		return unsafe.Pointer(n)
+	case step == 2:
+		return unsafe.Pointer(n.tail())
+	case step == 3 && len(n.ele()) > 0:
+		return unsafe.Pointer(unsafe.StringData(n.ele()))
+	}
+	return nil
+}
+
 // find returns member ele's node, nil if absent.
 func (z *zsetObj) find(ele []byte) *zslNode {
 	if len(z.tab) == 0 {

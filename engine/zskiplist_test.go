@@ -454,3 +454,26 @@ func BenchmarkZsetRange1M(b *testing.B) {
 	}
 	_ = sum
 }
+
+// zsetObj.Hint names the loads a member-table lookup makes: the bucket,
+// its first node, that node's tail, the member's bytes.
+func TestZsetHintFollowsTheLookup(t *testing.T) {
+	z := newZsetObj(0)
+	if z.Hint(z.Hash([]byte("m")), 0) != nil {
+		t.Fatal("an empty sorted set has no bucket to hint")
+	}
+	for i := range 300 {
+		z.add("m"+strconv.Itoa(i), float64(i))
+	}
+	for _, m := range []string{"m0", "m150", "m299"} {
+		h := z.Hash([]byte(m))
+		slot := &z.tab[uint32(h)&uint32(len(z.tab)-1)]
+		first := *slot
+		for step, want := range []unsafe.Pointer{unsafe.Pointer(slot), unsafe.Pointer(first),
+			unsafe.Pointer(first.tail()), unsafe.Pointer(unsafe.StringData(first.ele())), nil} {
+			if got := z.Hint(h, step); got != want {
+				t.Fatalf("%s: step %d is %v, want %v", m, step, got, want)
+			}
+		}
+	}
+}
