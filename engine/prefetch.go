@@ -16,9 +16,9 @@ import (
 // and prefetches that: the misses of the whole window overlap instead of
 // queueing. The commands then run as usual; what they look up is in cache.
 //
-// Commands that look members up in a large set or hash (SADD, HSET, HGET
-// and the like; see memberArgSpecs) miss again inside the value: its
-// bucket, the entry there, the member's bytes. Once the keys' records are
+// Commands that look members up in a large set, hash or sorted set (SADD,
+// HSET, HGET, ZSCORE and the like; see memberArgSpecs) miss again inside
+// the value: its bucket, the entry there, the member's bytes. Once the keys' records are
 // in cache, Prefetch finds each such command's value and warms those steps
 // too, one pass per step across the window. valkey-benchmark's SADD and
 // HSET at -P 16 (one set or hash growing to 865k members) spent 43% of the
