@@ -18,12 +18,12 @@ import (
 //
 // Commands that look members up in a large set, hash or sorted set (SADD,
 // HSET, HGET, ZSCORE and the like; see memberArgSpecs) miss again inside
-// the value: its bucket, the entry there, the member's bytes. Once the keys' records are
-// in cache, Prefetch finds each such command's value and warms those steps
-// too, one pass per step across the window. valkey-benchmark's SADD and
-// HSET at -P 16 (one set or hash growing to 865k members) spent 43% of the
-// server's CPU in the set's lookup; warming it raised requests per
-// CPU-second by 25% for SADD and 19% for HSET.
+// the value: its bucket, the entry there, the member's bytes. Once the
+// keys' records are in cache, Prefetch finds each such command's value and
+// warms those steps too, one pass per step across the window.
+// valkey-benchmark's SADD and HSET at -P 16 (one set or hash growing to
+// 865k members) spent 43% of the server's CPU in the set's lookup; warming
+// it raised requests per CPU-second by 25% for SADD and 19% for HSET.
 type prefetcher struct {
 	keys    []KeyRef
 	hashes  []uint64
