@@ -54,3 +54,63 @@ func BenchmarkPipelinedGet1M(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPipelinedMemberLookup1M is the member-lookup counterpart: a
+// batch of 16 SISMEMBER, HGET or ZSCORE of random members of one value
+// of 2^20 members, with the prefetch window on and off.
+func BenchmarkPipelinedMemberLookup1M(b *testing.B) {
+	const n = 1 << 20
+	for _, tc := range []struct{ fill, read string }{
+		{"SADD s", "SISMEMBER s"},
+		{"HSET h", "HGET h"},
+		{"ZADD z", "ZSCORE z"},
+	} {
+		for _, window := range []int{16, 0} {
+			b.Run(strings.Fields(tc.read)[0]+"/prefetch="+strconv.Itoa(window), func(b *testing.B) {
+				s, fc := newTestIO(b, "--prefetch-batch-max-size", strconv.Itoa(window))
+				fc.record = false
+				// Fill in commands of 1024 members (a value or score
+				// before each member but for SADD).
+				for i := 0; i < n; i += 1024 {
+					args := strings.Fields(tc.fill)
+					for j := i; j < i+1024; j++ {
+						if tc.fill != "SADD s" {
+							args = append(args, strconv.Itoa(j))
+						}
+						args = append(args, "member:"+strconv.Itoa(j))
+					}
+					fc.in = respCommand(args)
+					s.OnTraffic(fc)
+				}
+				// 8192 batches: 131k members, whose lookups' lines are more
+				// than the cache holds, so a batch's members are rarely
+				// still cached from the round before.
+				rng := rand.New(rand.NewPCG(1, 2))
+				batches := make([][]byte, 8192)
+				for i := range batches {
+					var in []byte
+					for range 16 {
+						in = append(in, respCommand(append(strings.Fields(tc.read), "member:"+strconv.Itoa(rng.IntN(n))))...)
+					}
+					batches[i] = in
+				}
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					fc.in = batches[i&8191]
+					i++
+					s.OnTraffic(fc)
+				}
+			})
+		}
+	}
+}
+
+// respCommand encodes args as a RESP array of bulk strings.
+func respCommand(args []string) []byte {
+	out := []byte("*" + strconv.Itoa(len(args)) + "\r\n")
+	for _, a := range args {
+		out = append(out, "$"+strconv.Itoa(len(a))+"\r\n"+a+"\r\n"...)
+	}
+	return out
+}
