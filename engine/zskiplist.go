@@ -178,6 +178,20 @@ func (z *zsetObj) first() *zslNode { return z.header.lv0.forward }
 
 // ---- the skiplist ----
 
+// scoreBelow loads, for a walk at level i of x, the score of the node
+// one level down from x, and returns its bits for the walk to sink. If the
+// next node at level i ends the level, that is the node the walk compares
+// next: loading it now makes the two cache misses overlap instead of
+// following each other.
+func (x *zslNode) scoreBelow(i int) uint64 {
+	if i > 0 {
+		if g := x.level(i - 1).forward; g != nil {
+			return math.Float64bits(g.score)
+		}
+	}
+	return 0
+}
+
 // insertNode links n, whose height is already chosen, at its place. The
 // member must not be present.
 func (z *zsetObj) insertNode(n *zslNode) {
@@ -191,14 +205,7 @@ func (z *zsetObj) insertNode(n *zslNode) {
 		for {
 			l := x.level(i)
 			f := l.forward
-			if i > 0 {
-				// If f ends this level, the walk next compares the node
-				// one level down from x: load its score now, so the two
-				// cache misses overlap instead of following each other.
-				if g := x.level(i - 1).forward; g != nil {
-					sink += math.Float64bits(g.score)
-				}
-			}
+			sink += x.scoreBelow(i)
 			if f == nil || score < f.score || (score == f.score && n.ele() < f.ele()) {
 				break
 			}
@@ -273,11 +280,7 @@ func (z *zsetObj) unlink(n *zslNode) {
 	for i := z.level - 1; i >= 0; i-- {
 		for {
 			f := x.level(i).forward
-			if i > 0 {
-				if g := x.level(i - 1).forward; g != nil { // as in insertNode
-					sink += math.Float64bits(g.score)
-				}
-			}
+			sink += x.scoreBelow(i)
 			if f == nil || f == n || f.score > score || (f.score == score && f.ele() >= n.ele()) {
 				break
 			}
@@ -666,25 +669,6 @@ func (z *zsetObj) tabAdd(n *zslNode) {
 	z.tab[b] = n
 }
 
-// tabRemove unlinks member ele from the table and returns its node.
-func (z *zsetObj) tabRemove(ele []byte) *zslNode {
-	if len(z.tab) == 0 {
-		return nil
-	}
-	h := zsetHash(ele)
-	p := &z.tab[h&uint32(len(z.tab)-1)]
-	for n := *p; n != nil; n = *p {
-		t := n.tail()
-		if n.hash == h && t.ele == string(ele) {
-			*p = t.next
-			t.next = nil
-			return n
-		}
-		p = &t.next
-	}
-	return nil
-}
-
 // tabRemoveNode unlinks node x, which is in the table.
 func (z *zsetObj) tabRemoveNode(x *zslNode) {
 	p := &z.tab[x.hash&uint32(len(z.tab)-1)]
@@ -729,12 +713,11 @@ func (z *zsetObj) add(ele string, score float64) *zslNode {
 
 // remove deletes member ele and reports whether it was present.
 func (z *zsetObj) remove(ele []byte) bool {
-	n := z.tabRemove(ele)
+	n := z.find(ele)
 	if n == nil {
 		return false
 	}
-	z.unlink(n)
-	z.maybeShrink()
+	z.removeNode(n)
 	return true
 }
 
