@@ -79,22 +79,12 @@ type memberArgs struct {
 func (m memberArgs) first(argv [][]byte) int {
 	i := int(m.from)
 	if m.scored {
-		for i < len(argv) && isZaddOption(argv[i]) {
+		for i < len(argv) && zaddOption(argv[i]) != 0 {
 			i++
 		}
 		i++ // the score
 	}
 	return i
-}
-
-// isZaddOption reports whether a is one of ZADD's flags.
-func isZaddOption(a []byte) bool {
-	for _, o := range [...]string{"nx", "xx", "gt", "lt", "ch", "incr"} {
-		if equalFoldASCII(a, o) {
-			return true
-		}
-	}
-	return false
 }
 
 // memberArgSpecs lists the commands whose member lookups Prefetch warms:

@@ -477,6 +477,7 @@ const (
 	zaddXX
 	zaddGT
 	zaddLT
+	zaddCH // ZADD's reply counts changed members, not added ones (never passed to add)
 
 	zaddOutNaN     = 1 << iota
 	zaddOutAdded   // the member was added
@@ -680,30 +681,38 @@ func addNodeMember(c *Client, n *zslNode) { c.AddBulk(zbytes(n.ele())) }
 func cmdZadd(c *Client)    { zaddGeneric(c, 0) }
 func cmdZincrby(c *Client) { zaddGeneric(c, zaddIncr) }
 
+// zaddOption returns the flag of ZADD's option a, 0 if a is none.
+func zaddOption(a []byte) int {
+	switch {
+	case equalFoldASCII(a, "nx"):
+		return zaddNX
+	case equalFoldASCII(a, "xx"):
+		return zaddXX
+	case equalFoldASCII(a, "ch"):
+		return zaddCH
+	case equalFoldASCII(a, "incr"):
+		return zaddIncr
+	case equalFoldASCII(a, "gt"):
+		return zaddGT
+	case equalFoldASCII(a, "lt"):
+		return zaddLT
+	}
+	return 0
+}
+
 func zaddGeneric(c *Client, flags int) {
 	argv := c.Argv
 	key := argv[1]
-	ch := false
 	i := 2
-options:
 	for ; i < len(argv); i++ {
-		switch {
-		case equalFoldASCII(argv[i], "nx"):
-			flags |= zaddNX
-		case equalFoldASCII(argv[i], "xx"):
-			flags |= zaddXX
-		case equalFoldASCII(argv[i], "ch"):
-			ch = true
-		case equalFoldASCII(argv[i], "incr"):
-			flags |= zaddIncr
-		case equalFoldASCII(argv[i], "gt"):
-			flags |= zaddGT
-		case equalFoldASCII(argv[i], "lt"):
-			flags |= zaddLT
-		default:
-			break options
+		f := zaddOption(argv[i])
+		if f == 0 {
+			break
 		}
+		flags |= f
 	}
+	ch := flags&zaddCH != 0
+	flags &^= zaddCH
 	incr, nx, xx := flags&zaddIncr != 0, flags&zaddNX != 0, flags&zaddXX != 0
 	gt, lt := flags&zaddGT != 0, flags&zaddLT != 0
 	elements := len(argv) - i
