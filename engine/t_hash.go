@@ -1022,16 +1022,11 @@ func hashExpireTime(c *Client, arg []byte, ms, relative bool) (int64, bool) {
 		c.AddError(ErrNotInteger)
 		return 0, false
 	}
-	invalid := "ERR invalid expire time in '" + c.Cmd.FullName + "' command"
-	if when < 0 {
-		c.AddError(invalid)
+	if when < 0 || !ms && when > math.MaxInt64/1000 {
+		addInvalidExpire(c)
 		return 0, false
 	}
 	if !ms {
-		if when > math.MaxInt64/1000 {
-			c.AddError(invalid)
-			return 0, false
-		}
 		when *= 1000
 	}
 	var base int64
@@ -1039,10 +1034,16 @@ func hashExpireTime(c *Client, arg []byte, ms, relative bool) (int64, bool) {
 		base = c.srv.Now()
 	}
 	if when > math.MaxInt64-base {
-		c.AddError(invalid)
+		addInvalidExpire(c)
 		return 0, false
 	}
 	return when + base, true
+}
+
+// addInvalidExpire replies with the hash expiry commands' error for a time
+// out of range; the message names the command, so it is built only here.
+func addInvalidExpire(c *Client) {
+	c.AddError("ERR invalid expire time in '" + c.Cmd.FullName + "' command")
 }
 
 // hashExpireGeneric is HEXPIRE, HPEXPIRE, HEXPIREAT and HPEXPIREAT.

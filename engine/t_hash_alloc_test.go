@@ -30,6 +30,7 @@ func TestHashHotPathAllocs(t *testing.T) {
 		{"HLEN", argvOf("hlen", "h")},
 		{"HINCRBY", argvOf("hincrby", "h", "c", "1")},
 		{"HGETALL", argvOf("hgetall", "h")},
+		{"HPEXPIRE of a volatile hash", argvOf("hpexpire", "h", "100000", "fields", "1", "a")},
 	} {
 		e.srv.Call(c, tc.argv)
 		c.Out.Reset()
