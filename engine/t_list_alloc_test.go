@@ -3,6 +3,7 @@
 package engine
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -79,5 +80,47 @@ func BenchmarkLrange(b *testing.B) {
 				c.Out.Reset()
 			}
 		})
+	}
+}
+
+// Compressing a quicklist node costs one allocation, the compressed
+// bytes' own, and none when the node does not shrink enough to keep.
+func TestQuicklistCompressNodeAllocs(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	e.do(c, "config", "set", "list-max-listpack-size", "4")
+	e.do(c, "config", "set", "list-compress-depth", "1")
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 12 {
+		v := strings.Repeat("x", 60) // compresses well
+		if i >= 4 && i < 8 {
+			b := make([]byte, 60)
+			for j := range b {
+				b[j] = byte(rng.Uint32())
+			}
+			v = string(b) // does not
+		}
+		e.do(c, "rpush", "l", v)
+	}
+	en, ok := e.srv.DB(0).Lookup([]byte("l"))
+	if !ok || en.Kind() != kindListQuicklist {
+		t.Fatal("l is not a quicklist")
+	}
+	q := en.Obj().(*quicklist)
+	if q.numNodes() != 3 {
+		t.Fatalf("%d nodes, want 3", q.numNodes())
+	}
+	n := q.raw(1) // the interior node, with the incompressible elements
+	if allocs := testing.AllocsPerRun(100, func() { q.compressNode(1) }); allocs != 0 || n.lzf {
+		t.Errorf("incompressible node: %.1f allocations, compressed %v; want 0, false", allocs, n.lzf)
+	}
+	// Give the interior node compressible bytes: the first node's.
+	lp := q.raw(0).lp
+	allocs := testing.AllocsPerRun(100, func() {
+		n.lp, n.lzf = lp, false
+		q.compressNode(1)
+	})
+	if allocs != 1 || !n.lzf {
+		t.Errorf("compressible node: %.1f allocations, compressed %v; want 1, true", allocs, n.lzf)
 	}
 }

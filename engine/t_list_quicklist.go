@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/valyala/bytebufferpool"
+
 	"github.com/volleydb/volley/engine/listpack"
 )
 
@@ -130,7 +132,12 @@ func (q *quicklist) compressNode(i int) {
 	if n.lzf || len(n.lp) < 48 || n.sz != len(n.lp) {
 		return
 	}
-	out := make([]byte, len(n.lp))
+	// Compress into pooled scratch and keep an exact-size copy: a node
+	// that does not shrink enough costs no allocation at all.
+	scratch := bytebufferpool.Get()
+	defer bytebufferpool.Put(scratch)
+	out := slices.Grow(scratch.B[:0], len(n.lp))[:len(n.lp)]
+	scratch.B = out
 	c := lzfCompress(n.lp, out)
 	if c == 0 || c+8 >= len(n.lp) {
 		return
