@@ -19,12 +19,7 @@ func BenchmarkPipelinedGet1M(b *testing.B) {
 		b.Run("prefetch="+strconv.Itoa(window), func(b *testing.B) {
 			s, fc := newTestIO(b, "--prefetch-batch-max-size", strconv.Itoa(window))
 			fc.record = false
-			srv := s.co.Acquire()
-			if srv.LookupCommand([][]byte{[]byte("get")}).Handler == nil {
-				s.co.Release()
-				b.Skip("GET is not implemented")
-			}
-			db := srv.DB(0)
+			db := s.co.Acquire().DB(0)
 			val := []byte(strings.Repeat("v", 100))
 			const n = 1 << 20
 			db.Keys().Expand(n)
