@@ -118,6 +118,7 @@ type expireState struct {
 	// in that database starts there, as Valkey's holds its cursor.
 	moreFields   []byte
 	moreFieldsDB *DB
+	fieldKey     []byte // the field job's current key, reused from visit to visit
 
 	// nanotime is the monotonic clock the budget is measured with; tests
 	// replace it.
@@ -479,7 +480,10 @@ func (s *Server) expireFieldsRound(db *DB, reg map[string]*hashObj, nowMs int64,
 		if sampled >= int64(n) {
 			break
 		}
-		visit([]byte(key), h) // expireHashFields copies what it keeps
+		// expireHashFields copies what it keeps, so one buffer serves
+		// every visit.
+		st.fieldKey = append(st.fieldKey[:0], key...)
+		visit(st.fieldKey, h)
 	}
 	return sampled, expired
 }

@@ -41,3 +41,25 @@ func TestActiveExpireAllocs(t *testing.T) {
 		t.Error("nothing expired")
 	}
 }
+
+// The field job's visits to hashes whose fields are not yet due allocate
+// nothing either: it visits every such hash on each cycle.
+func TestActiveFieldExpireAllocs(t *testing.T) {
+	e, _ := fakeClockEnv(t)
+	s := e.srv
+	c := e.newClient()
+	for i := range 50 {
+		h := "h" + strconv.Itoa(i)
+		e.do(c, "hset", h, "a", "1", "b", "2")
+		e.do(c, "hpexpire", h, "3600000", "fields", "1", "a")
+	}
+	for range 5 {
+		s.Cron()
+	}
+	if allocs := testing.AllocsPerRun(50, s.Cron); allocs != 0 {
+		t.Errorf("%v allocations per cron run", allocs)
+	}
+	if n := s.KeysWithVolatileItems(s.DB(0)); n != 50 {
+		t.Errorf("keys_with_volatile_items %d, want 50", n)
+	}
+}
