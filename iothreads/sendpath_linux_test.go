@@ -25,11 +25,12 @@ import (
 //   - zerocopy: MSG_ZEROCOPY, the value pinned and sent by reference,
 //     completions read from the error queue.
 //
-// On loopback both alternatives cost more than the copy they save: the
-// receiving side's handling of referenced pages and, for MSG_ZEROCOPY, the
-// copy the kernel still makes when the receiver is local, plus one or two
-// system calls per value instead of one per batch. Run with
-// -bench SendLargeValues before revisiting that choice on other hardware.
+// On loopback both cost the sending thread two to three times what writev
+// does on the machine this was written on: the kernel copies MSG_ZEROCOPY
+// data anyway when the receiver is local, and both take one or two system
+// calls per value instead of one per batch. Run with -bench
+// SendLargeValues before revisiting that choice on other hardware, or for
+// clients across a real network.
 func BenchmarkSendLargeValues(b *testing.B) {
 	const (
 		valueSize = 64 << 10
