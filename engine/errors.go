@@ -24,3 +24,10 @@ const (
 	ErrInvalidPass   = "WRONGPASS invalid username-password pair or user is disabled."
 	ErrNegativeCount = "ERR value is out of range, must be positive"
 )
+
+// addExpireTimeError replies Valkey's error for an expire time out of
+// range (SET EX, EXPIRE, HEXPIRE and their kin), naming the command; the
+// text is built only when the error is sent.
+func addExpireTimeError(c *Client) {
+	c.AddError("ERR invalid expire time in '" + c.Cmd.FullName + "' command")
+}

@@ -639,13 +639,13 @@ func expireGeneric(c *Client, base int64, seconds bool) {
 	}
 	if seconds {
 		if when > math.MaxInt64/1000 || when < math.MinInt64/1000 {
-			addInvalidExpireTime(c)
+			addExpireTimeError(c)
 			return
 		}
 		when *= 1000
 	}
 	if when > math.MaxInt64-base {
-		addInvalidExpireTime(c)
+		addExpireTimeError(c)
 		return
 	}
 	when += base
@@ -686,12 +686,6 @@ func expireGeneric(c *Client, base int64, seconds bool) {
 	s.notifyKeyspaceEvent(config.NotifyGeneric, "expire", key, db.ID)
 	s.Dirty++
 	c.AddInt(1)
-}
-
-// addInvalidExpireTime replies the error for an expiry time that
-// overflows, naming the command.
-func addInvalidExpireTime(c *Client) {
-	c.AddError("ERR invalid expire time in '" + c.Cmd.FullName + "' command")
 }
 
 func cmdTTL(c *Client)         { ttlGeneric(c, false, false) }

@@ -1023,7 +1023,7 @@ func hashExpireTime(c *Client, arg []byte, ms, relative bool) (int64, bool) {
 		return 0, false
 	}
 	if when < 0 || !ms && when > math.MaxInt64/1000 {
-		addInvalidExpire(c)
+		addExpireTimeError(c)
 		return 0, false
 	}
 	if !ms {
@@ -1034,16 +1034,10 @@ func hashExpireTime(c *Client, arg []byte, ms, relative bool) (int64, bool) {
 		base = c.srv.Now()
 	}
 	if when > math.MaxInt64-base {
-		addInvalidExpire(c)
+		addExpireTimeError(c)
 		return 0, false
 	}
 	return when + base, true
-}
-
-// addInvalidExpire replies with the hash expiry commands' error for a time
-// out of range; the message names the command, so it is built only here.
-func addInvalidExpire(c *Client) {
-	c.AddError("ERR invalid expire time in '" + c.Cmd.FullName + "' command")
 }
 
 // hashExpireGeneric is HEXPIRE, HPEXPIRE, HEXPIREAT and HPEXPIREAT.

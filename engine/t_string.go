@@ -50,12 +50,6 @@ const (
 	errLCSMemory     = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
 )
 
-// addExpireTimeError replies Valkey's error for an expire time out of
-// range, naming the command.
-func addExpireTimeError(c *Client) {
-	c.AddError("ERR invalid expire time in '" + c.Cmd.FullName + "' command")
-}
-
 // ---- Encodings ----
 //
 // Valkey 9 stores a key inside its value object, and an embstr value
