@@ -27,7 +27,6 @@ import (
 type prefetcher struct {
 	keys    []KeyRef
 	hashes  []uint64
-	tabs    []*DB
 	addrs   []unsafe.Pointer
 	lookups []memberLookup // the window's commands with members to warm
 	hints   []memberHint   // their members' lookups
@@ -35,9 +34,8 @@ type prefetcher struct {
 }
 
 // memberLookup is a command of the window whose members' lookups Prefetch
-// warms: the value at key (hash h in db) and the arguments naming members.
+// warms: the value at key (hash h) and the arguments naming members.
 type memberLookup struct {
-	db   *DB
 	key  []byte
 	h    uint64
 	argv [][]byte
@@ -122,12 +120,8 @@ func (s *Server) PrefetchWindow() int { return s.Cfg.PrefetchBatchMaxSize }
 // client c.
 func (s *Server) Prefetch(c *Client, args [][]byte, ends []int, from, to int) {
 	p := &s.prefetch
-	p.hashes, p.tabs, p.addrs, p.warmed = p.hashes[:0], p.tabs[:0], p.addrs[:0], 0
-	if len(p.lookups) > 0 { // left by a window that found no buckets
-		clear(p.lookups)
-		p.lookups = p.lookups[:0]
-	}
-	db := s.dbs[c.DB]
+	p.hashes, p.addrs, p.warmed = p.hashes[:0], p.addrs[:0], 0
+	db := s.dbs[c.DB] // the client's, for the whole window
 	start := 0
 	if from > 0 {
 		start = ends[from-1]
@@ -143,39 +137,37 @@ func (s *Server) Prefetch(c *Client, args [][]byte, ends []int, from, to int) {
 		for _, k := range p.keys {
 			h := db.keys.Hash(argv[k.Pos])
 			p.hashes = append(p.hashes, h)
-			p.tabs = append(p.tabs, db)
 			if a := db.keys.BucketAddr(h); a != nil {
 				p.addrs = append(p.addrs, a)
 			}
 		}
 		if cmd.members.from > 0 && len(p.keys) > 0 && len(argv) > int(cmd.members.from) {
 			k := argv[p.keys[0].Pos]
-			p.lookups = append(p.lookups, memberLookup{db, k, p.hashes[len(p.hashes)-len(p.keys)], argv, cmd.members})
+			p.lookups = append(p.lookups, memberLookup{k, p.hashes[len(p.hashes)-len(p.keys)], argv, cmd.members})
 		}
 	}
-	if len(p.addrs) == 0 {
-		return
-	}
-	simd.PrefetchN(p.addrs)
-	p.addrs = p.addrs[:0]
-	for i, h := range p.hashes {
-		if a := p.tabs[i].keys.EntryHint(h); a != nil {
-			p.addrs = append(p.addrs, a)
+	if len(p.addrs) > 0 {
+		simd.PrefetchN(p.addrs)
+		p.addrs = p.addrs[:0]
+		for _, h := range p.hashes {
+			if a := db.keys.EntryHint(h); a != nil {
+				p.addrs = append(p.addrs, a)
+			}
 		}
+		simd.PrefetchN(p.addrs)
 	}
-	simd.PrefetchN(p.addrs)
 	if len(p.lookups) > 0 {
-		p.prefetchMembers()
+		p.prefetchMembers(db)
 	}
 }
 
 // prefetchMembers warms the member lookups of the window's commands, a
 // pass per step, each pass's loads overlapping. It only reads.
-func (p *prefetcher) prefetchMembers() {
+func (p *prefetcher) prefetchMembers(db *DB) {
 	p.hints = p.hints[:0]
 	for i := range p.lookups {
 		l := &p.lookups[i]
-		e, ok := l.db.keys.PeekHashed(l.key, l.h)
+		e, ok := db.keys.PeekHashed(l.key, l.h)
 		if !ok {
 			continue
 		}
