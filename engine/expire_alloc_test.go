@@ -48,11 +48,7 @@ func TestActiveFieldExpireAllocs(t *testing.T) {
 	e, _ := fakeClockEnv(t)
 	s := e.srv
 	c := e.newClient()
-	for i := range 50 {
-		h := "h" + strconv.Itoa(i)
-		e.do(c, "hset", h, "a", "1", "b", "2")
-		e.do(c, "hpexpire", h, "3600000", "fields", "1", "a")
-	}
+	e.volatileHashes(c, 50, "3600000", "a")
 	for range 5 {
 		s.Cron()
 	}

@@ -560,11 +560,7 @@ func TestHashActiveExpiryManyKeys(t *testing.T) {
 	e, clk := fakeClockEnv(t)
 	s := e.srv
 	c := e.newClient()
-	for i := range 500 {
-		k := "h" + strconv.Itoa(i)
-		e.do(c, "hset", k, "a", "1", "b", "2")
-		e.do(c, "hpexpire", k, "10", "fields", "2", "a", "b")
-	}
+	e.volatileHashes(c, 500, "10", "a", "b")
 	clk.Ms += 11
 	for range 100 {
 		s.activeExpireFields(clk.Ms)

@@ -60,6 +60,22 @@ func (e *testEnv) do(c *Client, args ...string) string {
 	return out
 }
 
+// volatileHashes makes n hashes h0..h<n-1>, each with fields a=1 and
+// b=2, and gives the named fields a time to live of ms milliseconds,
+// checking that each got it.
+func (e *testEnv) volatileHashes(c *Client, n int, ms string, fields ...string) {
+	e.t.Helper()
+	args := append([]string{"hpexpire", "", ms, "fields", strconv.Itoa(len(fields))}, fields...)
+	want := "*" + strconv.Itoa(len(fields)) + "\r\n" + strings.Repeat(":1\r\n", len(fields))
+	for i := range n {
+		args[1] = "h" + strconv.Itoa(i)
+		e.do(c, "hset", args[1], "a", "1", "b", "2")
+		if r := e.do(c, args...); r != want {
+			e.t.Fatalf("%q = %q, want %q", args, r, want)
+		}
+	}
+}
+
 // expect runs each case's command on c and checks the exact reply.
 func (e *testEnv) expect(c *Client, cases []replyCase) {
 	e.t.Helper()
