@@ -8,6 +8,7 @@ import (
 
 	"github.com/volleydb/volley/engine"
 	"github.com/volleydb/volley/engine/keyspace"
+	"github.com/volleydb/volley/engine/resp"
 )
 
 // BenchmarkPipelinedGet1M runs batches of 16 GETs of random keys out of a
@@ -106,9 +107,9 @@ func runBatches(b *testing.B, s *Server, fc *fakeConn, batches [][]byte) {
 
 // respCommand encodes args as a RESP array of bulk strings.
 func respCommand(args []string) []byte {
-	out := []byte("*" + strconv.Itoa(len(args)) + "\r\n")
+	out := resp.AppendArrayLen(nil, len(args))
 	for _, a := range args {
-		out = append(out, "$"+strconv.Itoa(len(a))+"\r\n"+a+"\r\n"...)
+		out = resp.AppendBulkString(out, a)
 	}
 	return out
 }
