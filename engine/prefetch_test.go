@@ -99,6 +99,15 @@ func TestPrefetchWarmsMemberLookups(t *testing.T) {
 	if p.warmed != maxMemberHints {
 		t.Fatalf("40 SADDs of 2 members warmed %d lookups, want the bound %d", p.warmed, maxMemberHints)
 	}
+	// In an empty database there is no bucket to prefetch; the window
+	// still warms nothing and keeps no reference to the batch.
+	e.do(c, "select", "1")
+	args, ends = batch([]string{"sadd", "big", "m1"})
+	e.srv.Prefetch(c, args, ends, 0, len(ends))
+	if p.warmed != 0 || len(p.lookups) != 0 {
+		t.Fatalf("empty database: warmed %d, %d lookups kept", p.warmed, len(p.lookups))
+	}
+	e.do(c, "select", "0")
 	// Prefetching reads only: the values are as they were.
 	if e.do(c, "scard", "big") != ":1000\r\n" || e.do(c, "hlen", "bigh") != ":1000\r\n" || e.do(c, "zcard", "bigz") != ":1000\r\n" ||
 		e.do(c, "exists", "nosuch") != ":0\r\n" {
