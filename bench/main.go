@@ -41,6 +41,7 @@ type config struct {
 	out                    string
 	pin                    bool
 	serverCPUs, clientCPUs string
+	serverQuota            float64 // CPUs each server may use (cgroup quota); 0: no cap
 	volleyArgs, refArgs    multiFlag
 
 	memory                 bool
@@ -153,6 +154,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&cfg.pin, "pin", true, "pin servers and load generator to separate CPUs with taskset (needs ≥ 2 CPUs)")
 	fs.StringVar(&cfg.serverCPUs, "server-cpus", "0", "taskset -c `list` for the servers")
 	fs.StringVar(&cfg.clientCPUs, "client-cpus", "1", "taskset -c `list` for the load generator")
+	fs.Float64Var(&cfg.serverQuota, "server-cpu-quota", 0, "cap each server at `fraction` of a CPU with a cgroup quota (needs root), so that the server, not the load generator, is the bottleneck; 0: no cap")
 	fs.Var(&cfg.volleyArgs, "volley-arg", "extra volley-server `directive`, e.g. \"io-threads 2\" (repeatable)")
 	fs.Var(&cfg.refArgs, "ref-arg", "extra `directive` for every reference server (repeatable)")
 	fs.BoolVar(&cfg.memory, "memory", false, "also measure memory per key: DEBUG POPULATE, then VmRSS and used_memory")
@@ -199,6 +201,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		if _, ok := lookupTest(t); !ok {
 			return cfg, fmt.Errorf("unknown test %q; known: %s", t, strings.Join(testNames(), ","))
 		}
+	}
+	if cfg.serverQuota < 0 {
+		return cfg, errors.New("--server-cpu-quota must not be negative")
 	}
 	if cfg.repeat < 1 || cfg.seconds <= 0 || cfg.keyspace < 1 || cfg.budgetMB < 1 || cfg.requests < 0 {
 		return cfg, errors.New("--repeat, --seconds, --keyspace and --data-budget-mb must be positive")
@@ -261,13 +266,19 @@ type harness struct {
 	servers []*server // parallel to res.Servers
 	res     *Results
 	outDir  string
-	tmpDirs []string // removed by cleanup
+	tmpDirs []string  // removed by cleanup
+	quota   *cpuQuota // the servers' CPU cap, nil without --server-cpu-quota
 }
 
 // cleanup stops every server the harness started. It runs on every exit path.
 func (h *harness) cleanup() {
 	for _, s := range h.servers {
 		s.stop()
+	}
+	if h.quota != nil {
+		if err := h.quota.remove(); err != nil {
+			fmt.Fprintf(h.log, "note: removing the CPU quota's cgroup: %v\n", err)
+		}
 	}
 	for _, d := range h.tmpDirs {
 		os.RemoveAll(d)
@@ -387,6 +398,14 @@ func (h *harness) setup(ctx context.Context) error {
 		}
 	}
 
+	if cfg.serverQuota > 0 {
+		q, err := newCPUQuota("/sys/fs/cgroup", fmt.Sprintf("volley-bench-%d", os.Getpid()), cfg.serverQuota)
+		if err != nil {
+			return err
+		}
+		h.quota = q
+	}
+
 	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
 	load := loadAverage()
 	if load > 0.5 {
@@ -397,13 +416,14 @@ func (h *harness) setup(ctx context.Context) error {
 		Host:    Host{CPUs: runtime.NumCPU(), Kernel: strings.TrimSpace(string(kernel)), GoVersion: runtime.Version(), LoadAvg: load},
 		Tool:    ToolInfo{Path: h.tool.path, Version: toolVersion(h.tool.path)},
 		Settings: Settings{Repeat: cfg.repeat, TargetSeconds: cfg.seconds, Requests: cfg.requests,
-			Keyspace: cfg.keyspace, DataBudgetMB: cfg.budgetMB, ServerCPUs: serverCPUs, ClientCPUs: h.tool.cpus},
+			Keyspace: cfg.keyspace, DataBudgetMB: cfg.budgetMB, ServerCPUs: serverCPUs, ClientCPUs: h.tool.cpus,
+			ServerCPUQuota: cfg.serverQuota},
 	}
 	for _, spec := range specs {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		s, err := startServer(spec, serverCPUs, filepath.Join(h.outDir, "logs"), cfg.memory)
+		s, err := h.start(spec)
 		if err != nil {
 			return err
 		}
@@ -414,6 +434,20 @@ func (h *harness) setup(ctx context.Context) error {
 	}
 	fmt.Fprintf(h.log, "load generator: %s\n", h.tool.path)
 	return nil
+}
+
+// start starts a server of spec the harness's way: pinned, logging to its
+// logs directory, and under the CPU quota if there is one.
+func (h *harness) start(spec serverSpec) (*server, error) {
+	s, err := startServer(spec, h.res.Settings.ServerCPUs, filepath.Join(h.outDir, "logs"), h.cfg.memory)
+	if err != nil || h.quota == nil {
+		return s, err
+	}
+	if err := h.quota.add(s.pid()); err != nil {
+		s.stop()
+		return nil, err
+	}
+	return s, nil
 }
 
 // findTool prefers valkey-benchmark: on PATH, then beside a valkey-server.

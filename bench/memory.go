@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -61,7 +60,7 @@ func (h *harness) restartServers(ctx context.Context) error {
 			return ctx.Err()
 		}
 		s.stop()
-		ns, err := startServer(s.serverSpec, h.res.Settings.ServerCPUs, filepath.Join(h.outDir, "logs"), h.cfg.memory)
+		ns, err := h.start(s.serverSpec)
 		if err != nil {
 			return err
 		}

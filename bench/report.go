@@ -42,6 +42,9 @@ type Settings struct {
 	DataBudgetMB  int     `json:"data_budget_mb"` // caps -r and -n so that keys × size fits
 	ServerCPUs    string  `json:"server_cpus"`    // taskset list, "" when not pinned
 	ClientCPUs    string  `json:"client_cpus"`
+	// ServerCPUQuota is the CPUs each server could use (a cgroup quota), 0
+	// when uncapped.
+	ServerCPUQuota float64 `json:"server_cpu_quota,omitempty"`
 }
 
 type ServerInfo struct {
@@ -303,6 +306,9 @@ func writeMarkdown(w io.Writer, res *Results, aggs []cellAgg) {
 		p("; no CPU pinning")
 	}
 	p(".\n")
+	if q := res.Settings.ServerCPUQuota; q > 0 {
+		p("Each server was capped at %g of a CPU by a cgroup quota, so that the servers are the bottleneck: compare rps; the quota makes a server run in bursts, so its latencies are not its own.\n", q)
+	}
 	if len(res.Runs) > 0 {
 		if res.Settings.Requests > 0 {
 			p("Each run sends -n %d requests", res.Settings.Requests)
