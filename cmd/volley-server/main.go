@@ -110,6 +110,13 @@ func run(args []string) int {
 		return nil
 	}
 
+	// The handlers go in before the first client can connect: a SIGTERM
+	// that came between the first reply and signal.Notify would kill the
+	// server the default way, with no shutdown save. One that comes while
+	// the server still boots waits in the channel and is served after.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- ios.Serve(); close(done) }()
 	select {
@@ -131,8 +138,6 @@ func run(args []string) int {
 		log.Noticef("Ready to accept connections %s", strings.TrimRight(kind, "46"))
 	}
 
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	var exitCode int
 	select {
 	case sig := <-sigs:
