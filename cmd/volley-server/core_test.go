@@ -315,6 +315,10 @@ func TestIOThreadsServeConcurrentPipelines(t *testing.T) {
 func TestUnixSocket(t *testing.T) {
 	sock := filepath.Join(t.TempDir(), "volley.sock")
 	s := startServer(t, "--unixsocket", sock)
+	// startServer returns once the TCP port takes connections, which it
+	// does before the server has made its other listeners; a reply means
+	// the server has booted, with every listener open.
+	dialRaw(t, s).Expect("+PONG\r\n", "PING")
 	c, err := net.Dial("unix", sock)
 	if err != nil {
 		t.Fatalf("dial %s: %v\n%s", sock, err, s.Log())
