@@ -33,8 +33,9 @@ const quotaPeriodUs = 5000
 
 // newCPUQuota makes a cgroup named name under root (the cgroup file system's
 // mount point, /sys/fs/cgroup) limited to fraction of one CPU. It takes a
-// unified (v2) hierarchy when root has one with the cpu controller, and the
-// legacy (v1) cpu hierarchy under root/cpu otherwise.
+// unified (v2) hierarchy when root has one with the cpu controller, turning
+// the controller on for root's children if it is off (and leaving it on),
+// and the legacy (v1) cpu hierarchy under root/cpu otherwise.
 func newCPUQuota(root, name string, fraction float64) (*cpuQuota, error) {
 	if fraction <= 0 {
 		return nil, errors.New("--server-cpu-quota must be positive")
@@ -43,6 +44,8 @@ func newCPUQuota(root, name string, fraction float64) (*cpuQuota, error) {
 	if quota < 1000 {
 		return nil, fmt.Errorf("--server-cpu-quota %g is below the kernel's minimum of 1 ms per %d µs period", fraction, quotaPeriodUs)
 	}
+	var dir string
+	var limits [][2]string // control file and value, in the order written
 	if ctrl, err := os.ReadFile(filepath.Join(root, "cgroup.controllers")); err == nil {
 		if !hasWord(string(ctrl), "cpu") {
 			return nil, fmt.Errorf("%s: the cpu controller is not available", root)
@@ -53,30 +56,28 @@ func newCPUQuota(root, name string, fraction float64) (*cpuQuota, error) {
 				return nil, fmt.Errorf("enabling the cpu controller: %w", err)
 			}
 		}
-		q, err := mkCgroup(filepath.Join(root, name))
-		if err != nil {
-			return nil, err
+		dir = filepath.Join(root, name)
+		limits = [][2]string{{"cpu.max", fmt.Sprintf("%d %d", quota, quotaPeriodUs)}}
+	} else {
+		v1 := filepath.Join(root, "cpu")
+		if _, err := os.Stat(filepath.Join(v1, "cpu.cfs_quota_us")); err != nil {
+			return nil, fmt.Errorf("no cgroup cpu controller under %s (needs root and a mounted cgroup file system)", root)
 		}
-		return q, q.set("cpu.max", fmt.Sprintf("%d %d", quota, quotaPeriodUs))
+		dir = filepath.Join(v1, name)
+		// The period first: a quota is checked against the period in force.
+		limits = [][2]string{{"cpu.cfs_period_us", strconv.Itoa(quotaPeriodUs)}, {"cpu.cfs_quota_us", strconv.Itoa(quota)}}
 	}
-	v1 := filepath.Join(root, "cpu")
-	if _, err := os.Stat(filepath.Join(v1, "cpu.cfs_quota_us")); err != nil {
-		return nil, fmt.Errorf("no cgroup cpu controller under %s (needs root and a mounted cgroup file system)", root)
-	}
-	q, err := mkCgroup(filepath.Join(v1, name))
-	if err != nil {
-		return nil, err
-	}
-	// The period first: a quota is checked against the period in force.
-	return q, errors.Join(q.set("cpu.cfs_period_us", strconv.Itoa(quotaPeriodUs)),
-		q.set("cpu.cfs_quota_us", strconv.Itoa(quota)))
-}
-
-func mkCgroup(dir string) (*cpuQuota, error) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("making the cgroup: %w", err)
 	}
-	return &cpuQuota{dir: dir, procs: filepath.Join(dir, "cgroup.procs")}, nil
+	q := &cpuQuota{dir: dir, procs: filepath.Join(dir, "cgroup.procs")}
+	for _, l := range limits {
+		if err := q.set(l[0], l[1]); err != nil {
+			_ = q.remove() // nothing runs in it yet; the caller never sees it
+			return nil, err
+		}
+	}
+	return q, nil
 }
 
 func (q *cpuQuota) set(file, value string) error {

@@ -29,46 +29,40 @@ func readFile(t *testing.T, path string) string {
 }
 
 func TestCPUQuotaUnified(t *testing.T) {
-	root := t.TempDir()
-	fakeFile(t, filepath.Join(root, "cgroup.controllers"), "cpuset cpu io memory pids\n")
-	fakeFile(t, filepath.Join(root, "cgroup.subtree_control"), "memory pids\n")
-	q, err := newCPUQuota(root, "volley-bench-1", 0.5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(root, "volley-bench-1")
-	if q.dir != dir || q.procs != filepath.Join(dir, "cgroup.procs") {
-		t.Fatalf("cgroup at %q, procs %q", q.dir, q.procs)
-	}
-	// A real subtree_control takes "+cpu" as an edit; the fake file just
-	// shows that it was asked for.
-	if got := readFile(t, filepath.Join(root, "cgroup.subtree_control")); got != "+cpu" {
-		t.Errorf("subtree_control = %q, want +cpu", got)
-	}
-	if got := readFile(t, filepath.Join(dir, "cpu.max")); got != "2500 5000" {
-		t.Errorf("cpu.max = %q, want %q", got, "2500 5000")
-	}
-	if err := q.add(4242); err != nil {
-		t.Fatal(err)
-	}
-	if got := readFile(t, q.procs); got != "4242" {
-		t.Errorf("cgroup.procs = %q, want 4242", got)
-	}
-}
-
-func TestCPUQuotaUnifiedControllerEnabled(t *testing.T) {
-	root := t.TempDir()
-	fakeFile(t, filepath.Join(root, "cgroup.controllers"), "cpu memory\n")
-	fakeFile(t, filepath.Join(root, "cgroup.subtree_control"), "cpu memory\n")
-	q, err := newCPUQuota(root, "b", 1.5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := readFile(t, filepath.Join(root, "cgroup.subtree_control")); got != "cpu memory\n" {
-		t.Errorf("subtree_control rewritten to %q although cpu was on", got)
-	}
-	if got := readFile(t, filepath.Join(q.dir, "cpu.max")); got != "7500 5000" {
-		t.Errorf("cpu.max = %q, want %q", got, "7500 5000")
+	for _, tc := range []struct {
+		subtree     string // root's cgroup.subtree_control before
+		fraction    float64
+		wantSubtree string // and after
+		wantMax     string
+	}{
+		// A real subtree_control takes "+cpu" as an edit; the fake file
+		// just shows that it was asked for.
+		{"memory pids\n", 0.5, "+cpu", "2500 5000"},
+		{"cpu memory\n", 1.5, "cpu memory\n", "7500 5000"}, // already on: left alone
+	} {
+		root := t.TempDir()
+		fakeFile(t, filepath.Join(root, "cgroup.controllers"), "cpuset cpu io memory pids\n")
+		fakeFile(t, filepath.Join(root, "cgroup.subtree_control"), tc.subtree)
+		q, err := newCPUQuota(root, "volley-bench-1", tc.fraction)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(root, "volley-bench-1")
+		if q.dir != dir || q.procs != filepath.Join(dir, "cgroup.procs") {
+			t.Fatalf("cgroup at %q, procs %q", q.dir, q.procs)
+		}
+		if got := readFile(t, filepath.Join(root, "cgroup.subtree_control")); got != tc.wantSubtree {
+			t.Errorf("subtree_control %q became %q, want %q", tc.subtree, got, tc.wantSubtree)
+		}
+		if got := readFile(t, filepath.Join(dir, "cpu.max")); got != tc.wantMax {
+			t.Errorf("quota %g: cpu.max = %q, want %q", tc.fraction, got, tc.wantMax)
+		}
+		if err := q.add(4242); err != nil {
+			t.Fatal(err)
+		}
+		if got := readFile(t, q.procs); got != "4242" {
+			t.Errorf("cgroup.procs = %q, want 4242", got)
+		}
 	}
 }
 

@@ -262,8 +262,9 @@ func fmtRate(x float64) string {
 	}
 }
 
+// fmtRatio prints a/b as fmtX does, - when either is missing.
 func fmtRatio(a, b float64) string {
-	if a <= 0 || b <= 0 {
+	if b <= 0 {
 		return "-"
 	}
 	return fmtX(a / b)
