@@ -24,14 +24,16 @@ import (
 //	                     swept, and the free slots inside those spans)
 //	                     plus goroutine stacks, plus the keyspace arenas'
 //	                     memory mapped outside the Go heap (their slab
-//	                     chunks and large bucket arrays, Arena.OffHeap):
+//	                     chunks, large bucket arrays and large records,
+//	                     Arena.OffHeap):
 //	                     what the process holds for its data right now.
 //	                     GOMEMLIMIT counts only the heap part.
 //	allocator_allocated  heap object bytes (live and not yet swept), plus
 //	                     the arenas' off-heap memory
 //	allocator_active     heap spans in use, plus the same
 //	allocator_resident   everything the runtime has mapped and not
-//	                     returned to the OS, plus the same
+//	                     returned to the OS, plus the same, plus freed
+//	                     large-record blocks kept for reuse
 //	allocator_muzzy      0 (Go has no such state)
 //	used_memory_rss      resident set size from /proc/self/statm
 //
@@ -109,7 +111,7 @@ func (s *Server) memory() memSnapshot {
 		rss:      processRSS(),
 		arenas:   uint64(s.arenaOffHeap()),
 	}
-	m.resident = m.mapped - m.released + m.arenas
+	m.resident = m.mapped - m.released + m.arenas + uint64(keyspace.LargeSpareBytes())
 	m.objects += m.arenas
 	m.heap += m.arenas
 	if st.startup == 0 {

@@ -9,7 +9,9 @@ import (
 // A bulk reply at least min-string-size-avoid-copy-reply bytes long is
 // written from the stored value by reference. Writes later in the same
 // pipeline must not change what that reply sends: APPEND, SETRANGE, SET
-// and DEL of the key all leave the earlier GET's bytes intact. Sizes
+// and DEL of the key all leave the earlier GET's bytes intact, and so
+// does a new value of the same size stored after the DEL, which would
+// take the deleted one's memory if the reply did not hold it. Sizes
 // cover the default threshold's neighbourhood, the slab limit and a value
 // far past both.
 func TestZeroCopyReplyIsNotChangedByLaterWrites(t *testing.T) {
@@ -21,7 +23,8 @@ func TestZeroCopyReplyIsNotChangedByLaterWrites(t *testing.T) {
 		rc.Expect("+OK\r\n", "SET", "k", old)
 		rc.Send(multibulk("GET", "k") + multibulk("SETRANGE", "k", "0", "zzz") + multibulk("GET", "k") +
 			multibulk("APPEND", "k", "tail") + multibulk("GET", "k") + multibulk("SET", "k", "short") +
-			multibulk("GET", "k") + multibulk("DEL", "k") + multibulk("GET", "k"))
+			multibulk("GET", "k") + multibulk("DEL", "k") + multibulk("GET", "k") +
+			multibulk("SET", "k2", strings.Repeat("c", size+4)) + multibulk("DEL", "k2"))
 		want := []string{
 			bulk(old),
 			":" + strconv.Itoa(size) + "\r\n",
@@ -32,6 +35,8 @@ func TestZeroCopyReplyIsNotChangedByLaterWrites(t *testing.T) {
 			bulk("short"),
 			":1\r\n",
 			"$-1\r\n",
+			"+OK\r\n",
+			":1\r\n",
 		}
 		for i, w := range want {
 			if got := rc.Reply(); got != w {
@@ -80,5 +85,34 @@ func TestZeroCopyReplyIsNotChangedByBitWrites(t *testing.T) {
 			}
 		}
 		rc.Expect(bulk("\xc1\xff\x07"), "GETRANGE", "k", "0", "2")
+	}
+}
+
+// A reply that references a large value keeps it through FLUSHALL, SYNC
+// or ASYNC (which drops the whole keyspace on another goroutine), and
+// through new values stored after it that could take its memory.
+func TestZeroCopyReplySurvivesFlush(t *testing.T) {
+	s := startServer(t)
+	rc := dialRaw(t, s)
+	bulk := func(v string) string { return "$" + strconv.Itoa(len(v)) + "\r\n" + v + "\r\n" }
+	for _, mode := range []string{"SYNC", "ASYNC"} {
+		for _, size := range []int{20000, 1 << 20} {
+			old := strings.Repeat("o", size-1) + "!"
+			rc.Expect("+OK\r\n", "SET", "k", old)
+			cmds := multibulk("GET", "k") + multibulk("FLUSHALL", mode)
+			for i := range 4 {
+				cmds += multibulk("SET", "n"+strconv.Itoa(i), strings.Repeat("n", size))
+			}
+			rc.Send(cmds + multibulk("DBSIZE"))
+			want := []string{bulk(old), "+OK\r\n", "+OK\r\n", "+OK\r\n", "+OK\r\n", "+OK\r\n", ":4\r\n"}
+			for i, w := range want {
+				if got := rc.Reply(); got != w {
+					if len(got) > 80 {
+						got = got[:40] + "..." + got[len(got)-40:]
+					}
+					t.Fatalf("FLUSHALL %s, size %d, reply %d: got %q (len %d), want len %d", mode, size, i, got, len(got), len(w))
+				}
+			}
+		}
 	}
 }

@@ -13,6 +13,7 @@ const (
 	chunkSize  = 1 << chunkShift // 256 KiB: the unit taken from the OS and given back
 	offMask    = chunkSize - 1
 	maxSmall   = 32 << 10 // the largest slot; bigger records get an allocation of their own
+	pageSize   = 4096
 	numClasses = 59
 )
 
@@ -94,7 +95,8 @@ type Arena struct {
 	freeObj []uint32
 	stats   ArenaStats
 	cleanup runtime.Cleanup
-	large   int // records bigger than this get an allocation of their own; 0 means maxSmall
+	large   int   // records bigger than this get an allocation of their own; 0 means maxSmall
+	mapped  int64 // bytes of large records in blocks mapped outside the Go heap
 }
 
 // SetLargeRecord makes records bigger than n bytes (at most the largest
@@ -170,13 +172,13 @@ func (a *Arena) Footprint() int64 {
 }
 
 // OffHeap is the part of Footprint mapped from the OS outside the Go heap
-// (slab chunks and large bucket arrays, on Linux), which the Go runtime's
-// memory statistics do not see. Large records are on the heap.
+// (slab chunks, large bucket arrays and large records, on Linux), which
+// the Go runtime's memory statistics do not see.
 func (a *Arena) OffHeap() int64 {
 	if a.os == nil {
 		return 0
 	}
-	return a.stats.SlabBytes + a.stats.BucketBytes
+	return a.stats.SlabBytes + a.stats.BucketBytes + a.mapped
 }
 
 // Trim gives back the memory of the empty chunks the Arena keeps, one per
@@ -243,9 +245,15 @@ func (a *Arena) free(r uint64) {
 	m := &a.meta[ci]
 	if m.state == chunkLarge {
 		a.stats.LargeBytes -= int64(m.bump)
+		h := (*largeHeader)(unsafe.Add(a.base[ci], -pinSize))
+		if !m.onHeap {
+			a.mapped -= int64(m.bump)
+			a.os.forgetLarge(h)
+		}
 		a.base[ci] = nil
 		*m = chunkMeta{}
 		a.unused = append(a.unused, ci)
+		h.drop() // the memory goes now, or with the last reply that sends it
 		return
 	}
 	size := classSize[m.class]
@@ -333,16 +341,32 @@ func (a *Arena) releaseChunk(ci int32) {
 
 func (a *Arena) allocLarge(n int) (uint64, unsafe.Pointer) {
 	ci := a.newIndex()
-	// Large records live on the Go heap (noscan, one object each) rather than
-	// in a mapping of their own: a mapping per record would run into the
-	// kernel's limit on mappings per process. The record is preceded by a
-	// largeHeader; heap objects this size are at least 8-byte aligned, so
-	// its fields are too.
-	p := unsafe.Add(unsafe.Pointer(unsafe.SliceData(make([]byte, pinSize+n))), pinSize)
-	(*largeHeader)(unsafe.Add(p, -pinSize)).capacity = uint32(n)
+	// Large records get a block outside the Go heap where the OS gives
+	// one (largemem_linux.go), else a noscan heap object of their own. A
+	// mapping per record would run into the kernel's limit on mappings per
+	// process, so blocks are carved from shared regions. The record is
+	// preceded by a largeHeader; both kinds of block are at least 8-byte
+	// aligned, so its fields are too.
+	size := pinSize + n
+	var h *largeHeader
+	if a.os != nil {
+		if b, got := allocLargeBlock(size); b != nil {
+			h = (*largeHeader)(b)
+			h.pages = uint32(got / pageSize)
+			size = got
+			a.mapped += int64(size)
+			a.os.keepLarge(h)
+		}
+	}
+	if h == nil {
+		h = (*largeHeader)(unsafe.Pointer(unsafe.SliceData(make([]byte, size))))
+	}
+	h.pin.n.Store(1) // the table's reference
+	h.capacity = uint64(size - pinSize)
+	p := unsafe.Add(unsafe.Pointer(h), pinSize)
 	a.base[ci] = p
-	a.meta[ci] = chunkMeta{bump: uint32(pinSize + n), state: chunkLarge, onHeap: true, prev: -1, next: -1}
-	a.stats.LargeBytes += int64(pinSize + n)
+	a.meta[ci] = chunkMeta{bump: uint32(size), state: chunkLarge, onHeap: h.pages == 0, prev: -1, next: -1}
+	a.stats.LargeBytes += int64(size)
 	return uint64(ci) << chunkShift, p
 }
 

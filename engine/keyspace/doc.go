@@ -52,8 +52,10 @@
 //   - Values that contain Go pointers (lists, hashes, sets ... in their large
 //     encodings) are kept as an index into the Arena's []any, so the GC sees
 //     one reference per such value and none for strings. Records over 32 KiB
-//     get a noscan heap allocation of their own; their value bytes are Stable
-//     and may be sent by reference, pinned until written (see Pin).
+//     (or the SetLargeRecord limit) get a block of their own, on Linux
+//     outside the Go heap as well when it is 16 KiB or more
+//     (largemem_linux.go), else a noscan heap object; their value bytes are
+//     Stable and may be sent by reference, pinned until written (see Pin).
 //
 // Measured with BenchmarkMemory1M (1M keys "key:N", 100-byte values, table
 // sized up front as DEBUG POPULATE does): 120-byte record slots plus 16.8

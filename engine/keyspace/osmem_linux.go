@@ -27,6 +27,7 @@ type osMemory struct {
 	regions [][]byte
 	next    int // offset of the first uncarved byte of the last region
 	big     map[*byte][]byte
+	large   map[*largeHeader]struct{} // mapped large records the tables hold
 }
 
 const (
@@ -43,7 +44,14 @@ var regionPool struct {
 	free [][]byte
 }
 
-func newOSMemory() *osMemory { return &osMemory{big: map[*byte][]byte{}} }
+func newOSMemory() *osMemory {
+	return &osMemory{big: map[*byte][]byte{}, large: map[*largeHeader]struct{}{}}
+}
+
+// keepLarge and forgetLarge track the mapped large records the Arena's
+// tables hold, so that releaseAll can let go of them.
+func (m *osMemory) keepLarge(h *largeHeader)   { m.large[h] = struct{}{} }
+func (m *osMemory) forgetLarge(h *largeHeader) { delete(m.large, h) }
 
 func mmap(n int) []byte {
 	b, err := syscall.Mmap(-1, 0, n, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
@@ -105,8 +113,13 @@ func (m *osMemory) unmapBig(b []byte) {
 	_ = syscall.Munmap(b)
 }
 
-// releaseAll returns every page and puts the regions in the pool.
+// releaseAll returns every page and puts the regions in the pool. Large
+// records lose the table's reference: each one's block goes now, or with
+// the last pending reply that sends it.
 func (m *osMemory) releaseAll() {
+	for h := range m.large {
+		h.drop()
+	}
 	for _, r := range m.regions {
 		_ = syscall.Madvise(r, syscall.MADV_DONTNEED)
 	}
@@ -116,5 +129,5 @@ func (m *osMemory) releaseAll() {
 	for _, b := range m.big {
 		_ = syscall.Munmap(b)
 	}
-	m.regions, m.big, m.next = nil, nil, 0
+	m.regions, m.big, m.large, m.next = nil, nil, nil, 0
 }

@@ -264,33 +264,45 @@ const (
 	BucketShare    = bucketSize / slotsPerBucket
 )
 
-// Stable reports whether the record has an allocation of its own on the Go
-// heap (records over 32 KiB, or over the SetLargeRecord limit). Its Value
-// slice then stays valid for as long as it is referenced, even after the key
-// is overwritten or deleted: the table never reuses such a record's memory.
-// Its bytes stay unchanged while it is pinned (see Pin).
+// Stable reports whether the record has an allocation of its own (records
+// over 32 KiB, or over the SetLargeRecord limit). Its Value slice then stays
+// valid while it is pinned, even after the key is overwritten or deleted:
+// the table never reuses such a record's memory while a Pin holds it, and
+// its bytes stay unchanged meanwhile (see Pin).
 func (e Entry) Stable() bool { return recFlags(e.p)&flagLarge != 0 }
 
-// A Pin counts the references to a Stable record's bytes held by output not
-// yet written: a reply that queues a Stable value by reference pins it, and
-// unpins it once the bytes have gone to the socket, which happens on an I/O
-// goroutine after the coordinator has let go of the engine. Only the
-// coordinator pins, and it only changes a value in place while its Pin is
-// zero (Mutable); unpinning may happen on any goroutine, hence the atomic
-// counter. It sits in the pinSize bytes in front of the record, in the same
-// heap object, so a reference to a Pin also keeps the bytes alive.
+// A Pin counts the references to a Stable record's memory: one for the
+// record while its table holds it, and one for each piece of output not
+// yet written that sends its bytes by reference. A reply that queues a
+// Stable value by reference pins it, and unpins it once the bytes have
+// gone to the socket, which happens on an I/O goroutine after the
+// coordinator has let go of the engine. Only the coordinator pins, and it
+// only changes a value in place while no output references it (Mutable);
+// unpinning may happen on any goroutine, hence the atomic counter. Whoever
+// drops the last reference frees the memory: the table when it frees an
+// unpinned record, or the last Unpin of a record the table has let go.
+// The Pin is the first field of the largeHeader in front of the record.
 type Pin struct{ n atomic.Int32 }
 
 // largeHeader precedes a record with an allocation of its own.
 type largeHeader struct {
 	pin      Pin
-	capacity uint32 // bytes from the record's start to the allocation's end
+	pages    uint32 // pages of a block from allocLargeBlock; 0 for a Go heap one
+	capacity uint64 // bytes from the record's start to the allocation's end
 }
 
 // pinSize is the room in front of a large record for its largeHeader.
-const pinSize = 8
+const pinSize = 16
 
 func (e Entry) large() *largeHeader { return (*largeHeader)(unsafe.Add(e.p, -pinSize)) }
+
+// drop releases a reference to the block, freeing it with the last one.
+// A Go heap block is left to the collector.
+func (h *largeHeader) drop() {
+	if h.pin.n.Add(-1) == 0 && h.pages != 0 {
+		freeLargeBlock(unsafe.Pointer(h), int(h.pages)*pageSize)
+	}
+}
 
 // Pin adds a reference to a Stable value's bytes and returns the Pin to
 // Unpin when the reference is dropped. e must be Stable.
@@ -301,8 +313,9 @@ func (e Entry) Pin() *Pin {
 }
 
 // Unpin drops a reference taken by Entry.Pin. It is safe to call from any
-// goroutine, even after the record was overwritten or deleted.
-func (p *Pin) Unpin() { p.n.Add(-1) }
+// goroutine, even after the record was overwritten or deleted, which makes
+// it the one that frees the record's memory.
+func (p *Pin) Unpin() { (*largeHeader)(unsafe.Pointer(p)).drop() }
 
 // Mutable reports whether the value's bytes may be changed in place (same
 // length, after GetForWrite): always for a record in a slab slot, and for
@@ -310,7 +323,7 @@ func (p *Pin) Unpin() { p.n.Add(-1) }
 // is pinned must be copied instead (copy-on-write), so that a reply already
 // queued still sends the old bytes.
 func (e Entry) Mutable() bool {
-	return recFlags(e.p)&flagLarge == 0 || e.large().pin.n.Load() == 0
+	return recFlags(e.p)&flagLarge == 0 || e.large().pin.n.Load() <= 1 // the table's reference only
 }
 
 // Grow lengthens a Stable value to n bytes where it is, the new bytes
