@@ -46,7 +46,7 @@ type config struct {
 
 	memory                 bool
 	memoryKeys, memorySize int
-	memoryScenarios        []string // "strings", "hash"
+	memoryScenarios        []string // "strings", "hash", "overwrite"
 	memoryFields           int      // fields per hash in the "hash" scenario
 	quick                  bool
 }
@@ -160,7 +160,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&cfg.memory, "memory", false, "also measure memory per key: DEBUG POPULATE, then VmRSS and used_memory")
 	fs.IntVar(&cfg.memoryKeys, "memory-keys", 1000000, "keys for --memory")
 	fs.IntVar(&cfg.memorySize, "memory-size", 100, "value size for --memory")
-	fs.Var(stringList{&cfg.memoryScenarios}, "memory-scenarios", "comma-separated --memory `scenarios`: strings (DEBUG POPULATE), hash (HSET of --memory-fields short fields per key); each on freshly started servers")
+	fs.Var(stringList{&cfg.memoryScenarios}, "memory-scenarios", "comma-separated --memory `scenarios`: strings (DEBUG POPULATE), hash (HSET of --memory-fields short fields per key), overwrite (SET of --memory-size values, each key written 3 times); each on freshly started servers")
 	fs.IntVar(&cfg.memoryFields, "memory-fields", 10, "fields per key in the hash memory scenario")
 	fs.BoolVar(&cfg.quick, "quick", false, "1 repeat, -c 50, -d 16, -P 1,16, tests ping_mbulk,set,get, 1s runs; explicit flags still win")
 	if err := fs.Parse(args); err != nil {

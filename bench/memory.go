@@ -10,7 +10,7 @@ import (
 )
 
 // memoryScenarioNames are the --memory-scenarios the harness knows.
-var memoryScenarioNames = []string{"strings", "hash"}
+var memoryScenarioNames = []string{"strings", "hash", "overwrite"}
 
 // measureMemory runs each --memory scenario on every server in turn. The
 // first runs on the servers as setup started them; every later one on
@@ -39,6 +39,9 @@ func (h *harness) measureMemory(ctx context.Context) {
 			case "hash":
 				m.Method, m.Fields = "HSET pipeline", h.cfg.memoryFields
 				err = measure(s, &m, populateHashes)
+			case "overwrite":
+				m.Method, m.ValueSize = "SET pipeline ×"+strconv.Itoa(overwritePasses), h.cfg.memorySize
+				err = measure(s, &m, populateOverwrite)
 			}
 			if err != nil {
 				m.Error = err.Error()
@@ -140,6 +143,31 @@ func populateStrings(c *client, m *MemoryResult) error {
 		copy(v, fmt.Sprintf("value:%d", i))
 		return [][]byte{cmd, fmt.Appendf(nil, "key:%d", i), v}
 	})
+}
+
+// overwritePasses is how many times the overwrite scenario writes each key.
+const overwritePasses = 3
+
+// populateOverwrite writes m.Keys string keys of m.ValueSize bytes by
+// pipelined SET, overwritePasses times over with new contents, as an
+// application updating its values does: what stays resident then depends
+// on how soon the server reuses what it freed, not only on its layout.
+func populateOverwrite(c *client, m *MemoryResult) error {
+	cmd := []byte("SET")
+	v := make([]byte, m.ValueSize)
+	var key []byte
+	for pass := range overwritePasses {
+		err := c.pipeline(m.Keys, func(i int) [][]byte {
+			clear(v[:min(len(v), 32)])
+			copy(v, fmt.Sprintf("value:%d:%d", pass, i))
+			key = strconv.AppendInt(append(key[:0], "key:"...), int64(i), 10)
+			return [][]byte{cmd, key, v}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // populateHashes writes m.Keys hashes "key:N" of m.Fields short fields each,

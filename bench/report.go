@@ -81,7 +81,7 @@ type Run struct {
 
 // MemoryResult is the --memory scenario for one server.
 type MemoryResult struct {
-	Scenario         string  `json:"scenario"` // "strings" or "hash"
+	Scenario         string  `json:"scenario"` // "strings", "hash" or "overwrite"
 	Server           string  `json:"server"`
 	Method           string  `json:"method"` // "DEBUG POPULATE", "SET pipeline" where DEBUG is unavailable, "HSET pipeline"
 	Keys             int     `json:"keys"`
@@ -464,6 +464,8 @@ func writeMemoryScenario(w io.Writer, res *Results, ms []MemoryResult) {
 	switch m0.Scenario {
 	case "hash":
 		p("\n## Memory: %d hashes of %d fields (HSET key:N f0 v0 … f%d v%d, pipelined)\n\n", m0.Keys, m0.Fields, m0.Fields-1, m0.Fields-1)
+	case "overwrite":
+		p("\n## Memory: %d keys of %d bytes, each SET %d times (pipelined)\n\n", m0.Keys, m0.ValueSize, overwritePasses)
 	default:
 		p("\n## Memory: DEBUG POPULATE %d key %d\n\n", m0.Keys, m0.ValueSize)
 	}

@@ -103,6 +103,12 @@ func cannedResults(t *testing.T) *Results {
 			{Scenario: "hash", Server: "valkey", Method: "HSET pipeline", Keys: 1000000, Fields: 10, Encoding: "listpack",
 				RSSBefore: 7 << 20, RSSAfter: 7<<20 + 180_000_000, RSSPerKey: 180,
 				UsedMemoryBefore: 950_000, UsedMemoryAfter: 160_950_000, UsedMemoryPerKey: 160},
+			{Scenario: "overwrite", Server: "volley", Method: "SET pipeline ×3", Keys: 8192, ValueSize: 65536, Encoding: "raw",
+				RSSBefore: 9 << 20, RSSAfter: 9<<20 + 570_425_344, RSSPerKey: 69632,
+				UsedMemoryBefore: 1_000_000, UsedMemoryAfter: 571_425_344, UsedMemoryPerKey: 69632},
+			{Scenario: "overwrite", Server: "valkey", Method: "SET pipeline ×3", Keys: 8192, ValueSize: 65536, Encoding: "raw",
+				RSSBefore: 7 << 20, RSSAfter: 7<<20 + 671_088_640, RSSPerKey: 81920,
+				UsedMemoryBefore: 950_000, UsedMemoryAfter: 672_038_640, UsedMemoryPerKey: 81920},
 		},
 	}
 	ports := map[string]int{"volley": 40001, "valkey": 40002, "redis": 40003}
