@@ -1,5 +1,7 @@
 package engine
 
+import "github.com/volleydb/volley/engine/keyspace"
+
 // Cron runs the periodic work, hz times a second, while holding the
 // engine: idle-client timeouts and statistics. Each step is bounded so a
 // large server never stalls its clients.
@@ -12,6 +14,7 @@ func (s *Server) Cron() {
 	s.pauseCron(now)     // end CLIENT PAUSE when its time is up, waking the postponed clients
 	s.blockedCron(now)   // time out clients blocked in BLPOP and friends
 	s.databasesCron(now) // active expiry, table resizing and rehashing
+	keyspace.DecayLargeSpare(now)
 	if t := s.Cfg.Timeout; t > 0 {
 		s.closeIdleClients(now, t*1000)
 	}

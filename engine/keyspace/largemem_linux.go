@@ -36,6 +36,7 @@ const (
 	largeClasses   = 34 - largeMinShift // up to 16 GiB slots
 	largeRegion    = 64 << 20           // address space mapped at once for a class
 	largeKeepFloor = 32 << 20           // freed pages kept at least up to this
+	largeDecayMs   = 10000              // kept pages go back after this long without an allocation
 )
 
 // spareSlot is a freed slot and how many of its pages are resident.
@@ -59,6 +60,9 @@ type largeAllocator struct {
 	classes [largeClasses]largeClass
 	live    int64 // bytes in pages of blocks in use
 	kept    int64 // bytes in resident pages of spare slots
+	allocs  int64 // blocks handed out so far
+	seen    int64 // allocs when decay last saw it change
+	seenMs  int64 // and when that was
 }
 
 var largeMem largeAllocator
@@ -69,6 +73,13 @@ func freeLargeBlock(p unsafe.Pointer, size int)   { largeMem.free(p, size) }
 // LargeSpareBytes is the memory of freed large-record blocks kept resident
 // for reuse, in every Arena of the process.
 func LargeSpareBytes() int64 { return largeMem.spare() }
+
+// DecayLargeSpare gives back the kept pages of freed large-record blocks
+// once no block has been allocated for ten seconds: they are there to
+// absorb churn, and when it stops they are resident memory nobody uses.
+// (jemalloc, under Valkey, lets freed pages decay the same way, in 10 s
+// by default.) The cron calls it with the time in milliseconds.
+func DecayLargeSpare(nowMs int64) { largeMem.decay(nowMs) }
 
 func pagesFor(n uintptr) uintptr { return (n + pageSize - 1) / pageSize }
 
@@ -124,6 +135,7 @@ func (m *largeAllocator) alloc(n int) (unsafe.Pointer, int) {
 		c.next += slot
 	}
 	m.live += int64(need * pageSize)
+	m.allocs++
 	return p, int(need * pageSize)
 }
 
@@ -148,6 +160,27 @@ func (m *largeAllocator) free(p unsafe.Pointer, size int) {
 // when next touched.
 func dontNeed(p unsafe.Pointer, n uintptr) {
 	_ = syscall.Madvise(unsafe.Slice((*byte)(p), n), syscall.MADV_DONTNEED)
+}
+
+func (m *largeAllocator) decay(nowMs int64) {
+	m.Lock()
+	defer m.Unlock()
+	if m.allocs != m.seen || m.seenMs == 0 {
+		m.seen, m.seenMs = m.allocs, nowMs
+		return
+	}
+	if m.kept == 0 || nowMs-m.seenMs < largeDecayMs {
+		return
+	}
+	for k := range m.classes {
+		c := &m.classes[k]
+		for _, s := range c.warm {
+			dontNeed(s.p, s.pages*pageSize)
+			c.cold = append(c.cold, s.p)
+		}
+		c.warm = c.warm[:0]
+	}
+	m.kept = 0
 }
 
 // spare is the memory of freed blocks kept resident.

@@ -182,3 +182,36 @@ func TestLastReferenceFreesLargeBlock(t *testing.T) {
 		t.Fatalf("live large bytes %d after the last delete", live)
 	}
 }
+
+// Kept pages go back once no block has been allocated for largeDecayMs;
+// an allocation restarts the wait.
+func TestLargeAllocatorDecay(t *testing.T) {
+	var m largeAllocator
+	p, n := m.alloc(100000)
+	touch(p, n)
+	m.free(p, n)
+	m.decay(1000)
+	m.decay(1000 + largeDecayMs - 1)
+	if m.spare() != int64(n) {
+		t.Fatalf("spare %d before the decay time", m.spare())
+	}
+	q, _ := m.alloc(100000) // churn goes on: the wait starts again
+	m.free(q, n)
+	m.decay(1000 + largeDecayMs)
+	m.decay(1000 + 2*largeDecayMs - 1)
+	if m.spare() != int64(n) {
+		t.Fatalf("spare %d, the allocation did not restart the wait", m.spare())
+	}
+	m.decay(1000 + 2*largeDecayMs)
+	if m.spare() != 0 {
+		t.Fatalf("spare %d after the decay time", m.spare())
+	}
+	for i, r := range residentPages(t, p, n/pageSize) {
+		if r {
+			t.Fatalf("page %d still resident", i)
+		}
+	}
+	if r, _ := m.alloc(100000); r != p {
+		t.Fatalf("the released slot was not reused: %p, want %p", r, p)
+	}
+}

@@ -24,3 +24,7 @@ func freeLargeBlock(unsafe.Pointer, int)        {}
 // LargeSpareBytes is the memory of freed large-record blocks kept for
 // reuse: none, where large records live on the Go heap.
 func LargeSpareBytes() int64 { return 0 }
+
+// DecayLargeSpare has nothing to give back where large records live on
+// the Go heap.
+func DecayLargeSpare(int64) {}
