@@ -137,11 +137,20 @@ func populateStrings(c *client, m *MemoryResult) error {
 		return err
 	}
 	m.Method = "SET pipeline"
+	return setStrings(c, m.Keys, m.ValueSize, "")
+}
+
+// setStrings writes keys string keys "key:N" of size bytes by pipelined
+// SET, each value starting "value:<tag>N" and zero-filled after that.
+func setStrings(c *client, keys, size int, tag string) error {
 	cmd := []byte("SET")
-	return c.pipeline(m.Keys, func(i int) [][]byte {
-		v := make([]byte, m.ValueSize)
-		copy(v, fmt.Sprintf("value:%d", i))
-		return [][]byte{cmd, fmt.Appendf(nil, "key:%d", i), v}
+	v := make([]byte, size) // pipeline copies each command out before the next
+	var key []byte
+	return c.pipeline(keys, func(i int) [][]byte {
+		clear(v[:min(len(v), 32)])
+		copy(v, fmt.Sprintf("value:%s%d", tag, i))
+		key = strconv.AppendInt(append(key[:0], "key:"...), int64(i), 10)
+		return [][]byte{cmd, key, v}
 	})
 }
 
@@ -153,17 +162,8 @@ const overwritePasses = 3
 // application updating its values does: what stays resident then depends
 // on how soon the server reuses what it freed, not only on its layout.
 func populateOverwrite(c *client, m *MemoryResult) error {
-	cmd := []byte("SET")
-	v := make([]byte, m.ValueSize)
-	var key []byte
 	for pass := range overwritePasses {
-		err := c.pipeline(m.Keys, func(i int) [][]byte {
-			clear(v[:min(len(v), 32)])
-			copy(v, fmt.Sprintf("value:%d:%d", pass, i))
-			key = strconv.AppendInt(append(key[:0], "key:"...), int64(i), 10)
-			return [][]byte{cmd, key, v}
-		})
-		if err != nil {
+		if err := setStrings(c, m.Keys, m.ValueSize, strconv.Itoa(pass)+":"); err != nil {
 			return err
 		}
 	}

@@ -218,6 +218,21 @@ func (rc *rawConn) Expect(want string, args ...string) {
 	}
 }
 
+// ExpectReplies reads len(want) replies and checks each, failing at the
+// first that differs; label says which pipeline it was. Long replies are
+// shown by their ends.
+func (rc *rawConn) ExpectReplies(label string, want ...string) {
+	rc.t.Helper()
+	for i, w := range want {
+		if got := rc.Reply(); got != w {
+			if len(got) > 80 {
+				got = got[:40] + "..." + got[len(got)-40:]
+			}
+			rc.t.Fatalf("%s, reply %d: got %q (len %d), want len %d", label, i, got, len(got), len(w))
+		}
+	}
+}
+
 // ExpectClosed checks that the server closes the connection.
 func (rc *rawConn) ExpectClosed() {
 	rc.t.Helper()
@@ -231,6 +246,9 @@ func (rc *rawConn) ExpectClosed() {
 		rc.t.Fatal("connection still open after 10s")
 	}
 }
+
+// bulk is v as a RESP bulk string.
+func bulk(v string) string { return "$" + strconv.Itoa(len(v)) + "\r\n" + v + "\r\n" }
 
 func multibulk(args ...string) string {
 	var b strings.Builder

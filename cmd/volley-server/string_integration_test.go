@@ -14,7 +14,6 @@ import (
 func TestStringCommandsOverTheWire(t *testing.T) {
 	s := startServer(t)
 	c := dialRaw(t, s)
-	bulk := func(v string) string { return "$" + strconv.Itoa(len(v)) + "\r\n" + v + "\r\n" }
 
 	var b strings.Builder
 	var want []string

@@ -17,7 +17,6 @@ import (
 func TestZeroCopyReplyIsNotChangedByLaterWrites(t *testing.T) {
 	s := startServer(t)
 	rc := dialRaw(t, s)
-	bulk := func(v string) string { return "$" + strconv.Itoa(len(v)) + "\r\n" + v + "\r\n" }
 	for _, size := range []int{16383, 16384, 20000, 32768, 40000, 1 << 20} {
 		old := strings.Repeat("a", size-1) + "b"
 		rc.Expect("+OK\r\n", "SET", "k", old)
@@ -38,14 +37,7 @@ func TestZeroCopyReplyIsNotChangedByLaterWrites(t *testing.T) {
 			"+OK\r\n",
 			":1\r\n",
 		}
-		for i, w := range want {
-			if got := rc.Reply(); got != w {
-				if len(got) > 80 {
-					got = got[:40] + "..." + got[len(got)-40:]
-				}
-				t.Fatalf("size %d, reply %d: got %q (len %d), want len %d", size, i, got, len(got), len(w))
-			}
-		}
+		rc.ExpectReplies("size "+strconv.Itoa(size), want...)
 	}
 }
 
@@ -56,7 +48,6 @@ func TestZeroCopyReplyIsNotChangedByLaterWrites(t *testing.T) {
 func TestZeroCopyReplyIsNotChangedByBitWrites(t *testing.T) {
 	s := startServer(t)
 	rc := dialRaw(t, s)
-	bulk := func(v string) string { return "$" + strconv.Itoa(len(v)) + "\r\n" + v + "\r\n" }
 	for _, size := range []int{16384, 20000, 40000, 1 << 20} {
 		old := strings.Repeat("\x00", size-1) + "b"
 		rc.Expect("+OK\r\n", "SET", "k", old)
@@ -76,14 +67,7 @@ func TestZeroCopyReplyIsNotChangedByBitWrites(t *testing.T) {
 			":0\r\n",
 			":" + strconv.Itoa(3+8+3) + "\r\n",
 		}
-		for i, w := range want {
-			if got := rc.Reply(); got != w {
-				if len(got) > 80 {
-					got = got[:40] + "..." + got[len(got)-40:]
-				}
-				t.Fatalf("size %d, reply %d: got %q (len %d), want len %d", size, i, got, len(got), len(w))
-			}
-		}
+		rc.ExpectReplies("size "+strconv.Itoa(size), want...)
 		rc.Expect(bulk("\xc1\xff\x07"), "GETRANGE", "k", "0", "2")
 	}
 }
@@ -94,7 +78,6 @@ func TestZeroCopyReplyIsNotChangedByBitWrites(t *testing.T) {
 func TestZeroCopyReplySurvivesFlush(t *testing.T) {
 	s := startServer(t)
 	rc := dialRaw(t, s)
-	bulk := func(v string) string { return "$" + strconv.Itoa(len(v)) + "\r\n" + v + "\r\n" }
 	for _, mode := range []string{"SYNC", "ASYNC"} {
 		for _, size := range []int{20000, 1 << 20} {
 			old := strings.Repeat("o", size-1) + "!"
@@ -105,14 +88,7 @@ func TestZeroCopyReplySurvivesFlush(t *testing.T) {
 			}
 			rc.Send(cmds + multibulk("DBSIZE"))
 			want := []string{bulk(old), "+OK\r\n", "+OK\r\n", "+OK\r\n", "+OK\r\n", "+OK\r\n", ":4\r\n"}
-			for i, w := range want {
-				if got := rc.Reply(); got != w {
-					if len(got) > 80 {
-						got = got[:40] + "..." + got[len(got)-40:]
-					}
-					t.Fatalf("FLUSHALL %s, size %d, reply %d: got %q (len %d), want len %d", mode, size, i, got, len(got), len(w))
-				}
-			}
+			rc.ExpectReplies("FLUSHALL "+mode+", size "+strconv.Itoa(size), want...)
 		}
 	}
 }
