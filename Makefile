@@ -16,8 +16,9 @@ build: ## build bin/volley-server
 run: build ## build and start the server with volley.conf (127.0.0.1:6379)
 	./$(BIN) volley.conf
 
-test: ## vet, then every test with the race detector (what CI runs)
+test: ## vet (also for macOS), then every test with the race detector (what CI runs)
 	$(GO) vet $(PKGS)
+	GOOS=darwin GOARCH=arm64 $(GO) vet $(PKGS)
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)
 
 race: ## the concurrent packages under the race detector, several times

@@ -135,7 +135,7 @@ func tryStart(spec serverSpec, cpus, logDir string, debugCommand bool) (*server,
 	s.cmd.Dir = dir
 	s.cmd.Stdout = logf
 	s.cmd.Stderr = logf
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	s.cmd.SysProcAttr = childAttr()
 	err = s.cmd.Start()
 	logf.Close() // the child has its own descriptor
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/valyala/bytebufferpool"
+	"golang.org/x/sys/unix"
 )
 
 // INFO [section ...]: the server's state as "field:value" lines grouped
@@ -228,23 +229,12 @@ const (
 
 // osString is the kernel's identification, read once: it never changes.
 var osString = sync.OnceValue(func() string {
-	var u syscall.Utsname
-	if syscall.Uname(&u) != nil {
+	var u unix.Utsname
+	if unix.Uname(&u) != nil {
 		return runtime.GOOS
 	}
-	return utsString(u.Sysname[:]) + " " + utsString(u.Release[:]) + " " + utsString(u.Machine[:])
+	return unix.ByteSliceToString(u.Sysname[:]) + " " + unix.ByteSliceToString(u.Release[:]) + " " + unix.ByteSliceToString(u.Machine[:])
 })
-
-func utsString(f []int8) string {
-	b := make([]byte, 0, len(f))
-	for _, ch := range f {
-		if ch == 0 {
-			break
-		}
-		b = append(b, byte(ch))
-	}
-	return string(b)
-}
 
 // buildIdentity is redis_git_sha1 and redis_build_id: the VCS revision
 // Go stamped into the binary, and a hash identifying the build.

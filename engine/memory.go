@@ -9,7 +9,6 @@ import (
 	"runtime/metrics"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/valyala/bytebufferpool"
 	"github.com/volleydb/volley/engine/keyspace"
@@ -156,15 +155,6 @@ func processRSS() uint64 {
 		return 0
 	}
 	return pages * pageSize
-}
-
-// totalSystemMemory returns the machine's RAM in bytes.
-func totalSystemMemory() uint64 {
-	var si syscall.Sysinfo_t
-	if syscall.Sysinfo(&si) != nil {
-		return 0
-	}
-	return uint64(si.Totalram) * uint64(si.Unit)
 }
 
 // memOverhead is MEMORY STATS and INFO memory's breakdown, in Valkey's
