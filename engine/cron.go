@@ -15,8 +15,25 @@ func (s *Server) Cron() {
 	s.blockedCron(now)   // time out clients blocked in BLPOP and friends
 	s.databasesCron(now) // active expiry, table resizing and rehashing
 	keyspace.DecayLargeSpare(now)
+	s.trimArenas(now)
 	if t := s.Cfg.Timeout; t > 0 {
 		s.closeIdleClients(now, t*1000)
+	}
+}
+
+// arenaTrimPeriodMs is how often the cron asks each database's Arena to
+// give back the empty chunks it keeps, which it does when no chunk was
+// taken in the whole period: as late as jemalloc's decay gives back
+// Valkey's dirty pages.
+const arenaTrimPeriodMs = 10_000
+
+func (s *Server) trimArenas(now int64) {
+	if now-s.arenaCheckMs < arenaTrimPeriodMs {
+		return
+	}
+	s.arenaCheckMs = now
+	for _, db := range s.dbs {
+		db.arena.TrimIfIdle()
 	}
 }
 

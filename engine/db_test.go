@@ -2,6 +2,8 @@ package engine
 
 import (
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/volleydb/volley/engine/config"
@@ -130,5 +132,54 @@ func TestDBFlushAndSwap(t *testing.T) {
 	}
 	if s.lazyfreed.Load() != 2 {
 		t.Fatalf("lazyfreed %d", s.lazyfreed.Load())
+	}
+}
+
+// TestCronTrimsIdleArenas checks that the empty chunks a database's Arena
+// keeps after its keys are deleted go back once the cron has seen a whole
+// period without a chunk being taken, and not before.
+func TestCronTrimsIdleArenas(t *testing.T) {
+	e, clk := fakeClockEnv(t)
+	s := e.srv
+	c := e.newClient()
+	val := strings.Repeat("v", 200)
+	cron := func(ms int64) {
+		clk.Ms += ms
+		s.nowMs = 0
+		s.Cron()
+	}
+	churn := func() {
+		for i := range 5000 {
+			e.do(c, "set", "k"+strconv.Itoa(i), val)
+		}
+		for i := range 5000 {
+			e.do(c, "del", "k"+strconv.Itoa(i))
+		}
+		for range 100 { // let the tables shrink
+			cron(10)
+		}
+	}
+	churn()
+	cron(arenaTrimPeriodMs)
+	churn() // takes chunks again within the next period
+	slab := func() int64 { return s.DB(0).Arena().Stats().SlabBytes }
+	kept := slab()
+	cron(arenaTrimPeriodMs - 100*10) // a whole period, in which chunks were taken
+	if got := slab(); got != kept {
+		t.Fatalf("trimmed while chunks were being taken: %d -> %d", kept, got)
+	}
+	cron(arenaTrimPeriodMs / 2)
+	if got := slab(); got != kept {
+		t.Fatalf("trimmed before a whole period: %d -> %d", kept, got)
+	}
+	cron(arenaTrimPeriodMs / 2)
+	if got := slab(); got >= kept {
+		t.Fatalf("idle Arena kept its empty chunks: %d -> %d", kept, got)
+	}
+	if r := e.do(c, "set", "k", val); r != "+OK\r\n" {
+		t.Fatalf("SET after trim: %q", r)
+	}
+	if r := e.do(c, "get", "k"); r != "$200\r\n"+val+"\r\n" {
+		t.Fatalf("GET after trim: %q", r)
 	}
 }

@@ -97,6 +97,9 @@ type Arena struct {
 	cleanup runtime.Cleanup
 	large   int   // records bigger than this get an allocation of their own; 0 means maxSmall
 	mapped  int64 // bytes of large records in blocks mapped outside the Go heap
+
+	chunksTaken  uint64 // chunks newChunk has handed out, ever
+	takenAtCheck uint64 // chunksTaken as of the last TrimIfIdle
 }
 
 // SetLargeRecord makes records bigger than n bytes (at most the largest
@@ -194,6 +197,17 @@ func (a *Arena) Trim() {
 			ci = next
 		}
 	}
+}
+
+// TrimIfIdle trims (Trim) when no chunk has been taken since its last
+// call: the churn the empty chunks are kept for has stopped. The cron calls
+// it every few seconds, so an Arena gives back what it keeps about as late
+// as jemalloc's decay gives back Valkey's dirty pages.
+func (a *Arena) TrimIfIdle() {
+	if a.chunksTaken == a.takenAtCheck {
+		a.Trim()
+	}
+	a.takenAtCheck = a.chunksTaken
 }
 
 // ptr resolves a ref to the address of its slot.
@@ -295,6 +309,7 @@ func (a *Arena) newIndex() int32 {
 
 // newChunk gives class a fresh empty chunk and puts it on the partial list.
 func (a *Arena) newChunk(class int) int32 {
+	a.chunksTaken++
 	var ci int32
 	if n := len(a.spare); n > 0 {
 		ci = a.spare[n-1]

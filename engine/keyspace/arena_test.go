@@ -64,6 +64,45 @@ func TestArenaChunks(t *testing.T) {
 	}
 }
 
+// TestTrimIfIdle checks that the kept empty chunk goes back only once a
+// whole cron period has passed without a chunk being taken.
+func TestTrimIfIdle(t *testing.T) {
+	for _, heap := range []bool{false, true} {
+		a := newArena(heap)
+		refs := make([]uint64, 3000) // 600 KB of 200-byte slots: three chunks
+		for i := range refs {
+			refs[i], _ = a.alloc(200)
+		}
+		for _, r := range refs {
+			a.free(r)
+		}
+		if st := a.Stats(); st.SlabBytes != chunkSize {
+			t.Fatalf("heap=%v: after freeing all: %+v", heap, st)
+		}
+		a.TrimIfIdle() // chunks were taken since the Arena began: keep
+		if st := a.Stats(); st.SlabBytes != chunkSize {
+			t.Fatalf("heap=%v: trimmed while busy: %+v", heap, st)
+		}
+		a.TrimIfIdle() // none taken since: give back
+		if st := a.Stats(); st.SlabBytes != 0 {
+			t.Fatalf("heap=%v: not trimmed when idle: %+v", heap, st)
+		}
+
+		// Churn between two checks keeps the chunk: it is still wanted.
+		r, _ := a.alloc(200)
+		a.free(r)
+		a.TrimIfIdle()
+		if st := a.Stats(); st.SlabBytes != chunkSize {
+			t.Fatalf("heap=%v: trimmed after churn: %+v", heap, st)
+		}
+		a.TrimIfIdle()
+		if st := a.Stats(); st.SlabBytes != 0 {
+			t.Fatalf("heap=%v: not trimmed after churn stopped: %+v", heap, st)
+		}
+		a.Release()
+	}
+}
+
 func TestBytesAt(t *testing.T) {
 	buf := make([]byte, 40)
 	for n := 0; n <= 24; n++ {
