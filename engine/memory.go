@@ -19,20 +19,26 @@ import (
 // (runtime/metrics, which reads them without stopping the world) and map
 // onto Valkey's fields as follows:
 //
-//	used_memory          heap spans in use (live objects, objects not yet
-//	                     swept, and the free slots inside those spans)
-//	                     plus goroutine stacks, plus the keyspace arenas'
-//	                     memory mapped outside the Go heap (their slab
-//	                     chunks, large bucket arrays and large records,
-//	                     Arena.OffHeap):
-//	                     what the process holds for its data right now.
-//	                     GOMEMLIMIT counts only the heap part.
-//	allocator_allocated  heap object bytes (live and not yet swept), plus
-//	                     the arenas' off-heap memory
-//	allocator_active     heap spans in use, plus the same
+//	used_memory          heap object bytes (live objects and those not
+//	                     yet swept) plus goroutine stacks, plus the
+//	                     keyspace arenas' data outside the Go heap (the
+//	                     slots in use in their chunks, large bucket
+//	                     arrays and large records, Arena.OffHeapLive):
+//	                     what the server has allocated, as Valkey counts
+//	                     what it asked its allocator for. Free room
+//	                     inside heap spans and arena chunks is
+//	                     fragmentation, as jemalloc's is to Valkey: after
+//	                     deleting most keys used_memory drops and
+//	                     mem_fragmentation_ratio rises. GOMEMLIMIT counts
+//	                     only the heap part.
+//	allocator_allocated  the same without the stacks
+//	allocator_active     heap spans in use (objects and their free
+//	                     slots), plus the arenas' whole off-heap memory
+//	                     (Arena.OffHeap)
 //	allocator_resident   everything the runtime has mapped and not
-//	                     returned to the OS, plus the same, plus freed
-//	                     large-record blocks kept for reuse
+//	                     returned to the OS, plus the arenas' off-heap
+//	                     memory, plus freed large-record blocks kept for
+//	                     reuse
 //	allocator_muzzy      0 (Go has no such state)
 //	used_memory_rss      resident set size from /proc/self/statm
 //
@@ -43,21 +49,22 @@ import (
 
 // memSnapshot is one reading of the runtime's memory classes.
 type memSnapshot struct {
-	objects  uint64 // heap object bytes, plus arenas
-	heap     uint64 // heap spans in use: objects plus their free slots; plus arenas
-	stacks   uint64 // goroutine and OS stacks
-	resident uint64 // mapped and not released to the OS
-	mapped   uint64 // everything the runtime mapped
-	released uint64 // returned to the OS
-	metadata uint64 // runtime metadata (spans, caches, GC bitmaps)
-	gcGoal   uint64 // the heap size that triggers the next cycle
-	gcCycles uint64
-	rss      uint64 // resident set size of the process
-	arenas   uint64 // keyspace memory outside the Go heap (Arena.OffHeap)
+	objects   uint64 // heap object bytes, plus the arenas' live off-heap bytes
+	heap      uint64 // heap spans in use: objects plus their free slots; plus the arenas' off-heap memory
+	stacks    uint64 // goroutine and OS stacks
+	resident  uint64 // mapped and not released to the OS
+	mapped    uint64 // everything the runtime mapped
+	released  uint64 // returned to the OS
+	metadata  uint64 // runtime metadata (spans, caches, GC bitmaps)
+	gcGoal    uint64 // the heap size that triggers the next cycle
+	gcCycles  uint64
+	rss       uint64 // resident set size of the process
+	arenas    uint64 // keyspace memory outside the Go heap (Arena.OffHeap)
+	arenaLive uint64 // the part of it that holds data (Arena.OffHeapLive)
 }
 
 // used is used_memory (heap includes the arenas).
-func (m *memSnapshot) used() uint64 { return m.heap + m.stacks }
+func (m *memSnapshot) used() uint64 { return m.objects + m.stacks }
 
 // memoryMetrics names the runtime metrics a snapshot reads, in the order
 // of memorySamples' slots.
@@ -108,10 +115,10 @@ func (s *Server) memory() memSnapshot {
 		gcGoal:   v(9),
 		gcCycles: v(10),
 		rss:      processRSS(),
-		arenas:   uint64(s.arenaOffHeap()),
 	}
+	m.arenas, m.arenaLive = s.arenaOffHeap()
 	m.resident = m.mapped - m.released + m.arenas + uint64(keyspace.LargeSpareBytes())
-	m.objects += m.arenas
+	m.objects += m.arenaLive
 	m.heap += m.arenas
 	if st.startup == 0 {
 		st.startup = m.used()
@@ -120,13 +127,14 @@ func (s *Server) memory() memSnapshot {
 	return m
 }
 
-// arenaOffHeap sums the databases' keyspace memory outside the Go heap.
-func (s *Server) arenaOffHeap() int64 {
-	var n int64
+// arenaOffHeap sums the databases' keyspace memory outside the Go heap,
+// and the part of it that holds data.
+func (s *Server) arenaOffHeap() (total, live uint64) {
 	for _, db := range s.dbs {
-		n += db.Arena().OffHeap()
+		total += uint64(db.Arena().OffHeap())
+		live += uint64(db.Arena().OffHeapLive())
 	}
-	return n
+	return total, live
 }
 
 // TrackMemoryPeak samples used_memory so that used_memory_peak sees

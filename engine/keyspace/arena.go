@@ -184,6 +184,16 @@ func (a *Arena) OffHeap() int64 {
 	return a.stats.SlabBytes + a.stats.BucketBytes + a.mapped
 }
 
+// OffHeapLive is the part of OffHeap that holds data: the slots in use
+// rather than the whole chunks they sit in. The difference is what
+// deletions left free inside chunks, the Arena's fragmentation.
+func (a *Arena) OffHeapLive() int64 {
+	if a.os == nil {
+		return 0
+	}
+	return a.stats.SlotBytes + a.stats.BucketBytes + a.mapped
+}
+
 // Trim gives back the memory of the empty chunks the Arena keeps, one per
 // size class at most, to absorb churn around a chunk boundary. The cron may
 // call it when memory matters more than a few page faults.
