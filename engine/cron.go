@@ -11,29 +11,15 @@ func (s *Server) Cron() {
 	s.updateCachedTime(now)
 	s.mono.tick()
 	s.StatsCron(now)
-	s.pauseCron(now)     // end CLIENT PAUSE when its time is up, waking the postponed clients
-	s.blockedCron(now)   // time out clients blocked in BLPOP and friends
-	s.databasesCron(now) // active expiry, table resizing and rehashing
-	keyspace.DecayLargeSpare(now)
-	s.trimArenas(now)
+	s.pauseCron(now)              // end CLIENT PAUSE when its time is up, waking the postponed clients
+	s.blockedCron(now)            // time out clients blocked in BLPOP and friends
+	s.databasesCron(now)          // active expiry, table resizing and rehashing
+	keyspace.DecayLargeSpare(now) // kept memory goes back once churn stops
+	for _, db := range s.dbs {
+		db.arena.Decay(now)
+	}
 	if t := s.Cfg.Timeout; t > 0 {
 		s.closeIdleClients(now, t*1000)
-	}
-}
-
-// arenaTrimPeriodMs is how often the cron asks each database's Arena to
-// give back the empty chunks it keeps, which it does when no chunk was
-// taken in the whole period: as late as jemalloc's decay gives back
-// Valkey's dirty pages.
-const arenaTrimPeriodMs = 10_000
-
-func (s *Server) trimArenas(now int64) {
-	if now-s.arenaCheckMs < arenaTrimPeriodMs {
-		return
-	}
-	s.arenaCheckMs = now
-	for _, db := range s.dbs {
-		db.arena.TrimIfIdle()
 	}
 }
 

@@ -136,8 +136,8 @@ func TestDBFlushAndSwap(t *testing.T) {
 }
 
 // TestCronTrimsIdleArenas checks that the empty chunks a database's Arena
-// keeps after its keys are deleted go back once the cron has seen a whole
-// period without a chunk being taken, and not before.
+// keeps after its keys are deleted go back once the cron has seen no chunk
+// taken for keyspace.DecayMs, and not before.
 func TestCronTrimsIdleArenas(t *testing.T) {
 	e, clk := fakeClockEnv(t)
 	s := e.srv
@@ -148,6 +148,8 @@ func TestCronTrimsIdleArenas(t *testing.T) {
 		s.nowMs = 0
 		s.Cron()
 	}
+	// churn takes chunks and empties them, and lets the tables shrink
+	// (which may take chunks too) in 100 cron ticks.
 	churn := func() {
 		for i := range 5000 {
 			e.do(c, "set", "k"+strconv.Itoa(i), val)
@@ -155,24 +157,20 @@ func TestCronTrimsIdleArenas(t *testing.T) {
 		for i := range 5000 {
 			e.do(c, "del", "k"+strconv.Itoa(i))
 		}
-		for range 100 { // let the tables shrink
+		for range 100 {
 			cron(10)
 		}
 	}
 	churn()
-	cron(arenaTrimPeriodMs)
-	churn() // takes chunks again within the next period
+	cron(keyspace.DecayMs / 2)
+	churn() // half a period later: the wait starts again
 	slab := func() int64 { return s.DB(0).Arena().Stats().SlabBytes }
 	kept := slab()
-	cron(arenaTrimPeriodMs - 100*10) // a whole period, in which chunks were taken
+	cron(keyspace.DecayMs - 100*10 - 1) // DecayMs since the first churn, not since the second
 	if got := slab(); got != kept {
 		t.Fatalf("trimmed while chunks were being taken: %d -> %d", kept, got)
 	}
-	cron(arenaTrimPeriodMs / 2)
-	if got := slab(); got != kept {
-		t.Fatalf("trimmed before a whole period: %d -> %d", kept, got)
-	}
-	cron(arenaTrimPeriodMs / 2)
+	cron(100*10 + 1) // DecayMs since the last tick of the second churn
 	if got := slab(); got >= kept {
 		t.Fatalf("idle Arena kept its empty chunks: %d -> %d", kept, got)
 	}

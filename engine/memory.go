@@ -63,7 +63,7 @@ type memSnapshot struct {
 	arenaLive uint64 // the part of it that holds data (Arena.OffHeapLive)
 }
 
-// used is used_memory (heap includes the arenas).
+// used is used_memory: what is allocated, in the heap, the stacks and the arenas.
 func (m *memSnapshot) used() uint64 { return m.objects + m.stacks }
 
 // memoryMetrics names the runtime metrics a snapshot reads, in the order

@@ -87,11 +87,10 @@ type Server struct {
 	// Hooks the process wiring (cmd/, loop/) provides.
 	Shutdown func(flags ShutdownFlags) error
 
-	cronLoops    int64
-	arenaCheckMs int64   // when trimArenas last asked the Arenas to trim
-	tick         int64   // monotonic ns when the last command ended, or the engine was acquired
-	current      *Client // the client whose command is executing
-	resetHooks   []func(*Client)
+	cronLoops  int64
+	tick       int64   // monotonic ns when the last command ended, or the engine was acquired
+	current    *Client // the client whose command is executing
+	resetHooks []func(*Client)
 
 	pause        pauseState    // CLIENT PAUSE and friends (pause.go)
 	blocking     blockingState // clients blocked on keys (blocking.go)

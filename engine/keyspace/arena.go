@@ -98,8 +98,8 @@ type Arena struct {
 	large   int   // records bigger than this get an allocation of their own; 0 means maxSmall
 	mapped  int64 // bytes of large records in blocks mapped outside the Go heap
 
-	chunksTaken  uint64 // chunks newChunk has handed out, ever
-	takenAtCheck uint64 // chunksTaken as of the last TrimIfIdle
+	chunksTaken int64 // chunks newChunk has handed out, ever
+	clock       decayClock
 }
 
 // SetLargeRecord makes records bigger than n bytes (at most the largest
@@ -209,15 +209,13 @@ func (a *Arena) Trim() {
 	}
 }
 
-// TrimIfIdle trims (Trim) when no chunk has been taken since its last
-// call: the churn the empty chunks are kept for has stopped. The cron calls
-// it every few seconds, so an Arena gives back what it keeps about as late
-// as jemalloc's decay gives back Valkey's dirty pages.
-func (a *Arena) TrimIfIdle() {
-	if a.chunksTaken == a.takenAtCheck {
+// Decay trims (Trim) once no chunk has been taken for DecayMs: the churn
+// the empty chunks are kept for has stopped. The cron calls it with the
+// time in milliseconds.
+func (a *Arena) Decay(nowMs int64) {
+	if a.clock.idle(a.chunksTaken, nowMs) {
 		a.Trim()
 	}
-	a.takenAtCheck = a.chunksTaken
 }
 
 // ptr resolves a ref to the address of its slot.

@@ -64,9 +64,9 @@ func TestArenaChunks(t *testing.T) {
 	}
 }
 
-// TestTrimIfIdle checks that the kept empty chunk goes back only once a
-// whole cron period has passed without a chunk being taken.
-func TestTrimIfIdle(t *testing.T) {
+// TestArenaDecay checks that the kept empty chunk goes back only once
+// DecayMs has passed without a chunk being taken.
+func TestArenaDecay(t *testing.T) {
 	for _, heap := range []bool{false, true} {
 		a := newArena(heap)
 		refs := make([]uint64, 3000) // 600 KB of 200-byte slots: three chunks
@@ -79,23 +79,29 @@ func TestTrimIfIdle(t *testing.T) {
 		if st := a.Stats(); st.SlabBytes != chunkSize {
 			t.Fatalf("heap=%v: after freeing all: %+v", heap, st)
 		}
-		a.TrimIfIdle() // chunks were taken since the Arena began: keep
+		now := int64(1000)
+		a.Decay(now) // chunks were taken since the Arena began: keep
+		now += DecayMs - 1
+		a.Decay(now)
 		if st := a.Stats(); st.SlabBytes != chunkSize {
 			t.Fatalf("heap=%v: trimmed while busy: %+v", heap, st)
 		}
-		a.TrimIfIdle() // none taken since: give back
+		now++
+		a.Decay(now) // none taken for DecayMs: give back
 		if st := a.Stats(); st.SlabBytes != 0 {
 			t.Fatalf("heap=%v: not trimmed when idle: %+v", heap, st)
 		}
 
-		// Churn between two checks keeps the chunk: it is still wanted.
+		// Churn restarts the wait: the chunk is still wanted.
 		r, _ := a.alloc(200)
 		a.free(r)
-		a.TrimIfIdle()
+		now += DecayMs
+		a.Decay(now)
 		if st := a.Stats(); st.SlabBytes != chunkSize {
 			t.Fatalf("heap=%v: trimmed after churn: %+v", heap, st)
 		}
-		a.TrimIfIdle()
+		now += DecayMs
+		a.Decay(now)
 		if st := a.Stats(); st.SlabBytes != 0 {
 			t.Fatalf("heap=%v: not trimmed after churn stopped: %+v", heap, st)
 		}

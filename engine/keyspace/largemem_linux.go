@@ -36,7 +36,6 @@ const (
 	largeClasses   = 34 - largeMinShift // up to 16 GiB slots
 	largeRegion    = 64 << 20           // address space mapped at once for a class
 	largeKeepFloor = 32 << 20           // freed pages kept at least up to this
-	largeDecayMs   = 10000              // kept pages go back after this long without an allocation
 )
 
 // spareSlot is a freed slot and how many of its pages are resident.
@@ -61,8 +60,7 @@ type largeAllocator struct {
 	live    int64 // bytes in pages of blocks in use
 	kept    int64 // bytes in resident pages of spare slots
 	allocs  int64 // blocks handed out so far
-	seen    int64 // allocs when decay last saw it change
-	seenMs  int64 // and when that was
+	clock   decayClock
 }
 
 var largeMem largeAllocator
@@ -75,10 +73,8 @@ func freeLargeBlock(p unsafe.Pointer, size int)   { largeMem.free(p, size) }
 func LargeSpareBytes() int64 { return largeMem.spare() }
 
 // DecayLargeSpare gives back the kept pages of freed large-record blocks
-// once no block has been allocated for ten seconds: they are there to
-// absorb churn, and when it stops they are resident memory nobody uses.
-// (jemalloc, under Valkey, lets freed pages decay the same way, in 10 s
-// by default.) The cron calls it with the time in milliseconds.
+// once no block has been allocated for DecayMs. The cron calls it with the
+// time in milliseconds.
 func DecayLargeSpare(nowMs int64) { largeMem.decay(nowMs) }
 
 func pagesFor(n uintptr) uintptr { return (n + pageSize - 1) / pageSize }
@@ -165,11 +161,7 @@ func dontNeed(p unsafe.Pointer, n uintptr) {
 func (m *largeAllocator) decay(nowMs int64) {
 	m.Lock()
 	defer m.Unlock()
-	if m.allocs != m.seen || m.seenMs == 0 {
-		m.seen, m.seenMs = m.allocs, nowMs
-		return
-	}
-	if m.kept == 0 || nowMs-m.seenMs < largeDecayMs {
+	if !m.clock.idle(m.allocs, nowMs) || m.kept == 0 {
 		return
 	}
 	for k := range m.classes {

@@ -183,7 +183,7 @@ func TestLastReferenceFreesLargeBlock(t *testing.T) {
 	}
 }
 
-// Kept pages go back once no block has been allocated for largeDecayMs;
+// Kept pages go back once no block has been allocated for DecayMs;
 // an allocation restarts the wait.
 func TestLargeAllocatorDecay(t *testing.T) {
 	var m largeAllocator
@@ -191,18 +191,18 @@ func TestLargeAllocatorDecay(t *testing.T) {
 	touch(p, n)
 	m.free(p, n)
 	m.decay(1000)
-	m.decay(1000 + largeDecayMs - 1)
+	m.decay(1000 + DecayMs - 1)
 	if m.spare() != int64(n) {
 		t.Fatalf("spare %d before the decay time", m.spare())
 	}
 	q, _ := m.alloc(100000) // churn goes on: the wait starts again
 	m.free(q, n)
-	m.decay(1000 + largeDecayMs)
-	m.decay(1000 + 2*largeDecayMs - 1)
+	m.decay(1000 + DecayMs)
+	m.decay(1000 + 2*DecayMs - 1)
 	if m.spare() != int64(n) {
 		t.Fatalf("spare %d, the allocation did not restart the wait", m.spare())
 	}
-	m.decay(1000 + 2*largeDecayMs)
+	m.decay(1000 + 2*DecayMs)
 	if m.spare() != 0 {
 		t.Fatalf("spare %d after the decay time", m.spare())
 	}
