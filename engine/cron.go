@@ -14,6 +14,7 @@ func (s *Server) Cron() {
 	s.pauseCron(now)              // end CLIENT PAUSE when its time is up, waking the postponed clients
 	s.blockedCron(now)            // time out clients blocked in BLPOP and friends
 	s.databasesCron(now)          // active expiry, table resizing and rehashing
+	s.evictionCron()              // memory over maxmemory that no command has come to evict
 	keyspace.DecayLargeSpare(now) // kept memory goes back once churn stops
 	for _, db := range s.dbs {
 		db.arena.Decay(now)
@@ -27,6 +28,9 @@ func (s *Server) Cron() {
 // the engine up (Valkey's beforeSleep, before the event loop waits): a
 // fast active expiry cycle when the last one ran out of time.
 func (s *Server) BeforeSleep() {
+	if s.evict.running {
+		s.performEvictions() // the pass before stopped at its time limit
+	}
 	// The cheap test first: this runs after every batch of commands.
 	acceptable := activeExpireAcceptableStale - s.activeExpireEffort()
 	if !s.fastCycleWanted(expireJobKeys, acceptable) && !s.fastCycleWanted(expireJobFields, acceptable) {
@@ -34,6 +38,14 @@ func (s *Server) BeforeSleep() {
 	}
 	if s.activeExpireOn() {
 		s.activeExpireCycle(expireCycleFast, s.Clock.NowMs())
+	}
+}
+
+// evictionCron goes on with an eviction that stopped at its time limit,
+// or that CONFIG SET maxmemory started, when no batch comes to do it.
+func (s *Server) evictionCron() {
+	if s.evict.running {
+		s.performEvictions()
 	}
 }
 

@@ -239,6 +239,11 @@ func (db *DB) SetHashed(key []byte, h uint64, v keyspace.Value, keepTTL bool) ke
 // an expired key not yet reclaimed counts as existing, so callers look it
 // up first when that matters).
 func (db *DB) Delete(key []byte) bool {
+	if db.srv.Cfg.MaxMemory != 0 {
+		if e, ok := db.keys.Get(key); ok {
+			db.srv.FreedHeap(objectHeap(e))
+		}
+	}
 	if !db.keys.Delete(key) {
 		return false
 	}

@@ -514,7 +514,10 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.int("expired_time_cap_reached_count", st.ExpiredTimeCapReached)
 	w.int("expire_cycle_cpu_milliseconds", st.ExpireCycleCPUMs)
 	w.int("evicted_keys", st.EvictedKeys)
-	w.zeros("evicted_clients", "evicted_scripts", "total_eviction_exceeded_time", "current_eviction_exceeded_time")
+	w.zeros("evicted_clients", "evicted_scripts")
+	exceededTotal, exceededNow := s.evictionExceededMs()
+	w.int("total_eviction_exceeded_time", exceededTotal)
+	w.int("current_eviction_exceeded_time", exceededNow)
 	w.int("keyspace_hits", st.KeyspaceHits)
 	w.int("keyspace_misses", st.KeyspaceMisses)
 	w.zeros("pubsub_channels", "pubsub_patterns", "pubsubshard_channels",

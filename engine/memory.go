@@ -19,19 +19,23 @@ import (
 // (runtime/metrics, which reads them without stopping the world) and map
 // onto Valkey's fields as follows:
 //
-//	used_memory          heap object bytes (live objects and those not
-//	                     yet swept) plus goroutine stacks, plus the
-//	                     keyspace arenas' data outside the Go heap (the
-//	                     slots in use in their chunks, large bucket
-//	                     arrays and large records, Arena.OffHeapLive):
-//	                     what the server has allocated, as Valkey counts
-//	                     what it asked its allocator for. Free room
-//	                     inside heap spans and arena chunks is
+//	used_memory          the heap the last collection found live (less
+//	                     what is known to have been let go of since),
+//	                     plus goroutine stacks, plus the keyspace arenas'
+//	                     data outside the Go heap (the slots in use in
+//	                     their chunks, large bucket arrays and large
+//	                     records, Arena.OffHeapLive): what the server
+//	                     holds, as Valkey counts what it asked its
+//	                     allocator for and has not freed. Garbage not
+//	                     yet collected is not in it (Valkey has none), so
+//	                     maxmemory compares with this figure (evict.go).
+//	                     Free room inside heap spans and arena chunks is
 //	                     fragmentation, as jemalloc's is to Valkey: after
 //	                     deleting most keys used_memory drops and
 //	                     mem_fragmentation_ratio rises. GOMEMLIMIT counts
 //	                     only the heap part.
-//	allocator_allocated  the same without the stacks
+//	allocator_allocated  heap object bytes (live objects and those not
+//	                     yet swept) plus the arenas' live bytes
 //	allocator_active     heap spans in use (objects and their free
 //	                     slots), plus the arenas' whole off-heap memory
 //	                     (Arena.OffHeap)
@@ -56,6 +60,7 @@ type memSnapshot struct {
 	mapped    uint64 // everything the runtime mapped
 	released  uint64 // returned to the OS
 	metadata  uint64 // runtime metadata (spans, caches, GC bitmaps)
+	counted   uint64 // used_memory: what maxmemory is compared with (evict.go)
 	gcGoal    uint64 // the heap size that triggers the next cycle
 	gcCycles  uint64
 	rss       uint64 // resident set size of the process
@@ -64,7 +69,7 @@ type memSnapshot struct {
 }
 
 // used is used_memory: what is allocated, in the heap, the stacks and the arenas.
-func (m *memSnapshot) used() uint64 { return m.objects + m.stacks }
+func (m *memSnapshot) used() uint64 { return m.counted }
 
 // memoryMetrics names the runtime metrics a snapshot reads, in the order
 // of memorySamples' slots.
@@ -120,6 +125,7 @@ func (s *Server) memory() memSnapshot {
 	m.resident = m.mapped - m.released + m.arenas + uint64(keyspace.LargeSpareBytes())
 	m.objects += m.arenaLive
 	m.heap += m.arenas
+	m.counted = s.usedMemory(true)
 	if st.startup == 0 {
 		st.startup = m.used()
 	}

@@ -101,6 +101,7 @@ type Server struct {
 	latency  latencyMonitor // LATENCY's events (latency.go)
 	monitors []*Client      // MONITOR clients (monitor.go)
 	mem      memoryState    // used_memory at start-up and its peak (memory.go)
+	evict    evictState     // maxmemory (evict.go)
 	inst     instantaneous  // INFO's instantaneous_* rates (info.go)
 
 	mono     monoClock  // the per-command timing clock (monotime.go)
@@ -160,7 +161,8 @@ func NewServer(cfg *config.Config, log *Logger) *Server {
 	s.mono.init()
 	s.initDBs()
 	s.resetHooks = append(s.resetHooks, s.discardTransaction) // RESET ends a transaction and its watches
-	s.memory()                                                // used_memory_startup
+	cfg.OnChange("maxmemory", func(_, _ string) error { s.maxmemoryChanged(); return nil })
+	s.memory() // used_memory_startup
 	return s
 }
 
@@ -206,6 +208,7 @@ func (s *Server) NewClient(addr, laddr string, fd int, unix bool) *Client {
 
 // FreeClient unregisters a client whose connection closed.
 func (s *Server) FreeClient(c *Client) {
+	s.FreedHeap(c.Out.Cap() + c.QueryBufLen + c.ArgvMem)
 	delete(s.clients, c.ID)
 	s.forgetBlockedClient(c)
 	s.freeMultiState(c)
@@ -392,6 +395,8 @@ func (s *Server) rejection(c *Client, cmd *Spec, argv [][]byte) string {
 		return "ERR Command '" + cmd.FullName + "' not allowed inside a transaction"
 	case cmd.Handler == nil:
 		return "ERR command '" + cmd.FullName + "' is not implemented in Volley yet"
+	case s.Cfg.MaxMemory != 0 && s.oomRejects(c, cmd): // evicts first (evict.go)
+		return ErrOOM
 	case c.Flags&ClientPubSub != 0 && c.Proto == 2 && !allowedInPubSub(cmd):
 		return "ERR Can't execute '" + cmd.FullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
 	}

@@ -166,6 +166,7 @@ func cmdConfigResetStat(c *Client) {
 	s := c.srv
 	s.Stats = Stats{ResetTimeMs: s.Clock.NowMs()}
 	s.resetExpireStats()
+	s.evict.exceededTotal, s.evict.exceededSince = 0, 0
 	for i := range s.cmdStats {
 		st := &s.cmdStats[i]
 		st.Calls, st.Usec, st.Rejected, st.Failed = 0, 0, 0, 0

@@ -295,6 +295,7 @@ func (s *Server) OnClose(gc gnet.Conn, err error) gnet.Action {
 		cn.out.Reset()
 	}
 	srv.Stats.NetOutputBytes += int64(cn.out.Len())
+	srv.FreedHeap(gc.OutboundBuffered() + cap(cn.qbuf) + cn.out.Cap())
 	srv.FreeClient(cn.cl)
 	s.co.Release()
 	cn.cl = nil

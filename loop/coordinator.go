@@ -72,7 +72,22 @@ func (co *Coordinator) cron() {
 		co.Acquire()
 		co.srv.Cron()
 		period := co.periodLocked()
+		evicting := co.srv.EvictionRunning()
 		co.Release()
+		// Memory over maxmemory that a pass could not bring down in its
+		// time is evicted at once, a pass per hold, whether commands come
+		// or not (Valkey's eviction time proc runs every turn of its
+		// loop). Release's BeforeSleep runs the pass.
+		for evicting {
+			select {
+			case <-co.stop:
+				return
+			default:
+			}
+			co.Acquire()
+			evicting = co.srv.EvictionRunning()
+			co.Release()
+		}
 		t.Reset(period)
 	}
 }

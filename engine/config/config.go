@@ -68,25 +68,27 @@ type Config struct {
 	ShutdownTimeout   int           // shutdown-timeout, seconds
 
 	// Keyspace.
-	Databases             int            // databases
-	ClusterDatabases      int            // cluster-databases: the databases in cluster mode
-	MaxMemory             uint64         // maxmemory; 0 means no limit
-	MaxMemoryPolicy       EvictionPolicy // maxmemory-policy
-	MaxMemorySamples      int            // maxmemory-samples
-	MaxMemoryClients      int64          // maxmemory-clients; negative is a percentage of maxmemory
-	ActiveExpireEffort    int            // active-expire-effort
-	ActiveRehashing       bool           // activerehashing
-	NotifyKeyspaceEvents  int            // notify-keyspace-events, Notify* bits
-	LazyfreeLazyEviction  bool           // lazyfree-lazy-eviction
-	LazyfreeLazyExpire    bool           // lazyfree-lazy-expire
-	LazyfreeLazyServerDel bool           // lazyfree-lazy-server-del
-	LazyfreeLazyUserDel   bool           // lazyfree-lazy-user-del
-	LazyfreeLazyUserFlush bool           // lazyfree-lazy-user-flush
-	ImportMode            bool           // import-mode: keys being imported expire only when the import source says
-	LFULogFactor          int            // lfu-log-factor
-	LFUDecayTime          int            // lfu-decay-time
-	TrackingTableMaxKeys  int            // tracking-table-max-keys
-	BusyReplyThreshold    int64          // busy-reply-threshold (lua-time-limit), milliseconds
+	Databases                 int            // databases
+	ClusterDatabases          int            // cluster-databases: the databases in cluster mode
+	MaxMemory                 uint64         // maxmemory; 0 means no limit
+	MaxMemoryPolicy           EvictionPolicy // maxmemory-policy
+	MaxMemorySamples          int            // maxmemory-samples
+	MaxMemoryEvictionTenacity int            // maxmemory-eviction-tenacity: 0..100, how long one eviction pass may run
+	ReplicaIgnoreMaxmemory    bool           // replica-ignore-maxmemory: a replica leaves eviction to its primary
+	MaxMemoryClients          int64          // maxmemory-clients; negative is a percentage of maxmemory
+	ActiveExpireEffort        int            // active-expire-effort
+	ActiveRehashing           bool           // activerehashing
+	NotifyKeyspaceEvents      int            // notify-keyspace-events, Notify* bits
+	LazyfreeLazyEviction      bool           // lazyfree-lazy-eviction
+	LazyfreeLazyExpire        bool           // lazyfree-lazy-expire
+	LazyfreeLazyServerDel     bool           // lazyfree-lazy-server-del
+	LazyfreeLazyUserDel       bool           // lazyfree-lazy-user-del
+	LazyfreeLazyUserFlush     bool           // lazyfree-lazy-user-flush
+	ImportMode                bool           // import-mode: keys being imported expire only when the import source says
+	LFULogFactor              int            // lfu-log-factor
+	LFUDecayTime              int            // lfu-decay-time
+	TrackingTableMaxKeys      int            // tracking-table-max-keys
+	BusyReplyThreshold        int64          // busy-reply-threshold (lua-time-limit), milliseconds
 
 	// Encodings.
 	ListMaxListpackSize    int   // list-max-listpack-size; negative: size class, positive: entries
