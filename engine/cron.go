@@ -14,7 +14,6 @@ func (s *Server) Cron() {
 	s.pauseCron(now)              // end CLIENT PAUSE when its time is up, waking the postponed clients
 	s.blockedCron(now)            // time out clients blocked in BLPOP and friends
 	s.databasesCron(now)          // active expiry, table resizing and rehashing
-	s.evictionCron()              // memory over maxmemory that no command has come to evict
 	keyspace.DecayLargeSpare(now) // kept memory goes back once churn stops
 	for _, db := range s.dbs {
 		db.arena.Decay(now)
@@ -29,7 +28,10 @@ func (s *Server) Cron() {
 // fast active expiry cycle when the last one ran out of time.
 func (s *Server) BeforeSleep() {
 	if s.evict.running {
-		s.performEvictions() // the pass before stopped at its time limit
+		// The pass before stopped at its time limit (or CONFIG SET
+		// maxmemory asked for one). The cron's hold ends here too, so an
+		// eviction goes on with no command coming.
+		s.performEvictions()
 	}
 	// The cheap test first: this runs after every batch of commands.
 	acceptable := activeExpireAcceptableStale - s.activeExpireEffort()
@@ -38,14 +40,6 @@ func (s *Server) BeforeSleep() {
 	}
 	if s.activeExpireOn() {
 		s.activeExpireCycle(expireCycleFast, s.Clock.NowMs())
-	}
-}
-
-// evictionCron goes on with an eviction that stopped at its time limit,
-// or that CONFIG SET maxmemory started, when no batch comes to do it.
-func (s *Server) evictionCron() {
-	if s.evict.running {
-		s.performEvictions()
 	}
 }
 

@@ -42,6 +42,7 @@ func newDB(s *Server, id int, seed maphash.Seed) *DB {
 func (db *DB) reset(seed maphash.Seed) {
 	db.arena = keyspace.NewArena()
 	db.arena.SetLargeRecord(db.srv.largeRecord())
+	db.arena.SetDropHook(db.srv.objectDropped)
 	db.keys = keyspace.NewIn(db.arena, seed)
 	db.expires = keyspace.NewIn(db.arena, seed)
 	db.expireCursor = 0
@@ -239,11 +240,6 @@ func (db *DB) SetHashed(key []byte, h uint64, v keyspace.Value, keepTTL bool) ke
 // an expired key not yet reclaimed counts as existing, so callers look it
 // up first when that matters).
 func (db *DB) Delete(key []byte) bool {
-	if db.srv.Cfg.MaxMemory != 0 {
-		if e, ok := db.keys.Get(key); ok {
-			db.srv.FreedHeap(objectHeap(e))
-		}
-	}
 	if !db.keys.Delete(key) {
 		return false
 	}

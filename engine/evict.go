@@ -120,25 +120,21 @@ func (ev *evictState) readHeap(now int64, force bool) {
 	}
 	ev.readAt = now
 	metrics.Read(ev.metrics)
-	v := func(i int) uint64 {
-		if ev.metrics[i].Value.Kind() != metrics.KindUint64 {
-			return 0
-		}
-		return ev.metrics[i].Value.Uint64()
-	}
+	v := func(i int) uint64 { return sampleUint64(ev.metrics, i) }
+	cycles := v(3)
 	ev.heapLive, ev.stacks = v(0), v(1)+v(2)
-	if v(3) == 0 {
+	if cycles == 0 {
 		ev.heapLive = v(4) // no collection yet: what is allocated
 	}
-	switch cycles := v(3); {
-	case cycles == ev.gcCycles:
+	switch cycles {
+	case ev.gcCycles:
 		return
-	case cycles == ev.gcCycles+1:
+	case ev.gcCycles + 1:
 		ev.pendPrev, ev.pendCur = ev.pendCur, 0
 	default:
 		ev.pendPrev, ev.pendCur = 0, 0
 	}
-	ev.gcCycles = v(3)
+	ev.gcCycles = cycles
 	ev.gcSeenAt = now
 }
 
@@ -177,20 +173,14 @@ func (s *Server) staleHeap(now int64, used uint64) bool {
 	return true
 }
 
-// monoNow is the monotonic time in ns, from the dispatcher's clock while
-// a hold times the commands.
-func (s *Server) monoNow() int64 {
-	if s.tick != 0 {
-		return s.tick
-	}
-	return s.mono.now()
-}
-
 // usedMemory is used_memory, the memory maxmemory is compared with (see
 // the top of this file), with heap figures at most heapReadIntervalNs
 // old unless fresh.
 func (s *Server) usedMemory(fresh bool) uint64 {
 	ev := &s.evict
+	// A collection eviction started has ended but is not in the figures
+	// yet: they are what eviction waited for.
+	fresh = fresh || ev.gcSeenAt < ev.gcForcedAt && !ev.gcInFlight.Load()
 	ev.readHeap(s.monoNow(), fresh)
 	used := ev.heapLive + ev.stacks
 	for _, db := range s.dbs {
@@ -255,14 +245,16 @@ func (s *Server) performEvictions() evictResult {
 	}
 	result := s.evictPass()
 	ev.running = result == evictRunning
-	now := s.mono.now()
-	if result == evictOK {
-		if ev.exceededSince != 0 {
+	// The clock is read only when the over-the-limit period starts or
+	// ends, not for every command under the limit.
+	if over := result != evictOK; over != (ev.exceededSince != 0) {
+		now := s.mono.now()
+		if over {
+			ev.exceededSince = now
+		} else {
 			ev.exceededTotal += now - ev.exceededSince
 			ev.exceededSince = 0
 		}
-	} else if ev.exceededSince == 0 {
-		ev.exceededSince = now
 	}
 	return result
 }
@@ -274,15 +266,18 @@ func (s *Server) evictPass() evictResult {
 	if used <= limit {
 		return evictOK
 	}
-	if s.staleHeap(s.mono.now(), used) {
+	start := s.mono.now()
+	if s.staleHeap(start, used) {
 		return evictRunning
 	}
 	if s.Cfg.MaxMemoryPolicy == config.NoEviction || (s.Cfg.ReplicaOfHost == "" && s.importMode()) {
 		return evictFail // the policy forbids it, or a primary is importing
 	}
 	tofree := used - limit
-	start := s.mono.now()
 	deadline := start + min(evictionTimeLimitNs(s.Cfg.MaxMemoryEvictionTenacity), math.MaxInt64-start)
+	// Each deletion is timed only for the latency monitor, as Valkey's
+	// latencyStartMonitor reads no clock while the monitor is off.
+	monitor := s.Cfg.LatencyMonitorThreshold > 0
 	var freed uint64
 	result := evictOK
 	for keys := 1; freed < tofree; keys++ {
@@ -291,23 +286,22 @@ func (s *Server) evictPass() evictResult {
 			result = evictFail
 			break
 		}
-		delStart := s.mono.now()
+		var delStart int64
+		if monitor {
+			delStart = s.mono.now()
+		}
 		freed += s.evictKey(db, key)
-		s.LatencyAddSampleIfNeeded("eviction-del", (s.mono.now()-delStart)/1000)
+		if monitor {
+			s.LatencyAddSampleIfNeeded("eviction-del", (s.mono.now()-delStart)/1000)
+		}
 		if keys%16 == 0 && s.mono.now() > deadline {
 			result = evictRunning
 			break
 		}
 	}
-	if result == evictOK {
-		// The estimate may be short of what was counted (a collection's
-		// share of the heap is only known after the collector ran): look
-		// again before declaring the memory under the limit.
-		if s.usedMemory(true) > limit {
-			result = evictRunning
-		}
+	if monitor {
+		s.LatencyAddSampleIfNeeded("eviction-cycle", (s.mono.now()-start)/1000)
 	}
-	s.LatencyAddSampleIfNeeded("eviction-cycle", (s.mono.now()-start)/1000)
 	return result
 }
 
@@ -321,31 +315,29 @@ func (s *Server) FreedHeap(n int) {
 	}
 }
 
-// objectHeap is the heap estimate of e's value if it is a Go object.
-func objectHeap(e keyspace.Entry) int {
-	if o, ok := e.Obj().(Object); ok {
-		return int(max(o.MemUsage(evictSizeSamples), 0))
+// objectDropped is the keyspace arenas' drop hook: a value object that
+// leaves the keyspace (deleted, evicted, expired, overwritten) is heap
+// the last collection counted live, and counts as freed (FreedHeap) by
+// its MEMORY USAGE estimate.
+func (s *Server) objectDropped(obj any) {
+	if o, ok := obj.(Object); ok && s.Cfg.MaxMemory != 0 {
+		s.evict.pendCur += uint64(max(o.MemUsage(evictSizeSamples), 0))
 	}
-	return 0
 }
 
 // evictKey deletes key from db as an eviction (the "evicted" event,
 // evicted_keys) and returns the bytes that frees: the arena's share at
 // once, the heap's share once the collector has run.
 func (s *Server) evictKey(db *DB, key []byte) uint64 {
-	var heap uint64
-	if e, ok := db.keys.Get(key); ok {
-		heap = uint64(objectHeap(e))
-	}
-	before := db.arena.OffHeapLive()
-	if !db.Delete(key) { // counts heap in pendCur
+	arena, heap := db.arena.OffHeapLive(), s.evict.pendCur
+	if !db.Delete(key) { // objectDropped adds the value's heap to pendCur
 		return 0
 	}
-	arena := uint64(max(before-db.arena.OffHeapLive(), 0))
+	freed := uint64(max(arena-db.arena.OffHeapLive(), 0)) + s.evict.pendCur - heap
 	s.Stats.EvictedKeys++
 	s.keyModified(db, key)
 	s.notifyKeyspaceEvent(config.NotifyEvicted, "evicted", key, db.ID)
-	return arena + heap
+	return freed
 }
 
 // evictionCandidate picks the key to evict next under the policy, or
@@ -413,7 +405,8 @@ func (s *Server) poolCandidate() (*DB, []byte) {
 			}
 			cand.set = false
 			db := s.dbs[cand.db]
-			if _, ok := s.evictTable(db).PeekHashed(cand.key, s.evictTable(db).Hash(cand.key)); ok {
+			t := s.evictTable(db)
+			if _, ok := t.PeekHashed(cand.key, t.Hash(cand.key)); ok {
 				return db, cand.key
 			}
 			// A ghost: deleted since it was sampled. Try the next.

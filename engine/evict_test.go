@@ -3,6 +3,7 @@ package engine
 import (
 	"math"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -252,7 +253,7 @@ func TestEvictPoolInsert(t *testing.T) {
 			got = append(got, cand.idle)
 		}
 	}
-	if want := []uint64{10, 20, 30, 40, 50, 60, 70}; !equalU64(got, want) {
+	if want := []uint64{10, 20, 30, 40, 50, 60, 70}; !slices.Equal(got, want) {
 		t.Fatalf("pool %v, want %v", got, want)
 	}
 	for i := range 20 {
@@ -265,16 +266,4 @@ func TestEvictPoolInsert(t *testing.T) {
 	if ev.pool[0].idle != 104 {
 		t.Fatalf("a worse candidate entered a full pool")
 	}
-}
-
-func equalU64(a, b []uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -68,7 +68,7 @@ type memSnapshot struct {
 	arenaLive uint64 // the part of it that holds data (Arena.OffHeapLive)
 }
 
-// used is used_memory: what is allocated, in the heap, the stacks and the arenas.
+// used is used_memory, as eviction counts it (evict.go).
 func (m *memSnapshot) used() uint64 { return m.counted }
 
 // memoryMetrics names the runtime metrics a snapshot reads, in the order
@@ -104,12 +104,7 @@ func (s *Server) memory() memSnapshot {
 		}
 	}
 	metrics.Read(st.samples)
-	v := func(i int) uint64 {
-		if st.samples[i].Value.Kind() != metrics.KindUint64 {
-			return 0
-		}
-		return st.samples[i].Value.Uint64()
-	}
+	v := func(i int) uint64 { return sampleUint64(st.samples, i) }
 	m := memSnapshot{
 		objects:  v(0),
 		heap:     v(0) + v(1),
@@ -131,6 +126,15 @@ func (s *Server) memory() memSnapshot {
 	}
 	st.peak = max(st.peak, m.used())
 	return m
+}
+
+// sampleUint64 is sample i of a metrics.Read, 0 if the runtime does not
+// have it as an integer.
+func sampleUint64(samples []metrics.Sample, i int) uint64 {
+	if samples[i].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return samples[i].Value.Uint64()
 }
 
 // arenaOffHeap sums the databases' keyspace memory outside the Go heap,

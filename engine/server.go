@@ -288,10 +288,7 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 	if len(argv) == 0 {
 		return
 	}
-	start := s.tick
-	if start == 0 { // not inside a hold (tests, tools): time this command alone
-		start = s.mono.now()
-	}
+	start := s.monoNow() // outside a hold (tests, tools) this command is timed alone
 	s.current = c
 	s.nowMs = 0
 	c.Argv = argv
@@ -354,6 +351,15 @@ func (s *Server) Acquired() { s.tick = s.mono.now() }
 
 // Released marks the end of a hold.
 func (s *Server) Released() { s.tick = 0 }
+
+// monoNow is the monotonic time in ns: the end of the last command while
+// a hold times its commands, else the clock.
+func (s *Server) monoNow() int64 {
+	if s.tick != 0 {
+		return s.tick
+	}
+	return s.mono.now()
+}
 
 // equalFoldASCII reports whether b equals the lower-case name, ignoring
 // ASCII case.

@@ -681,21 +681,18 @@ func addNodeMember(c *Client, n *zslNode) { c.AddBulk(zbytes(n.ele())) }
 func cmdZadd(c *Client)    { zaddGeneric(c, 0) }
 func cmdZincrby(c *Client) { zaddGeneric(c, zaddIncr) }
 
+// zaddOptions names ZADD's options and their flags.
+var zaddOptions = [...]struct {
+	name string
+	flag int
+}{{"nx", zaddNX}, {"xx", zaddXX}, {"ch", zaddCH}, {"incr", zaddIncr}, {"gt", zaddGT}, {"lt", zaddLT}}
+
 // zaddOption returns the flag of ZADD's option a, 0 if a is none.
 func zaddOption(a []byte) int {
-	switch {
-	case equalFoldASCII(a, "nx"):
-		return zaddNX
-	case equalFoldASCII(a, "xx"):
-		return zaddXX
-	case equalFoldASCII(a, "ch"):
-		return zaddCH
-	case equalFoldASCII(a, "incr"):
-		return zaddIncr
-	case equalFoldASCII(a, "gt"):
-		return zaddGT
-	case equalFoldASCII(a, "lt"):
-		return zaddLT
+	for _, o := range zaddOptions {
+		if equalFoldASCII(a, o.name) {
+			return o.flag
+		}
 	}
 	return 0
 }

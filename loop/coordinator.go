@@ -75,14 +75,17 @@ func (co *Coordinator) cron() {
 		evicting := co.srv.EvictionRunning()
 		co.Release()
 		// Memory over maxmemory that a pass could not bring down in its
-		// time is evicted at once, a pass per hold, whether commands come
-		// or not (Valkey's eviction time proc runs every turn of its
-		// loop). Release's BeforeSleep runs the pass.
+		// time goes on being evicted whether commands come or not
+		// (Valkey's eviction time proc runs every turn of its loop): a
+		// pass per hold, Release's BeforeSleep runs it. A millisecond
+		// between holds leaves the engine to the I/O loops, whose own
+		// batches run passes too; holding it back to back starved them.
 		for evicting {
+			t.Reset(time.Millisecond)
 			select {
 			case <-co.stop:
 				return
-			default:
+			case <-t.C:
 			}
 			co.Acquire()
 			evicting = co.srv.EvictionRunning()

@@ -100,6 +100,8 @@ type Arena struct {
 
 	chunksTaken int64 // chunks newChunk has handed out, ever
 	clock       decayClock
+
+	onDrop func(obj any) // told of each value object the Arena lets go of (SetDropHook)
 }
 
 // SetLargeRecord makes records bigger than n bytes (at most the largest
@@ -208,6 +210,12 @@ func (a *Arena) Trim() {
 		}
 	}
 }
+
+// SetDropHook has fn called with every value object the Arena lets go of
+// (its key deleted, overwritten with bytes, or freed with the table),
+// while the object is still whole. The engine counts their memory as
+// freed before the collector has run.
+func (a *Arena) SetDropHook(fn func(obj any)) { a.onDrop = fn }
 
 // Decay trims (Trim) once no chunk has been taken for DecayMs: the churn
 // the empty chunks are kept for has stopped. The cron calls it with the
@@ -472,6 +480,9 @@ func (a *Arena) putObj(o any) uint32 {
 }
 
 func (a *Arena) dropObj(i uint32) {
+	if a.onDrop != nil {
+		a.onDrop(a.objs[i])
+	}
 	a.stats.Objects--
 	a.objs[i] = nil
 	a.freeObj = append(a.freeObj, i)

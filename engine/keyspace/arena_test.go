@@ -127,3 +127,21 @@ func TestBytesAt(t *testing.T) {
 		}
 	}
 }
+
+// The drop hook sees each value object as it leaves the table: deleted,
+// or overwritten with bytes; an object replacing an object is not a drop.
+func TestArenaDropHook(t *testing.T) {
+	tb := NewTable()
+	var dropped []any
+	tb.Arena().SetDropHook(func(o any) { dropped = append(dropped, o) })
+	a, b, c := &[]int{1}, &[]int{2}, &[]int{3}
+	tb.Set([]byte("a"), Value{Obj: a})
+	tb.Set([]byte("b"), Value{Obj: b})
+	tb.Delete([]byte("a"))
+	tb.Set([]byte("b"), Value{Bytes: []byte("bytes now")})
+	tb.Set([]byte("c"), Value{Obj: c})
+	tb.Set([]byte("c"), Value{Obj: a})
+	if len(dropped) != 2 || dropped[0] != any(a) || dropped[1] != any(b) {
+		t.Fatalf("dropped %v, want a then b", dropped)
+	}
+}
