@@ -185,8 +185,9 @@ func cmdReset(c *Client) {
 
 // resetClient returns c to the state of a new connection (RESET).
 func (s *Server) resetClient(c *Client) {
+	s.freePubSub(c)
 	c.Flags &^= ClientMonitor | ClientReplica | ClientMulti | ClientDirtyCAS | ClientDirtyExec |
-		ClientPubSub | ClientReadonly | ClientNoEvict | ClientNoTouch | ClientTracking
+		ClientReadonly | ClientNoEvict | ClientNoTouch | ClientTracking
 	c.DB = 0
 	c.Proto = 2
 	c.Name = ""

@@ -452,15 +452,12 @@ func (s *Server) keyModified(db *DB, key []byte) {
 }
 
 // notifyKeyspaceEvent publishes a keyspace notification if its class is
-// enabled by notify-keyspace-events. Publishing arrives with pub/sub; until
-// then the enabled check is all there is, so the calls cost nothing.
+// enabled by notify-keyspace-events (pubsub.go).
 func (s *Server) notifyKeyspaceEvent(class int, event string, key []byte, dbID int) {
 	if s.Cfg.NotifyKeyspaceEvents&class == 0 {
 		return
 	}
-	if s.publishKeyspaceEvent != nil {
-		s.publishKeyspaceEvent(class, event, key, dbID)
-	}
+	s.publishKeyspace(event, key, dbID)
 }
 
 // lazyfreeStarted and lazyfreeDone track objects freed in the background

@@ -19,7 +19,6 @@ func fieldsArgv(line string) [][]byte {
 func TestGenericHotCommandsAllocateNothing(t *testing.T) {
 	g := newGenEnv(t)
 	g.srv.Cfg.NotifyKeyspaceEvents = 0
-	g.srv.publishKeyspaceEvent = nil
 	g.put(0, "k", "v", 0)
 	g.put(0, "k2", "v", 0)
 	for _, line := range []string{

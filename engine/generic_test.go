@@ -25,10 +25,10 @@ type genEnv struct {
 func newGenEnv(t *testing.T) *genEnv {
 	e, clk := fakeClockEnv(t)
 	g := &genEnv{testEnv: e, clk: clk, c: e.newClient()}
-	e.srv.Cfg.NotifyKeyspaceEvents = config.NotifyAll | config.NotifyKeyMiss
-	e.srv.publishKeyspaceEvent = func(_ int, event string, key []byte, db int) {
-		g.events = append(g.events, event+" "+string(key)+"@"+strconv.Itoa(db))
-	}
+	e.srv.Cfg.NotifyKeyspaceEvents = config.NotifyAll | config.NotifyKeyMiss | config.NotifyKeyevent
+	e.keyEventSpy(func(event, key string, db int) {
+		g.events = append(g.events, event+" "+key+"@"+strconv.Itoa(db))
+	})
 	return g
 }
 

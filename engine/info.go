@@ -355,7 +355,7 @@ func (s *Server) infoClients(w *infoWriter) {
 		if c.Flags&ClientTracking != 0 {
 			tracking++
 		}
-		if c.Counts.Sub+c.Counts.PSub+c.Counts.SSub > 0 {
+		if c.Flags&ClientPubSub != 0 {
 			pubsub++
 		}
 		if c.Counts.Watch > 0 {
@@ -520,8 +520,11 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.int("current_eviction_exceeded_time", exceededNow)
 	w.int("keyspace_hits", st.KeyspaceHits)
 	w.int("keyspace_misses", st.KeyspaceMisses)
-	w.zeros("pubsub_channels", "pubsub_patterns", "pubsubshard_channels",
-		"latest_fork_usec", "total_forks", "migrate_cached_sockets", "slave_expires_tracked_keys",
+	channels, patterns, shard := s.PubSubCounts()
+	w.int("pubsub_channels", int64(channels))
+	w.int("pubsub_patterns", int64(patterns))
+	w.int("pubsubshard_channels", int64(shard))
+	w.zeros("latest_fork_usec", "total_forks", "migrate_cached_sockets", "slave_expires_tracked_keys",
 		"active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits", "active_defrag_key_misses",
 		"total_active_defrag_time", "current_active_defrag_time", "tracking_total_keys", "tracking_total_items",
 		"tracking_total_prefixes")

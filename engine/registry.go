@@ -25,6 +25,7 @@ func handlerGroups() []map[string]Handler {
 		sortHandlers,
 		functionHandlers,
 		multiHandlers,
+		pubsubHandlers,
 	}
 }
 

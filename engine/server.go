@@ -123,9 +123,8 @@ type Server struct {
 	lazyfreePending atomic.Int64 // objects a background flush has yet to free
 	lazyfreed       atomic.Int64 // objects freed in the background
 
-	// publishKeyspaceEvent delivers an enabled keyspace notification; set
-	// by pub/sub.
-	publishKeyspaceEvent func(class int, event string, key []byte, dbID int)
+	pubsub      pubsubState // channels, patterns and shard channels (pubsub.go)
+	pendingPush []byte      // pushes for the running command's own client, sent after its reply
 }
 
 // ShutdownFlags are SHUTDOWN's options.
@@ -212,6 +211,7 @@ func (s *Server) FreeClient(c *Client) {
 	delete(s.clients, c.ID)
 	s.forgetBlockedClient(c)
 	s.freeMultiState(c)
+	s.freePubSub(c)
 	c.Out.Reset()
 	c.link = nil
 }
@@ -317,6 +317,9 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 	}
 	if c.Replying == ReplySkip {
 		c.Replying = ReplyOn
+	}
+	if len(s.pendingPush) > 0 {
+		s.flushPendingPush(c)
 	}
 	c.Argv = nil
 	s.current = nil

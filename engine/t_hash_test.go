@@ -19,9 +19,7 @@ import (
 func hashEvents(e *testEnv) *[]string {
 	var ev []string
 	e.srv.Cfg.NotifyKeyspaceEvents = config.NotifyAll | config.NotifyKeyevent | config.NotifyNew
-	e.srv.publishKeyspaceEvent = func(class int, event string, key []byte, dbID int) {
-		ev = append(ev, event+":"+string(key))
-	}
+	e.keyEventSpy(func(event, key string, _ int) { ev = append(ev, event+":"+key) })
 	return &ev
 }
 

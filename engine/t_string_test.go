@@ -814,9 +814,7 @@ func TestStringNotificationsAndDirty(t *testing.T) {
 	s := e.srv
 	s.Cfg.NotifyKeyspaceEvents = config.NotifyAll | config.NotifyKeyMiss | config.NotifyNew | config.NotifyKeyspace | config.NotifyKeyevent
 	var events []string
-	s.publishKeyspaceEvent = func(class int, event string, key []byte, dbID int) {
-		events = append(events, event+":"+string(key))
-	}
+	e.keyEventSpy(func(event, key string, _ int) { events = append(events, event+":"+key) })
 	addList(e, "list")
 	past := strconv.FormatInt(clk.Ms-1, 10)
 	cases := []struct {

@@ -100,3 +100,50 @@ func bulk(s string) string { return "$" + strconv.Itoa(len(s)) + "\r\n" + s + "\
 
 // errReply is the RESP error reply for msg.
 func errReply(msg string) string { return "-" + msg + "\r\n" }
+
+// keyEventSpy subscribes a client to every __keyevent@<db>__ channel and
+// calls fn with each notification as it is published: the spy's link
+// reads its output on every wake, which delivery makes for each message
+// since the output is empty again each time.
+func (e *testEnv) keyEventSpy(fn func(event, key string, db int)) {
+	e.port++
+	c := e.srv.NewClient("127.0.0.1:"+strconv.Itoa(e.port), "127.0.0.1:6379", e.port, false)
+	c.SetLink(&spyLink{c: c, t: e.t, fn: fn})
+	e.do(c, "psubscribe", "__keyevent@*__:*")
+}
+
+type spyLink struct {
+	c  *Client
+	t  testing.TB
+	fn func(event, key string, db int)
+}
+
+func (l *spyLink) Close(bool) {}
+
+func (l *spyLink) Wake() {
+	out := string(l.c.Out.Bytes())
+	l.c.Out.Reset()
+	for out != "" {
+		// *4 $8 pmessage $<pattern> $<channel> $<key>
+		var items [4]string
+		if !strings.HasPrefix(out, "*4\r\n") {
+			l.t.Fatalf("spy: not a pmessage: %q", out)
+		}
+		out = out[4:]
+		for i := range items {
+			nl := strings.Index(out, "\r\n")
+			n, err := strconv.Atoi(out[1:nl])
+			if out[0] != '$' || err != nil {
+				l.t.Fatalf("spy: bad bulk in %q", out)
+			}
+			items[i] = out[nl+2 : nl+2+n]
+			out = out[nl+2+n+2:]
+		}
+		db, event, ok := strings.Cut(strings.TrimPrefix(items[2], "__keyevent@"), "__:")
+		n, err := strconv.Atoi(db)
+		if items[0] != "pmessage" || !ok || err != nil {
+			l.t.Fatalf("spy: unexpected message %q", items)
+		}
+		l.fn(event, items[3], n)
+	}
+}
