@@ -50,6 +50,8 @@ const (
 	ClientTracking
 	ClientImportSource
 	ClientPubSubShard
+	ClientTrackingBcast       // tracking in BCAST mode
+	ClientTrackingBrokenRedir // tracking's redirect client went away
 )
 
 // Client is one connection's state. It is owned by the engine: only the
@@ -89,13 +91,14 @@ type Client struct {
 	// commandstats failed_calls.
 	errored bool
 
-	Counts    ClientCounts  // other subsystems' counters CLIENT LIST reports (client_info.go)
-	Capa      ClientCapa    // capabilities declared with CLIENT CAPA
-	postponed bool          // waiting for a CLIENT PAUSE to end (pause.go)
-	blocked   *blockState   // waiting in a blocking command such as BLPOP (blocking.go)
-	multi     *multiState   // MULTI's queue and WATCH's keys, from the first MULTI or WATCH (multi.go)
-	pubsub    *clientPubSub // subscriptions, from the first subscribe (pubsub.go)
-	killed    bool          // closed by CLIENT KILL, gone for CLIENT LIST/KILL until the I/O layer frees it
+	Counts    ClientCounts    // other subsystems' counters CLIENT LIST reports (client_info.go)
+	Capa      ClientCapa      // capabilities declared with CLIENT CAPA
+	postponed bool            // waiting for a CLIENT PAUSE to end (pause.go)
+	blocked   *blockState     // waiting in a blocking command such as BLPOP (blocking.go)
+	multi     *multiState     // MULTI's queue and WATCH's keys, from the first MULTI or WATCH (multi.go)
+	pubsub    *clientPubSub   // subscriptions, from the first subscribe (pubsub.go)
+	track     *clientTracking // CLIENT TRACKING's settings while ClientTracking is set (tracking.go)
+	killed    bool            // closed by CLIENT KILL, gone for CLIENT LIST/KILL until the I/O layer frees it
 }
 
 // Server returns the server this client belongs to.

@@ -49,7 +49,7 @@ func TestClientRepliesMatchValkey(t *testing.T) {
 		{cmd: []string{"client", "tracking", "on", "foo"}, want: "-ERR syntax error\r\n"},
 		{cmd: []string{"client", "tracking", "off", "foo"}, want: "-ERR syntax error\r\n"},
 		{cmd: []string{"client", "tracking", "off"}, want: "+OK\r\n"},
-		{cmd: []string{"client", "tracking", "on"}, want: "-" + errTrackingUnsupported + "\r\n"},
+		{cmd: []string{"client", "tracking", "on"}, want: "+OK\r\n"},
 		{cmd: []string{"client", "unblock", "1"}, want: ":0\r\n"},
 		{cmd: []string{"client", "unblock", "abc"}, want: "-ERR value is not an integer or out of range\r\n"},
 		{cmd: []string{"client", "unblock", "1", "foo"}, want: "-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n"},

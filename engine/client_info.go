@@ -68,8 +68,8 @@ func clientType(c *Client) ClientType {
 // clientFlagLetters is the flags= alphabet in the order CLIENT LIST
 // prints it. S and O are handled apart (a MONITOR client is a replica
 // printed as O). Letters Valkey defines for state Volley does not have
-// yet (R, B: broadcast tracking; i, E: atomic slot migration) are
-// accepted by the FLAGS filters but never printed.
+// yet (i, E: atomic slot migration) are accepted by the FLAGS filters
+// but never printed.
 var clientFlagLetters = [...]struct {
 	f      ClientFlags
 	letter byte
@@ -79,6 +79,8 @@ var clientFlagLetters = [...]struct {
 	{ClientMulti, 'x'},
 	{ClientBlocked, 'b'},
 	{ClientTracking, 't'},
+	{ClientTrackingBrokenRedir, 'R'},
+	{ClientTrackingBcast, 'B'},
 	{ClientDirtyCAS, 'd'},
 	{ClientCloseAfterReply, 'c'},
 	{ClientUnblocked, 'u'},

@@ -186,6 +186,7 @@ func cmdReset(c *Client) {
 // resetClient returns c to the state of a new connection (RESET).
 func (s *Server) resetClient(c *Client) {
 	s.freePubSub(c)
+	s.disableTracking(c)
 	c.Flags &^= ClientMonitor | ClientReplica | ClientMulti | ClientDirtyCAS | ClientDirtyExec |
 		ClientReadonly | ClientNoEvict | ClientNoTouch | ClientTracking
 	c.DB = 0

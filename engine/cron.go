@@ -3,7 +3,7 @@ package engine
 import "github.com/volleydb/volley/engine/keyspace"
 
 // Cron runs the periodic work, hz times a second, while holding the
-// engine: idle-client timeouts and statistics. Each step is bounded so a
+// engine: idle-client timeouts, statistics, the tracking table's limit. Each step is bounded so a
 // large server never stalls its clients.
 func (s *Server) Cron() {
 	now := s.Clock.NowMs()
@@ -21,12 +21,18 @@ func (s *Server) Cron() {
 	if t := s.Cfg.Timeout; t > 0 {
 		s.closeIdleClients(now, t*1000)
 	}
+	if lim := s.Cfg.TrackingTableMaxKeys; lim > 0 && len(s.tracking.table) > lim {
+		s.trackingLimit() // also when idle, after a CONFIG SET lowered the limit
+	}
 }
 
 // BeforeSleep is the work done each time the coordinator is about to give
 // the engine up (Valkey's beforeSleep, before the event loop waits): a
 // fast active expiry cycle when the last one ran out of time.
 func (s *Server) BeforeSleep() {
+	if len(s.tracking.prefixes) > 0 {
+		s.trackingBroadcast()
+	}
 	if s.evict.running {
 		// The pass before stopped at its time limit (or CONFIG SET
 		// maxmemory asked for one). The cron's hold ends here too, so an

@@ -442,12 +442,15 @@ func (s *Server) updateCachedTime(nowMs int64) {
 }
 
 // keyModified is called for every key a command changes or deletes, as
-// Valkey's signalModifiedKey. It is the one place WATCH and client-side
-// caching invalidation will attach when transactions and tracking arrive;
-// commands count their changes in Server.Dirty themselves, as in Valkey.
+// Valkey's signalModifiedKey: it touches WATCHed keys and invalidates
+// client-side caches. Commands count their changes in Server.Dirty
+// themselves, as in Valkey.
 func (s *Server) keyModified(db *DB, key []byte) {
 	if len(db.watched) > 0 {
 		s.touchWatchedKey(db, key)
+	}
+	if len(s.tracking.table) > 0 || len(s.tracking.prefixes) > 0 {
+		s.trackingInvalidateKey(key, true)
 	}
 }
 

@@ -822,6 +822,7 @@ func cmdFlushDB(c *Client) {
 		return
 	}
 	c.srv.Dirty += int64(c.db().Flush(async))
+	c.srv.trackingFlushed()
 	c.AddOK()
 }
 
@@ -834,6 +835,7 @@ func cmdFlushAll(c *Client) {
 	for _, db := range s.dbs {
 		s.Dirty += int64(db.Flush(async))
 	}
+	s.trackingFlushed()
 	if len(s.Cfg.Save) > 0 {
 		// With save points configured Valkey writes the now empty dataset
 		// at once, which leaves no changes since the last save.

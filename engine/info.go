@@ -524,10 +524,13 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.int("pubsub_channels", int64(channels))
 	w.int("pubsub_patterns", int64(patterns))
 	w.int("pubsubshard_channels", int64(shard))
+	tkeys, titems, tprefixes := s.TrackingCounts()
 	w.zeros("latest_fork_usec", "total_forks", "migrate_cached_sockets", "slave_expires_tracked_keys",
 		"active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits", "active_defrag_key_misses",
-		"total_active_defrag_time", "current_active_defrag_time", "tracking_total_keys", "tracking_total_items",
-		"tracking_total_prefixes")
+		"total_active_defrag_time", "current_active_defrag_time")
+	w.int("tracking_total_keys", int64(tkeys))
+	w.int("tracking_total_items", int64(titems))
+	w.int("tracking_total_prefixes", int64(tprefixes))
 	w.int("unexpected_error_replies", st.UnexpectedErrReplies)
 	w.int("total_error_replies", st.TotalErrorReplies)
 	w.int("dump_payload_sanitizations", 0)

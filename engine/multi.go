@@ -233,6 +233,9 @@ func (s *Server) execQueued(c *Client, q *queuedCmd) {
 	outBefore := c.Out.Len()
 	q.cmd.Handler(c)
 	s.commandCompleted(c, q.cmd, start, s.mono.now(), c.Out.Len()-outBefore)
+	if c.Flags&ClientTracking != 0 {
+		s.trackingRemember(c, q.cmd, q.argv)
+	}
 }
 
 func cmdWatch(c *Client) {

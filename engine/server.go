@@ -123,8 +123,9 @@ type Server struct {
 	lazyfreePending atomic.Int64 // objects a background flush has yet to free
 	lazyfreed       atomic.Int64 // objects freed in the background
 
-	pubsub      pubsubState // channels, patterns and shard channels (pubsub.go)
-	pendingPush []byte      // pushes for the running command's own client, sent after its reply
+	pubsub      pubsubState   // channels, patterns and shard channels (pubsub.go)
+	tracking    trackingState // client-side caching's tables (tracking.go)
+	pendingPush []byte        // pushes for the running command's own client, sent after its reply
 }
 
 // ShutdownFlags are SHUTDOWN's options.
@@ -212,6 +213,7 @@ func (s *Server) FreeClient(c *Client) {
 	s.forgetBlockedClient(c)
 	s.freeMultiState(c)
 	s.freePubSub(c)
+	s.disableTracking(c)
 	c.Out.Reset()
 	c.link = nil
 }
@@ -299,7 +301,16 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 
 	cmd := s.LookupCommand(argv)
 	c.Cmd = cmd
-	if msg := s.rejection(c, cmd, argv); msg != "" {
+	if lim := s.Cfg.TrackingTableMaxKeys; lim > 0 && len(s.tracking.table) > lim {
+		s.trackingLimit()
+	}
+	msg := s.rejection(c, cmd, argv)
+	if len(s.pendingPush) > 0 {
+		// Keys evicted before the command ran: their invalidations and
+		// notifications for this client come before its reply.
+		s.flushPendingPush(c)
+	}
+	if msg != "" {
 		s.rejectCommand(c, cmd, argv, msg) // multi.go: dooms a transaction being queued
 	} else if c.Flags&ClientMulti != 0 && !runsInMulti(cmd) {
 		s.queueMultiCommand(c, cmd, argv) // multi.go
@@ -314,6 +325,12 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 			c.LastCmd = cmd
 			s.commandCompleted(c, cmd, start, end, c.Out.Len()-outBefore)
 		}
+		if c.Flags&ClientTracking != 0 {
+			s.trackingRemember(c, cmd, argv)
+		}
+	}
+	if c.Flags&ClientTracking != 0 {
+		s.trackingCommandDone(c, cmd)
 	}
 	if c.Replying == ReplySkip {
 		c.Replying = ReplyOn
