@@ -49,7 +49,6 @@ const (
 	ClientUnixSocket
 	ClientTracking
 	ClientImportSource
-	ClientPubSubShard
 	ClientTrackingBcast       // tracking in BCAST mode
 	ClientTrackingBrokenRedir // tracking's redirect client went away
 )

@@ -10,11 +10,10 @@ import (
 // other subsystems own. Each owner keeps its counters current; CLIENT
 // LIST only reads them.
 type ClientCounts struct {
-	Sub, PSub, SSub int   // pub/sub: channels, patterns, shard channels subscribed
-	Multi           int   // MULTI: commands queued (reported from the client's first MULTI or WATCH)
-	MultiMem        int   // MULTI: bytes of the queued commands' arguments
-	MultiFlags      Flags // MULTI: union of the queued commands' flags (CLIENT PAUSE WRITE holds EXEC back by them)
-	Watch           int   // WATCH: keys watched
+	Multi      int   // MULTI: commands queued (reported from the client's first MULTI or WATCH)
+	MultiMem   int   // MULTI: bytes of the queued commands' arguments
+	MultiFlags Flags // MULTI: union of the queued commands' flags (CLIENT PAUSE WRITE holds EXEC back by them)
+	Watch      int   // WATCH: keys watched
 }
 
 // ClientCapa is the set of capabilities a client declared with CLIENT CAPA.
@@ -192,11 +191,11 @@ func (s *Server) appendClientInfo(dst []byte, c *Client, now int64) []byte {
 	dst = append(dst, " db="...)
 	dst = strconv.AppendInt(dst, int64(c.DB), 10)
 	dst = append(dst, " sub="...)
-	dst = strconv.AppendInt(dst, int64(c.Counts.Sub), 10)
+	dst = strconv.AppendInt(dst, int64(c.subs(kindChannel)), 10)
 	dst = append(dst, " psub="...)
-	dst = strconv.AppendInt(dst, int64(c.Counts.PSub), 10)
+	dst = strconv.AppendInt(dst, int64(c.subs(kindPattern)), 10)
 	dst = append(dst, " ssub="...)
-	dst = strconv.AppendInt(dst, int64(c.Counts.SSub), 10)
+	dst = strconv.AppendInt(dst, int64(c.subs(kindShard)), 10)
 	multi, multiMem := -1, 0
 	if c.multi != nil { // Valkey reports a client's queue from its first MULTI or WATCH on
 		multi, multiMem = c.Counts.Multi, c.Counts.MultiMem

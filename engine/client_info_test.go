@@ -145,7 +145,12 @@ func TestClientInfoValues(t *testing.T) {
 		t.Errorf("flags=%s", got)
 	}
 	c.Flags = 0
-	c.Counts = ClientCounts{Sub: 2, PSub: 3, SSub: 4, Multi: 5, MultiMem: 6, Watch: 7}
+	c.Counts = ClientCounts{Multi: 5, MultiMem: 6, Watch: 7}
+	for kind, names := range [][]string{kindChannel: {"a", "b"}, kindPattern: {"p1", "p2", "p3"}, kindShard: {"s1", "s2", "s3", "s4"}} {
+		for _, n := range names {
+			e.s.subscribe(c, pubsubKind(kind), []byte(n))
+		}
+	}
 	line = string(e.s.appendClientInfo(nil, c, e.s.Clock.NowMs()))
 	if !strings.Contains(line, " sub=2 psub=3 ssub=4 multi=-1 watch=7 ") || !strings.Contains(line, " multi-mem=0 ") {
 		t.Errorf("counts outside MULTI: %s", line)

@@ -188,7 +188,7 @@ func (s *Server) resetClient(c *Client) {
 	s.freePubSub(c)
 	s.disableTracking(c)
 	c.Flags &^= ClientMonitor | ClientReplica | ClientMulti | ClientDirtyCAS | ClientDirtyExec |
-		ClientReadonly | ClientNoEvict | ClientNoTouch | ClientTracking
+		ClientReadonly | ClientNoEvict | ClientNoTouch
 	c.DB = 0
 	c.Proto = 2
 	c.Name = ""

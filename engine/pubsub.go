@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/volleydb/volley/engine/config"
+	"github.com/volleydb/volley/engine/resp"
 )
 
 // Pub/sub: SUBSCRIBE, PSUBSCRIBE and SSUBSCRIBE (shard channels), their
@@ -176,77 +177,53 @@ func unsubscribeCommand(c *Client, kind pubsubKind) {
 	c.leavePubSubIfDone()
 }
 
+// subs is how many subscriptions of kind c holds (CLIENT LIST's sub=,
+// psub= and ssub=).
+func (c *Client) subs(kind pubsubKind) int {
+	if c.pubsub == nil {
+		return 0
+	}
+	return len(c.pubsub.kinds[kind].list)
+}
+
 // subscriptionCount is the count a (un)subscribe reply reports: channels
 // and patterns together, shard channels apart.
 func (c *Client) subscriptionCount(kind pubsubKind) int {
 	if kind == kindShard {
-		return c.Counts.SSub
+		return c.subs(kindShard)
 	}
-	return c.Counts.Sub + c.Counts.PSub
+	return c.subs(kindChannel) + c.subs(kindPattern)
 }
 
 // leavePubSubIfDone ends pub/sub mode once nothing is subscribed.
 func (c *Client) leavePubSubIfDone() {
-	if c.Counts.Sub+c.Counts.PSub+c.Counts.SSub == 0 {
+	if c.subscriptionCount(kindChannel)+c.subs(kindShard) == 0 {
 		c.Flags &^= ClientPubSub
 	}
 }
 
 // pushSubscription sends a (un)subscribe confirmation: the word, the
-// name (null for an UNSUBSCRIBE of nothing) and the count after it.
+// name (null for an UNSUBSCRIBE of nothing) and the count after it. Like
+// every push it is written whatever CLIENT REPLY says.
 func (c *Client) pushSubscription(word string, name []byte, kind pubsubKind) {
-	b := c.pushHeader(3)
-	b = appendBulkString(b, word)
+	b := resp.AppendPushLen(c.Out.buf, 3, c.Proto)
+	b = resp.AppendBulkString(b, word)
 	if name == nil {
-		if c.Proto == 3 {
-			b = append(b, "_\r\n"...)
-		} else {
-			b = append(b, "$-1\r\n"...)
-		}
+		b = resp.AppendNull(b, c.Proto)
 	} else {
-		b = appendBulk(b, name)
+		b = resp.AppendBulk(b, name)
 	}
-	b = append(b, ':')
-	b = strconv.AppendInt(b, int64(c.subscriptionCount(kind)), 10)
-	c.Out.buf = append(b, '\r', '\n')
+	c.Out.buf = resp.AppendInt(b, int64(c.subscriptionCount(kind)))
 }
 
-// pushHeader starts a push of n elements in c's output, whatever CLIENT
-// REPLY says.
-func (c *Client) pushHeader(n int) []byte {
-	if c.Proto == 3 {
-		c.Out.buf = append(c.Out.buf, '>')
-	} else {
-		c.Out.buf = append(c.Out.buf, '*')
-	}
-	c.Out.buf = strconv.AppendInt(c.Out.buf, int64(n), 10)
-	return append(c.Out.buf, '\r', '\n')
-}
-
-func appendBulk(b, v []byte) []byte {
-	b = append(b, '$')
-	b = strconv.AppendInt(b, int64(len(v)), 10)
-	b = append(b, '\r', '\n')
-	b = append(b, v...)
-	return append(b, '\r', '\n')
-}
-
-func appendBulkString(b []byte, v string) []byte {
-	b = append(b, '$')
-	b = strconv.AppendInt(b, int64(len(v)), 10)
-	b = append(b, '\r', '\n')
-	b = append(b, v...)
-	return append(b, '\r', '\n')
-}
-
-// subscribe adds c to name's subscribers of kind; false if it was one.
-func (s *Server) subscribe(c *Client, kind pubsubKind, name []byte) bool {
+// subscribe adds c to name's subscribers of kind, if it is not one yet.
+func (s *Server) subscribe(c *Client, kind pubsubKind, name []byte) {
 	if c.pubsub == nil {
 		c.pubsub = &clientPubSub{}
 	}
 	cs := &c.pubsub.kinds[kind]
 	if cs.ref(string(name)) != nil {
-		return false
+		return
 	}
 	t := &s.pubsub.tables[kind]
 	sub := t.get(name)
@@ -259,23 +236,16 @@ func (s *Server) subscribe(c *Client, kind pubsubKind, name []byte) bool {
 	cs.index[sub.name] = len(cs.list)
 	cs.list = append(cs.list, subRef{sub: sub, at: len(sub.clients)})
 	sub.clients = append(sub.clients, c)
-	c.countSubs(kind, 1)
-	return true
 }
 
-// unsubscribe removes c from name's subscribers of kind; false if it was
-// not one.
-func (s *Server) unsubscribe(c *Client, kind pubsubKind, name []byte) bool {
+// unsubscribe removes c from name's subscribers of kind, if it is one.
+func (s *Server) unsubscribe(c *Client, kind pubsubKind, name []byte) {
 	if c.pubsub == nil {
-		return false
+		return
 	}
-	cs := &c.pubsub.kinds[kind]
-	i, ok := cs.index[string(name)]
-	if !ok {
-		return false
+	if i, ok := c.pubsub.kinds[kind].index[string(name)]; ok {
+		s.dropRef(c, kind, i)
 	}
-	s.dropRef(c, kind, i)
-	return true
 }
 
 // dropRef removes c's i-th subscription of kind from both sides.
@@ -305,7 +275,6 @@ func (s *Server) dropRef(c *Client, kind pubsubKind, i int) {
 	cs.list[lastRef] = subRef{}
 	cs.list = cs.list[:lastRef]
 	delete(cs.index, sub.name)
-	c.countSubs(kind, -1)
 }
 
 // unsubscribeAll drops every subscription c has of kind. With notify it
@@ -344,17 +313,6 @@ func (s *Server) freePubSub(c *Client) {
 	c.Flags &^= ClientPubSub
 }
 
-func (c *Client) countSubs(kind pubsubKind, d int) {
-	switch kind {
-	case kindChannel:
-		c.Counts.Sub += d
-	case kindPattern:
-		c.Counts.PSub += d
-	case kindShard:
-		c.Counts.SSub += d
-	}
-}
-
 // publish delivers message on channel to its subscribers and, unless
 // sharded, to the clients whose patterns match it. It returns how many
 // deliveries it made (a client matched by a channel and two patterns
@@ -366,14 +324,9 @@ func (s *Server) publish(channel, message []byte, sharded bool) int {
 	}
 	receivers := 0
 	if sub := s.pubsub.tables[kind].get(channel); sub != nil {
-		msg := appendBulkString(s.pubsub.scratch[:0], word)
-		msg = appendBulk(msg, channel)
-		msg = appendBulk(msg, message)
-		s.pubsub.scratch = msg
-		for _, c := range sub.clients {
-			s.deliver(c, 3, msg)
-		}
-		receivers += len(sub.clients)
+		msg := resp.AppendBulkString(s.pubsub.scratch[:0], word)
+		msg = resp.AppendBulk(msg, channel)
+		receivers += s.deliverAll(sub.clients, 3, resp.AppendBulk(msg, message))
 	}
 	if sharded {
 		return receivers // shard channels have no patterns
@@ -382,17 +335,22 @@ func (s *Server) publish(channel, message []byte, sharded bool) int {
 		if !globMatch(sub.raw, channel, false) {
 			continue
 		}
-		msg := appendBulkString(s.pubsub.scratch[:0], "pmessage")
-		msg = appendBulk(msg, sub.raw)
-		msg = appendBulk(msg, channel)
-		msg = appendBulk(msg, message)
-		s.pubsub.scratch = msg
-		for _, c := range sub.clients {
-			s.deliver(c, 4, msg)
-		}
-		receivers += len(sub.clients)
+		msg := resp.AppendBulkString(s.pubsub.scratch[:0], "pmessage")
+		msg = resp.AppendBulk(msg, sub.raw)
+		msg = resp.AppendBulk(msg, channel)
+		receivers += s.deliverAll(sub.clients, 4, resp.AppendBulk(msg, message))
 	}
 	return receivers
+}
+
+// deliverAll sends the push msg (n elements, in the scratch buffer) to
+// each of clients and returns how many they were.
+func (s *Server) deliverAll(clients []*Client, n int, msg []byte) int {
+	s.pubsub.scratch = msg
+	for _, c := range clients {
+		s.deliver(c, n, msg)
+	}
+	return len(clients)
 }
 
 // deliver sends a push of n elements whose encoded elements are body. A
@@ -402,25 +360,14 @@ func (s *Server) deliver(c *Client, n int, body []byte) {
 		return
 	}
 	if c == s.current && !pushIsReply(c.Cmd) {
-		s.pendingPush = append(s.pendingPush, pushPrefix(c.Proto))
-		s.pendingPush = strconv.AppendInt(s.pendingPush, int64(n), 10)
-		s.pendingPush = append(s.pendingPush, '\r', '\n')
-		s.pendingPush = append(s.pendingPush, body...)
+		s.pendingPush = append(resp.AppendPushLen(s.pendingPush, n, c.Proto), body...)
 		return
 	}
 	wake := c.Out.Empty()
-	b := c.pushHeader(n)
-	c.Out.buf = append(b, body...)
+	c.Out.buf = append(resp.AppendPushLen(c.Out.buf, n, c.Proto), body...)
 	if wake && c.link != nil && c != s.current {
 		c.link.Wake()
 	}
-}
-
-func pushPrefix(proto int) byte {
-	if proto == 3 {
-		return '>'
-	}
-	return '*'
 }
 
 // pushIsReply reports whether cmd answers with pushes (the subscribe

@@ -243,8 +243,8 @@ func TestPubSubChurn(t *testing.T) {
 			if got != subscribed[c][ch] {
 				t.Fatalf("step %d: client %d received=%v, subscribed=%v", step, c.ID, got, subscribed[c][ch])
 			}
-			if n := len(subscribed[c]); c.Counts.Sub != n {
-				t.Fatalf("step %d: client %d counts %d subscriptions, want %d", step, c.ID, c.Counts.Sub, n)
+			if n := len(subscribed[c]); c.subs(kindChannel) != n {
+				t.Fatalf("step %d: client %d counts %d subscriptions, want %d", step, c.ID, c.subs(kindChannel), n)
 			}
 		}
 	}

@@ -2,7 +2,8 @@ package engine
 
 import (
 	"slices"
-	"strconv"
+
+	"github.com/volleydb/volley/engine/resp"
 )
 
 // Client-side caching (CLIENT TRACKING), as Valkey's tracking.c does it.
@@ -22,15 +23,16 @@ import (
 // An invalidation is a RESP3 push (>2 invalidate [keys]) on the client's
 // own connection, or on the REDIRECT client's: a RESP3 push too, or for
 // a RESP2 one subscribed to __redis__:invalidate, a pub/sub message on
-// that channel. A FLUSHDB, FLUSHALL or SWAPDB invalidates everything with
+// that channel. A FLUSHDB or FLUSHALL invalidates everything with
 // a null in place of the keys.
 
 const trackingChannel = "__redis__:invalidate"
 
-// clientTracking is a tracking client's settings.
+// clientTracking is a tracking client's settings. BCAST mode and a
+// broken redirect are ClientFlags (ClientTrackingBcast,
+// ClientTrackingBrokenRedir), which CLIENT LIST prints.
 type clientTracking struct {
 	redirect int64 // the client that gets the invalidations, 0 for this one
-	bcast    bool  // also ClientTrackingBcast, for CLIENT LIST
 	optin    bool
 	optout   bool
 	noloop   bool // not told about its own changes
@@ -46,6 +48,8 @@ type trackingState struct {
 	keysBuf  []KeyRef
 	msg      []byte
 	sending  []string // the prefixes a broadcast has keys for
+	keys     []string // a prefix's modified keys, in order
+	others   []string // those of them a NOLOOP client did not modify
 	// limitTries counts the passes in a row that could not bring the
 	// table under tracking-table-max-keys; each tries harder.
 	limitTries int
@@ -58,8 +62,10 @@ type bcastPrefix struct {
 	keys    map[string]*Client
 }
 
+// tracking is c's tracking settings: nil when tracking is off, or when c
+// is nil (a client that went away).
 func (c *Client) tracking() *clientTracking {
-	if c == nil || c.Flags&ClientTracking == 0 {
+	if c == nil {
 		return nil
 	}
 	return c.track
@@ -112,7 +118,7 @@ func cmdClientTracking(c *Client) {
 		case !bcast && len(prefixes) > 0:
 			c.AddError("ERR PREFIX option requires BCAST mode to be enabled")
 			return
-		case cur != nil && cur.bcast != bcast:
+		case cur != nil && (c.Flags&ClientTrackingBcast != 0) != bcast:
 			c.AddError("ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.")
 			return
 		case bcast && (optin || optout):
@@ -178,7 +184,6 @@ func (s *Server) enableTracking(c *Client, redir int64, bcast, optin, optout, no
 	if !bcast {
 		return
 	}
-	t.bcast = true
 	c.Flags |= ClientTrackingBcast
 	if len(prefixes) == 0 {
 		prefixes = [][]byte{nil}
@@ -224,7 +229,7 @@ func (s *Server) disableTracking(c *Client) {
 // tracking client cl (each command of a transaction on its own).
 func (s *Server) trackingRemember(cl *Client, cmd *Spec, argv [][]byte) {
 	t := cl.tracking()
-	if t == nil || cmd.Flags&FlagReadonly == 0 || t.bcast || t.optin && !t.caching || t.optout && t.caching {
+	if t == nil || cmd.Flags&FlagReadonly == 0 || cl.Flags&ClientTrackingBcast != 0 || t.optin && !t.caching || t.optout && t.caching {
 		return
 	}
 	id := cl.ID
@@ -275,7 +280,7 @@ func (s *Server) trackingInvalidateKey(key []byte, bcast bool) {
 	for id := range ids {
 		target := s.clients[id]
 		t := target.tracking()
-		if t == nil || t.bcast || t.noloop && target == s.current {
+		if t == nil || target.Flags&ClientTrackingBcast != 0 || t.noloop && target == s.current {
 			continue
 		}
 		s.sendInvalidation(target, keys)
@@ -286,10 +291,8 @@ func (s *Server) trackingInvalidateKey(key []byte, bcast bool) {
 
 // invalidationKeys is a one-key array in RESP, in the scratch buffer.
 func (s *Server) invalidationKeys(key []byte) []byte {
-	b := append(s.tracking.msg[:0], "*1\r\n"...)
-	b = appendBulk(b, key)
-	s.tracking.msg = b
-	return b
+	s.tracking.msg = resp.AppendBulk(resp.AppendArrayLen(s.tracking.msg[:0], 1), key)
+	return s.tracking.msg
 }
 
 // sendInvalidation sends keys (an encoded array, or null) to tracking
@@ -302,41 +305,34 @@ func (s *Server) sendInvalidation(c *Client, keys []byte) {
 		if to == nil || to.killed || to.Flags&(ClientCloseAfterReply|ClientCloseASAP) != 0 {
 			c.Flags |= ClientTrackingBrokenRedir
 			if c.Proto == 3 {
-				body := appendBulkString(nil, "tracking-redir-broken")
-				body = append(body, ':')
-				body = strconv.AppendInt(body, t.redirect, 10)
-				s.deliver(c, 2, append(body, '\r', '\n'))
+				body := resp.AppendBulkString(s.pubsub.scratch[:0], "tracking-redir-broken")
+				s.pubsub.scratch = resp.AppendInt(body, t.redirect)
+				s.deliver(c, 2, s.pubsub.scratch)
 			}
 			return
 		}
 	}
 	switch {
 	case to.Proto == 3:
-		body := appendBulkString(s.pubsub.scratch[:0], "invalidate")
-		body = append(body, keys...)
-		s.pubsub.scratch = body
-		s.deliver(to, 2, body)
+		s.pubsub.scratch = append(resp.AppendBulkString(s.pubsub.scratch[:0], "invalidate"), keys...)
+		s.deliver(to, 2, s.pubsub.scratch)
 	case to != c && to.Flags&ClientPubSub != 0:
-		body := appendBulkString(s.pubsub.scratch[:0], "message")
-		body = appendBulkString(body, trackingChannel)
-		body = append(body, keys...)
-		s.pubsub.scratch = body
-		s.deliver(to, 3, body)
+		body := resp.AppendBulkString(s.pubsub.scratch[:0], "message")
+		body = resp.AppendBulkString(body, trackingChannel)
+		s.pubsub.scratch = append(body, keys...)
+		s.deliver(to, 3, s.pubsub.scratch)
 	}
 }
 
 // trackingFlushed invalidates everything for every tracking client
-// (FLUSHDB, FLUSHALL, SWAPDB) and empties the key table.
+// (FLUSHDB, FLUSHALL) and empties the key table.
 func (s *Server) trackingFlushed() {
 	for _, c := range s.clients {
 		if c.tracking() == nil {
 			continue
 		}
-		null := "$-1\r\n"
-		if c.Proto == 3 {
-			null = "_\r\n"
-		}
-		s.sendInvalidation(c, []byte(null))
+		s.tracking.msg = resp.AppendNull(s.tracking.msg[:0], c.Proto)
+		s.sendInvalidation(c, s.tracking.msg)
 	}
 	s.tracking.table = nil
 	s.tracking.items = 0
@@ -356,32 +352,30 @@ func (s *Server) trackingBroadcast() {
 	slices.Sort(ts.sending) // prefix order, as Valkey's radix tree walks them
 	for _, p := range ts.sending {
 		bp := ts.prefixes[p]
-		keys := make([]string, 0, len(bp.keys))
+		ts.keys = ts.keys[:0]
 		for k := range bp.keys {
-			keys = append(keys, k)
+			ts.keys = append(ts.keys, k)
 		}
-		slices.Sort(keys)
+		slices.Sort(ts.keys) // key order, as Valkey's radix tree walks them
 		for _, c := range bp.clients {
-			var mine *Client
+			keys := ts.keys
 			if c.track.noloop {
-				mine = c
-			}
-			n := 0
-			for _, k := range keys {
-				if mine == nil || bp.keys[k] != mine {
-					n++
+				keys = ts.others[:0]
+				for _, k := range ts.keys {
+					if bp.keys[k] != c {
+						keys = append(keys, k)
+					}
+				}
+				ts.others = keys
+				if len(keys) == 0 {
+					continue
 				}
 			}
-			if n == 0 {
-				continue
-			}
-			msg := append([]byte{'*'}, strconv.Itoa(n)...)
-			msg = append(msg, '\r', '\n')
+			msg := resp.AppendArrayLen(ts.msg[:0], len(keys))
 			for _, k := range keys {
-				if mine == nil || bp.keys[k] != mine {
-					msg = appendBulkString(msg, k)
-				}
+				msg = resp.AppendBulkString(msg, k)
 			}
+			ts.msg = msg
 			s.sendInvalidation(c, msg)
 		}
 		clear(bp.keys)
@@ -430,7 +424,7 @@ func cmdClientTrackingInfo(c *Client) {
 	} else {
 		redirect = t.redirect
 		flags = append(flags, "on")
-		if t.bcast {
+		if c.Flags&ClientTrackingBcast != 0 {
 			flags = append(flags, "bcast")
 		}
 		if t.optin {
