@@ -4,8 +4,6 @@ import (
 	"io"
 	"strconv"
 	"testing"
-
-	"github.com/volleydb/volley/engine/config"
 )
 
 // recLink is a Link that records what the engine asked of the connection.
@@ -32,7 +30,7 @@ type clientTestEnv struct {
 
 func newClientTestEnv(t testing.TB) *clientTestEnv {
 	t.Helper()
-	s := NewServer(config.New(), NewLogger(io.Discard, LogWarning))
+	s := NewServer(testConfig(t), NewLogger(io.Discard, LogWarning))
 	clock := &FakeClock{Ms: 1_700_000_000_500}
 	s.Clock = clock
 	return &clientTestEnv{t: t, s: s, clock: clock, port: 50000}

@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/volleydb/volley/engine/config"
 )
 
 // ctValue is a parsed RESP2/RESP3 reply, for comparing replies by
@@ -148,7 +146,7 @@ func (v ctValue) canon(loose bool) string {
 // ctServer returns an engine with the command table and a client on it.
 func ctServer(t testing.TB) (*Server, *Client) {
 	t.Helper()
-	s := NewServer(config.New(), NewLogger(io.Discard, LogWarning))
+	s := NewServer(testConfig(t), NewLogger(io.Discard, LogWarning))
 	c := s.NewClient("127.0.0.1:50000", "127.0.0.1:6379", -1, false)
 	return s, c
 }

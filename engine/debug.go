@@ -10,6 +10,7 @@ import (
 
 	"github.com/volleydb/volley/engine/config"
 	"github.com/volleydb/volley/engine/keyspace"
+	"github.com/volleydb/volley/engine/rdb"
 	"github.com/volleydb/volley/engine/resp"
 )
 
@@ -66,6 +67,25 @@ var debugSubs = map[string]debugSub{
 		"    Sets the threshold for elements to be inserted as plain vs packed nodes",
 		"    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
 	}},
+	"reload": {-2, debugReload, []string{
+		"RELOAD [option ...]",
+		"    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+		"    * MERGE: conflicting keys will be loaded from RDB.",
+		"    * NOFLUSH: the existing database will not be removed before load, but",
+		"      conflicting keys will generate an exception and kill the server.",
+		"    * NOSAVE: the database will be loaded from an existing RDB file.",
+		"    Examples:",
+		"    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+		"      the database.",
+		"    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+		"      existing RDB file.",
+		"    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+		"      file to the database.",
+	}},
+	"set-skip-checksum-validation": {3, debugSetSkipChecksum, []string{
+		"SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+		"    Enables or disables checksum checks for RDB files and RESTORE's payload.",
+	}},
 	"set-active-expire": {3, debugSetActiveExpire, []string{
 		"SET-ACTIVE-EXPIRE <0|1>",
 		"    Setting it to 0 disables expiring keys in background when they are not",
@@ -94,7 +114,7 @@ var debugSubs = map[string]debugSub{
 
 // debugHelpOrder lists debugSubs in DEBUG HELP's order.
 var debugHelpOrder = []string{"change-repl-id", "digest", "digest-value", "error", "log", "htstats", "object", "populate", "protocol",
-	"set-active-expire", "quicklist-packed-threshold", "sleep"}
+	"reload", "set-active-expire", "quicklist-packed-threshold", "set-skip-checksum-validation", "sleep"}
 
 func cmdDebug(c *Client) {
 	name := strings.ToLower(string(c.Argv[1]))
@@ -366,113 +386,11 @@ func rdbRawStringLen(v []byte, compress bool) int64 {
 		}
 	}
 	if compress && len(v) > 20 {
-		if c := lzfCompressedLen(v, len(v)-4); c > 0 {
+		if c := rdb.LZFCompress(v, make([]byte, len(v)-4)); c > 0 {
 			return 1 + rdbLenLen(uint64(c)) + rdbLenLen(uint64(len(v))) + int64(c)
 		}
 	}
 	return rdbStringLen(len(v))
-}
-
-// LZF parameters as Valkey builds liblzf: a 2^16-entry hash table, the
-// VERY_FAST variant.
-const (
-	lzfHashLog = 16
-	lzfMaxLit  = 1 << 5
-	lzfMaxOff  = 1 << 13
-	lzfMaxRef  = 1<<8 + 1<<3
-)
-
-// lzfCompressedLen is the length of liblzf's lzf_compress output for in,
-// or 0 if it would not fit in outLen bytes. It runs the same match search
-// (same hash, same table, same limits) without writing the output; the
-// table starts zeroed, where Valkey's is uninitialized stack memory that
-// can, rarely, let it find a different match.
-func lzfCompressedLen(in []byte, outLen int) int {
-	n := len(in)
-	if n < 2 || outLen == 0 {
-		return 0
-	}
-	htab := make([]uint32, 1<<lzfHashLog) // offsets + 0; 0 is "none", as position 0 is never a match
-	idx := func(h uint32) uint32 { return ((h >> (24 - lzfHashLog)) - h*5) & (1<<lzfHashLog - 1) }
-	b2i := func(b bool) int {
-		if b {
-			return 1
-		}
-		return 0
-	}
-	ip, op, lit := 0, 1, 0 // op counts output bytes; a literal run starts with its length byte
-	hval := uint32(in[0])<<8 | uint32(in[1])
-	for ip < n-2 {
-		hval = hval<<8 | uint32(in[ip+2])
-		slot := &htab[idx(hval)]
-		ref := int(*slot)
-		*slot = uint32(ip)
-		if ref > 0 && ip-ref-1 < lzfMaxOff && in[ref+2] == in[ip+2] && in[ref] == in[ip] && in[ref+1] == in[ip+1] {
-			length := 2
-			maxlen := min(n-ip-length, lzfMaxRef)
-			if op+3+1 >= outLen && op-b2i(lit == 0)+3+1 >= outLen {
-				return 0
-			}
-			op -= b2i(lit == 0) // an empty literal run takes no byte
-			matched := true
-			if maxlen > 16 {
-				for range 16 {
-					length++
-					if in[ref+length] != in[ip+length] {
-						matched = false
-						break
-					}
-				}
-			}
-			if matched {
-				for {
-					length++
-					if !(length < maxlen && in[ref+length] == in[ip+length]) {
-						break
-					}
-				}
-			}
-			length -= 2
-			ip++
-			if length < 7 {
-				op++
-			} else {
-				op += 2
-			}
-			op++              // the offset's low byte
-			lit, op = 0, op+1 // a new literal run
-			ip += length + 1
-			if ip >= n-2 {
-				break
-			}
-			ip -= 2
-			hval = uint32(in[ip])<<8 | uint32(in[ip+1])
-			hval = hval<<8 | uint32(in[ip+2])
-			htab[idx(hval)] = uint32(ip)
-			ip++
-			hval = hval<<8 | uint32(in[ip+2])
-			htab[idx(hval)] = uint32(ip)
-			ip++
-			continue
-		}
-		if op >= outLen {
-			return 0
-		}
-		lit, op, ip = lit+1, op+1, ip+1
-		if lit == lzfMaxLit {
-			lit, op = 0, op+1
-		}
-	}
-	if op+3 > outLen {
-		return 0
-	}
-	for ; ip < n; ip++ {
-		lit, op = lit+1, op+1
-		if lit == lzfMaxLit {
-			lit, op = 0, op+1
-		}
-	}
-	return op - b2i(lit == 0)
 }
 
 // rdbIntLen is the size of RDB's integer string encoding of v (a type

@@ -43,6 +43,9 @@ var genericHandlers = map[string]Handler{
 	"flushdb":         cmdFlushDB,
 	"flushall":        cmdFlushAll,
 	"swapdb":          cmdSwapDB,
+	"dump":            cmdDump,
+	"restore":         cmdRestore,
+	"restore-asking":  cmdRestore,
 }
 
 // Error texts of this group that engine/errors.go does not have.
@@ -838,8 +841,8 @@ func cmdFlushAll(c *Client) {
 	s.trackingFlushed()
 	if len(s.Cfg.Save) > 0 {
 		// With save points configured Valkey writes the now empty dataset
-		// at once, which leaves no changes since the last save.
-		s.Dirty = 0
+		// at once, so that a restart does not bring the old one back.
+		_ = s.SaveRDB()
 	}
 	c.AddOK()
 }

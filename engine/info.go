@@ -461,9 +461,8 @@ func (s *Server) infoMemory(w *infoWriter) {
 	w.int("lazyfreed_objects", s.lazyfreed.Load())
 }
 
-// infoPersistence reports a server that has never saved nor loaded.
-//
-// TODO(persistence): report the RDB and AOF state once they exist.
+// infoPersistence reports the RDB saves and loads. There is no AOF yet,
+// and no background save: a save runs to its end before INFO can.
 func (s *Server) infoPersistence(w *infoWriter) {
 	w.section("Persistence")
 	w.zeros("loading", "async_loading", "current_cow_peak", "current_cow_size", "current_cow_size_age")
@@ -472,10 +471,17 @@ func (s *Server) infoPersistence(w *infoWriter) {
 	w.int("rdb_changes_since_last_save", s.Dirty)
 	w.zeros("rdb_bgsave_in_progress")
 	w.int("rdb_last_save_time", s.lastSave())
-	w.str("rdb_last_bgsave_status", "ok")
+	if s.persist.lastSaveErr {
+		w.str("rdb_last_bgsave_status", "err")
+	} else {
+		w.str("rdb_last_bgsave_status", "ok")
+	}
 	w.int("rdb_last_bgsave_time_sec", -1)
 	w.int("rdb_current_bgsave_time_sec", -1)
-	w.zeros("rdb_saves", "rdb_last_cow_size", "rdb_last_load_keys_expired", "rdb_last_load_keys_loaded")
+	w.int("rdb_saves", s.persist.saves)
+	w.zeros("rdb_last_cow_size")
+	w.int("rdb_last_load_keys_expired", s.persist.expiredKeys)
+	w.int("rdb_last_load_keys_loaded", s.persist.loadedKeys)
 	w.int("aof_enabled", boolInt(s.Cfg.AppendOnly))
 	w.zeros("aof_rewrite_in_progress", "aof_rewrite_scheduled")
 	w.int("aof_last_rewrite_time_sec", -1)
@@ -487,9 +493,14 @@ func (s *Server) infoPersistence(w *infoWriter) {
 		"slot_migration_fork_in_progress")
 }
 
-// lastSave is the unix time of the last successful save: the start time
-// until persistence exists, as a fresh Valkey reports.
-func (s *Server) lastSave() int64 { return s.StartTime.Unix() }
+// lastSave is the unix time of the last successful save, or of the start
+// before the first, as Valkey reports.
+func (s *Server) lastSave() int64 {
+	if s.persist.lastSave == 0 {
+		return s.StartTime.Unix()
+	}
+	return s.persist.lastSave
+}
 
 func (s *Server) infoStats(w *infoWriter) {
 	st := &s.Stats

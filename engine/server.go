@@ -126,16 +126,20 @@ type Server struct {
 	pubsub      pubsubState   // channels, patterns and shard channels (pubsub.go)
 	tracking    trackingState // client-side caching's tables (tracking.go)
 	pendingPush []byte        // pushes for the running command's own client, sent after its reply
+
+	persist      persistState // RDB saves and loads (rdb_file.go)
+	skipChecksum bool         // DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE trusts payload checksums
 }
 
-// ShutdownFlags are SHUTDOWN's options.
-type ShutdownFlags uint8
+// ShutdownFlags are SHUTDOWN's options: the set shutdown-on-sigterm and
+// shutdown-on-sigint name too.
+type ShutdownFlags = config.ShutdownFlags
 
 const (
-	ShutdownNoSave ShutdownFlags = 1 << iota
-	ShutdownSave
-	ShutdownNow
-	ShutdownForce
+	ShutdownNoSave = config.ShutdownNoSave
+	ShutdownSave   = config.ShutdownSave
+	ShutdownNow    = config.ShutdownNow
+	ShutdownForce  = config.ShutdownForce
 )
 
 // NewServer builds an engine for cfg.

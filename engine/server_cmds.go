@@ -14,6 +14,7 @@ import (
 var serverHandlers = map[string]Handler{
 	"time":     cmdTime,
 	"lastsave": cmdLastSave,
+	"save":     cmdSave,
 	"shutdown": cmdShutdown,
 	"info":     cmdInfo,
 	"monitor":  cmdMonitor,
@@ -59,13 +60,22 @@ func cmdTime(c *Client) {
 	c.AddBulkString(strconv.FormatInt(now%1e9/1e3, 10))
 }
 
+// SAVE: write the dataset to dbfilename now, holding the server.
+func cmdSave(c *Client) {
+	if c.srv.SaveRDB() != nil {
+		c.AddError("ERR")
+		return
+	}
+	c.AddOK()
+}
+
 // LASTSAVE: the unix time of the last successful save.
 func cmdLastSave(c *Client) { c.AddInt(c.srv.lastSave()) }
 
 // SHUTDOWN's modifiers beyond those server.go declares.
 const (
-	ShutdownSafe     ShutdownFlags = 1 << 4 // refuse to stop a cluster primary that owns slots, unless FORCE
-	ShutdownFailover ShutdownFlags = 1 << 5 // fail over to a replica first (cluster mode)
+	ShutdownSafe     = config.ShutdownSafe     // refuse to stop a cluster primary that owns slots, unless FORCE
+	ShutdownFailover = config.ShutdownFailover // fail over to a replica first (cluster mode)
 )
 
 // SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [SAFE] [FAILOVER] | SHUTDOWN ABORT
@@ -109,6 +119,11 @@ func cmdShutdown(c *Client) {
 	}
 	s := c.srv
 	if s.Shutdown == nil {
+		c.AddError("ERR Errors trying to SHUTDOWN. Check logs.")
+		return
+	}
+	s.Log.Noticef("User requested shutdown...")
+	if err := s.PrepareShutdown(flags); err != nil {
 		c.AddError("ERR Errors trying to SHUTDOWN. Check logs.")
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/valyala/bytebufferpool"
 
 	"github.com/volleydb/volley/engine/listpack"
+	"github.com/volleydb/volley/engine/rdb"
 )
 
 // The quicklist encoding of a list, as Valkey's quicklist.c: a sequence of
@@ -19,8 +20,8 @@ import (
 // node and how the pieces merge again.
 //
 // With list-compress-depth d > 0, the nodes more than d nodes from
-// either end are kept LZF-compressed (quicklist_lzf.go), as Valkey's
-// quicklist does; see settle for when they are compressed and raw for
+// either end are kept LZF-compressed, byte for byte as Valkey's quicklist
+// compresses them (an RDB file carries them as they are kept); see settle for when they are compressed and raw for
 // when they are expanded. Compression changes memory use only, never a
 // reply.
 
@@ -99,7 +100,7 @@ func (q *quicklist) raw(i int) *qlNode {
 	n := &q.buf[q.head+i]
 	if n.lzf {
 		b := make([]byte, n.sz)
-		if lzfDecompress(n.lp, b) != n.sz {
+		if m, err := rdb.LZFDecompress(n.lp, b); err != nil || m != n.sz {
 			panic("quicklist: corrupt compressed node")
 		}
 		n.lp, n.lzf = b, false
@@ -138,7 +139,7 @@ func (q *quicklist) compressNode(i int) {
 	defer bytebufferpool.Put(scratch)
 	out := slices.Grow(scratch.B[:0], len(n.lp))[:len(n.lp)]
 	scratch.B = out
-	c := lzfCompress(n.lp, out)
+	c := rdb.LZFCompress(n.lp, out)
 	if c == 0 || c+8 >= len(n.lp) {
 		return
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/volleydb/volley/engine/config"
 	"github.com/volleydb/volley/engine/listpack"
+	"github.com/volleydb/volley/engine/rdb"
 )
 
 // The expected replies here were captured from Valkey 9.0.4 by sending the
@@ -274,7 +275,7 @@ func qlCheck(t *testing.T, q *quicklist, want []string) {
 		}
 		if n.lzf {
 			b := make([]byte, n.sz)
-			if lzfDecompress(n.lp, b) != n.sz {
+			if m, err := rdb.LZFDecompress(n.lp, b); err != nil || m != n.sz {
 				t.Fatalf("node %d: bad compressed bytes", i)
 			}
 			n.lp = b
@@ -319,7 +320,7 @@ func qlCheckCompression(t *testing.T, q *quicklist) {
 			}
 		case !n.lzf:
 			out := make([]byte, len(n.lp))
-			if c := lzfCompress(n.lp, out); len(n.lp) >= 48 && c > 0 && c+8 < len(n.lp) {
+			if c := rdb.LZFCompress(n.lp, out); len(n.lp) >= 48 && c > 0 && c+8 < len(n.lp) {
 				t.Fatalf("depth %d: interior node %d of %d (%d bytes, %d compressed) is not compressed", q.depth, i, nn, len(n.lp), c)
 			}
 		}

@@ -22,7 +22,15 @@ type testEnv struct {
 // change settings (or use CONFIG SET through e.do).
 func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
-	return &testEnv{t: t, srv: NewServer(config.New(), NewLogger(io.Discard, LogWarning)), port: 40000}
+	return &testEnv{t: t, srv: NewServer(testConfig(t), NewLogger(io.Discard, LogWarning)), port: 40000}
+}
+
+// testConfig is the default configuration with dir in a fresh temporary
+// directory, where a save (FLUSHALL with save points, SAVE) writes.
+func testConfig(t testing.TB) *config.Config {
+	cfg := config.New()
+	cfg.Dir = t.TempDir()
+	return cfg
 }
 
 // wakeLink is a Link that counts wakes and closes.

@@ -96,8 +96,14 @@ type testServer struct {
 // stopped when the test ends, also when the test fails.
 func startServer(t testing.TB, args ...string) *testServer {
 	t.Helper()
+	return startServerIn(t, t.TempDir(), args...)
+}
+
+// startServerIn is startServer with dir as the server's directory, for a
+// test that starts a server again where an earlier one saved its data.
+func startServerIn(t testing.TB, dir string, args ...string) *testServer {
+	t.Helper()
 	bin := serverBinary(t)
-	dir := t.TempDir()
 	port := freePort(t)
 	full := append([]string{}, args...)
 	full = append(full, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir)

@@ -85,6 +85,13 @@ func run(args []string) int {
 	srv := engine.NewServer(cfg, log)
 	srv.ConfigFile = cfg.ConfigFile
 	srv.TCPPort = cfg.Port
+	if cfg.AppendOnly {
+		log.Warningf("appendonly yes: the append only file is not implemented in Volley yet; the RDB file is loaded and saved instead")
+	}
+	if err := srv.LoadRDB(); err != nil {
+		log.Warningf("%v", err)
+		return 1
+	}
 	co := loop.New(srv)
 
 	addrs, err := listenAddrs(cfg)
@@ -139,19 +146,33 @@ func run(args []string) int {
 	}
 
 	var exitCode int
-	select {
-	case sig := <-sigs:
-		name := "SIGTERM"
-		if sig == syscall.SIGINT {
-			name = "SIGINT"
-		}
-		log.Noticef("Received %s scheduling shutdown...", name)
-	case <-shutdownReq:
-		log.Noticef("User requested shutdown...")
-	case err := <-serveErr:
-		if err != nil {
-			log.Warningf("I/O loops stopped: %v", err)
-			exitCode = 1
+wait:
+	for {
+		select {
+		case sig := <-sigs:
+			name, flags := "SIGTERM", cfg.ShutdownOnSigterm
+			if sig == syscall.SIGINT {
+				name, flags = "SIGINT", cfg.ShutdownOnSigint
+			}
+			log.Noticef("Received %s scheduling shutdown...", name)
+			// The final save runs as a SHUTDOWN's does; if it fails the
+			// server stays up, as Valkey's does, unless told FORCE.
+			var err error
+			co.Do(func(srv *engine.Server) { err = srv.PrepareShutdown(flags) })
+			if err != nil {
+				log.Warningf("%s received but errors trying to shut down the server, check the logs for more information", name)
+				continue
+			}
+			break wait
+		case <-shutdownReq:
+			// SHUTDOWN saved already, before it agreed to stop.
+			break wait
+		case err := <-serveErr:
+			if err != nil {
+				log.Warningf("I/O loops stopped: %v", err)
+				exitCode = 1
+			}
+			break wait
 		}
 	}
 

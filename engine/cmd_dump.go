@@ -1,0 +1,155 @@
+package engine
+
+import (
+	"bytes"
+	"strconv"
+
+	"github.com/volleydb/volley/engine/config"
+	"github.com/volleydb/volley/engine/keyspace"
+	"github.com/volleydb/volley/engine/rdb"
+)
+
+// DUMP and RESTORE: one value in Valkey's DUMP format, which is the RDB
+// encoding of the value after its type byte, then the RDB version (2
+// bytes) and a CRC64 of everything before (8 bytes), both little-endian.
+// A payload from Valkey 9.0 restores here and one made here restores in
+// Valkey.
+
+// Error replies of RESTORE.
+const (
+	errRestoreIdle    = "ERR Invalid IDLETIME value, must be >= 0"
+	errRestoreFreq    = "ERR Invalid FREQ value, must be >= 0 and <= 255"
+	errRestoreTTL     = "ERR Invalid TTL value, must be >= 0"
+	errRestorePayload = "ERR DUMP payload version or checksum are wrong"
+	errBadDataFormat  = "ERR Bad data format"
+)
+
+// The range of RDB versions reserved for formats other servers derived
+// from Redis's, and the first type number they may use differently.
+const (
+	rdbForeignVersionMin = 12
+	rdbForeignVersionMax = 79
+	rdbForeignTypeMin    = 22
+)
+
+// dumpPayload serializes e's value for DUMP.
+func (s *Server) dumpPayload(e keyspace.Entry) []byte {
+	var buf bytes.Buffer
+	w := rdb.NewWriter(&buf)
+	w.SetCompress(s.Cfg.RDBCompression)
+	rdbSaveValue(w, e, nil)
+	_ = w.Flush() // a bytes.Buffer does not fail
+	return rdb.AppendDumpTrailer(buf.Bytes())
+}
+
+// DUMP key
+func cmdDump(c *Client) {
+	e, ok := c.db().Lookup(c.Argv[1])
+	if !ok {
+		c.AddNull()
+		return
+	}
+	c.AddBulk(c.srv.dumpPayload(e))
+}
+
+// RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]
+func cmdRestore(c *Client) {
+	s, db := c.srv, c.db()
+	replace, absTTL := false, false
+	idle, freq := int64(-1), int64(-1)
+	for j := 4; j < len(c.Argv); j++ {
+		more := len(c.Argv) - j - 1
+		switch arg := c.Argv[j]; {
+		case equalFoldASCII(arg, "replace"):
+			replace = true
+		case equalFoldASCII(arg, "absttl"):
+			absTTL = true
+		case equalFoldASCII(arg, "idletime") && more >= 1 && freq == -1:
+			v, ok := parseInt(c.Argv[j+1])
+			if !ok {
+				c.AddError(ErrNotInteger)
+				return
+			}
+			if v < 0 {
+				c.AddError(errRestoreIdle)
+				return
+			}
+			idle = v
+			j++
+		case equalFoldASCII(arg, "freq") && more >= 1 && idle == -1:
+			v, ok := parseInt(c.Argv[j+1])
+			if !ok {
+				c.AddError(ErrNotInteger)
+				return
+			}
+			if v < 0 || v > 255 {
+				c.AddError(errRestoreFreq)
+				return
+			}
+			freq = v
+			j++
+		default:
+			c.AddError(ErrSyntax)
+			return
+		}
+	}
+	key := c.Argv[1]
+	if _, exists := db.LookupWrite(key); exists && !replace {
+		c.AddError(ErrBusyKey)
+		return
+	}
+	ttl, ok := parseInt(c.Argv[2])
+	if !ok {
+		c.AddError(ErrNotInteger)
+		return
+	}
+	if ttl < 0 {
+		c.AddError(errRestoreTTL)
+		return
+	}
+	obj, version, err := rdb.VerifyDumpPayload(c.Argv[3], s.skipChecksum)
+	if err != nil {
+		c.AddError(errRestorePayload)
+		return
+	}
+	r := rdb.NewReader(bytes.NewReader(obj))
+	typ, err := r.Byte()
+	if err != nil || !rdb.IsObjectType(typ) {
+		c.AddError(errBadDataFormat)
+		return
+	}
+	// A payload of a foreign format (a version another server line uses)
+	// may only hold the old types that format shares with Valkey's.
+	if version >= rdbForeignVersionMin && version <= rdbForeignVersionMax && typ >= rdbForeignTypeMin {
+		c.AddError("ERR Unsupported foreign data type: " + strconv.Itoa(int(typ)))
+		return
+	}
+	v, err := rdbLoad{cfg: s.Cfg}.value(r, typ, key, ttl != 0)
+	if err != nil {
+		c.AddError(errBadDataFormat)
+		return
+	}
+	deleted := replace && db.Delete(key)
+	if ttl != 0 && !absTTL {
+		ttl += s.Now()
+	}
+	if ttl != 0 && pastExpiry(s, ttl) {
+		// The value would be gone at once: only the REPLACE's deletion
+		// happens.
+		if deleted {
+			s.keyModified(db, key)
+			s.notifyKeyspaceEvent(config.NotifyGeneric, "del", key, db.ID)
+			s.Dirty++
+		}
+		c.AddOK()
+		return
+	}
+	v.Expire = ttl
+	e := db.Set(key, v, false)
+	s.setAccessFrom(e, int(freq), idle)
+	s.signalKeyAsReady(db, key, v.Kind&typeMask)
+	s.keyModified(db, key)
+	s.notifyKeyspaceEvent(config.NotifyGeneric, "restore", key, db.ID)
+	s.Dirty++
+	c.AddOK()
+}

@@ -1,0 +1,432 @@
+package engine
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/volleydb/volley/engine/config"
+	"github.com/volleydb/volley/engine/keyspace"
+	"github.com/volleydb/volley/engine/rdb"
+)
+
+// RDB files: the whole dataset in Valkey's RDB format, as rdb.c's rdbSave
+// and rdbLoad. A file written here loads in Valkey 9.0 and a file written
+// by Valkey (or by Redis up to 7.x) loads here.
+//
+// Saving is done by the engine's owner while it holds the engine, so the
+// image is the dataset at one moment (SAVE, the shutdown save, DEBUG
+// RELOAD, FLUSHALL with save points). It is written to a temporary file in
+// dir, synced and renamed over dbfilename, so a crash mid-save leaves the
+// previous file whole.
+
+// persistState is the RDB bookkeeping INFO persistence reports.
+type persistState struct {
+	lastSave    int64 // unix seconds of the last successful save; the start time until one
+	lastSaveErr bool  // the last save failed (rdb_last_bgsave_status:err)
+	saves       int64 // rdb_saves
+	lastTry     int64 // unix seconds of the last save attempt, for the retry delay after a failure
+	loadedKeys  int64 // rdb_last_load_keys_loaded
+	expiredKeys int64 // rdb_last_load_keys_expired
+}
+
+// rdbPath is where dbfilename lives: in dir, which the process has
+// changed into; joined explicitly so that an engine used without that
+// (tests) still writes where dir says.
+func (s *Server) rdbPath() string { return filepath.Join(s.Cfg.Dir, s.Cfg.DBFilename) }
+
+// SaveRDB writes the dataset to dbfilename, as SAVE does, and records the
+// outcome for INFO and LASTSAVE.
+func (s *Server) SaveRDB() error {
+	start := time.Now()
+	s.persist.lastTry = start.Unix()
+	err := s.writeRDBFile(s.rdbPath())
+	if err != nil {
+		s.persist.lastSaveErr = true
+		s.Log.Warningf("Error saving DB on disk: %v", err)
+		return err
+	}
+	s.Log.Noticef("DB saved on disk")
+	s.Dirty = 0
+	s.persist.lastSave = start.Unix()
+	s.persist.lastSaveErr = false
+	s.persist.saves++
+	return nil
+}
+
+// writeRDBFile writes the dataset to a temporary file next to path, syncs
+// it and renames it over path.
+func (s *Server) writeRDBFile(path string) error {
+	tmp := filepath.Join(filepath.Dir(path), fmt.Sprintf("temp-%d.rdb", os.Getpid()))
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("failed opening the temp RDB file %s (in server root dir %s) for saving: %w", filepath.Base(tmp), filepath.Dir(path), err)
+	}
+	err = s.writeRDB(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	// The rename is durable once the directory is synced.
+	if d, derr := os.Open(filepath.Dir(path)); derr == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+	return nil
+}
+
+// writeRDB writes the whole dataset as an RDB stream: the header and aux
+// fields, each non-empty database, and the checksummed end.
+func (s *Server) writeRDB(out io.Writer) error {
+	w := rdb.NewWriter(out)
+	w.SetCompress(s.Cfg.RDBCompression)
+	w.SetChecksum(s.Cfg.RDBChecksum)
+	w.Header()
+	w.Aux("valkey-ver", Version)
+	w.AuxInt("redis-bits", 64)
+	w.AuxInt("ctime", s.Clock.NowMs()/1000)
+	w.AuxInt("used-mem", int64(s.usedMemory(true)))
+	w.AuxInt("aof-base", 0)
+	for _, db := range s.dbs {
+		if db.Len() == 0 {
+			continue
+		}
+		w.SelectDB(db.ID)
+		w.ResizeDB(uint64(db.Len()), uint64(db.ExpiresLen()))
+		it := db.keys.Iter()
+		for it.Next() {
+			s.writeRDBKey(w, it.Entry())
+			if w.Err() != nil {
+				break
+			}
+		}
+		it.Close()
+	}
+	return w.Footer()
+}
+
+// writeRDBKey writes one key: its expiry, its access information when the
+// eviction policy uses it, then type, name and value.
+func (s *Server) writeRDBKey(w *rdb.Writer, e keyspace.Entry) {
+	if at := e.Expire(); at != 0 {
+		w.Expire(at)
+	}
+	switch s.Cfg.MaxMemoryPolicy {
+	case config.VolatileLRU, config.AllKeysLRU:
+		w.Byte(rdb.OpIdle)
+		w.Len(uint64(max(s.idleMs(e), 0) / 1000))
+	case config.VolatileLFU, config.AllKeysLFU:
+		w.Byte(rdb.OpFreq)
+		w.Byte(s.lfuDecr(e))
+	}
+	rdbSaveValue(w, e, e.Key())
+}
+
+// errDBIndex is returned when a file selects a database this server does
+// not have.
+var errDBIndex = errors.New("the RDB file was created with a server configured to handle more databases")
+
+// errDuplicateKey is returned when a file holds a key twice.
+var errDuplicateKey = errors.New("the RDB file has a duplicated key")
+
+// loadStats is what a load reports.
+type loadStats struct {
+	loaded, expired, empty int64
+	version                int
+}
+
+// LoadRDB loads dbfilename into the (empty) dataset at start-up. A missing
+// file is not an error: the server starts empty.
+func (s *Server) LoadRDB() error {
+	path := s.rdbPath()
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("fatal error loading the DB, check server logs: %w", err)
+	}
+	defer f.Close()
+	start := time.Now()
+	st, err := s.readRDB(f, false)
+	if err != nil {
+		return fmt.Errorf("error loading %s: %w", path, err)
+	}
+	s.Log.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d.", st.loaded, st.expired)
+	s.Log.Noticef("DB loaded from disk: %.3f seconds", time.Since(start).Seconds())
+	return nil
+}
+
+// readRDB loads an RDB stream into the databases. With merge a key that
+// exists already is replaced (DEBUG RELOAD MERGE); otherwise a duplicate
+// is an error.
+func (s *Server) readRDB(in io.Reader, merge bool) (loadStats, error) {
+	var st loadStats
+	r := rdb.NewReader(bufio.NewReaderSize(in, 64<<10))
+	ver, err := r.Header()
+	if err != nil {
+		return st, err
+	}
+	st.version = ver
+	ld := rdbLoad{cfg: s.Cfg}
+	db := s.dbs[0]
+	now := s.Clock.NowMs()
+	expire, idle, freq := int64(-1), int64(-1), -1
+	for {
+		typ, err := r.Byte()
+		if err != nil {
+			return st, err
+		}
+		switch typ {
+		case rdb.OpExpireTime:
+			secs, err := r.SecondTime()
+			if err != nil {
+				return st, err
+			}
+			expire = secs * 1000
+			continue
+		case rdb.OpExpireTimeMs:
+			if expire, err = r.MillisecondTime(); err != nil {
+				return st, err
+			}
+			continue
+		case rdb.OpFreq:
+			b, err := r.Byte()
+			if err != nil {
+				return st, err
+			}
+			freq = int(b)
+			continue
+		case rdb.OpIdle:
+			n, err := rdbLen(r)
+			if err != nil {
+				return st, err
+			}
+			idle = int64(min(n, 1<<40))
+			continue
+		case rdb.OpEOF:
+			if err := r.Footer(ver, s.Cfg.RDBChecksum && !s.skipChecksum); err != nil {
+				return st, err
+			}
+			s.persist.loadedKeys, s.persist.expiredKeys = st.loaded, st.expired
+			return st, nil
+		case rdb.OpSelectDB:
+			n, err := rdbLen(r)
+			if err != nil {
+				return st, err
+			}
+			if n >= uint64(len(s.dbs)) {
+				return st, fmt.Errorf("%w than %d", errDBIndex, len(s.dbs))
+			}
+			db = s.dbs[n]
+			continue
+		case rdb.OpResizeDB:
+			if _, err := rdbLen(r); err != nil {
+				return st, err
+			}
+			if _, err := rdbLen(r); err != nil {
+				return st, err
+			}
+			continue
+		case rdb.OpSlotInfo:
+			for range 3 {
+				if _, err := rdbLen(r); err != nil {
+					return st, err
+				}
+			}
+			continue
+		case rdb.OpAux:
+			k, err := r.String()
+			if err != nil {
+				return st, err
+			}
+			v, err := r.String()
+			if err != nil {
+				return st, err
+			}
+			s.rdbAux(string(k), string(v))
+			continue
+		case rdb.OpFunction2:
+			// Function libraries need the scripting engine, which Volley
+			// does not have yet: the library is skipped, loudly.
+			if _, err := r.String(); err != nil {
+				return st, err
+			}
+			s.Log.Warningf("The RDB file holds a function library, which this server cannot load: skipped")
+			continue
+		case rdb.OpModuleAux, rdb.OpFunctionPreGA, rdb.OpSlotImport:
+			return st, fmt.Errorf("the RDB file holds data of a kind this server cannot load (opcode %d)", typ)
+		}
+		if !rdb.IsObjectType(typ) {
+			return st, fmt.Errorf("unknown RDB encoding type %d", typ)
+		}
+		key, err := r.String()
+		if err != nil {
+			return st, err
+		}
+		v, err := ld.value(r, typ, key, expire != -1)
+		switch {
+		case errors.Is(err, errEmptyKey):
+			s.Log.Warningf("rdbLoadObject skipping empty key: %s", key)
+			st.empty++
+		case err != nil:
+			return st, fmt.Errorf("loading key %q: %w", key, err)
+		case expire != -1 && expire < now:
+			// A primary drops what expired while the file was at rest.
+			st.expired++
+		default:
+			if expire != -1 {
+				v.Expire = expire
+			}
+			if _, exists := db.keys.Get(key); exists {
+				if !merge {
+					return st, fmt.Errorf("%w '%s' in DB %d", errDuplicateKey, key, db.ID)
+				}
+				db.Delete(key)
+			}
+			e := db.addLoaded(key, v)
+			s.setAccessFrom(e, freq, idle)
+			st.loaded++
+		}
+		expire, idle, freq = -1, -1, -1
+	}
+}
+
+// rdbAux takes note of an aux field, as rdbLoad logs the interesting ones.
+func (s *Server) rdbAux(k, v string) {
+	switch k {
+	case "redis-ver", "valkey-ver":
+		s.Log.Noticef("Loading RDB produced by %s version %s", k[:len(k)-4], v)
+	case "ctime":
+		if t, ok := parseInt([]byte(v)); ok {
+			s.Log.Noticef("RDB age %d seconds", max(s.Clock.NowMs()/1000-t, 0))
+		}
+	case "used-mem":
+		if n, ok := parseInt([]byte(v)); ok {
+			s.Log.Noticef("RDB memory usage when created %.2f Mb", float64(n)/(1024*1024))
+		}
+	}
+}
+
+// addLoaded stores a loaded key, without the keyspace event a command's
+// write sends (Valkey's dbAddRDBLoad).
+func (db *DB) addLoaded(key []byte, v keyspace.Value) keyspace.Entry {
+	e, _ := db.keys.Upsert(key, db.keys.Hash(key), v, false)
+	db.hashStored(key, v.Obj)
+	db.srv.initAccess(e)
+	if v.Expire != 0 {
+		db.expires.Set(key, keyspace.Value{Expire: v.Expire})
+	}
+	return e
+}
+
+// setAccessFrom sets a key's access word from a saved LFU counter (freq,
+// -1 for none) or idle time in seconds (idle, -1 for none), as
+// objectSetLRUOrLFU does: the counter under an LFU policy, the idle time
+// under any other.
+func (s *Server) setAccessFrom(e keyspace.Entry, freq int, idle int64) {
+	if s.lfuMode() {
+		if freq >= 0 {
+			e.SetAccess(uint32(freq)<<24 | s.lfuMinutes())
+		}
+		return
+	}
+	if idle < 0 {
+		return
+	}
+	// The clock is 24 bits of seconds and wraps; an access time before
+	// its start is taken from its end, as Valkey does.
+	abs := int64(s.lruClock) - idle
+	if abs < 0 {
+		abs += 1<<24 - 1
+	}
+	e.SetLRU(uint32(abs) & 0xffffff)
+}
+
+// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save the dataset, empty it and
+// load the file back, to prove that a restart keeps everything.
+func debugReload(c *Client) {
+	s := c.srv
+	flush, save, merge := true, true, false
+	for _, opt := range c.Argv[2:] {
+		switch {
+		case equalFoldASCII(opt, "merge"):
+			merge = true
+		case equalFoldASCII(opt, "noflush"):
+			flush = false
+		case equalFoldASCII(opt, "nosave"):
+			save = false
+		default:
+			c.AddError("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+			return
+		}
+	}
+	if save && s.SaveRDB() != nil {
+		c.AddError("ERR")
+		return
+	}
+	if flush {
+		for _, db := range s.dbs {
+			db.Flush(false)
+		}
+		s.trackingFlushed()
+	}
+	if err := s.reloadRDB(merge); err != nil {
+		s.Log.Warningf("DEBUG RELOAD: %v", err)
+		c.AddError("ERR Error trying to load the RDB dump, check server logs.")
+		return
+	}
+	s.Log.Noticef("DB reloaded by DEBUG RELOAD")
+	c.AddOK()
+}
+
+// reloadRDB loads dbfilename into the current dataset.
+func (s *Server) reloadRDB(merge bool) error {
+	f, err := os.Open(s.rdbPath())
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = s.readRDB(f, merge)
+	return err
+}
+
+// DEBUG SET-SKIP-CHECKSUM-VALIDATION <0|1>
+func debugSetSkipChecksum(c *Client) {
+	c.srv.skipChecksum = atoi(c.Argv[2]) != 0
+	c.AddOK()
+}
+
+// PrepareShutdown saves the dataset before the process exits, as Valkey's
+// prepareForShutdown does: when save points are configured and NOSAVE is
+// not given, or when SAVE is. A failed save stops the shutdown, unless
+// FORCE.
+func (s *Server) PrepareShutdown(flags ShutdownFlags) error {
+	save := (len(s.Cfg.Save) > 0 && flags&ShutdownNoSave == 0) || flags&ShutdownSave != 0
+	if !save {
+		return nil
+	}
+	s.Log.Noticef("Saving the final RDB snapshot before exiting.")
+	if err := s.SaveRDB(); err != nil {
+		if flags&ShutdownForce != 0 {
+			s.Log.Warningf("Error trying to save the DB. Exit anyway.")
+			return nil
+		}
+		s.Log.Warningf("Error trying to save the DB, can't exit.")
+		return err
+	}
+	return nil
+}
