@@ -24,14 +24,6 @@ const (
 	errBadDataFormat  = "ERR Bad data format"
 )
 
-// The range of RDB versions reserved for formats other servers derived
-// from Redis's, and the first type number they may use differently.
-const (
-	rdbForeignVersionMin = 12
-	rdbForeignVersionMax = 79
-	rdbForeignTypeMin    = 22
-)
-
 // dumpPayload serializes e's value for DUMP.
 func (s *Server) dumpPayload(e keyspace.Entry) []byte {
 	var buf bytes.Buffer
@@ -107,7 +99,7 @@ func cmdRestore(c *Client) {
 		c.AddError(errRestoreTTL)
 		return
 	}
-	obj, version, err := rdb.VerifyDumpPayload(c.Argv[3], s.skipChecksum)
+	obj, version, err := rdb.VerifyDumpPayload(c.Argv[3], s.skipChecksum, s.Cfg.RDBVersionRelaxed != 0)
 	if err != nil {
 		c.AddError(errRestorePayload)
 		return
@@ -120,7 +112,7 @@ func cmdRestore(c *Client) {
 	}
 	// A payload of a foreign format (a version another server line uses)
 	// may only hold the old types that format shares with Valkey's.
-	if version >= rdbForeignVersionMin && version <= rdbForeignVersionMax && typ >= rdbForeignTypeMin {
+	if rdb.IsForeignVersion(version) && rdb.IsForeignType(typ) {
 		c.AddError("ERR Unsupported foreign data type: " + strconv.Itoa(int(typ)))
 		return
 	}

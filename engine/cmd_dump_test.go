@@ -65,6 +65,15 @@ func TestRestoreErrors(t *testing.T) {
 			t.Errorf("%q: got %q, want %q", tc.args[:min(len(tc.args), 3)], got, tc.want)
 		}
 	}
+	// rdb-version-check relaxed takes a future version, and a foreign
+	// one, but not a type the foreign format may use differently.
+	e.do(c, "config", "set", "rdb-version-check", "relaxed")
+	if got := e.do(c, "restore", "future", "0", payload([]byte{rdb.TypeString, 1, 'a'}, rdb.Version+1)); got != "+OK\r\n" {
+		t.Errorf("RESTORE of a future version, relaxed: %q", got)
+	}
+	if got := e.do(c, "restore", "f", "0", payload([]byte{rdb.TypeHash2, 0}, 12)); got != errReply("ERR Unsupported foreign data type: 22") {
+		t.Errorf("RESTORE of a foreign type, relaxed: %q", got)
+	}
 	// A payload with a wrong checksum restores once checks are off.
 	e.srv.Cfg.EnableDebugCommand = config.PermitYes
 	e.do(c, "debug", "set-skip-checksum-validation", "1")

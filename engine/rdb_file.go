@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -175,7 +174,8 @@ func (s *Server) LoadRDB() error {
 // is an error.
 func (s *Server) readRDB(in io.Reader, merge bool) (loadStats, error) {
 	var st loadStats
-	r := rdb.NewReader(bufio.NewReaderSize(in, 64<<10))
+	r := rdb.NewReader(in)
+	r.SetRelaxedVersionCheck(s.Cfg.RDBVersionRelaxed != 0)
 	ver, err := r.Header()
 	if err != nil {
 		return st, err
@@ -272,6 +272,9 @@ func (s *Server) readRDB(in io.Reader, merge bool) (loadStats, error) {
 		}
 		if !rdb.IsObjectType(typ) {
 			return st, fmt.Errorf("unknown RDB encoding type %d", typ)
+		}
+		if rdb.IsForeignVersion(ver) && rdb.IsForeignType(typ) {
+			return st, fmt.Errorf("unsupported foreign data type %d", typ)
 		}
 		key, err := r.String()
 		if err != nil {

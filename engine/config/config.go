@@ -109,6 +109,7 @@ type Config struct {
 	DBFilename              string      // dbfilename
 	RDBCompression          bool        // rdbcompression
 	RDBChecksum             bool        // rdbchecksum
+	RDBVersionRelaxed       int         // rdb-version-check: 0 strict, 1 relaxed (future and foreign RDB versions load)
 	StopWritesOnBgsaveError bool        // stop-writes-on-bgsave-error
 	AppendOnly              bool        // appendonly
 	AppendFilename          string      // appendfilename

@@ -253,7 +253,7 @@ func directives() []*Directive {
 		boolean("stop-writes-on-bgsave-error", true).toBool(func(c *Config) *bool { return &c.StopWritesOnBgsaveError }).impl(),
 		boolean("rdb-del-sync-files", false),
 		boolean("rdb-save-incremental-fsync", true),
-		enum("rdb-version-check", rdbVersionChecks, 0),
+		enum("rdb-version-check", rdbVersionChecks, 0).to(num(func(c *Config) *int { return &c.RDBVersionRelaxed })).impl(),
 		integer("rdb-key-save-delay", intMin, intMax, 0).with(Hidden),
 		integer("key-load-delay", intMin, intMax, 0).with(Hidden),
 		integer("loading-process-events-interval-bytes", 1024, intMax, 2<<20).with(Hidden),

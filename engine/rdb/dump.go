@@ -18,16 +18,17 @@ func AppendDumpTrailer(obj []byte) []byte {
 // VerifyDumpPayload checks a RESTORE payload's trailer as Valkey's
 // verifyDumpPayload does and returns the object bytes before it and the
 // version the trailer names. A payload has no magic string, so the
-// version must be 1 to 11 or Version. skipCRC skips only the checksum
-// comparison (skip-checksum-validation). Errors: ErrPayloadTooShort,
+// version must be 1 to 11 or Version (when strict). skipCRC skips only the checksum
+// comparison (skip-checksum-validation); relaxed applies
+// rdb-version-check relaxed. Errors: ErrPayloadTooShort,
 // ErrPayloadVersion (with the version read), ErrPayloadChecksum.
-func VerifyDumpPayload(p []byte, skipCRC bool) (obj []byte, version int, err error) {
+func VerifyDumpPayload(p []byte, skipCRC, relaxed bool) (obj []byte, version int, err error) {
 	if len(p) < dumpTrailerLen {
 		return nil, 0, ErrPayloadTooShort
 	}
 	body := len(p) - dumpTrailerLen
 	version = int(binary.LittleEndian.Uint16(p[body:]))
-	if !versionAccepted(version, false, false) {
+	if !versionAccepted(version, false, false, relaxed) {
 		return nil, version, ErrPayloadVersion
 	}
 	if !skipCRC && CRC64(0, p[:body+2]) != binary.LittleEndian.Uint64(p[body+2:]) {

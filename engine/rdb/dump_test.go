@@ -15,7 +15,7 @@ func TestDumpTrailer(t *testing.T) {
 	if binary.LittleEndian.Uint64(p[len(p)-8:]) != CRC64(0, p[:len(p)-8]) {
 		t.Fatalf("CRC does not cover object and version: %x", p)
 	}
-	got, v, err := VerifyDumpPayload(p, false)
+	got, v, err := VerifyDumpPayload(p, false, false)
 	if err != nil || v != Version || !bytes.Equal(got, obj) {
 		t.Fatalf("VerifyDumpPayload = %x, %d, %v", got, v, err)
 	}
@@ -24,7 +24,7 @@ func TestDumpTrailer(t *testing.T) {
 		t.Errorf("object cap %d extends into the trailer", cap(got))
 	}
 	// An empty object is a valid trailer (the loader will refuse it).
-	if _, _, err := VerifyDumpPayload(AppendDumpTrailer(nil), false); err != nil {
+	if _, _, err := VerifyDumpPayload(AppendDumpTrailer(nil), false, false); err != nil {
 		t.Errorf("empty object: %v", err)
 	}
 }
@@ -59,7 +59,7 @@ func TestVerifyDumpPayloadErrors(t *testing.T) {
 		{"bad crc skipped", flip(withVersion(obj, 80), -1), true, 80, nil},
 		{"bad version, crc skipped", withVersion(obj, 12), true, 12, ErrPayloadVersion},
 	} {
-		got, v, err := VerifyDumpPayload(tc.p, tc.skipCRC)
+		got, v, err := VerifyDumpPayload(tc.p, tc.skipCRC, false)
 		if err != tc.err || v != tc.version {
 			t.Errorf("%s: %d, %v; want %d, %v", tc.name, v, err, tc.version, tc.err)
 		}

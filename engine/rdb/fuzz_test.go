@@ -212,12 +212,12 @@ func FuzzVerifyDumpPayload(f *testing.F) {
 	f.Add([]byte("short"), false)
 	f.Add(withVersion([]byte{0}, 12), true)
 	f.Fuzz(func(t *testing.T, p []byte, skip bool) {
-		obj, v, err := VerifyDumpPayload(p, skip)
-		if err == nil && (len(obj) != len(p)-10 || !bytes.Equal(obj, p[:len(obj)]) || !versionAccepted(v, false, false)) {
+		obj, v, err := VerifyDumpPayload(p, skip, false)
+		if err == nil && (len(obj) != len(p)-10 || !bytes.Equal(obj, p[:len(obj)]) || !versionAccepted(v, false, false, false)) {
 			t.Fatalf("accepted %x as %x version %d", p, obj, v)
 		}
 		full := AppendDumpTrailer(bytes.Clone(p))
-		obj, v, err = VerifyDumpPayload(full, false)
+		obj, v, err = VerifyDumpPayload(full, false, false)
 		if err != nil || v != Version || !bytes.Equal(obj, p) {
 			t.Fatalf("own trailer refused: %v", err)
 		}
@@ -225,7 +225,7 @@ func FuzzVerifyDumpPayload(f *testing.F) {
 		if len(p) > 0 {
 			bad := bytes.Clone(full)
 			bad[len(p)/2] ^= 0x80
-			if _, _, err := VerifyDumpPayload(bad, false); err != ErrPayloadChecksum {
+			if _, _, err := VerifyDumpPayload(bad, false, false); err != ErrPayloadChecksum {
 				t.Fatalf("corruption: %v", err)
 			}
 		}

@@ -147,17 +147,22 @@ var (
 	ErrZipmap = errors.New("rdb: zipmap integrity check failed")
 )
 
-// versionAccepted is rdbIsVersionAccepted under the default
-// rdb-version-check strict: a magic string pins the version range it may
-// carry, and with no magic (DUMP payloads) only 1-11 and 80 pass.
-func versionAccepted(v int, valkeyMagic, redisMagic bool) bool {
+// versionAccepted is rdbIsVersionAccepted: a magic string pins the
+// version range it may carry; under rdb-version-check strict (relaxed
+// false) a future version or one of the foreign range is refused too, so
+// with no magic (DUMP payloads) only 1-11 and 80 pass.
+func versionAccepted(v int, valkeyMagic, redisMagic, relaxed bool) bool {
 	switch {
 	case v < 1,
 		valkeyMagic && v <= foreignVersionMax,
-		redisMagic && v > foreignVersionMax,
-		v > Version,
-		v >= foreignVersionMin && v <= foreignVersionMax:
+		redisMagic && v > foreignVersionMax:
 		return false
+	case relaxed:
+		return true
 	}
-	return true
+	return v <= Version && !IsForeignVersion(v)
 }
+
+// IsForeignVersion reports whether v is in the range of RDB versions
+// reserved for formats that other servers derived from Redis's.
+func IsForeignVersion(v int) bool { return v >= foreignVersionMin && v <= foreignVersionMax }

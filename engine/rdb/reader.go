@@ -35,7 +35,12 @@ type Reader struct {
 	base    int64  // stream offset of buf[0]
 	err     error  // sticky error from r
 	scratch []byte // compressed bytes of an LZF string
+	relaxed bool   // rdb-version-check relaxed: Header takes future and foreign versions
 }
+
+// SetRelaxedVersionCheck makes Header accept what rdb-version-check
+// relaxed accepts: a future version, or one of the foreign range.
+func (r *Reader) SetRelaxedVersionCheck(on bool) { r.relaxed = on }
 
 // NewReader returns a Reader on r, which it reads through a 64 KiB buffer.
 func NewReader(r io.Reader) *Reader {
@@ -493,7 +498,7 @@ func (r *Reader) Header() (version int, err error) {
 		return 0, ErrSignature
 	}
 	version = atoi(p[6:9])
-	if !versionAccepted(version, valkey, redis) {
+	if !versionAccepted(version, valkey, redis, r.relaxed) {
 		return version, ErrVersion
 	}
 	return version, nil
