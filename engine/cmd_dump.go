@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"math"
 	"strconv"
 
 	"github.com/volleydb/volley/engine/config"
@@ -24,14 +25,33 @@ const (
 	errBadDataFormat  = "ERR Bad data format"
 )
 
-// dumpPayload serializes e's value for DUMP.
+// dumpState is DUMP's writer and buffer, kept across calls: a Writer
+// carries a 64 KiB buffer, too much to allocate for every DUMP.
+type dumpState struct {
+	w   *rdb.Writer
+	buf bytes.Buffer
+}
+
+// dumpPayload serializes e's value for DUMP, into a new slice: a large
+// reply is sent from it by reference.
 func (s *Server) dumpPayload(e keyspace.Entry) []byte {
-	var buf bytes.Buffer
-	w := rdb.NewWriter(&buf)
-	w.SetCompress(s.Cfg.RDBCompression)
-	rdbSaveValue(w, e, nil)
-	_ = w.Flush() // a bytes.Buffer does not fail
-	return rdb.AppendDumpTrailer(buf.Bytes())
+	d := &s.dump
+	d.buf.Reset()
+	if d.w == nil {
+		d.w = rdb.NewWriter(&d.buf)
+	} else {
+		d.w.Reset(&d.buf)
+	}
+	d.w.SetCompress(s.Cfg.RDBCompression)
+	d.w.SetChecksum(false) // the trailer has a checksum of its own
+	rdbSaveValue(d.w, e, nil)
+	_ = d.w.Flush() // a bytes.Buffer does not fail
+	p := make([]byte, d.buf.Len(), d.buf.Len()+10)
+	copy(p, d.buf.Bytes())
+	if d.buf.Cap() > 1<<20 {
+		d.buf = bytes.Buffer{} // do not keep a huge value's buffer
+	}
+	return rdb.AppendDumpTrailer(p)
 }
 
 // DUMP key
@@ -47,7 +67,7 @@ func cmdDump(c *Client) {
 // RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]
 func cmdRestore(c *Client) {
 	s, db := c.srv, c.db()
-	replace, absTTL := false, false
+	replace, absTTL, ok := false, false, true
 	idle, freq := int64(-1), int64(-1)
 	for j := 4; j < len(c.Argv); j++ {
 		more := len(c.Argv) - j - 1
@@ -57,29 +77,15 @@ func cmdRestore(c *Client) {
 		case equalFoldASCII(arg, "absttl"):
 			absTTL = true
 		case equalFoldASCII(arg, "idletime") && more >= 1 && freq == -1:
-			v, ok := parseInt(c.Argv[j+1])
-			if !ok {
-				c.AddError(ErrNotInteger)
-				return
-			}
-			if v < 0 {
-				c.AddError(errRestoreIdle)
-				return
-			}
-			idle = v
 			j++
+			if idle, ok = restoreOptArg(c, c.Argv[j], math.MaxInt64, errRestoreIdle); !ok {
+				return
+			}
 		case equalFoldASCII(arg, "freq") && more >= 1 && idle == -1:
-			v, ok := parseInt(c.Argv[j+1])
-			if !ok {
-				c.AddError(ErrNotInteger)
-				return
-			}
-			if v < 0 || v > 255 {
-				c.AddError(errRestoreFreq)
-				return
-			}
-			freq = v
 			j++
+			if freq, ok = restoreOptArg(c, c.Argv[j], 255, errRestoreFreq); !ok {
+				return
+			}
 		default:
 			c.AddError(ErrSyntax)
 			return
@@ -104,7 +110,7 @@ func cmdRestore(c *Client) {
 		c.AddError(errRestorePayload)
 		return
 	}
-	r := rdb.NewReader(bytes.NewReader(obj))
+	r := rdb.NewReaderBytes(obj)
 	typ, err := r.Byte()
 	if err != nil || !rdb.IsObjectType(typ) {
 		c.AddError(errBadDataFormat)
@@ -144,4 +150,19 @@ func cmdRestore(c *Client) {
 	s.notifyKeyspaceEvent(config.NotifyGeneric, "restore", key, db.ID)
 	s.Dirty++
 	c.AddOK()
+}
+
+// restoreOptArg parses IDLETIME's or FREQ's value, which must be an
+// integer from 0 to hi; it replies the error and returns false otherwise.
+func restoreOptArg(c *Client, arg []byte, hi int64, rangeErr string) (int64, bool) {
+	v, ok := parseInt(arg)
+	switch {
+	case !ok:
+		c.AddError(ErrNotInteger)
+	case v < 0 || v > hi:
+		c.AddError(rangeErr)
+	default:
+		return v, true
+	}
+	return 0, false
 }

@@ -220,11 +220,21 @@ func (db *DB) Set(key []byte, v keyspace.Value, keepTTL bool) keyspace.Entry {
 
 // SetHashed is Set with the hash already computed.
 func (db *DB) SetHashed(key []byte, h uint64, v keyspace.Value, keepTTL bool) keyspace.Entry {
+	e, _ := db.set(key, h, v, keepTTL, true)
+	return e
+}
+
+// set is SetHashed, also reporting whether key existed. With notify false
+// a new key sends no keyspace event: loading a file (Valkey's
+// dbAddRDBLoad sends none).
+func (db *DB) set(key []byte, h uint64, v keyspace.Value, keepTTL, notify bool) (keyspace.Entry, bool) {
 	e, prior := db.keys.Upsert(key, h, v, keepTTL)
 	db.hashStored(key, v.Obj)
 	if !prior.Replaced {
 		db.srv.initAccess(e)
-		db.srv.notifyKeyspaceEvent(config.NotifyNew, "new", key, db.ID) // as Valkey's dbAdd
+		if notify {
+			db.srv.notifyKeyspaceEvent(config.NotifyNew, "new", key, db.ID) // as Valkey's dbAdd
+		}
 	}
 	if at := e.Expire(); at != prior.Expire {
 		if at == 0 {
@@ -233,7 +243,7 @@ func (db *DB) SetHashed(key []byte, h uint64, v keyspace.Value, keepTTL bool) ke
 			db.expires.Set(key, keyspace.Value{Expire: at})
 		}
 	}
-	return e
+	return e, prior.Replaced
 }
 
 // Delete removes key and reports whether it existed (Valkey's dbDelete;

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/volleydb/volley/engine/cnum"
 	"github.com/volleydb/volley/engine/config"
 	"github.com/volleydb/volley/engine/keyspace"
 	"github.com/volleydb/volley/engine/rdb"
@@ -489,30 +490,8 @@ func debugPopulate(c *Client) {
 // DEBUG SET-ACTIVE-EXPIRE 0|1: turn the active expiry cycle off or on.
 // As Valkey's atoi, anything not starting with a non-zero number is 0.
 func debugSetActiveExpire(c *Client) {
-	c.srv.expire.disabled = atoi(c.Argv[2]) == 0
+	c.srv.expire.disabled = cnum.Atoi(c.Argv[2]) == 0
 	c.AddOK()
-}
-
-// atoi reads a leading decimal integer as C's atoi: leading spaces, an
-// optional sign, digits; anything else ends it. Overflow is not checked.
-func atoi(b []byte) int64 {
-	i := 0
-	for i < len(b) && (b[i] == ' ' || b[i] >= '\t' && b[i] <= '\r') {
-		i++
-	}
-	neg := false
-	if i < len(b) && (b[i] == '+' || b[i] == '-') {
-		neg = b[i] == '-'
-		i++
-	}
-	var n int64
-	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
-		n = n*10 + int64(b[i]-'0')
-	}
-	if neg {
-		return -n
-	}
-	return n
 }
 
 // DEBUG CHANGE-REPL-ID: give the server a new replication ID.

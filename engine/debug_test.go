@@ -221,11 +221,6 @@ func TestDebugSmallSubcommands(t *testing.T) {
 	if n := e.srv.Stats.TotalErrorReplies; n != 0 {
 		t.Errorf("total_error_replies %d", n)
 	}
-	for in, want := range map[string]int64{"1": 1, " 12x": 12, "-3": -3, "abc": 0, "": 0, "+7": 7} {
-		if got := atoi([]byte(in)); got != want {
-			t.Errorf("atoi(%q) = %d, want %d", in, got, want)
-		}
-	}
 }
 
 func TestDebugHTStats(t *testing.T) {

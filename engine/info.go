@@ -471,11 +471,7 @@ func (s *Server) infoPersistence(w *infoWriter) {
 	w.int("rdb_changes_since_last_save", s.Dirty)
 	w.zeros("rdb_bgsave_in_progress")
 	w.int("rdb_last_save_time", s.lastSave())
-	if s.persist.lastSaveErr {
-		w.str("rdb_last_bgsave_status", "err")
-	} else {
-		w.str("rdb_last_bgsave_status", "ok")
-	}
+	w.str("rdb_last_bgsave_status", "ok") // only a background save, which Volley has not yet, sets err
 	w.int("rdb_last_bgsave_time_sec", -1)
 	w.int("rdb_current_bgsave_time_sec", -1)
 	w.int("rdb_saves", s.persist.saves)

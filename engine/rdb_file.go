@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/volleydb/volley/engine/cnum"
 	"github.com/volleydb/volley/engine/config"
 	"github.com/volleydb/volley/engine/keyspace"
 	"github.com/volleydb/volley/engine/rdb"
@@ -26,9 +27,7 @@ import (
 // persistState is the RDB bookkeeping INFO persistence reports.
 type persistState struct {
 	lastSave    int64 // unix seconds of the last successful save; the start time until one
-	lastSaveErr bool  // the last save failed (rdb_last_bgsave_status:err)
-	saves       int64 // rdb_saves
-	lastTry     int64 // unix seconds of the last save attempt, for the retry delay after a failure
+	saves       int64 // rdb_saves: SAVE commands (and, later, background saves) started
 	loadedKeys  int64 // rdb_last_load_keys_loaded
 	expiredKeys int64 // rdb_last_load_keys_expired
 }
@@ -38,22 +37,18 @@ type persistState struct {
 // (tests) still writes where dir says.
 func (s *Server) rdbPath() string { return filepath.Join(s.Cfg.Dir, s.Cfg.DBFilename) }
 
-// SaveRDB writes the dataset to dbfilename, as SAVE does, and records the
-// outcome for INFO and LASTSAVE.
+// SaveRDB writes the dataset to dbfilename in the foreground (Valkey's
+// rdbSave): on success the changes count restarts and LASTSAVE moves; a
+// failure is only logged, as a foreground save leaves
+// rdb_last_bgsave_status alone.
 func (s *Server) SaveRDB() error {
-	start := time.Now()
-	s.persist.lastTry = start.Unix()
-	err := s.writeRDBFile(s.rdbPath())
-	if err != nil {
-		s.persist.lastSaveErr = true
+	if err := s.writeRDBFile(s.rdbPath()); err != nil {
 		s.Log.Warningf("Error saving DB on disk: %v", err)
 		return err
 	}
 	s.Log.Noticef("DB saved on disk")
 	s.Dirty = 0
-	s.persist.lastSave = start.Unix()
-	s.persist.lastSaveErr = false
-	s.persist.saves++
+	s.persist.lastSave = s.Clock.NowMs() / 1000
 	return nil
 }
 
@@ -160,7 +155,7 @@ func (s *Server) LoadRDB() error {
 	}
 	defer f.Close()
 	start := time.Now()
-	st, err := s.readRDB(f, false)
+	st, err := s.readRDB(f, fileSize(f), false)
 	if err != nil {
 		return fmt.Errorf("error loading %s: %w", path, err)
 	}
@@ -169,10 +164,10 @@ func (s *Server) LoadRDB() error {
 	return nil
 }
 
-// readRDB loads an RDB stream into the databases. With merge a key that
-// exists already is replaced (DEBUG RELOAD MERGE); otherwise a duplicate
-// is an error.
-func (s *Server) readRDB(in io.Reader, merge bool) (loadStats, error) {
+// readRDB loads an RDB stream of size bytes (0 if unknown) into the
+// databases. With merge a key that exists already is replaced (DEBUG
+// RELOAD MERGE); otherwise a duplicate is an error.
+func (s *Server) readRDB(in io.Reader, size int64, merge bool) (loadStats, error) {
 	var st loadStats
 	r := rdb.NewReader(in)
 	r.SetRelaxedVersionCheck(s.Cfg.RDBVersionRelaxed != 0)
@@ -234,11 +229,20 @@ func (s *Server) readRDB(in io.Reader, merge bool) (loadStats, error) {
 			db = s.dbs[n]
 			continue
 		case rdb.OpResizeDB:
-			if _, err := rdbLen(r); err != nil {
+			keys, err := rdbLen(r)
+			if err != nil {
 				return st, err
 			}
-			if _, err := rdbLen(r); err != nil {
+			expires, err := rdbLen(r)
+			if err != nil {
 				return st, err
+			}
+			// Sizing the tables for what follows saves every rehash on
+			// the way. A key takes at least 3 bytes of the stream, which
+			// bounds what a forged hint can make us allocate.
+			if limit := uint64(size / 3); keys <= limit {
+				db.keys.Expand(int(keys))
+				db.expires.Expand(int(min(expires, keys)))
 			}
 			continue
 		case rdb.OpSlotInfo:
@@ -294,13 +298,10 @@ func (s *Server) readRDB(in io.Reader, merge bool) (loadStats, error) {
 			if expire != -1 {
 				v.Expire = expire
 			}
-			if _, exists := db.keys.Get(key); exists {
-				if !merge {
-					return st, fmt.Errorf("%w '%s' in DB %d", errDuplicateKey, key, db.ID)
-				}
-				db.Delete(key)
+			e, replaced := db.set(key, db.keys.Hash(key), v, false, false)
+			if replaced && !merge {
+				return st, fmt.Errorf("%w '%s' in DB %d", errDuplicateKey, key, db.ID)
 			}
-			e := db.addLoaded(key, v)
 			s.setAccessFrom(e, freq, idle)
 			st.loaded++
 		}
@@ -322,18 +323,6 @@ func (s *Server) rdbAux(k, v string) {
 			s.Log.Noticef("RDB memory usage when created %.2f Mb", float64(n)/(1024*1024))
 		}
 	}
-}
-
-// addLoaded stores a loaded key, without the keyspace event a command's
-// write sends (Valkey's dbAddRDBLoad).
-func (db *DB) addLoaded(key []byte, v keyspace.Value) keyspace.Entry {
-	e, _ := db.keys.Upsert(key, db.keys.Hash(key), v, false)
-	db.hashStored(key, v.Obj)
-	db.srv.initAccess(e)
-	if v.Expire != 0 {
-		db.expires.Set(key, keyspace.Value{Expire: v.Expire})
-	}
-	return e
 }
 
 // setAccessFrom sets a key's access word from a saved LFU counter (freq,
@@ -403,13 +392,13 @@ func (s *Server) reloadRDB(merge bool) error {
 		return err
 	}
 	defer f.Close()
-	_, err = s.readRDB(f, merge)
+	_, err = s.readRDB(f, fileSize(f), merge)
 	return err
 }
 
 // DEBUG SET-SKIP-CHECKSUM-VALIDATION <0|1>
 func debugSetSkipChecksum(c *Client) {
-	c.srv.skipChecksum = atoi(c.Argv[2]) != 0
+	c.srv.skipChecksum = cnum.Atoi(c.Argv[2]) != 0
 	c.AddOK()
 }
 
@@ -432,4 +421,12 @@ func (s *Server) PrepareShutdown(flags ShutdownFlags) error {
 		return err
 	}
 	return nil
+}
+
+// fileSize is f's size, or 0 if it cannot be told.
+func fileSize(f *os.File) int64 {
+	if fi, err := f.Stat(); err == nil {
+		return fi.Size()
+	}
+	return 0
 }

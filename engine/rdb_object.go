@@ -20,11 +20,11 @@ import (
 // the encoding rules of the current configuration, as Valkey does, so a
 // value can come back in another encoding than it was saved in.
 
-// errEmptyKey is returned by rdbLoadValue for a collection with no
+// errEmptyKey is returned by rdbLoad.value for a collection with no
 // elements: a file load skips the key, RESTORE refuses the payload.
 var errEmptyKey = errors.New("empty key")
 
-// errCorrupt is returned by rdbLoadValue for a value that is well formed
+// errCorrupt is returned by rdbLoad.value for a value that is well formed
 // as a byte stream but breaks a rule of its type (a duplicate member, a
 // NaN score, a listpack that fails its integrity check).
 var errCorrupt = errors.New("corrupt value")
@@ -120,10 +120,10 @@ func rdbSaveValue(w *rdb.Writer, e keyspace.Entry, key []byte) {
 	}
 }
 
-// rdbLoad is the context of loading values: the configuration whose
-// encoding limits apply, and whether the source must be checked deeply
-// (Volley always validates what it loads: a corrupt value must be
-// refused, never crash the server later).
+// rdbLoad loads values under the configuration whose encoding limits
+// apply. Whatever the source, every compact encoding is validated deeply
+// (Valkey does so only with sanitize-dump-payload): a corrupt value must
+// be refused, never crash the server later.
 type rdbLoad struct {
 	cfg *config.Config
 }
@@ -234,8 +234,7 @@ func (ld rdbLoad) quicklist(r *rdb.Reader, v2 bool) (keyspace.Value, error) {
 			return keyspace.Value{}, errCorrupt
 		}
 		if container == rdb.ContainerPlain {
-			q.insertNode(q.numNodes(), qlNode{lp: data, sz: len(data), count: 1, plain: true})
-			q.count++
+			q.appendPlain(data)
 			continue
 		}
 		lp := data

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/volleydb/volley/engine/keyspace"
@@ -176,7 +177,7 @@ func loadFixtureRDB(t *testing.T, name string) *testEnv {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	st, err := e.srv.readRDB(f, false)
+	st, err := e.srv.readRDB(f, fileSize(f), false)
 	if err != nil {
 		t.Fatalf("loading %s: %v", name, err)
 	}
@@ -218,7 +219,7 @@ func TestRDBRoundTrip(t *testing.T) {
 		e2 := newTestEnv(t)
 		e2.srv.Clock = e.srv.Clock
 		e2.srv.Cfg.RDBCompression = compress
-		if _, err := e2.srv.readRDB(bytes.NewReader(first.Bytes()), false); err != nil {
+		if _, err := e2.srv.readRDB(bytes.NewReader(first.Bytes()), int64(first.Len()), false); err != nil {
 			t.Fatalf("compress %v: reading our own file: %v", compress, err)
 		}
 		checkDataset(t, e2.srv, readFixture(t, "valkey9"), true)
@@ -325,7 +326,7 @@ func FuzzReadRDB(f *testing.F) {
 	f.Fuzz(func(t *testing.T, file []byte) {
 		e := newTestEnv(t)
 		e.srv.Clock = &FakeClock{Ms: 1_700_000_000_000}
-		if _, err := e.srv.readRDB(bytes.NewReader(file), false); err != nil {
+		if _, err := e.srv.readRDB(bytes.NewReader(file), int64(len(file)), false); err != nil {
 			return
 		}
 		var out bytes.Buffer
@@ -334,8 +335,40 @@ func FuzzReadRDB(f *testing.F) {
 		}
 		e2 := newTestEnv(t)
 		e2.srv.Clock = e.srv.Clock
-		if _, err := e2.srv.readRDB(&out, false); err != nil {
+		if _, err := e2.srv.readRDB(&out, int64(out.Len()), false); err != nil {
 			t.Fatalf("our own save of a loaded file does not load: %v", err)
 		}
 	})
+}
+
+// TestSaveCounters: SAVE counts in rdb_saves and moves LASTSAVE; the
+// saves a server makes on its own (FLUSHALL with save points) move
+// LASTSAVE but are not counted, as in Valkey.
+func TestSaveCounters(t *testing.T) {
+	e := newTestEnv(t)
+	clock := &FakeClock{Ms: 1_700_000_000_000}
+	e.srv.Clock = clock
+	c := e.newClient()
+	e.do(c, "set", "k", "v")
+	clock.Ms += 5000
+	e.expect(c, []replyCase{
+		rc("save", "+OK\r\n"),
+		rc("lastsave", ":1700000005\r\n"),
+	})
+	info := e.do(c, "info", "persistence")
+	for _, want := range []string{"rdb_saves:1\r\n", "rdb_changes_since_last_save:0\r\n", "rdb_last_save_time:1700000005\r\n"} {
+		if !strings.Contains(info, want) {
+			t.Errorf("INFO persistence lacks %q", want)
+		}
+	}
+	clock.Ms += 5000
+	e.expect(c, []replyCase{rc("flushall", "+OK\r\n"), rc("lastsave", ":1700000010\r\n")})
+	if info := e.do(c, "info", "persistence"); !strings.Contains(info, "rdb_saves:1\r\n") {
+		t.Error("FLUSHALL's save counted in rdb_saves")
+	}
+	// A save that cannot write fails with Valkey's bare error and leaves
+	// LASTSAVE alone.
+	e.srv.Cfg.Dir = filepath.Join(e.srv.Cfg.Dir, "missing")
+	clock.Ms += 5000
+	e.expect(c, []replyCase{rc("save", "-ERR\r\n"), rc("lastsave", ":1700000010\r\n")})
 }

@@ -129,6 +129,7 @@ type Server struct {
 
 	persist      persistState // RDB saves and loads (rdb_file.go)
 	skipChecksum bool         // DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE trusts payload checksums
+	dump         dumpState    // DUMP's reused writer (cmd_dump.go)
 }
 
 // ShutdownFlags are SHUTDOWN's options: the set shutdown-on-sigterm and

@@ -62,6 +62,7 @@ func cmdTime(c *Client) {
 
 // SAVE: write the dataset to dbfilename now, holding the server.
 func cmdSave(c *Client) {
+	c.srv.persist.saves++ // counted when started, as Valkey's saveCommand
 	if c.srv.SaveRDB() != nil {
 		c.AddError("ERR")
 		return

@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/volleydb/volley/engine/cnum"
 	"github.com/volleydb/volley/engine/config"
 )
 
@@ -173,7 +174,7 @@ func (st *sortState) lookupByPattern(c *Client, pattern, subst []byte, dst []byt
 // whole text must be a number, neither NaN nor out of range.
 func sortScore(b []byte) (float64, bool) {
 	b = cstr(b)
-	f, n, erange := cStrtod(b)
+	f, n, erange := cnum.Strtod(b)
 	if n != len(b) || erange || math.IsNaN(f) {
 		return f, false
 	}

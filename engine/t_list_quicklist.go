@@ -403,6 +403,13 @@ func (q *quicklist) appendListpack(lp []byte) {
 	q.count += n
 }
 
+// appendPlain adds v as a plain node of its own whatever its size
+// (quicklistAppendPlainNode), taking ownership of it.
+func (q *quicklist) appendPlain(v []byte) {
+	q.insertNode(q.numNodes(), qlNode{lp: v, sz: len(v), count: 1, plain: true})
+	q.count++
+}
+
 // end returns the position of the first (head) or last element.
 func (q *quicklist) end(head bool) qlPos {
 	if q.count == 0 {

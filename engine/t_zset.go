@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/volleydb/volley/engine/cnum"
 	"github.com/volleydb/volley/engine/config"
 	"github.com/volleydb/volley/engine/keyspace"
 	"github.com/volleydb/volley/engine/listpack"
@@ -73,147 +74,13 @@ const (
 
 // ---- numbers ----
 
-// isCSpace is C's isspace in the C locale.
-func isCSpace(b byte) bool { return b == ' ' || (b >= '\t' && b <= '\r') }
-
-// cStrtod reads a double from the front of b as glibc's strtod does:
-// leading white space, a sign, then a decimal or hexadecimal number, inf,
-// infinity or nan, case-insensitively. n is the bytes consumed, 0 when
-// nothing could be converted (strtod's endptr left at the start); erange
-// is set when a finite number overflowed to infinity or a non-zero one
-// underflowed to zero.
-func cStrtod(b []byte) (f float64, n int, erange bool) {
-	i := 0
-	for i < len(b) && isCSpace(b[i]) {
-		i++
-	}
-	start := i
-	neg := false
-	if i < len(b) && (b[i] == '+' || b[i] == '-') {
-		neg = b[i] == '-'
-		i++
-	}
-	lower := func(j int) byte {
-		if j < len(b) && b[j] >= 'A' && b[j] <= 'Z' {
-			return b[j] + 32
-		}
-		if j < len(b) {
-			return b[j]
-		}
-		return 0
-	}
-	hasWord := func(j int, w string) bool {
-		for k := 0; k < len(w); k++ {
-			if lower(j+k) != w[k] {
-				return false
-			}
-		}
-		return true
-	}
-	switch {
-	case hasWord(i, "inf"):
-		n = i + 3
-		if hasWord(i, "infinity") {
-			n = i + 8
-		}
-		if neg {
-			return math.Inf(-1), n, false
-		}
-		return math.Inf(1), n, false
-	case hasWord(i, "nan"):
-		n = i + 3
-		if n < len(b) && b[n] == '(' {
-			j := n + 1
-			for j < len(b) && (b[j] == '_' || (b[j] >= '0' && b[j] <= '9') || (lower(j) >= 'a' && lower(j) <= 'z')) {
-				j++
-			}
-			if j < len(b) && b[j] == ')' {
-				n = j + 1
-			}
-		}
-		return math.NaN(), n, false
-	}
-	isHex := func(c byte) bool { return (c >= '0' && c <= '9') || (c|32 >= 'a' && c|32 <= 'f') }
-	isDec := func(c byte) bool { return c >= '0' && c <= '9' }
-	hex := false
-	if lower(i) == '0' && lower(i+1) == 'x' {
-		j := i + 2
-		if (j < len(b) && isHex(b[j])) || (j+1 < len(b) && b[j] == '.' && isHex(b[j+1])) {
-			hex = true
-			i = j
-		}
-	}
-	digit := isDec
-	if hex {
-		digit = isHex
-	}
-	mant := i
-	digits, nonzero := 0, false
-	for i < len(b) && digit(b[i]) {
-		nonzero = nonzero || b[i] != '0'
-		i++
-		digits++
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		for i < len(b) && digit(b[i]) {
-			nonzero = nonzero || b[i] != '0'
-			i++
-			digits++
-		}
-	}
-	if digits == 0 {
-		return 0, 0, false
-	}
-	mantEnd := i
-	expStart := i
-	if e := lower(i); (!hex && e == 'e') || (hex && e == 'p') {
-		j := i + 1
-		if j < len(b) && (b[j] == '+' || b[j] == '-') {
-			j++
-		}
-		k := j
-		for k < len(b) && isDec(b[k]) {
-			k++
-		}
-		if k > j {
-			i = k
-		}
-	}
-	var text []byte
-	var tmp [64]byte
-	text = tmp[:0]
-	if neg {
-		text = append(text, '-')
-	}
-	if hex {
-		text = append(text, '0', 'x')
-	}
-	text = append(text, b[mant:mantEnd]...)
-	if hex {
-		if i > expStart {
-			text = append(text, b[expStart:i]...)
-		} else {
-			text = append(text, 'p', '0')
-		}
-	} else {
-		text = append(text, b[expStart:i]...)
-	}
-	f, err := strconv.ParseFloat(string(text), 64)
-	if err != nil && !math.IsInf(f, 0) {
-		return 0, 0, false // not reached: the text is well formed
-	}
-	_ = start
-	return f, i, math.IsInf(f, 0) || (f == 0 && nonzero)
-}
-
 // parseZsetFloat parses a score or weight as Valkey's string2d: the whole
 // argument, no leading space, no NaN, no overflow or underflow to zero.
 func parseZsetFloat(b []byte) (float64, bool) {
-	if len(b) == 0 || isCSpace(b[0]) {
+	if len(b) == 0 || cnum.IsSpace(b[0]) {
 		return 0, false
 	}
-	f, n, erange := cStrtod(b)
+	f, n, erange := cnum.Strtod(b)
 	if n != len(b) || erange || math.IsNaN(f) {
 		return 0, false
 	}
@@ -230,7 +97,7 @@ func parseRangeFloat(b []byte) (float64, bool) {
 			break
 		}
 	}
-	f, n, _ := cStrtod(b)
+	f, n, _ := cnum.Strtod(b)
 	if n != len(b) || math.IsNaN(f) {
 		return 0, false
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/volleydb/volley/engine/cnum"
 	"github.com/volleydb/volley/engine/resp"
 )
 
@@ -15,11 +16,6 @@ import (
 // glob matching and the number parsers. Each one follows the C routine
 // Valkey uses for the same job, quirks included, because a value that
 // Valkey accepts must be accepted here too, and one it refuses refused.
-
-// isCSpace reports whether b is a space in the C locale's isspace sense.
-func isCSpace(b byte) bool {
-	return b == ' ' || b == '\t' || b == '\n' || b == '\v' || b == '\f' || b == '\r'
-}
 
 func isHexDigit(b byte) bool {
 	return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F')
@@ -267,7 +263,7 @@ func parseStrictInt(s string) (int64, bool) {
 // byte, 0 when no digit was read at all; overflow reports ERANGE.
 func cStrtoll(s string, base int) (v int64, end int, overflow bool) {
 	p := 0
-	for p < len(s) && isCSpace(s[p]) {
+	for p < len(s) && cnum.IsSpace(s[p]) {
 		p++
 	}
 	neg := false
@@ -372,7 +368,7 @@ func parseMemory(s string) (uint64, bool) {
 // spaces, NaN, and results that overflow to infinity or underflow to zero,
 // as Valkey's string-to-double conversion does.
 func parseCDouble(s string) (float64, bool) {
-	if s == "" || isCSpace(s[0]) {
+	if s == "" || cnum.IsSpace(s[0]) {
 		return 0, false
 	}
 	body := s

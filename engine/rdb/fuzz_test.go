@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/volleydb/volley/engine/listpack"
+	"github.com/volleydb/volley/engine/resp"
 )
 
 // readOps applies the operations named by ops (cycled) to r until an
@@ -84,7 +85,7 @@ func FuzzReaderString(f *testing.F) {
 			if err != nil || !bytes.Equal(back, data) || r.Offset() != int64(buf.Len()) {
 				t.Fatalf("round trip (compress %v): %v", compress, err)
 			}
-			if v, ok := parseInt(data); ok {
+			if v, ok := resp.ParseInt(data); ok {
 				if got, err := NewReaderBytes(buf.Bytes()).Int(); err != nil || got != v {
 					t.Fatalf("Int round trip: %d, %v", got, err)
 				}
@@ -154,7 +155,7 @@ func FuzzZiplist(f *testing.F) {
 		var entries []zlEntry
 		var want []string
 		for _, s := range bytes.Split(parts, []byte{0}) {
-			if v, ok := parseInt(s); ok {
+			if v, ok := resp.ParseInt(s); ok {
 				entries = append(entries, zi(v))
 			} else {
 				entries = append(entries, zs(string(s)))

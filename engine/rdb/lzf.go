@@ -162,37 +162,37 @@ func (c *lzfCompressor) compress(in, out []byte) int {
 		if op >= outEnd {
 			return 0
 		}
-		out[op] = in[ip]
-		op++
+		op, lit = lzfLiteral(out, op, lit, in[ip])
 		ip++
-		lit++
-		if lit == lzfMaxLit {
-			out[op-lit-1] = byte(lit - 1)
-			lit = 0
-			op++
-		}
 	}
 
 	// At most the last two bytes and one control byte remain.
 	if op+3 > outEnd {
 		return 0
 	}
-	for ip < inEnd {
-		out[op] = in[ip]
-		op++
-		ip++
-		lit++
-		if lit == lzfMaxLit {
-			out[op-lit-1] = byte(lit - 1)
-			lit = 0
-			op++
-		}
+	for ; ip < inEnd; ip++ {
+		op, lit = lzfLiteral(out, op, lit, in[ip])
 	}
 	out[op-lit-1] = byte(lit - 1)
 	if lit == 0 {
 		op--
 	}
 	return op
+}
+
+// lzfLiteral adds c to the literal run being written and closes the run
+// (writing its length byte in the place kept for it) when it is full. It
+// returns the new output position and run length.
+func lzfLiteral(out []byte, op, lit int, c byte) (int, int) {
+	out[op] = c
+	op++
+	lit++
+	if lit == lzfMaxLit {
+		out[op-lit-1] = byte(lit - 1)
+		lit = 0
+		op++
+	}
+	return op, lit
 }
 
 // LZFDecompress decompresses in into out, returning the number of bytes

@@ -1,11 +1,13 @@
 package rdb
 
 import (
-	"bytes"
 	"encoding/binary"
 	"io"
 	"math"
 	"strconv"
+
+	"github.com/volleydb/volley/engine/cnum"
+	"github.com/volleydb/volley/engine/resp"
 )
 
 const (
@@ -364,7 +366,7 @@ func (r *Reader) Int() (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	v, ok := parseInt(s)
+	v, ok := resp.ParseInt(s)
 	if !ok {
 		return 0, ErrNotInteger
 	}
@@ -409,55 +411,13 @@ func (r *Reader) Double() (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	f, ok := parseCDouble(p)
-	if !ok {
+	// Valkey reads it with sscanf("%lg"): the longest number at the
+	// front, after white space; a NUL ends the text.
+	f, m, _ := cnum.Strtod(p)
+	if m == 0 {
 		return 0, ErrDouble
 	}
 	return f, nil
-}
-
-// parseCDouble reads a double as Valkey's sscanf("%lg") does: it stops at
-// a NUL, skips leading white space and takes the longest prefix that is a
-// number, ignoring what follows; overflow gives an infinity, not an
-// error.
-func parseCDouble(p []byte) (float64, bool) {
-	for i, c := range p {
-		if c == 0 {
-			p = p[:i]
-			break
-		}
-	}
-	for len(p) > 0 && isCSpace(p[0]) {
-		p = p[1:]
-	}
-	end := 0 // strconv accepts '_' where C does not: stop before one
-	for end < len(p) && p[end] != '_' && p[end] > ' ' && p[end] < 0x7F {
-		end++
-	}
-	for n := end; n > 0; n-- {
-		if f, ok := parseFloatPrefix(p[:n]); ok {
-			return f, true
-		}
-	}
-	return 0, false
-}
-
-// parseFloatPrefix is strconv.ParseFloat with strtod's leniencies: an
-// out-of-range value is an infinity or zero, and a hexadecimal number
-// needs no 'p' exponent.
-func parseFloatPrefix(p []byte) (float64, bool) {
-	f, err := strconv.ParseFloat(string(p), 64)
-	if err != nil && bytes.ContainsAny(p, "xX") && !bytes.ContainsAny(p, "pP") {
-		f, err = strconv.ParseFloat(string(p)+"p0", 64)
-	}
-	if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-		err = nil
-	}
-	return f, err == nil
-}
-
-func isCSpace(c byte) bool {
-	return c == ' ' || c >= '\t' && c <= '\r'
 }
 
 // MillisecondTime reads an 8-byte little-endian time in milliseconds.
@@ -497,36 +457,11 @@ func (r *Reader) Header() (version int, err error) {
 	default:
 		return 0, ErrSignature
 	}
-	version = atoi(p[6:9])
+	version = int(cnum.Atoi(p[6:9])) // Valkey reads the digits with atoi
 	if !versionAccepted(version, valkey, redis, r.relaxed) {
 		return version, ErrVersion
 	}
 	return version, nil
-}
-
-// atoi is C's atoi, which Valkey applies to the three version digits:
-// leading white space, an optional sign, then digits up to the first
-// non-digit.
-func atoi(p []byte) int {
-	for len(p) > 0 && isCSpace(p[0]) {
-		p = p[1:]
-	}
-	neg := false
-	if len(p) > 0 && (p[0] == '-' || p[0] == '+') {
-		neg = p[0] == '-'
-		p = p[1:]
-	}
-	v := 0
-	for _, c := range p {
-		if c < '0' || c > '9' {
-			break
-		}
-		v = v*10 + int(c-'0')
-	}
-	if neg {
-		return -v
-	}
-	return v
 }
 
 // Footer reads what follows OpEOF: for version 5 and later, the 8-byte

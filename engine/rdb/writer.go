@@ -5,6 +5,8 @@ import (
 	"io"
 	"math"
 	"strconv"
+
+	"github.com/volleydb/volley/engine/resp"
 )
 
 const (
@@ -201,7 +203,7 @@ func (w *Writer) String(s []byte) {
 		return
 	}
 	if len(s) <= 11 {
-		if v, ok := parseInt(s); ok {
+		if v, ok := resp.ParseInt(s); ok {
 			var ok bool
 			if w.buf, ok = appendIntEnc(w.buf, v); ok {
 				return
@@ -342,44 +344,4 @@ func (w *Writer) Footer() error {
 	}
 	w.buf = binary.LittleEndian.AppendUint64(w.buf, crc)
 	return w.Flush()
-}
-
-// parseInt is Valkey's string2ll: the canonical decimal form of an int64
-// only. No sign but '-', no leading zeros ("-0" is not canonical), no
-// spaces, at most 20 bytes.
-func parseInt(s []byte) (int64, bool) {
-	if len(s) == 0 || len(s) > 20 {
-		return 0, false
-	}
-	if len(s) == 1 && s[0] >= '0' && s[0] <= '9' {
-		return int64(s[0] - '0'), true
-	}
-	neg := s[0] == '-'
-	if neg {
-		s = s[1:]
-		if len(s) == 0 {
-			return 0, false
-		}
-	}
-	if s[0] < '1' || s[0] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for _, c := range s {
-		d := uint64(c - '0')
-		if d > 9 || v > (math.MaxUint64-d)/10 {
-			return 0, false
-		}
-		v = v*10 + d
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return int64(-v), true
-	}
-	if v > math.MaxInt64 {
-		return 0, false
-	}
-	return int64(v), true
 }
