@@ -19,15 +19,7 @@ func IsSpace(b byte) bool { return b == ' ' || (b >= '\t' && b <= '\r') }
 // is set when a finite number overflowed to infinity or a non-zero one
 // underflowed to zero.
 func Strtod(b []byte) (f float64, n int, erange bool) {
-	i := 0
-	for i < len(b) && IsSpace(b[i]) {
-		i++
-	}
-	neg := false
-	if i < len(b) && (b[i] == '+' || b[i] == '-') {
-		neg = b[i] == '-'
-		i++
-	}
+	i, neg := skipSpaceSign(b)
 	lower := func(j int) byte {
 		if j < len(b) && b[j] >= 'A' && b[j] <= 'Z' {
 			return b[j] + 32
@@ -141,18 +133,24 @@ func Strtod(b []byte) (f float64, n int, erange bool) {
 	return f, i, math.IsInf(f, 0) || (f == 0 && nonzero)
 }
 
-// Atoi reads a leading decimal integer as C's atoi: leading spaces, an
-// optional sign, digits; anything else ends it. Overflow is not checked.
-func Atoi(b []byte) int64 {
-	i := 0
+// skipSpaceSign skips the white space and the one sign the C parsers take
+// before a number, returning where the number starts and whether the sign
+// was '-'.
+func skipSpaceSign(b []byte) (i int, neg bool) {
 	for i < len(b) && IsSpace(b[i]) {
 		i++
 	}
-	neg := false
 	if i < len(b) && (b[i] == '+' || b[i] == '-') {
 		neg = b[i] == '-'
 		i++
 	}
+	return i, neg
+}
+
+// Atoi reads a leading decimal integer as C's atoi: leading spaces, an
+// optional sign, digits; anything else ends it. Overflow is not checked.
+func Atoi(b []byte) int64 {
+	i, neg := skipSpaceSign(b)
 	var n int64
 	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
 		n = n*10 + int64(b[i]-'0')
