@@ -105,7 +105,7 @@ func TestDumpRestoreRoundTrip(t *testing.T) {
 	for _, cmd := range setup {
 		e.do(c, cmd...)
 	}
-	before := e.do(c, "debug", "digest")
+	before := e.digest()
 	for _, k := range []string{"s", "i", "l", "si", "sl", "z", "h", "hv"} {
 		p := e.do(c, "dump", k)
 		raw := p[len(firstLine(p))+2 : len(p)-2]
@@ -113,7 +113,7 @@ func TestDumpRestoreRoundTrip(t *testing.T) {
 			t.Fatalf("RESTORE %s: %q", k, got)
 		}
 	}
-	if after := e.do(c, "debug", "digest"); after != before {
+	if after := e.digest(); after != before {
 		t.Errorf("digest %q after DUMP and RESTORE of every key, %q before", after, before)
 	}
 	if got := e.do(c, "hpttl", "hv", "fields", "2", "f", "g"); got[:4] != "*2\r\n" || got[len(got)-5:] != ":-1\r\n" {

@@ -68,6 +68,20 @@ func (e *testEnv) do(c *Client, args ...string) string {
 	return out
 }
 
+// digest returns the dataset's DEBUG DIGEST, failing the test unless it
+// is one (DEBUG is allowed for the call).
+func (e *testEnv) digest() string {
+	e.t.Helper()
+	perm := e.srv.Cfg.EnableDebugCommand
+	e.srv.Cfg.EnableDebugCommand = config.PermitYes
+	d := e.do(e.newClient(), "debug", "digest")
+	e.srv.Cfg.EnableDebugCommand = perm
+	if len(d) != 43 || d[0] != '+' {
+		e.t.Fatalf("DEBUG DIGEST replied %q", d)
+	}
+	return d
+}
+
 // volatileHashes makes n hashes h0..h<n-1>, each with fields a=1 and
 // b=2, and gives the named fields a time to live of ms milliseconds,
 // checking that each got it.
