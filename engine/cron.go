@@ -18,6 +18,7 @@ func (s *Server) Cron() {
 	for _, db := range s.dbs {
 		db.arena.Decay(now)
 	}
+	s.saveCron(now) // the save points, and a BGSAVE scheduled inside EXEC
 	if t := s.Cfg.Timeout; t > 0 {
 		s.closeIdleClients(now, t*1000)
 	}

@@ -298,15 +298,18 @@ func (db *DB) Persist(key []byte) bool {
 func (db *DB) Flush(async bool) int {
 	db.srv.touchAllWatchedKeysInDb(db, nil) // while the keys are still there
 	n := db.keys.Len()
-	old := db.arena
+	old, oldKeys := db.arena, db.keys
 	db.reset(db.srv.seed)
-	if async && n > 0 {
+	switch {
+	case db.srv.keepFlushed(oldKeys, old):
+		// A background save still reading the old table frees it.
+	case async && n > 0:
 		db.srv.lazyfreeStarted(n)
 		go func() {
 			old.Release()
 			db.srv.lazyfreeDone(n)
 		}()
-	} else {
+	default:
 		old.Release()
 	}
 	return n

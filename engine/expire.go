@@ -494,7 +494,8 @@ func (s *Server) expireFieldsRound(db *DB, reg map[string]*hashObj, nowMs int64,
 // last one found nothing. A hash left with expired fields when the visits
 // run out is remembered for the next round.
 func (s *Server) expireHashFields(db *DB, reg map[string]*hashObj, key []byte, h *hashObj, nowMs, visits int64, maxFields int) (reclaimed, empty int64) {
-	if e, ok := db.keys.Get(key); !ok || e.Obj() != any(h) {
+	// For writing: a background save must capture h before it changes.
+	if e, ok := db.keys.GetForWrite(key); !ok || e.Obj() != any(h) {
 		delete(reg, string(key)) // defensive: the index missed a change
 		return 0, 1
 	}

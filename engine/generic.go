@@ -839,6 +839,7 @@ func cmdFlushAll(c *Client) {
 		s.Dirty += int64(db.Flush(async))
 	}
 	s.trackingFlushed()
+	s.bgsaveStop("Background saving stopped by FLUSHALL")
 	if len(s.Cfg.Save) > 0 {
 		// With save points configured Valkey writes the now empty dataset
 		// at once, so that a restart does not bring the old one back.

@@ -461,19 +461,30 @@ func (s *Server) infoMemory(w *infoWriter) {
 	w.int("lazyfreed_objects", s.lazyfreed.Load())
 }
 
-// infoPersistence reports the RDB saves and loads. There is no AOF yet,
-// and no background save: a save runs to its end before INFO can.
+// infoPersistence reports the RDB saves and loads. There is no AOF yet.
 func (s *Server) infoPersistence(w *infoWriter) {
 	w.section("Persistence")
 	w.zeros("loading", "async_loading", "current_cow_peak", "current_cow_size", "current_cow_size_age")
 	w.fixed("current_fork_perc", 0, 2)
-	w.zeros("current_save_keys_processed", "current_save_keys_total")
+	bg := s.bgsave.run
+	var processed, total int64
+	current := int64(-1)
+	if bg != nil {
+		processed, total = bg.processed, bg.total
+		current = int64(time.Since(bg.start).Seconds())
+	}
+	w.int("current_save_keys_processed", processed)
+	w.int("current_save_keys_total", total)
 	w.int("rdb_changes_since_last_save", s.Dirty)
-	w.zeros("rdb_bgsave_in_progress")
+	w.int("rdb_bgsave_in_progress", boolInt(bg != nil))
 	w.int("rdb_last_save_time", s.lastSave())
-	w.str("rdb_last_bgsave_status", "ok") // only a background save, which Volley has not yet, sets err
-	w.int("rdb_last_bgsave_time_sec", -1)
-	w.int("rdb_current_bgsave_time_sec", -1)
+	status := "ok"
+	if s.bgsave.lastErr {
+		status = "err"
+	}
+	w.str("rdb_last_bgsave_status", status)
+	w.int("rdb_last_bgsave_time_sec", s.bgsave.lastSecs)
+	w.int("rdb_current_bgsave_time_sec", current)
 	w.int("rdb_saves", s.persist.saves)
 	w.zeros("rdb_last_cow_size")
 	w.int("rdb_last_load_keys_expired", s.persist.expiredKeys)

@@ -38,6 +38,20 @@ type multiState struct {
 	execArgv [][]byte
 }
 
+// writes reports whether a queued command is a write, which makes EXEC
+// one (Valkey's mstate cmd_flags).
+func (ms *multiState) writes() bool {
+	if ms == nil {
+		return false
+	}
+	for i := range ms.cmds[:ms.n] {
+		if ms.cmds[i].cmd.Flags&FlagWrite != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // queuedCmd is one queued command. Its arguments are copied into one
 // buffer of its own (argv is only valid during Call), which the next
 // transaction reuses.

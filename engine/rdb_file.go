@@ -74,26 +74,23 @@ func (s *Server) writeRDBFile(path string) error {
 		_ = os.Remove(tmp)
 		return err
 	}
-	// The rename is durable once the directory is synced.
-	if d, derr := os.Open(filepath.Dir(path)); derr == nil {
+	syncDir(filepath.Dir(path))
+	return nil
+}
+
+// syncDir makes a rename in dir durable.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
 		_ = d.Sync()
 		_ = d.Close()
 	}
-	return nil
 }
 
 // writeRDB writes the whole dataset as an RDB stream: the header and aux
 // fields, each non-empty database, and the checksummed end.
 func (s *Server) writeRDB(out io.Writer) error {
 	w := rdb.NewWriter(out)
-	w.SetCompress(s.Cfg.RDBCompression)
-	w.SetChecksum(s.Cfg.RDBChecksum)
-	w.Header()
-	w.Aux("valkey-ver", Version)
-	w.AuxInt("redis-bits", 64)
-	w.AuxInt("ctime", s.Clock.NowMs()/1000)
-	w.AuxInt("used-mem", int64(s.usedMemory(true)))
-	w.AuxInt("aof-base", 0)
+	s.writeRDBPreamble(w)
 	for _, db := range s.dbs {
 		if db.Len() == 0 {
 			continue
@@ -110,6 +107,19 @@ func (s *Server) writeRDB(out io.Writer) error {
 		it.Close()
 	}
 	return w.Footer()
+}
+
+// writeRDBPreamble sets w up as the configuration asks and writes what
+// comes before the databases: the header and the aux fields.
+func (s *Server) writeRDBPreamble(w *rdb.Writer) {
+	w.SetCompress(s.Cfg.RDBCompression)
+	w.SetChecksum(s.Cfg.RDBChecksum)
+	w.Header()
+	w.Aux("valkey-ver", Version)
+	w.AuxInt("redis-bits", 64)
+	w.AuxInt("ctime", s.Clock.NowMs()/1000)
+	w.AuxInt("used-mem", int64(s.usedMemory(true)))
+	w.AuxInt("aof-base", 0)
 }
 
 // writeRDBKey writes one key: its expiry, its access information when the
@@ -412,6 +422,8 @@ func (s *Server) PrepareShutdown(flags ShutdownFlags) error {
 		return nil
 	}
 	s.Log.Noticef("Saving the final RDB snapshot before exiting.")
+	// A background save finishing later would overwrite this one.
+	s.bgsaveStop("There is a background save in progress. Stopping it!")
 	if err := s.SaveRDB(); err != nil {
 		if flags&ShutdownForce != 0 {
 			s.Log.Warningf("Error trying to save the DB. Exit anyway.")

@@ -86,6 +86,9 @@ type Server struct {
 
 	// Hooks the process wiring (cmd/, loop/) provides.
 	Shutdown func(flags ShutdownFlags) error
+	// Hold runs fn while holding the engine, from any goroutine (a
+	// background save's steps); nil when nothing else holds it (tests).
+	Hold func(fn func(*Server))
 
 	cronLoops  int64
 	tick       int64   // monotonic ns when the last command ended, or the engine was acquired
@@ -128,6 +131,7 @@ type Server struct {
 	pendingPush []byte        // pushes for the running command's own client, sent after its reply
 
 	persist      persistState // RDB saves and loads (rdb_file.go)
+	bgsave       bgsaveState  // background saves and the save points (bgsave.go)
 	skipChecksum bool         // DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE trusts payload checksums
 	dump         dumpState    // DUMP's reused writer (cmd_dump.go)
 }
@@ -153,6 +157,7 @@ func NewServer(cfg *config.Config, log *Logger) *Server {
 		clients:   make(map[int64]*Client),
 		StartTime: time.Now(),
 	}
+	s.bgsave.lastSecs = -1
 	var id [20]byte
 	_, _ = crand.Read(id[:])
 	s.RunID = hex.EncodeToString(id[:])
@@ -372,7 +377,10 @@ func (s *Server) commandCompleted(c *Client, cmd *Spec, start, end int64, replyB
 // each command from the end of the previous one in the same hold, so a
 // batch of n commands costs n clock reads, not 2n (a read is 30-80 ns on
 // a kvm-clock VM, as much as a simple command itself).
-func (s *Server) Acquired() { s.tick = s.mono.now() }
+func (s *Server) Acquired() {
+	s.tick = s.mono.now()
+	s.bgsave.holds++
+}
 
 // Released marks the end of a hold.
 func (s *Server) Released() { s.tick = 0 }
@@ -428,6 +436,8 @@ func (s *Server) rejection(c *Client, cmd *Spec, argv [][]byte) string {
 		return "ERR command '" + cmd.FullName + "' is not implemented in Volley yet"
 	case s.Cfg.MaxMemory != 0 && s.oomRejects(c, cmd): // evicts first (evict.go)
 		return ErrOOM
+	case s.bgsave.lastErr && s.diskErrorRejects(c, cmd):
+		return s.misconfError()
 	case c.Flags&ClientPubSub != 0 && c.Proto == 2 && !allowedInPubSub(cmd):
 		return "ERR Can't execute '" + cmd.FullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
 	}

@@ -15,6 +15,7 @@ var serverHandlers = map[string]Handler{
 	"time":     cmdTime,
 	"lastsave": cmdLastSave,
 	"save":     cmdSave,
+	"bgsave":   cmdBGSave,
 	"shutdown": cmdShutdown,
 	"info":     cmdInfo,
 	"monitor":  cmdMonitor,
@@ -62,6 +63,10 @@ func cmdTime(c *Client) {
 
 // SAVE: write the dataset to dbfilename now, holding the server.
 func cmdSave(c *Client) {
+	if c.srv.bgsave.run != nil {
+		c.AddError("ERR Background save already in progress")
+		return
+	}
 	c.srv.persist.saves++ // counted when started, as Valkey's saveCommand
 	if c.srv.SaveRDB() != nil {
 		c.AddError("ERR")

@@ -15,9 +15,12 @@ type Coordinator struct {
 	done chan struct{}
 }
 
-// New returns a coordinator for srv. Call Start to run the timers.
+// New returns a coordinator for srv, and gives srv the means to hold
+// itself from its own goroutines. Call Start to run the timers.
 func New(srv *engine.Server) *Coordinator {
-	return &Coordinator{srv: srv}
+	co := &Coordinator{srv: srv}
+	srv.Hold = co.Do // background saves step while holding the engine
+	return co
 }
 
 // Acquire waits for the engine and returns it; the caller must Release.

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -113,4 +114,72 @@ func TestSaveAndDebugReload(t *testing.T) {
 	if exitCode(err) != 1 || !strings.Contains(string(out), "dump.rdb") {
 		t.Errorf("start with a corrupt file: exit %d\n%s", exitCode(err), out)
 	}
+}
+
+// waitPersistence polls INFO persistence until it contains field, for at
+// most 20 s, and returns it.
+func waitPersistence(t *testing.T, rc *rawConn, field string) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		info := rc.Do("info", "persistence")
+		if strings.Contains(info, field) {
+			return info
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("INFO persistence never showed %q:\n%s", field, info)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestBGSaveWhileWriting: a background save slowed down to last while a
+// client rewrites every key holds the values of the moment it started,
+// and the server answers throughout. A kill -9 afterwards loses nothing
+// the save held.
+func TestBGSaveWhileWriting(t *testing.T) {
+	dir := t.TempDir()
+	s := startServerIn(t, dir, "--save", "", "--rdb-key-save-delay", "200")
+	rc := dialRaw(t, s)
+	const n = 1000
+	var load strings.Builder
+	for i := range n {
+		load.WriteString(multibulk("set", "k"+strconv.Itoa(i), "old"))
+	}
+	rc.Send(load.String())
+	for range n {
+		rc.Reply()
+	}
+	rc.Expect("+Background saving started\r\n", "bgsave")
+	rc.Expect("-ERR Background save already in progress\r\n", "bgsave")
+	writer := dialRaw(t, s)
+	for i := range n {
+		writer.Expect("+OK\r\n", "set", "k"+strconv.Itoa(i), "new")
+		writer.Expect(":1\r\n", "del", "k"+strconv.Itoa((i+n/2)%n))
+	}
+	info := waitPersistence(t, rc, "rdb_bgsave_in_progress:0\r\n")
+	if !strings.Contains(info, "rdb_last_bgsave_status:ok\r\n") || !strings.Contains(info, "rdb_changes_since_last_save:2000\r\n") {
+		t.Fatalf("after the save:\n%s", info)
+	}
+	s.Kill()
+	rc2 := dialRaw(t, startServerIn(t, dir, "--save", ""))
+	rc2.Expect(":"+strconv.Itoa(n)+"\r\n", "dbsize")
+	for i := 0; i < n; i += 97 {
+		rc2.Expect(bulk("old"), "get", "k"+strconv.Itoa(i))
+	}
+}
+
+// TestSavePointSnapshots: with a save point reached, the server saves in
+// the background on its own, so a crash afterwards loses nothing.
+func TestSavePointSnapshots(t *testing.T) {
+	dir := t.TempDir()
+	s := startServerIn(t, dir, "--save", "1 1")
+	rc := dialRaw(t, s)
+	fillAll(rc)
+	waitPersistence(t, rc, "rdb_changes_since_last_save:0\r\n")
+	if !strings.Contains(s.Log(), "changes in 1 seconds. Saving...") || !strings.Contains(s.Log(), "Background saving terminated with success") {
+		t.Errorf("the save point's save is not logged:\n%s", s.Log())
+	}
+	s.Kill()
+	checkAll(t, dialRaw(t, startServerIn(t, dir)))
 }

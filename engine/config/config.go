@@ -104,6 +104,8 @@ type Config struct {
 	StreamNodeMaxEntries   int64 // stream-node-max-entries
 	HllSparseMaxBytes      int   // hll-sparse-max-bytes
 
+	ExtendedRedisCompat bool // extended-redis-compatibility: "Redis" instead of "Valkey" in some replies
+
 	// Persistence.
 	Save                    []SavePoint // save; empty means no automatic snapshots
 	DBFilename              string      // dbfilename
@@ -111,6 +113,7 @@ type Config struct {
 	RDBChecksum             bool        // rdbchecksum
 	RDBVersionRelaxed       int         // rdb-version-check: 0 strict, 1 relaxed (future and foreign RDB versions load)
 	StopWritesOnBgsaveError bool        // stop-writes-on-bgsave-error
+	RDBKeySaveDelay         int         // rdb-key-save-delay: µs a background save waits per key (a test knob)
 	AppendOnly              bool        // appendonly
 	AppendFilename          string      // appendfilename
 	AppendDirname           string      // appenddirname

@@ -200,7 +200,7 @@ func directives() []*Directive {
 		optional("aof-rewrite-cpulist").alias("aof_rewrite_cpulist").with(Immutable),
 		optional("bgsave-cpulist").alias("bgsave_cpulist").with(Immutable),
 		text("availability-zone", ""),
-		boolean("extended-redis-compatibility", false),
+		boolean("extended-redis-compatibility", false).toBool(func(c *Config) *bool { return &c.ExtendedRedisCompat }).impl(),
 
 		// Keyspace and memory.
 		integer("databases", 1, intMax, 16).with(Immutable).to(num(func(c *Config) *int { return &c.Databases })).impl(),
@@ -254,7 +254,7 @@ func directives() []*Directive {
 		boolean("rdb-del-sync-files", false),
 		boolean("rdb-save-incremental-fsync", true),
 		enum("rdb-version-check", rdbVersionChecks, 0).to(num(func(c *Config) *int { return &c.RDBVersionRelaxed })).impl(),
-		integer("rdb-key-save-delay", intMin, intMax, 0).with(Hidden),
+		integer("rdb-key-save-delay", intMin, intMax, 0).with(Hidden).to(num(func(c *Config) *int { return &c.RDBKeySaveDelay })).impl(),
 		integer("key-load-delay", intMin, intMax, 0).with(Hidden),
 		integer("loading-process-events-interval-bytes", 1024, intMax, 2<<20).with(Hidden),
 

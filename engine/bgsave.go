@@ -1,0 +1,505 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/volleydb/volley/engine/keyspace"
+	"github.com/volleydb/volley/engine/rdb"
+)
+
+// Background saves (BGSAVE and the save points) without fork.
+//
+// Valkey forks, and the child writes the memory image of the moment of
+// the fork while the parent goes on serving. Go cannot fork, so Volley
+// takes the same image with the keyspace's copy-ahead snapshots
+// (keyspace/snapshot.go): at the start every database's table begins a
+// snapshot, and the engine's holder serializes it a few buckets at a time
+// between batches of commands (bgsaveStep). A command about to change or
+// delete a key the save has not reached yet hands it to the save first,
+// which serializes it as it was. The encoded bytes go to a writer
+// goroutine that does the file I/O, so the engine never waits for the
+// disk. What the save costs the engine is the encoding, spread over the
+// steps: when commands are waiting, steps take at most half of its time.
+//
+// The file is the one SAVE writes: a key saved ahead goes out under a
+// SELECTDB of its own database, then the scan's database is selected
+// again. Tables are bound to database numbers at the start, so SWAPDB
+// during a save does not move keys between databases in the image, and a
+// database flushed during a save hands its old table to the save, which
+// goes on reading it (nothing changes it any more) and frees it at the end.
+
+const (
+	bgsaveStepNs      = 500_000  // the longest a step holds the engine
+	bgsaveMaxBacklog  = 32 << 20 // encoded bytes the writer may lag behind before steps wait
+	bgsaveBacklogWait = time.Millisecond
+	bgsaveRetryDelay  = 5 // seconds before a failed background save is retried by the save points
+)
+
+// bgsaveState is the background-save bookkeeping INFO persistence and the
+// save points use.
+type bgsaveState struct {
+	run       *bgSave // the running save, or nil
+	seq       int     // saves started, naming their temporary files
+	scheduled bool    // BGSAVE inside EXEC (or SCHEDULE): start from the cron
+	lastErr   bool    // rdb_last_bgsave_status:err
+	lastTry   int64   // unix seconds the last background save started
+	lastSecs  int64   // rdb_last_bgsave_time_sec, -1 before the first
+	holds     int64   // times the engine was acquired: tells a busy engine from an idle one
+	stepHolds int64   // holds as the last step ended
+}
+
+// bgSave is one background save in progress.
+type bgSave struct {
+	srv    *Server
+	w      *rdb.Writer
+	out    *saveQueue
+	tables []snapTable // the databases not empty at the start, in order
+	next   int         // index in tables of the one being scanned
+	cursor uint64      // its Scan cursor
+	began  bool        // tables[next]'s SELECTDB and RESIZEDB are written
+	dbNow  int         // database of the last SELECTDB written, -1 before any
+	start  time.Time
+	dirty  int64 // s.Dirty at the start: what a success subtracts
+
+	processed, total int64             // current_save_keys_processed / _total
+	keep             []*keyspace.Arena // flushed databases' memory, freed at the end
+	scanFn           func(keyspace.Entry)
+	delayKeys        int // keys written in this step, for rdb-key-save-delay
+}
+
+// snapTable is one database's table as the save found it.
+type snapTable struct {
+	id int
+	t  *keyspace.Table
+	n  int // keys at the start
+	ex int // keys with an expiry at the start
+}
+
+// startBGSave starts a background save of the dataset to dbfilename
+// (Valkey's rdbSaveBackground). It fails only if the temporary file cannot
+// be created.
+func (s *Server) startBGSave() error {
+	st := &s.bgsave
+	s.persist.saves++
+	st.lastTry = s.Clock.NowMs() / 1000
+	st.seq++
+	path := s.rdbPath()
+	tmp := filepath.Join(filepath.Dir(path), fmt.Sprintf("temp-bgsave-%d-%d.rdb", os.Getpid(), st.seq))
+	f, err := os.Create(tmp)
+	if err != nil {
+		st.lastErr = true
+		s.Log.Warningf("Can't save in background: failed opening the temp RDB file %s (in server root dir %s) for saving: %v", filepath.Base(tmp), filepath.Dir(path), err)
+		return err
+	}
+	bg := &bgSave{srv: s, out: newSaveQueue(), dbNow: -1, start: time.Now(), dirty: s.Dirty}
+	bg.scanFn = bg.scanned
+	for _, db := range s.dbs {
+		if n := db.Len(); n > 0 {
+			bg.tables = append(bg.tables, snapTable{id: db.ID, t: db.keys, n: n, ex: db.ExpiresLen()})
+			bg.total += int64(n)
+		}
+	}
+	for i := range bg.tables {
+		id := bg.tables[i].id
+		bg.tables[i].t.BeginSnapshot(func(e keyspace.Entry) { bg.writeKey(id, e) })
+	}
+	bg.w = rdb.NewWriter(bg.out)
+	s.writeRDBPreamble(bg.w)
+	st.run = bg
+	s.Log.Noticef("Background saving started")
+	go bg.out.drain(f, tmp, path)
+	if s.Hold != nil {
+		go s.driveBGSave(bg)
+	}
+	return nil
+}
+
+// driveBGSave runs the save's steps, each while holding the engine, then
+// waits for the writer and reports the outcome.
+func (s *Server) driveBGSave(bg *bgSave) {
+	for {
+		var more bool
+		var pause time.Duration
+		s.Hold(func(s *Server) {
+			if s.bgsave.run == bg {
+				more, pause = s.bgsaveStep()
+			}
+		})
+		if !more {
+			break
+		}
+		if pause > 0 {
+			time.Sleep(pause)
+		}
+	}
+	err := bg.out.wait()
+	s.Hold(func(s *Server) { s.bgsaveDone(bg, err) })
+}
+
+// bgsaveStep serializes part of the dataset. It reports whether there is
+// more to do and how long the engine should be left to others before the
+// next step: as long as this one took when others are waiting for it.
+func (s *Server) bgsaveStep() (more bool, pause time.Duration) {
+	bg, st := s.bgsave.run, &s.bgsave
+	if bg == nil || bg.next == len(bg.tables) && bg.out.closed() {
+		return false, 0
+	}
+	if bg.out.backlog() > bgsaveMaxBacklog {
+		return true, bgsaveBacklogWait
+	}
+	start := s.mono.now()
+	delay := s.Cfg.RDBKeySaveDelay
+	bg.delayKeys = 0
+	for bg.next < len(bg.tables) {
+		tb := &bg.tables[bg.next]
+		if !bg.began {
+			bg.selectDB(tb.id)
+			bg.w.ResizeDB(uint64(tb.n), uint64(tb.ex))
+			bg.began = true
+		}
+		bg.cursor = tb.t.Scan(bg.cursor, bg.scanFn)
+		if bg.cursor == 0 {
+			tb.t.EndSnapshot(true)
+			bg.next++
+			bg.began = false
+		}
+		if delay != 0 && bg.delayKeys > 0 {
+			// rdb-key-save-delay: Valkey's child sleeps after each key;
+			// here the engine is given back for that long.
+			return true, time.Duration(bg.delayKeys*max(delay, 1)) * time.Microsecond
+		}
+		if s.mono.now()-start > bgsaveStepNs || bg.out.backlog() > bgsaveMaxBacklog {
+			break
+		}
+	}
+	if bg.next == len(bg.tables) {
+		_ = bg.w.Footer() // flushes into the queue, which does not fail
+		bg.out.close()
+		return false, 0
+	}
+	ran := time.Duration(s.mono.now() - start)
+	alone := st.holds == st.stepHolds+1 // no other holder since the last step
+	st.stepHolds = st.holds
+	if alone {
+		return true, 0
+	}
+	return true, ran
+}
+
+// scanned is the Scan callback: it writes each key the save has not
+// already written ahead.
+func (bg *bgSave) scanned(e keyspace.Entry) {
+	tb := &bg.tables[bg.next]
+	if tb.t.Capture(e) {
+		bg.writeKey(tb.id, e)
+	}
+}
+
+// writeKey serializes e, a key of database id, under the right SELECTDB.
+func (bg *bgSave) writeKey(id int, e keyspace.Entry) {
+	bg.selectDB(id)
+	bg.srv.writeRDBKey(bg.w, e)
+	bg.processed++
+	bg.delayKeys++
+}
+
+// selectDB writes a SELECTDB when the last one named another database.
+// A key saved ahead of the scan may belong to another database; the next
+// key of the scan then selects its own again.
+func (bg *bgSave) selectDB(id int) {
+	if bg.dbNow != id {
+		bg.w.SelectDB(id)
+		bg.dbNow = id
+	}
+}
+
+// bgsaveDone applies the outcome of a save whose writer has finished
+// (Valkey's backgroundSaveDoneHandlerDisk). A save that was stopped has
+// been accounted for by bgsaveStop already.
+func (s *Server) bgsaveDone(bg *bgSave, err error) {
+	st := &s.bgsave
+	if st.run != bg {
+		return
+	}
+	st.run = nil
+	s.releaseKept(bg)
+	st.lastSecs = int64(time.Since(bg.start).Seconds())
+	if err != nil {
+		st.lastErr = true
+		s.Log.Warningf("Background saving error: %v", err)
+		return
+	}
+	s.Log.Noticef("Background saving terminated with success")
+	s.Dirty -= bg.dirty
+	s.persist.lastSave = s.Clock.NowMs() / 1000
+	st.lastErr = false
+}
+
+// bgsaveStop abandons the running save, if any (FLUSHALL, SHUTDOWN,
+// BGSAVE CANCEL). Its temporary file is removed before it returns; the
+// status of the last save is left as it was, as after Valkey kills its
+// child with SIGUSR1.
+func (s *Server) bgsaveStop(why string) bool {
+	st := &s.bgsave
+	bg := st.run
+	if bg == nil {
+		return false
+	}
+	s.Log.Noticef("%s", why)
+	st.run = nil
+	for i := bg.next; i < len(bg.tables); i++ {
+		bg.tables[i].t.EndSnapshot(false)
+	}
+	bg.out.abort()
+	_ = bg.out.wait()
+	s.releaseKept(bg)
+	st.lastSecs = int64(time.Since(bg.start).Seconds())
+	return true
+}
+
+// keepFlushed hands the arena of a database being flushed to the running
+// save when one of its tables is still being scanned: the save goes on
+// reading it and frees it at the end. It reports whether it took it.
+func (s *Server) keepFlushed(t *keyspace.Table, a *keyspace.Arena) bool {
+	bg := s.bgsave.run
+	if bg == nil || !t.Snapshotting() {
+		return false
+	}
+	bg.keep = append(bg.keep, a)
+	return true
+}
+
+// releaseKept frees the flushed databases a save kept, on another
+// goroutine as an asynchronous flush does.
+func (s *Server) releaseKept(bg *bgSave) {
+	if len(bg.keep) == 0 {
+		return
+	}
+	keep := bg.keep
+	bg.keep = nil
+	go func() {
+		for _, a := range keep {
+			a.Release()
+		}
+	}()
+}
+
+// saveCron starts a background save when a save point is reached, or a
+// scheduled one (Valkey's serverCron): at least changes writes and more
+// than seconds since the last successful save, and after a failure not
+// before bgsaveRetryDelay seconds.
+func (s *Server) saveCron(nowMs int64) {
+	st := &s.bgsave
+	if st.run != nil {
+		return
+	}
+	now := nowMs / 1000
+	retryOK := !st.lastErr || now-st.lastTry > bgsaveRetryDelay
+	if st.scheduled && retryOK {
+		if s.startBGSave() == nil {
+			st.scheduled = false
+		}
+		return
+	}
+	for _, sp := range s.Cfg.Save {
+		if s.Dirty >= sp[1] && now-s.lastSave() > sp[0] && retryOK {
+			s.Log.Noticef("%d changes in %d seconds. Saving...", sp[1], sp[0])
+			_ = s.startBGSave()
+			return
+		}
+	}
+}
+
+// diskErrorRejects reports whether cmd is refused because the last
+// background save failed (stop-writes-on-bgsave-error): writes, and PING,
+// so that monitoring notices.
+func (s *Server) diskErrorRejects(c *Client, cmd *Spec) bool {
+	if !s.Cfg.StopWritesOnBgsaveError || len(s.Cfg.Save) == 0 {
+		return false
+	}
+	return cmd.Flags&FlagWrite != 0 || cmd.FullName == "ping" || cmd.FullName == "exec" && c.multi.writes()
+}
+
+// misconfError is the MISCONF reply to a write refused by
+// diskErrorRejects.
+func (s *Server) misconfError() string {
+	name := "Valkey"
+	if s.Cfg.ExtendedRedisCompat {
+		name = "Redis"
+	}
+	return "MISCONF " + name + " is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
+		"Commands that may modify the data set are disabled, because this instance is configured to report errors " +
+		"during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the " + name +
+		" logs for details about the RDB error."
+}
+
+// BGSAVE [SCHEDULE | CANCEL]
+func cmdBGSave(c *Client) {
+	s, st := c.srv, &c.srv.bgsave
+	if len(c.Argv) > 1 {
+		switch {
+		case len(c.Argv) == 2 && equalFoldASCII(c.Argv[1], "schedule"):
+			// SCHEDULE waits only for another child process (an AOF
+			// rewrite) in Valkey; Volley has none, so it starts now.
+		case len(c.Argv) == 2 && equalFoldASCII(c.Argv[1], "cancel"):
+			switch {
+			case s.bgsaveStop("Background saving will be aborted due to user request"):
+				c.AddSimple("Background saving cancelled")
+			case st.scheduled:
+				s.Log.Noticef("Scheduled background saving will be cancelled due to user request")
+				st.scheduled = false
+				c.AddSimple("Scheduled background saving cancelled")
+			default:
+				c.AddError("ERR Background saving is currently not in progress or scheduled")
+			}
+			return
+		default:
+			c.AddError(ErrSyntax)
+			return
+		}
+	}
+	switch {
+	case st.run != nil:
+		c.AddError("ERR Background save already in progress")
+	case c.inExec():
+		// Valkey defers a save asked for inside a transaction to the cron.
+		st.scheduled = true
+		s.Log.Noticef("Background saving scheduled to run after transaction execution")
+		c.AddSimple("Background saving scheduled")
+	case s.startBGSave() == nil:
+		c.AddSimple("Background saving started")
+	default:
+		c.AddError("ERR")
+	}
+}
+
+// saveQueue carries the encoded file from the engine to the writer
+// goroutine. Writes never block: the engine checks backlog and holds
+// back its steps instead, and bytes saved ahead of the scan are queued
+// whatever the backlog.
+type saveQueue struct {
+	mu      sync.Mutex
+	ready   sync.Cond
+	chunks  [][]byte
+	free    [][]byte
+	pending int  // bytes queued and not yet written
+	done    bool // close or abort was called
+	stopped bool // abort: discard and remove the file
+	result  chan error
+}
+
+func newSaveQueue() *saveQueue {
+	q := &saveQueue{result: make(chan error, 1)}
+	q.ready.L = &q.mu
+	return q
+}
+
+// Write queues a copy of p (the rdb.Writer's buffer, which it reuses).
+func (q *saveQueue) Write(p []byte) (int, error) {
+	q.mu.Lock()
+	var b []byte
+	if n := len(q.free); n > 0 && cap(q.free[n-1]) >= len(p) {
+		b, q.free = q.free[n-1][:0], q.free[:n-1]
+	}
+	b = append(b, p...)
+	q.chunks = append(q.chunks, b)
+	q.pending += len(p)
+	q.mu.Unlock()
+	q.ready.Signal()
+	return len(p), nil
+}
+
+func (q *saveQueue) backlog() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.pending
+}
+
+func (q *saveQueue) closed() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.done
+}
+
+// close ends the stream: the writer syncs and renames the file.
+func (q *saveQueue) close() {
+	q.mu.Lock()
+	q.done = true
+	q.mu.Unlock()
+	q.ready.Signal()
+}
+
+// abort ends the stream: the writer discards what is queued and removes
+// the file.
+func (q *saveQueue) abort() {
+	q.mu.Lock()
+	q.done, q.stopped = true, true
+	q.chunks = nil
+	q.mu.Unlock()
+	q.ready.Signal()
+}
+
+// wait returns the writer's outcome once it has finished.
+func (q *saveQueue) wait() error {
+	err := <-q.result
+	q.result <- err // for a second waiter (a stop racing the driver)
+	return err
+}
+
+var errBGSaveStopped = errors.New("background save stopped")
+
+// drain is the writer goroutine: it writes the queued chunks to f, then
+// syncs it and renames it over path (or removes it when aborted).
+func (q *saveQueue) drain(f *os.File, tmp, path string) {
+	var err error
+	for {
+		q.mu.Lock()
+		for len(q.chunks) == 0 && !q.done {
+			q.ready.Wait()
+		}
+		if q.stopped || len(q.chunks) == 0 {
+			stopped := q.stopped
+			q.mu.Unlock()
+			if stopped {
+				err = errBGSaveStopped
+			}
+			break
+		}
+		b := q.chunks[0]
+		q.chunks[0] = nil
+		q.chunks = q.chunks[1:]
+		q.mu.Unlock()
+		if err == nil {
+			_, err = f.Write(b)
+		}
+		q.mu.Lock()
+		q.pending -= len(b)
+		if len(q.free) < 8 {
+			q.free = append(q.free, b)
+		}
+		q.mu.Unlock()
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+	} else {
+		syncDir(filepath.Dir(path))
+	}
+	q.result <- err
+}
+
+// inExec reports whether c's command runs inside EXEC.
+func (c *Client) inExec() bool { return c.multi != nil && c.multi.execCmd != nil }
