@@ -55,29 +55,11 @@ type bgsaveState struct {
 
 // bgSave is one background save in progress.
 type bgSave struct {
-	srv    *Server
-	w      *rdb.Writer
-	out    *saveQueue
-	tables []snapTable // the databases not empty at the start, in order
-	next   int         // index in tables of the one being scanned
-	cursor uint64      // its Scan cursor
-	began  bool        // tables[next]'s SELECTDB and RESIZEDB are written
-	dbNow  int         // database of the last SELECTDB written, -1 before any
-	start  time.Time
-	dirty  int64 // s.Dirty at the start: what a success subtracts
-
-	processed, total int64             // current_save_keys_processed / _total
-	keep             []*keyspace.Arena // flushed databases' memory, freed at the end
-	scanFn           func(keyspace.Entry)
-	delayKeys        int // keys written in this step, for rdb-key-save-delay
-}
-
-// snapTable is one database's table as the save found it.
-type snapTable struct {
-	id int
-	t  *keyspace.Table
-	n  int // keys at the start
-	ex int // keys with an expiry at the start
+	*rdbImage
+	out   *saveQueue
+	start time.Time
+	dirty int64             // s.Dirty at the start: what a success subtracts
+	keep  []*keyspace.Arena // flushed databases' memory, freed at the end
 }
 
 // startBGSave starts a background save of the dataset to dbfilename
@@ -96,20 +78,8 @@ func (s *Server) startBGSave() error {
 		s.Log.Warningf("Can't save in background: failed opening the temp RDB file %s (in server root dir %s) for saving: %v", filepath.Base(tmp), filepath.Dir(path), err)
 		return err
 	}
-	bg := &bgSave{srv: s, out: newSaveQueue(), dbNow: -1, start: time.Now(), dirty: s.Dirty}
-	bg.scanFn = bg.scanned
-	for _, db := range s.dbs {
-		if n := db.Len(); n > 0 {
-			bg.tables = append(bg.tables, snapTable{id: db.ID, t: db.keys, n: n, ex: db.ExpiresLen()})
-			bg.total += int64(n)
-		}
-	}
-	for i := range bg.tables {
-		id := bg.tables[i].id
-		bg.tables[i].t.BeginSnapshot(func(e keyspace.Entry) { bg.writeKey(id, e) })
-	}
-	bg.w = rdb.NewWriter(bg.out)
-	s.writeRDBPreamble(bg.w)
+	bg := &bgSave{out: newSaveQueue(), start: time.Now(), dirty: s.Dirty}
+	bg.rdbImage = s.newRDBImage(rdb.NewWriter(bg.out), true)
 	st.run = bg
 	s.Log.Noticef("Background saving started")
 	go bg.out.drain(f, tmp, path)
@@ -146,7 +116,7 @@ func (s *Server) driveBGSave(bg *bgSave) {
 // next step: as long as this one took when others are waiting for it.
 func (s *Server) bgsaveStep() (more bool, pause time.Duration) {
 	bg, st := s.bgsave.run, &s.bgsave
-	if bg == nil || bg.next == len(bg.tables) && bg.out.closed() {
+	if bg == nil || bg.done() && bg.out.closed() {
 		return false, 0
 	}
 	if bg.out.backlog() > bgsaveMaxBacklog {
@@ -154,30 +124,19 @@ func (s *Server) bgsaveStep() (more bool, pause time.Duration) {
 	}
 	start := s.mono.now()
 	delay := s.Cfg.RDBKeySaveDelay
-	bg.delayKeys = 0
-	for bg.next < len(bg.tables) {
-		tb := &bg.tables[bg.next]
-		if !bg.began {
-			bg.selectDB(tb.id)
-			bg.w.ResizeDB(uint64(tb.n), uint64(tb.ex))
-			bg.began = true
-		}
-		bg.cursor = tb.t.Scan(bg.cursor, bg.scanFn)
-		if bg.cursor == 0 {
-			tb.t.EndSnapshot(true)
-			bg.next++
-			bg.began = false
-		}
-		if delay != 0 && bg.delayKeys > 0 {
+	bg.keys = 0
+	for !bg.done() {
+		bg.scanGroup(delay)
+		if delay != 0 && bg.keys > 0 {
 			// rdb-key-save-delay: Valkey's child sleeps after each key;
 			// here the engine is given back for that long.
-			return true, time.Duration(bg.delayKeys*max(delay, 1)) * time.Microsecond
+			return true, time.Duration(bg.keys*max(delay, 1)) * time.Microsecond
 		}
 		if s.mono.now()-start > bgsaveStepNs || bg.out.backlog() > bgsaveMaxBacklog {
 			break
 		}
 	}
-	if bg.next == len(bg.tables) {
+	if bg.done() {
 		_ = bg.w.Footer() // flushes into the queue, which does not fail
 		bg.out.close()
 		return false, 0
@@ -189,33 +148,6 @@ func (s *Server) bgsaveStep() (more bool, pause time.Duration) {
 		return true, 0
 	}
 	return true, ran
-}
-
-// scanned is the Scan callback: it writes each key the save has not
-// already written ahead.
-func (bg *bgSave) scanned(e keyspace.Entry) {
-	tb := &bg.tables[bg.next]
-	if tb.t.Capture(e) {
-		bg.writeKey(tb.id, e)
-	}
-}
-
-// writeKey serializes e, a key of database id, under the right SELECTDB.
-func (bg *bgSave) writeKey(id int, e keyspace.Entry) {
-	bg.selectDB(id)
-	bg.srv.writeRDBKey(bg.w, e)
-	bg.processed++
-	bg.delayKeys++
-}
-
-// selectDB writes a SELECTDB when the last one named another database.
-// A key saved ahead of the scan may belong to another database; the next
-// key of the scan then selects its own again.
-func (bg *bgSave) selectDB(id int) {
-	if bg.dbNow != id {
-		bg.w.SelectDB(id)
-		bg.dbNow = id
-	}
 }
 
 // bgsaveDone applies the outcome of a save whose writer has finished
@@ -252,9 +184,7 @@ func (s *Server) bgsaveStop(why string) bool {
 	}
 	s.Log.Noticef("%s", why)
 	st.run = nil
-	for i := bg.next; i < len(bg.tables); i++ {
-		bg.tables[i].t.EndSnapshot(false)
-	}
+	bg.abandon()
 	bg.out.abort()
 	_ = bg.out.wait()
 	s.releaseKept(bg)

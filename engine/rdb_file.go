@@ -7,11 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+	"unsafe"
 
 	"github.com/volleydb/volley/engine/cnum"
 	"github.com/volleydb/volley/engine/config"
 	"github.com/volleydb/volley/engine/keyspace"
 	"github.com/volleydb/volley/engine/rdb"
+	"github.com/volleydb/volley/simd"
 )
 
 // RDB files: the whole dataset in Valkey's RDB format, as rdb.c's rdbSave
@@ -89,24 +91,143 @@ func syncDir(dir string) {
 // writeRDB writes the whole dataset as an RDB stream: the header and aux
 // fields, each non-empty database, and the checksummed end.
 func (s *Server) writeRDB(out io.Writer) error {
-	w := rdb.NewWriter(out)
-	s.writeRDBPreamble(w)
-	for _, db := range s.dbs {
-		if db.Len() == 0 {
-			continue
-		}
-		w.SelectDB(db.ID)
-		w.ResizeDB(uint64(db.Len()), uint64(db.ExpiresLen()))
-		it := db.keys.Iter()
-		for it.Next() {
-			s.writeRDBKey(w, it.Entry())
-			if w.Err() != nil {
-				break
-			}
-		}
-		it.Close()
+	im := s.newRDBImage(rdb.NewWriter(out), false)
+	for !im.done() {
+		im.scanGroup(0)
 	}
-	return w.Footer()
+	return im.w.Footer()
+}
+
+// rdbImage writes the databases to an RDB stream, in steps: all at once
+// for a foreground save, between batches of commands for a background
+// one (bgsave.go), whose tables are then snapshotting.
+type rdbImage struct {
+	srv      *Server
+	w        *rdb.Writer
+	snapshot bool        // the tables snapshot: write only what Capture says is unsaved
+	tables   []snapTable // the databases not empty at the start, in order
+	next     int         // index in tables of the one being scanned
+	cursor   uint64      // its Scan cursor
+	began    bool        // tables[next]'s SELECTDB and RESIZEDB are written
+	dbNow    int         // database of the last SELECTDB written, -1 before any
+
+	processed, total int64                // keys written, and the keys at the start
+	keys             int                  // keys written since the caller last reset it
+	collect          func(keyspace.Entry) // Scan's callback: appends to batch
+	batch            []keyspace.Entry     // the entries of the group being written
+	addrs            []unsafe.Pointer     // addresses to prefetch
+}
+
+// snapTable is one database's table as the image found it.
+type snapTable struct {
+	id int
+	t  *keyspace.Table
+	n  int // keys at the start
+	ex int // keys with an expiry at the start
+}
+
+// scanGroupSteps is how many buckets scanGroup scans, prefetches and
+// writes in one pass.
+const scanGroupSteps = 8
+
+// newRDBImage writes the header and aux fields to w and sets up the scan
+// of every non-empty database. With snapshot the tables begin a snapshot
+// whose copy-ahead hook writes a key about to change.
+func (s *Server) newRDBImage(w *rdb.Writer, snapshot bool) *rdbImage {
+	im := &rdbImage{srv: s, w: w, snapshot: snapshot, dbNow: -1}
+	im.collect = func(e keyspace.Entry) { im.batch = append(im.batch, e) }
+	for _, db := range s.dbs {
+		if n := db.Len(); n > 0 {
+			im.tables = append(im.tables, snapTable{id: db.ID, t: db.keys, n: n, ex: db.ExpiresLen()})
+			im.total += int64(n)
+		}
+	}
+	if snapshot {
+		for i := range im.tables {
+			id := im.tables[i].id
+			im.tables[i].t.BeginSnapshot(func(e keyspace.Entry) { im.writeKey(id, e) })
+		}
+	}
+	s.writeRDBPreamble(w)
+	return im
+}
+
+// done reports whether every table has been scanned.
+func (im *rdbImage) done() bool { return im.next == len(im.tables) }
+
+// abandon ends the snapshots of the tables not yet scanned.
+func (im *rdbImage) abandon() {
+	if im.snapshot {
+		for _, tb := range im.tables[im.next:] {
+			tb.t.EndSnapshot(false)
+		}
+	}
+}
+
+// scanGroup scans the next scanGroupSteps buckets (one with delay, the
+// rdb-key-save-delay) and writes their keys. The work is bound by memory
+// latency, every bucket and record being a cache miss of its own, so it
+// goes in passes: the next group's buckets are prefetched, this group's
+// entries collected (which does not read the records), their records
+// prefetched, and only then read and written.
+func (im *rdbImage) scanGroup(delay int) {
+	tb := &im.tables[im.next]
+	if !im.began {
+		im.selectDB(tb.id)
+		im.w.ResizeDB(uint64(tb.n), uint64(tb.ex))
+		im.began = true
+	}
+	steps := scanGroupSteps
+	if delay != 0 {
+		steps = 1
+	}
+	im.addrs = tb.t.BucketsAhead(im.cursor, 2*steps, im.addrs[:0])
+	if len(im.addrs) > steps {
+		simd.PrefetchN(im.addrs[steps:])
+	}
+	im.batch = im.batch[:0]
+	for range steps {
+		if im.cursor = tb.t.Scan(im.cursor, im.collect); im.cursor == 0 {
+			break
+		}
+	}
+	im.addrs = im.addrs[:0]
+	for _, e := range im.batch {
+		im.addrs = append(im.addrs, e.Addr())
+	}
+	simd.PrefetchN(im.addrs)
+	for _, e := range im.batch {
+		// Without a snapshot nothing changes the table between two Scan
+		// calls, so no entry comes twice.
+		if !im.snapshot || tb.t.Capture(e) {
+			im.writeKey(tb.id, e)
+		}
+	}
+	if im.cursor == 0 {
+		if im.snapshot {
+			tb.t.EndSnapshot(true)
+		}
+		im.next++
+		im.began = false
+	}
+}
+
+// writeKey writes e, a key of database id, under the right SELECTDB.
+func (im *rdbImage) writeKey(id int, e keyspace.Entry) {
+	im.selectDB(id)
+	im.srv.writeRDBKey(im.w, e)
+	im.processed++
+	im.keys++
+}
+
+// selectDB writes a SELECTDB when the last one named another database:
+// a key a snapshot saves ahead of its scan may belong to another
+// database, and the scan's next key then selects its own again.
+func (im *rdbImage) selectDB(id int) {
+	if im.dbNow != id {
+		im.w.SelectDB(id)
+		im.dbNow = id
+	}
 }
 
 // writeRDBPreamble sets w up as the configuration asks and writes what

@@ -2,6 +2,7 @@ package keyspace
 
 import (
 	"math/bits"
+	"unsafe"
 
 	"github.com/bytedance/gopkg/lang/fastrand"
 )
@@ -80,6 +81,25 @@ func (t *Table) scanChain(tab int, idx uint64, fn func(Entry)) {
 	if t.used[tab] < before && t.pause == 1 {
 		t.compactChain(tab, idx)
 	}
+}
+
+// BucketsAhead appends to dst the addresses of the buckets the next n Scan
+// calls from cursor visit, for a full scan (a snapshot) to prefetch: Scan's
+// reversed-bit order jumps across the bucket array, so each bucket is a
+// cache miss of its own. While the table rehashes it appends nothing. The
+// addresses are hints, like BucketAddr's.
+func (t *Table) BucketsAhead(cursor uint64, n int, dst []unsafe.Pointer) []unsafe.Pointer {
+	if t.rehashIdx >= 0 || t.exp[0] < 0 {
+		return dst
+	}
+	mask := t.mask[0]
+	for ; n > 0; n-- {
+		dst = append(dst, unsafe.Add(t.arr[0].p, (cursor&mask)*uint64(bucketSize)))
+		if cursor = nextCursor(cursor, mask); cursor == 0 {
+			break
+		}
+	}
+	return dst
 }
 
 // nextCursor increments the bits of v under mask in reverse order.

@@ -101,3 +101,38 @@ func TestNextCursor(t *testing.T) {
 		}
 	}
 }
+
+// TestBucketsAhead: the addresses are those of the buckets the next Scan
+// calls visit, in their order, and none while the table rehashes.
+func TestBucketsAhead(t *testing.T) {
+	tb := NewTable()
+	for i := range 1000 {
+		tb.Set([]byte(strconv.Itoa(i)), Value{Bytes: []byte("v")})
+	}
+	for tb.IsRehashing() {
+		tb.RehashStep(100)
+	}
+	cursor := uint64(0)
+	got := tb.BucketsAhead(cursor, 5, nil)
+	if len(got) != 5 {
+		t.Fatalf("%d addresses, want 5", len(got))
+	}
+	for i, p := range got {
+		if want := tb.BucketAddr(cursor); p != want {
+			t.Errorf("address %d: %p, the bucket Scan visits is %p", i, p, want)
+		}
+		cursor = tb.Scan(cursor, func(Entry) {})
+	}
+	// The last cursor of a scan has every bit of the mask set; the list
+	// ends with its bucket.
+	if n := len(tb.BucketsAhead(tb.mask[0], 5, nil)); n != 1 {
+		t.Errorf("%d addresses from the last cursor, want 1", n)
+	}
+	tb.Expand(1 << 14)
+	if !tb.IsRehashing() {
+		t.Fatal("Expand did not start a rehash")
+	}
+	if n := len(tb.BucketsAhead(0, 5, nil)); n != 0 {
+		t.Errorf("%d addresses while rehashing, want none", n)
+	}
+}
