@@ -24,6 +24,7 @@ func handlerGroups() []map[string]Handler {
 		zsetHandlers,
 		sortHandlers,
 		functionHandlers,
+		scriptHandlers,
 		multiHandlers,
 		pubsubHandlers,
 	}

@@ -134,6 +134,8 @@ type Server struct {
 	bgsave       bgsaveState  // background saves and the save points (bgsave.go)
 	skipChecksum bool         // DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE trusts payload checksums
 	dump         dumpState    // DUMP's reused writer (cmd_dump.go)
+
+	script scriptingState // Lua scripts and function libraries (script.go, function.go)
 }
 
 // ShutdownFlags are SHUTDOWN's options: the set shutdown-on-sigterm and

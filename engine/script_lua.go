@@ -1,0 +1,660 @@
+package engine
+
+import (
+	"strconv"
+	"strings"
+	"syscall"
+
+	glua "github.com/yuin/gopher-lua"
+
+	"github.com/volleydb/volley/engine/lua"
+)
+
+// The Lua sandbox scripts and functions run in (Valkey's script_lua.c and
+// engine_lua.c, rebuilt on gopher-lua, a Lua 5.1 like Valkey's).
+//
+// Valkey's Lua is patched with read-only tables; gopher-lua has none, so
+// a protected table is a proxy: an empty table whose hidden metatable
+// reads through to the real table and refuses every write with Valkey's
+// "Attempt to modify a readonly table". The real tables are reachable
+// only from Go: the proxy's metatable answers getmetatable with another
+// protected proxy, and rawset, setmetatable, next and pairs see through
+// proxies (rawset and setmetatable refusing them).
+
+const (
+	errReadonlyTable = "Attempt to modify a readonly table"
+	luaEvalChunk     = "user_script"   // the chunk name of EVAL scripts
+	luaFuncChunk     = "user_function" // the chunk name of function libraries
+)
+
+// luaState is one Lua interpreter: EVAL's or FUNCTION's.
+type luaState struct {
+	L       *glua.LState
+	globals *glua.LTable                  // the real global table
+	proxies map[*glua.LTable]*glua.LTable // protected proxy -> real table
+	errh    *glua.LFunction               // the error handler scripts run under
+	run     *scriptRun                    // the script running, nil between runs
+	srv     *Server
+
+	// FUNCTION's state: the global table's lookups go to the library API
+	// while a library loads and to the real globals when functions run.
+	libAPI  *glua.LTable
+	loading *libraryLoad
+	fnMode  bool
+}
+
+// newLuaState builds an interpreter with Valkey's libraries and API;
+// functions selects FUNCTION's variant (its globals read through a switch
+// between the load-time API and the run-time globals).
+func newLuaState(s *Server, functions bool) *luaState {
+	L := glua.NewState(glua.Options{SkipOpenLibs: true})
+	ls := &luaState{L: L, globals: L.G.Global, proxies: make(map[*glua.LTable]*glua.LTable), srv: s, fnMode: functions}
+	for _, lib := range []struct {
+		name string
+		fn   glua.LGFunction
+	}{{glua.BaseLibName, glua.OpenBase}, {glua.TabLibName, glua.OpenTable}, {glua.StringLibName, glua.OpenString}, {glua.MathLibName, glua.OpenMath}, {glua.CoroutineLibName, glua.OpenCoroutine}} {
+		L.Push(L.NewFunction(lib.fn))
+		L.Push(glua.LString(lib.name))
+		L.Call(1, 0)
+	}
+	g := ls.globals
+	for _, name := range []string{"dofile", "loadfile", "print", "getfenv", "setfenv", "newproxy", "module", "require", "_printregs", "collectgarbage"} {
+		g.RawSetString(name, glua.LNil)
+	}
+	g.RawSetString("collectgarbage", L.NewFunction(luaCollectGarbage))
+	g.RawSetString("gcinfo", L.NewFunction(func(L *glua.LState) int { L.Push(glua.LNumber(ls.memoryKB())); return 1 }))
+	if str, ok := g.RawGetString("string").(*glua.LTable); ok {
+		str.RawSetString("dump", glua.LNil)
+	}
+	os := L.NewTable()
+	os.RawSetString("clock", L.NewFunction(luaOsClock))
+	g.RawSetString("os", os)
+	lua.Open(L) // cjson, cmsgpack, bit, struct
+	g.RawSetString("pcall", L.NewFunction(ls.pcall))
+	g.RawSetString("tostring", L.NewFunction(luaTostring))
+	g.RawSetString("error", L.NewFunction(luaError))
+	g.RawSetString("rawset", L.NewFunction(ls.rawset))
+	g.RawSetString("rawget", L.NewFunction(ls.rawget))
+	g.RawSetString("setmetatable", L.NewFunction(ls.setmetatable))
+	g.RawSetString("next", L.NewFunction(ls.next))
+	g.RawSetString("pairs", L.NewFunction(ls.pairs))
+	math := g.RawGetString("math").(*glua.LTable)
+	math.RawSetString("random", L.NewFunction(ls.mathRandom))
+	math.RawSetString("randomseed", L.NewFunction(ls.mathRandomseed))
+
+	api := ls.serverAPI(!functions)
+	g.RawSetString("server", api)
+	g.RawSetString("redis", api)
+	ls.errh = L.NewFunction(ls.errorHandler)
+	if !functions {
+		g.RawSetString("__server__err__handler", ls.errh)
+		g.RawSetString("__redis__err__handler", ls.errh)
+	}
+
+	// Reading a missing global is an error.
+	mt := L.NewTable()
+	mt.RawSetString("__index", L.NewFunction(luaNonexistentGlobal))
+	g.Metatable = mt
+
+	// The string metatable is the string library itself in gopher-lua:
+	// give strings a metatable of their own, protected below.
+	strMt := L.NewTable()
+	strMt.RawSetString("__index", g.RawGetString("string"))
+
+	visited := make(map[*glua.LTable]*glua.LTable)
+	pg := ls.protect(g, visited)
+	g.RawSetString("_G", pg)
+	strMt.RawSetString("__index", ls.protect(strMt.RawGetString("__index").(*glua.LTable), visited))
+	strMt.RawSetString("__metatable", ls.visibleMeta(strMt.RawGetString("__index").(*glua.LTable)))
+	L.SetMetatable(glua.LString(""), strMt)
+
+	if functions {
+		// The library API: register_function, log and the version fields,
+		// under server and redis, in a global table of its own.
+		lib := L.NewTable()
+		lapi := L.NewTable()
+		lapi.RawSetString("register_function", L.NewFunction(ls.registerFunction))
+		ls.registerLogAndVersion(lapi)
+		lapi.Metatable = mt
+		lib.RawSetString("server", ls.protect(lapi, visited))
+		lib.RawSetString("redis", lib.RawGetString("server"))
+		lib.Metatable = mt
+		ls.libAPI = lib
+		// Functions see a global table that reads through to the library
+		// API while loading and to the real globals while running.
+		fg := L.NewTable()
+		fmt := L.NewTable()
+		fmt.RawSetString("__index", L.NewFunction(func(L *glua.LState) int {
+			src := ls.globals
+			if ls.loading != nil {
+				src = ls.libAPI
+			}
+			L.Push(L.GetField(src, L.CheckString(2)))
+			return 1
+		}))
+		fmt.RawSetString("__newindex", L.NewFunction(luaReadonlyError))
+		fmt.RawSetString("__metatable", ls.visibleMeta(pg))
+		fg.Metatable = fmt
+		ls.proxies[fg] = fg
+		L.Env = fg
+	} else {
+		L.Env = pg
+	}
+	L.G.Global = L.Env
+	return ls
+}
+
+// protect returns the protected proxy of t, making the proxies of the
+// tables t holds first, so that no path from a proxy leads to a real
+// table.
+func (ls *luaState) protect(t *glua.LTable, visited map[*glua.LTable]*glua.LTable) *glua.LTable {
+	if p, ok := visited[t]; ok {
+		return p
+	}
+	if _, isProxy := ls.proxies[t]; isProxy {
+		return t
+	}
+	L := ls.L
+	p := L.NewTable()
+	visited[t] = p
+	var nested []glua.LValue
+	t.ForEach(func(k, v glua.LValue) {
+		if vt, ok := v.(*glua.LTable); ok {
+			nested = append(nested, k, vt)
+		}
+	})
+	for i := 0; i < len(nested); i += 2 {
+		t.RawSet(nested[i], ls.protect(nested[i+1].(*glua.LTable), visited))
+	}
+	mt := L.NewTable()
+	mt.RawSetString("__index", t)
+	mt.RawSetString("__newindex", L.NewFunction(luaReadonlyError))
+	mt.RawSetString("__metatable", ls.visibleMeta(p))
+	p.Metatable = mt
+	ls.proxies[p] = t
+	return p
+}
+
+// visibleMeta is what getmetatable returns for a protected table p: a
+// read-only table whose __index is p itself.
+func (ls *luaState) visibleMeta(p *glua.LTable) *glua.LTable {
+	L := ls.L
+	inner := L.NewTable()
+	inner.RawSetString("__index", p)
+	v := L.NewTable()
+	mt := L.NewTable()
+	mt.RawSetString("__index", inner)
+	mt.RawSetString("__newindex", L.NewFunction(luaReadonlyError))
+	mt.RawSetString("__metatable", v)
+	v.Metatable = mt
+	ls.proxies[v] = inner
+	return v
+}
+
+// real returns the table a proxy stands for, or t itself.
+func (ls *luaState) real(t *glua.LTable) (*glua.LTable, bool) {
+	if r, ok := ls.proxies[t]; ok {
+		return r, true
+	}
+	return t, false
+}
+
+func luaReadonlyError(L *glua.LState) int {
+	L.RaiseError(errReadonlyTable)
+	return 0
+}
+
+func luaNonexistentGlobal(L *glua.LState) int {
+	k := L.Get(2)
+	if k.Type() != glua.LTString && k.Type() != glua.LTNumber {
+		L.RaiseError("Second argument to luaProtectedTableError must be a string or number")
+	}
+	L.RaiseError("Script attempted to access nonexistent global variable '%s'", k.String())
+	return 0
+}
+
+func luaCollectGarbage(L *glua.LState) int {
+	switch L.OptString(1, "collect") {
+	case "count":
+		L.Push(glua.LNumber(0))
+	default:
+		L.Push(glua.LNumber(0))
+	}
+	return 1
+}
+
+// rawset refuses protected tables, as Valkey's read-only tables do.
+func (ls *luaState) rawset(L *glua.LState) int {
+	t := L.CheckTable(1)
+	if _, ok := ls.proxies[t]; ok {
+		L.RaiseError(errReadonlyTable)
+	}
+	k := L.CheckAny(2)
+	if k == glua.LNil {
+		L.RaiseError("table index is nil")
+	}
+	t.RawSet(k, L.CheckAny(3))
+	L.SetTop(1)
+	return 1
+}
+
+func (ls *luaState) rawget(L *glua.LState) int {
+	t, _ := ls.real(L.CheckTable(1))
+	L.Push(t.RawGet(L.CheckAny(2)))
+	return 1
+}
+
+func (ls *luaState) setmetatable(L *glua.LState) int {
+	if t, ok := L.Get(1).(*glua.LTable); ok {
+		if _, prot := ls.proxies[t]; prot {
+			L.Error(glua.LString(errReadonlyTable), 0)
+		}
+	}
+	L.CheckTypes(2, glua.LTNil, glua.LTTable)
+	obj := L.CheckTable(1)
+	if m, ok := obj.Metatable.(*glua.LTable); ok && m.RawGetString("__metatable") != glua.LNil {
+		L.RaiseError("cannot change a protected metatable")
+	}
+	obj.Metatable = L.Get(2)
+	L.SetTop(1)
+	return 1
+}
+
+func (ls *luaState) next(L *glua.LState) int {
+	t, _ := ls.real(L.CheckTable(1))
+	k, v := t.Next(L.Get(2))
+	if k == glua.LNil {
+		L.Push(glua.LNil)
+		return 1
+	}
+	L.Push(k)
+	L.Push(v)
+	return 2
+}
+
+func (ls *luaState) pairs(L *glua.LState) int {
+	t := L.CheckTable(1)
+	L.Push(L.NewFunction(ls.next))
+	L.Push(t)
+	L.Push(glua.LNil)
+	return 3
+}
+
+// pcall is Valkey's: an error that is a table with an err field (the
+// form server.call raises) is returned as its message.
+func (ls *luaState) pcall(L *glua.LState) int {
+	top := L.GetTop()
+	if top == 0 {
+		L.ArgError(1, "value expected")
+	}
+	L.Insert(glua.LTrue, 1)
+	err := L.PCall(top-1, glua.MultRet, nil)
+	if err == nil {
+		return L.GetTop()
+	}
+	if run := ls.run; run != nil && run.killed {
+		L.Error(ls.killError(), 0) // a killed script stays killed
+	}
+	obj := err.(*glua.ApiError).Object
+	if t, ok := obj.(*glua.LTable); ok {
+		if m, ok := t.RawGetString("err").(glua.LString); ok {
+			obj = m
+		}
+	}
+	L.SetTop(0)
+	L.Push(glua.LFalse)
+	L.Push(obj)
+	return 2
+}
+
+// errorHandler turns any error into Valkey's error table {err=, source=,
+// line=}, naming the script line where it was raised (the caller's, when
+// a Go function raised it).
+func (ls *luaState) errorHandler(L *glua.LState) int {
+	e := L.Get(1)
+	t, ok := e.(*glua.LTable)
+	if !ok {
+		t = L.NewTable()
+		msg := "nil"
+		if e != glua.LNil {
+			msg = luaToString(L, e)
+		}
+		t.RawSetString("err", glua.LString("ERR "+cLuaMessage(msg)))
+	}
+	for level := 1; level < 4; level++ {
+		dbg, ok := L.GetStack(level)
+		if !ok {
+			break
+		}
+		if _, err := L.GetInfo("Sl", dbg, glua.LNil); err != nil {
+			break
+		}
+		if dbg.What == "G" {
+			continue
+		}
+		t.RawSetString("source", glua.LString("@"+dbg.Source))
+		t.RawSetString("line", glua.LNumber(dbg.CurrentLine))
+		break
+	}
+	L.Push(t)
+	return 1
+}
+
+// luaToString is Lua's tostring.
+func luaToString(L *glua.LState, v glua.LValue) string {
+	if n, ok := v.(glua.LNumber); ok {
+		return luaNumberString(float64(n))
+	}
+	return L.ToStringMeta(v).String()
+}
+
+// luaNumberString formats a number as Lua 5.1's tostring (%.14g).
+func luaNumberString(f float64) string {
+	return lua.FormatNumber(f)
+}
+
+// cLuaMessage rewrites gopher-lua's runtime error texts into the
+// wording of the C Lua Valkey embeds, where the two differ.
+func cLuaMessage(msg string) string {
+	if i := strings.Index(msg, "attempt to index a non-table object("); i >= 0 {
+		rest := msg[i+len("attempt to index a non-table object("):]
+		if j := strings.IndexByte(rest, ')'); j >= 0 {
+			return msg[:i] + "attempt to index a " + rest[:j] + " value"
+		}
+	}
+	if i := strings.Index(msg, "attempt to call a non-function object"); i >= 0 {
+		return msg[:i] + "attempt to call a nil value" + msg[i+len("attempt to call a non-function object"):]
+	}
+	if i := strings.Index(msg, "cannot perform concat operation between "); i >= 0 {
+		return msg[:i] + "attempt to concatenate a " + operandType(msg[i+len("cannot perform concat operation between "):]) + " value"
+	}
+	if i := strings.Index(msg, "cannot perform "); i >= 0 && strings.Contains(msg, " operation between ") {
+		rest := msg[strings.Index(msg, " operation between ")+len(" operation between "):]
+		return msg[:i] + "attempt to perform arithmetic on a " + operandType(rest) + " value"
+	}
+	return msg
+}
+
+// operandType picks, from gopher-lua's "<type> and <type>", the operand
+// C Lua would name: the first that is not a number (or string).
+func operandType(pair string) string {
+	a, b, _ := strings.Cut(pair, " and ")
+	if a == "number" || a == "string" {
+		return b
+	}
+	return a
+}
+
+// luaTostring is tostring with Lua 5.1's number format.
+func luaTostring(L *glua.LState) int {
+	v := L.CheckAny(1)
+	if n, ok := v.(glua.LNumber); ok {
+		L.Push(glua.LString(luaNumberString(float64(n))))
+		return 1
+	}
+	L.Push(L.ToStringMeta(v))
+	return 1
+}
+
+// luaError is Lua 5.1's error: a string or number message gets the
+// position of the level asked (1 by default); anything else, nil
+// included, is raised as it is.
+func luaError(L *glua.LState) int {
+	v := L.Get(1)
+	level := L.OptInt(2, 1)
+	switch x := v.(type) {
+	case glua.LString:
+		L.Error(x, level)
+	case glua.LNumber:
+		L.Error(glua.LString(luaNumberString(float64(x))), level)
+	}
+	L.Error(v, 0)
+	return 0
+}
+
+// memoryKB estimates the interpreter's memory in KB, for gcinfo and
+// INFO's used_memory_lua: gopher-lua's objects live on Go's heap, so this
+// counts the globals and registry it holds, roughly.
+func (ls *luaState) memoryKB() int {
+	return 20 + len(ls.proxies)/8
+}
+
+// serverAPI builds the server table (aliased as redis): call, pcall and
+// the helpers, plus EVAL's debugger stubs when eval is set.
+func (ls *luaState) serverAPI(eval bool) *glua.LTable {
+	L := ls.L
+	api := L.NewTable()
+	set := func(name string, fn glua.LGFunction) { api.RawSetString(name, L.NewFunction(fn)) }
+	set("call", func(L *glua.LState) int { return ls.call(L, true) })
+	set("pcall", func(L *glua.LState) int { return ls.call(L, false) })
+	ls.registerLogAndVersion(api)
+	set("setresp", ls.setresp)
+	set("sha1hex", luaSha1hex)
+	set("error_reply", luaErrorReply)
+	set("status_reply", luaStatusReply)
+	set("set_repl", ls.setRepl)
+	api.RawSetString("REPL_NONE", glua.LNumber(0))
+	api.RawSetString("REPL_AOF", glua.LNumber(1))
+	api.RawSetString("REPL_SLAVE", glua.LNumber(2))
+	api.RawSetString("REPL_REPLICA", glua.LNumber(2))
+	api.RawSetString("REPL_ALL", glua.LNumber(3))
+	set("acl_check_cmd", ls.aclCheckCmd)
+	if eval {
+		set("breakpoint", func(L *glua.LState) int { L.Push(glua.LFalse); return 1 })
+		set("debug", func(L *glua.LState) int { return 0 })
+		set("replicate_commands", func(L *glua.LState) int { L.Push(glua.LTrue); return 1 })
+	}
+	return api
+}
+
+// Valkey's log levels (LL_*), as server.LOG_* exposes them.
+const (
+	luaLogDebug   = 0
+	luaLogVerbose = 1
+	luaLogNotice  = 2
+	luaLogWarning = 3
+)
+
+func (ls *luaState) registerLogAndVersion(api *glua.LTable) {
+	L := ls.L
+	api.RawSetString("log", L.NewFunction(ls.log))
+	api.RawSetString("LOG_DEBUG", glua.LNumber(luaLogDebug))
+	api.RawSetString("LOG_VERBOSE", glua.LNumber(luaLogVerbose))
+	api.RawSetString("LOG_NOTICE", glua.LNumber(luaLogNotice))
+	api.RawSetString("LOG_WARNING", glua.LNumber(luaLogWarning))
+	api.RawSetString("REDIS_VERSION_NUM", glua.LNumber(versionNum(RedisVersion)))
+	api.RawSetString("REDIS_VERSION", glua.LString(RedisVersion))
+	api.RawSetString("VALKEY_VERSION_NUM", glua.LNumber(versionNum(Version)))
+	api.RawSetString("VALKEY_VERSION", glua.LString(Version))
+	api.RawSetString("SERVER_NAME", glua.LString(ServerName))
+}
+
+// versionNum is "a.b.c" as 0x00aabbcc.
+func versionNum(v string) int {
+	n := 0
+	for _, p := range strings.SplitN(v, ".", 3) {
+		x, _ := strconv.Atoi(p)
+		n = n<<8 | x
+	}
+	return n
+}
+
+// raiseErrorTable raises Valkey's error table for msg: "-CODE text"
+// keeps its code, anything else gets ERR.
+func raiseErrorTable(L *glua.LState, msg string) {
+	L.Error(errorTable(L, msg), 0)
+}
+
+// errorTable is luaPushErrorBuff: {err="CODE message"}.
+func errorTable(L *glua.LState, msg string) *glua.LTable {
+	code := "ERR"
+	if strings.HasPrefix(msg, "-") {
+		if i := strings.IndexByte(msg, ' '); i >= 0 {
+			code, msg = msg[1:i], msg[i+1:]
+		} else {
+			msg = msg[1:]
+		}
+	}
+	msg = strings.Trim(msg, "\r\n")
+	t := L.NewTable()
+	t.RawSetString("err", glua.LString(code+" "+msg))
+	return t
+}
+
+func (ls *luaState) log(L *glua.LState) int {
+	argc := L.GetTop()
+	if argc < 2 {
+		raiseErrorTable(L, "server.log() requires two arguments or more.")
+	}
+	lv, ok := L.Get(1).(glua.LNumber)
+	if !ok {
+		if s, isStr := L.Get(1).(glua.LString); isStr {
+			if f, err := strconv.ParseFloat(strings.TrimSpace(string(s)), 64); err == nil {
+				lv, ok = glua.LNumber(f), true
+			}
+		}
+	}
+	if !ok {
+		raiseErrorTable(L, "First argument must be a number (log level).")
+	}
+	level := int(lv)
+	if level < luaLogDebug || level > luaLogWarning {
+		raiseErrorTable(L, "Invalid log level.")
+	}
+	var b strings.Builder
+	for j := 2; j <= argc; j++ {
+		v := L.Get(j)
+		if v.Type() != glua.LTString && v.Type() != glua.LTNumber {
+			continue
+		}
+		if j != 2 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(luaToString(L, v))
+	}
+	ls.srv.Log.Logf(level, "%s", b.String())
+	return 0
+}
+
+func luaSha1hex(L *glua.LState) int {
+	if L.GetTop() != 1 {
+		raiseErrorTable(L, "wrong number of arguments")
+	}
+	s := ""
+	switch v := L.Get(1).(type) {
+	case glua.LString:
+		s = string(v)
+	case glua.LNumber:
+		s = luaNumberString(float64(v))
+	}
+	L.Push(glua.LString(sha1hex(s)))
+	return 1
+}
+
+func luaErrorReply(L *glua.LState) int {
+	s, ok := L.Get(-1).(glua.LString)
+	if L.GetTop() != 1 || !ok {
+		L.Push(errorTable(L, "wrong number or type of arguments"))
+		return 1
+	}
+	msg := string(s)
+	if !strings.HasPrefix(msg, "-") {
+		msg = "-" + msg
+	}
+	L.Push(errorTable(L, msg))
+	return 1
+}
+
+func luaStatusReply(L *glua.LState) int {
+	s, ok := L.Get(-1).(glua.LString)
+	if L.GetTop() != 1 || !ok {
+		L.Push(errorTable(L, "wrong number or type of arguments"))
+		return 1
+	}
+	t := L.NewTable()
+	t.RawSetString("ok", s)
+	L.Push(t)
+	return 1
+}
+
+func (ls *luaState) setresp(L *glua.LState) int {
+	run := ls.mustRun(L)
+	if L.GetTop() != 1 {
+		raiseErrorTable(L, "server.setresp() requires one argument.")
+	}
+	r := int(luaToNumber(L.Get(1)))
+	if r != 2 && r != 3 {
+		raiseErrorTable(L, "RESP version must be 2 or 3.")
+	}
+	run.sc.Proto = r
+	return 0
+}
+
+func (ls *luaState) setRepl(L *glua.LState) int {
+	ls.mustRun(L)
+	if L.GetTop() != 1 {
+		raiseErrorTable(L, "server.set_repl() requires one argument.")
+	}
+	if f := int(luaToNumber(L.Get(1))); f&^3 != 0 {
+		raiseErrorTable(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.")
+	}
+	return 0 // there is no replication yet: nothing to switch
+}
+
+// aclCheckCmd answers whether the caller may run the command: with no
+// ACL beyond the default user, any known command is allowed.
+func (ls *luaState) aclCheckCmd(L *glua.LState) int {
+	ls.mustRun(L)
+	argv, errMsg := luaArgs(L, nil)
+	if errMsg != "" {
+		raiseErrorTable(L, errMsg)
+	}
+	if ls.srv.LookupCommand(argv) == nil {
+		raiseErrorTable(L, "Invalid command passed to server.acl_check_cmd()")
+	}
+	L.Push(glua.LTrue)
+	return 1
+}
+
+// luaToNumber is lua_tonumber: numbers, and strings that read as one.
+func luaToNumber(v glua.LValue) float64 {
+	switch x := v.(type) {
+	case glua.LNumber:
+		return float64(x)
+	case glua.LString:
+		if f, err := strconv.ParseFloat(strings.TrimSpace(string(x)), 64); err == nil {
+			return f
+		}
+	}
+	return 0
+}
+
+func (ls *luaState) mustRun(L *glua.LState) *scriptRun {
+	if ls.run == nil {
+		L.RaiseError("this function can only be called while a script runs")
+	}
+	return ls.run
+}
+
+func (ls *luaState) killError() *glua.LTable {
+	msg := "Script killed by user with SCRIPT KILL."
+	if ls.fnMode {
+		msg = "Script killed by user with FUNCTION KILL."
+	}
+	return errorTable(ls.L, msg)
+}
+
+func luaOsClock(L *glua.LState) int {
+	L.Push(glua.LNumber(processCPUSeconds()))
+	return 1
+}
+
+// processCPUSeconds is the process's CPU time (user and system), for
+// os.clock.
+func processCPUSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
+}
