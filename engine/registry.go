@@ -27,6 +27,7 @@ func handlerGroups() []map[string]Handler {
 		scriptHandlers,
 		multiHandlers,
 		pubsubHandlers,
+		geoHandlers,
 	}
 }
 
