@@ -241,6 +241,7 @@ func (s *Server) writeRDBPreamble(w *rdb.Writer) {
 	w.AuxInt("ctime", s.Clock.NowMs()/1000)
 	w.AuxInt("used-mem", int64(s.usedMemory(true)))
 	w.AuxInt("aof-base", 0)
+	s.SaveFunctions(w) // function libraries come before the databases, as in Valkey
 }
 
 // writeRDBKey writes one key: its expiry, its access information when the
@@ -395,12 +396,13 @@ func (s *Server) readRDB(in io.Reader, size int64, merge bool) (loadStats, error
 			s.rdbAux(string(k), string(v))
 			continue
 		case rdb.OpFunction2:
-			// Function libraries need the scripting engine, which Volley
-			// does not have yet: the library is skipped, loudly.
-			if _, err := r.String(); err != nil {
+			code, err := r.String()
+			if err != nil {
 				return st, err
 			}
-			s.Log.Warningf("The RDB file holds a function library, which this server cannot load: skipped")
+			if err := s.LoadFunctionLibrary(code); err != nil {
+				return st, fmt.Errorf("failed loading a function library: %w", err)
+			}
 			continue
 		case rdb.OpModuleAux, rdb.OpFunctionPreGA, rdb.OpSlotImport:
 			return st, fmt.Errorf("the RDB file holds data of a kind this server cannot load (opcode %d)", typ)
