@@ -82,6 +82,10 @@ type blockState struct {
 	timeout int64    // absolute Unix ms; 0 waits forever
 	argv    [][]byte // a copy of the command, run again when served
 	cmd     *Spec
+	// unblockOnNoKey: served also when a key it waits on is deleted or
+	// changes type (XREADGROUP, which then fails with -NOGROUP or
+	// -WRONGTYPE).
+	unblockOnNoKey bool
 }
 
 // readyKey names a key signalled ready in a database.
@@ -274,6 +278,17 @@ func (s *Server) signalKeyAsReady(db *DB, key []byte, typ uint8) {
 	b.ready = append(b.ready, rk)
 }
 
+// signalDeletedKeyAsReady is signalKeyAsReady for a key deleted or
+// overwritten: it matters only to clients that want to hear of it
+// (unblockOnNoKey, XREADGROUP). The database calls it when a key goes
+// while such clients wait.
+func (s *Server) signalDeletedKeyAsReady(db *DB, key []byte) {
+	if s.blocking.byType[blockStream] == 0 {
+		return
+	}
+	s.signalKeyAsReady(db, key, TypeStream)
+}
+
 // scanDatabaseForReadyKeys signals every key of db that blocked clients
 // wait for and that now holds a value (after SWAPDB).
 func (s *Server) scanDatabaseForReadyKeys(db *DB) {
@@ -282,6 +297,7 @@ func (s *Server) scanDatabaseForReadyKeys(db *DB) {
 		if e, ok := db.LookupFlags(key, lookupNoTouch|lookupNoStats|lookupNoNotify|lookupNoExpire); ok {
 			s.signalKeyAsReady(db, key, typeOf(e))
 		}
+		s.signalDeletedKeyAsReady(db, key) // gone, or maybe of another type now
 	}
 }
 
@@ -337,7 +353,7 @@ func (s *Server) serveKey(rk readyKey) {
 			continue
 		}
 		e, ok := rk.db.LookupFlags(key, lookupNoTouch|lookupNoStats|lookupNoNotify|lookupNoExpire)
-		if !ok || blockTypeOf(typeOf(e)) != st.btype {
+		if (!ok || blockTypeOf(typeOf(e)) != st.btype) && !st.unblockOnNoKey {
 			continue
 		}
 		s.reexecute(c)

@@ -230,7 +230,9 @@ func (db *DB) SetHashed(key []byte, h uint64, v keyspace.Value, keepTTL bool) ke
 func (db *DB) set(key []byte, h uint64, v keyspace.Value, keepTTL, notify bool) (keyspace.Entry, bool) {
 	e, prior := db.keys.Upsert(key, h, v, keepTTL)
 	db.hashStored(key, v.Obj)
-	if !prior.Replaced {
+	if prior.Replaced {
+		db.srv.signalDeletedKeyAsReady(db, key) // the type may have changed
+	} else {
 		db.srv.initAccess(e)
 		if notify {
 			db.srv.notifyKeyspaceEvent(config.NotifyNew, "new", key, db.ID) // as Valkey's dbAdd
@@ -253,6 +255,7 @@ func (db *DB) Delete(key []byte) bool {
 	if !db.keys.Delete(key) {
 		return false
 	}
+	db.srv.signalDeletedKeyAsReady(db, key)
 	db.hashRemoved(key)
 	if db.expires.Len() > 0 {
 		db.expires.Delete(key)
@@ -300,6 +303,9 @@ func (db *DB) Flush(async bool) int {
 	n := db.keys.Len()
 	old, oldKeys := db.arena, db.keys
 	db.reset(db.srv.seed)
+	for k := range db.srv.blocking.waiting[db] {
+		db.srv.signalDeletedKeyAsReady(db, []byte(k))
+	}
 	switch {
 	case db.srv.keepFlushed(oldKeys, old):
 		// A background save still reading the old table frees it.

@@ -95,6 +95,8 @@ func digestValue(d *digest, e keyspace.Entry) {
 		} else {
 			lpHashEach(h.lp, field)
 		}
+	case TypeStream:
+		digestStream(d, streamOf(e))
 	}
 	if e.Expire() != 0 {
 		d.xor([]byte("!!expire!!"))

@@ -51,6 +51,8 @@ func rdbType(e keyspace.Entry) byte {
 			return rdb.TypeHash2
 		}
 		return rdb.TypeHash
+	case kindStream:
+		return rdb.TypeStreamListpacks3
 	}
 	return rdb.TypeString
 }
@@ -114,6 +116,8 @@ func rdbSaveValue(w *rdb.Writer, e keyspace.Entry, key []byte) {
 			}
 			return true
 		})
+	case kindStream:
+		rdbSaveStream(w, streamOf(e))
 	default:
 		// Strings, and the compact encodings, whose bytes are the format.
 		w.String(e.Value())
@@ -162,12 +166,14 @@ func (ld rdbLoad) value(r *rdb.Reader, typ byte, key []byte, hasTTL bool) (keysp
 		return ld.hashElements(r, typ == rdb.TypeHash2)
 	case rdb.TypeHashListpack, rdb.TypeHashZiplist, rdb.TypeHashZipmap:
 		return ld.hashListpack(r, typ)
+	case rdb.TypeStreamListpacks, rdb.TypeStreamListpacks2, rdb.TypeStreamListpacks3:
+		return ld.stream(r, typ)
 	}
 	return keyspace.Value{}, errUnknownRDBType
 }
 
 // errUnknownRDBType is returned for a value type Volley cannot load:
-// streams and module values, which it does not have.
+// module values, which it does not have.
 var errUnknownRDBType = errors.New("unknown RDB object type")
 
 // ---- lists ----

@@ -28,6 +28,7 @@ func handlerGroups() []map[string]Handler {
 		multiHandlers,
 		pubsubHandlers,
 		geoHandlers,
+		streamHandlers,
 	}
 }
 
