@@ -464,6 +464,24 @@ func (s *Server) BlockingKeys() int {
 	return n
 }
 
+// BlockingKeysOnNoKey returns INFO's total_blocking_keys_on_nokey: the
+// keys at least one client waits on that must also wake it when deleted
+// (XREADGROUP), over all databases.
+func (s *Server) BlockingKeysOnNoKey() int {
+	n := 0
+	for _, m := range s.blocking.waiting {
+		for _, cs := range m {
+			for _, c := range cs {
+				if c.blocked != nil && c.blocked.unblockOnNoKey {
+					n++
+					break
+				}
+			}
+		}
+	}
+	return n
+}
+
 // BlockedInTimeoutTable returns INFO's clients_in_timeout_table: blocked
 // clients with a deadline.
 func (s *Server) BlockedInTimeoutTable() int {
