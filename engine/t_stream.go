@@ -81,6 +81,17 @@ func streamLookupRead(c *Client, key []byte) (st *stream.Stream, ok bool) {
 	return streamOf(e), true
 }
 
+// streamLookupReadForWrite is streamLookupRead (a read in Valkey's
+// statistics) for the group commands that change the group state: a
+// running snapshot captures the stream first.
+func streamLookupReadForWrite(c *Client, key []byte) (st *stream.Stream, ok bool) {
+	st, ok = streamLookupRead(c, key)
+	if st != nil {
+		c.db().Keys().GetForWrite(key)
+	}
+	return st, ok
+}
+
 // streamLookupWrite is streamLookupRead before a write.
 func streamLookupWrite(c *Client, key []byte) (st *stream.Stream, ok bool) {
 	e, found := c.db().LookupWrite(key)

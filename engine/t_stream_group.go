@@ -161,7 +161,7 @@ func cmdXgroup(c *Client) {
 // streamGroupOf finds key's stream and its group for XACK and XCLAIM:
 // st or g nil if missing; ok false after a WRONGTYPE reply.
 func streamGroupOf(c *Client, key, group []byte) (st *stream.Stream, g *stream.Group, ok bool) {
-	st, ok = streamLookupRead(c, key)
+	st, ok = streamLookupReadForWrite(c, key)
 	if !ok || st == nil {
 		return st, nil, ok
 	}

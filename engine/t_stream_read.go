@@ -177,6 +177,7 @@ func cmdXread(c *Client) {
 		serve, history := false, false
 		var cons *stream.Consumer
 		if groups != nil {
+			db.Keys().GetForWrite(key) // the group changes: a snapshot saves it first
 			g := groups[i]
 			if gt != stream.MaxID {
 				serve, history = true, true
