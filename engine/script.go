@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -368,7 +369,7 @@ func (s *Server) runScript(ls *luaState, c *Client, fn *glua.LFunction, name str
 		L.Push(argsT)
 		nargs = 2
 	}
-	err := L.PCall(nargs, 1, ls.errh)
+	err := protectedPCall(L, nargs, ls.errh)
 	if err != nil {
 		var obj glua.LValue = glua.LString(err.Error())
 		var ae *glua.ApiError
@@ -388,6 +389,19 @@ func (s *Server) runScript(ls *luaState, c *Client, fn *glua.LFunction, name str
 	st.sc.Out.Reset()
 	st.sc.Argv, st.sc.Cmd = nil, nil
 	run.caller = nil
+}
+
+// protectedPCall is L.PCall that also turns a panic escaping gopher-lua
+// (one raised while handling another error) into an error, so that a
+// script cannot bring the server down.
+func protectedPCall(L *glua.LState, nargs int, errh *glua.LFunction) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+			L.SetTop(0)
+		}
+	}()
+	return L.PCall(nargs, 1, errh)
 }
 
 // replyScriptError replies a script's error: Valkey's error table
@@ -896,7 +910,12 @@ func (ls *luaState) mathRandom(L *glua.LState) int {
 }
 
 func (ls *luaState) mathRandomseed(L *glua.LState) int {
-	seed := uint64(uint32(int32(L.CheckInt(1))))
+	v := L.Get(1)
+	f := luaToNumber(v)
+	if _, isNum := v.(glua.LNumber); !isNum && (f == 0 && v.Type() != glua.LTString) {
+		L.RaiseError("bad argument #1 to 'randomseed' (number expected, got %s)", v.Type().String())
+	}
+	seed := uint64(uint32(int32(int64(f))))
 	ls.srv.script.rand48 = seed<<16 | 0x330E
 	return 0
 }

@@ -47,7 +47,9 @@ type luaState struct {
 // functions selects FUNCTION's variant (its globals read through a switch
 // between the load-time API and the run-time globals).
 func newLuaState(s *Server, functions bool) *luaState {
-	L := glua.NewState(glua.Options{SkipOpenLibs: true})
+	// The data stack grows as needed up to a million values: unpack of a
+	// few thousand arguments must work, as it does with C Lua's stack.
+	L := glua.NewState(glua.Options{SkipOpenLibs: true, RegistrySize: 1024 * 20, RegistryMaxSize: 1 << 20, RegistryGrowStep: 1024 * 8})
 	ls := &luaState{L: L, globals: L.G.Global, proxies: make(map[*glua.LTable]*glua.LTable), srv: s, fnMode: functions}
 	for _, lib := range []struct {
 		name string
