@@ -41,7 +41,8 @@ type functionLibrary struct {
 	order []string // functions in registration order
 }
 
-// functionsState holds the loaded libraries and functions.
+// functionsState holds the loaded libraries and functions (the latter
+// by lower-case name: FCALL's function names ignore case, as Valkey's).
 type functionsState struct {
 	libs  map[string]*functionLibrary
 	funcs map[string]*luaFunction
@@ -184,7 +185,7 @@ func (s *Server) createLibrary(fs *functionsState, code string, replace bool, ti
 		return "", errors.New("No functions registered")
 	}
 	for _, fname := range lib.order {
-		if other := fs.funcs[fname]; other != nil && other.lib != old {
+		if other := fs.funcs[strings.ToLower(fname)]; other != nil && other.lib != old {
 			return "", errors.New("Function " + fname + " already exists")
 		}
 	}
@@ -198,14 +199,14 @@ func (s *Server) createLibrary(fs *functionsState, code string, replace bool, ti
 func (fs *functionsState) link(lib *functionLibrary) {
 	fs.libs[lib.name] = lib
 	for n, f := range lib.funcs {
-		fs.funcs[n] = f
+		fs.funcs[strings.ToLower(n)] = f
 	}
 }
 
 func (fs *functionsState) unlink(lib *functionLibrary) {
 	delete(fs.libs, lib.name)
 	for n := range lib.funcs {
-		delete(fs.funcs, n)
+		delete(fs.funcs, strings.ToLower(n))
 	}
 }
 
@@ -593,7 +594,7 @@ func cmdFunctionRestore(c *Client) {
 		}
 		for _, lib := range fresh.sortedLibraries() {
 			for fname := range lib.funcs {
-				if other := fs.funcs[fname]; other != nil && (policy == "append" || other.lib.name != lib.name) {
+				if other := fs.funcs[strings.ToLower(fname)]; other != nil && (policy == "append" || other.lib.name != lib.name) {
 					c.AddError("ERR Function " + fname + " already exists")
 					return
 				}
@@ -698,7 +699,7 @@ func cmdFcallRo(c *Client) { c.srv.fcall(c, true) }
 func (s *Server) fcall(c *Client, ro bool) {
 	s.FeedMonitors(c, c.Cmd, c.Argv)
 	st := s.scripting()
-	f := st.funcs.funcs[string(c.Argv[1])]
+	f := st.funcs.funcs[strings.ToLower(string(c.Argv[1]))]
 	if f == nil {
 		c.AddError("ERR Function not found")
 		return
