@@ -151,7 +151,7 @@ func TestBGSaveImageIsTheStart(t *testing.T) {
 				e.do(c, "flushdb")
 			}
 		})
-		if st := e.srv.bgsave; st.run != nil || st.lastErr {
+		if st := &e.srv.bgsave; st.run != nil || st.lastErr {
 			t.Fatalf("seed %d: the save did not end well: running %v, failed %v", seed, st.run != nil, st.lastErr)
 		}
 		if _, got := loadFile(t, e.srv.rdbPath(), start); got != want {

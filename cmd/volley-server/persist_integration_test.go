@@ -183,3 +183,39 @@ func TestSavePointSnapshots(t *testing.T) {
 	s.Kill()
 	checkAll(t, dialRaw(t, startServerIn(t, dir)))
 }
+
+// TestBGSaveUnderPipelinedWrites: a full-speed background save, whose
+// steps run after the I/O loop's rounds of pipelined commands, still
+// holds the values of the moment it started.
+func TestBGSaveUnderPipelinedWrites(t *testing.T) {
+	dir := t.TempDir()
+	s := startServerIn(t, dir, "--save", "", "--enable-debug-command", "yes")
+	rc := dialRaw(t, s)
+	const n = 200_000
+	rc.Expect("+OK\r\n", "debug", "populate", strconv.Itoa(n), "k")
+	rc.Expect("+Background saving started\r\n", "bgsave")
+	var batch strings.Builder
+	for i := 0; i < n; i += 1000 {
+		batch.Reset()
+		for j := i; j < i+1000; j++ {
+			batch.WriteString(multibulk("set", "k:"+strconv.Itoa(j), "new"))
+		}
+		rc.Send(batch.String())
+		for range 1000 {
+			if got := rc.Reply(); got != "+OK\r\n" {
+				t.Fatalf("SET during the save: %q", got)
+			}
+		}
+	}
+	info := waitPersistence(t, rc, "rdb_bgsave_in_progress:0\r\n")
+	if !strings.Contains(info, "rdb_last_bgsave_status:ok\r\n") {
+		t.Fatalf("after the save:\n%s", info)
+	}
+	s.Kill()
+	rc2 := dialRaw(t, startServerIn(t, dir, "--save", ""))
+	rc2.Expect(":"+strconv.Itoa(n)+"\r\n", "dbsize")
+	for i := 0; i < n; i += 997 {
+		k := strconv.Itoa(i)
+		rc2.Expect(bulk("value:"+k), "get", "k:"+k)
+	}
+}
