@@ -203,3 +203,138 @@ func TestStreamBlockingXreadgroup(t *testing.T) {
 		t.Fatal("blocking state left behind")
 	}
 }
+
+// Idle times and delivery times follow the command clock.
+func TestStreamGroupTimes(t *testing.T) {
+	e, clk := fakeClockEnv(t)
+	c := e.newClient()
+	t0 := clk.Ms
+	e.do(c, "xadd", "s", "1-0", "a", "1")
+	e.do(c, "xadd", "s", "2-0", "a", "2")
+	e.do(c, "xgroup", "create", "s", "g", "0")
+	e.do(c, "xgroup", "createconsumer", "s", "g", "idler")
+	e.do(c, "xreadgroup", "group", "g", "alice", "streams", "s", ">")
+	clk.Ms += 100
+	ms := func(v int64) string { return ":" + strconv.FormatInt(v, 10) + "\r\n" }
+	e.expect(c, []replyCase{
+		rc("xpending s g - + 10", "*2\r\n*4\r\n$3\r\n1-0\r\n$5\r\nalice\r\n"+ms(100)+":1\r\n*4\r\n$3\r\n2-0\r\n$5\r\nalice\r\n"+ms(100)+":1\r\n"),
+		rc("xpending s g idle 101 - + 10", "*0\r\n"),
+		rc("xpending s g idle 100 - + 1", "*1\r\n*4\r\n$3\r\n1-0\r\n$5\r\nalice\r\n"+ms(100)+":1\r\n"),
+		rc("xinfo consumers s g", "*2\r\n*8\r\n$4\r\nname\r\n$5\r\nalice\r\n$7\r\npending\r\n:2\r\n$4\r\nidle\r\n"+ms(100)+
+			"$8\r\ninactive\r\n"+ms(100)+"*8\r\n$4\r\nname\r\n$5\r\nidler\r\n$7\r\npending\r\n:0\r\n$4\r\nidle\r\n"+ms(100)+
+			"$8\r\ninactive\r\n:-1\r\n"),
+		// XCLAIM with a minimum idle time the entries lack claims nothing.
+		rc("xclaim s g bob 200 1-0 justid", "*0\r\n"),
+		// IDLE sets the idle time, RETRYCOUNT the count; JUSTID leaves it.
+		rc("xclaim s g bob 50 1-0 idle 30 retrycount 5 justid", "*1\r\n$3\r\n1-0\r\n"),
+		rc("xpending s g - + 1", "*1\r\n*4\r\n$3\r\n1-0\r\n$3\r\nbob\r\n"+ms(30)+":5\r\n"),
+		// TIME in the future is taken as now; a delivery counts one more.
+		rc("xclaim s g bob 0 2-0 time 99999999999999", "*1\r\n*2\r\n$3\r\n2-0\r\n*2\r\n$1\r\na\r\n$1\r\n2\r\n"),
+		rc("xpending s g (1-0 + 1", "*1\r\n*4\r\n$3\r\n2-0\r\n$3\r\nbob\r\n:0\r\n:2\r\n"),
+	})
+	// The consumer's history is delivered again: count and time move.
+	clk.Ms += 10
+	e.do(c, "xreadgroup", "group", "g", "bob", "streams", "s", "0")
+	e.expect(c, []replyCase{rc("xpending s g - + 10 bob", "*2\r\n*4\r\n$3\r\n1-0\r\n$3\r\nbob\r\n:0\r\n:6\r\n*4\r\n$3\r\n2-0\r\n$3\r\nbob\r\n:0\r\n:3\r\n")})
+	// XAUTOCLAIM takes what was idle long enough.
+	clk.Ms += 40
+	e.expect(c, []replyCase{
+		rc("xautoclaim s g carol 41 0", "*3\r\n$3\r\n0-0\r\n*0\r\n*0\r\n"),
+		rc("xautoclaim s g carol 40 0 count 1", "*3\r\n$3\r\n2-0\r\n*1\r\n*2\r\n$3\r\n1-0\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n*0\r\n"),
+	})
+	full := e.do(c, "xinfo", "stream", "s", "full")
+	at := strconv.FormatInt(t0+150, 10)
+	if !strings.Contains(full, "$5\r\ncarol\r\n$9\r\nseen-time\r\n:"+at+"\r\n$11\r\nactive-time\r\n:"+at+"\r\n") {
+		t.Fatalf("xinfo stream full: %q", full)
+	}
+}
+
+// Notifications, the change counter and WATCH, as Valkey's.
+func TestStreamNotificationsAndDirty(t *testing.T) {
+	e, _ := fakeClockEnv(t)
+	c := e.newClient()
+	var events []string
+	e.keyEventSpy(func(event, key string, db int) { events = append(events, event+" "+key) })
+	e.do(c, "config", "set", "notify-keyspace-events", "KEAn")
+	s := e.srv
+	step := func(cmd string, dirty int64, want ...string) {
+		t.Helper()
+		events = events[:0]
+		d := s.Dirty
+		e.do(c, strings.Fields(cmd)...)
+		if s.Dirty-d != dirty {
+			t.Errorf("%s: dirty +%d, want +%d", cmd, s.Dirty-d, dirty)
+		}
+		if strings.Join(events, ",") != strings.Join(want, ",") {
+			t.Errorf("%s: events %q, want %q", cmd, events, want)
+		}
+	}
+	step("xadd s 1-0 a 1", 1, "new s", "xadd s")
+	step("xadd s 2-0 a 2", 1, "xadd s")
+	step("xadd s maxlen 1 3-0 a 3", 1, "xadd s", "xtrim s")
+	step("xadd s 2-0 a 2", 0)
+	step("xdel s 3-0 9-0", 1, "xdel s")
+	step("xdel s 9-0", 0)
+	step("xadd s 4-0 a 4", 1, "xadd s")
+	step("xadd s 5-0 a 5", 1, "xadd s")
+	step("xtrim s maxlen 1", 1, "xtrim s")
+	step("xtrim s maxlen 1", 0)
+	step("xsetid s 10-0", 1, "xsetid s")
+	step("xgroup create s g 0", 1, "xgroup-create s")
+	step("xgroup create s2 g 0 mkstream", 1, "new s2", "xgroup-create s2")
+	step("xgroup createconsumer s g c", 1, "xgroup-createconsumer s")
+	step("xgroup createconsumer s g c", 0)
+	step("xreadgroup group g alice streams s >", 2, "xgroup-createconsumer s")
+	step("xack s g 5-0 6-0", 1)
+	step("xgroup setid s g 0", 1, "xgroup-setid s")
+	step("xclaim s g bob 0 5-0", 1, "xgroup-createconsumer s")
+	step("xreadgroup group g alice streams s >", 1)
+	step("xclaim s g bob 0 5-0", 1)
+	step("xgroup delconsumer s g bob", 1, "xgroup-delconsumer s")
+	step("xgroup destroy s g", 1, "xgroup-destroy s")
+	step("xgroup destroy s g", 0)
+
+	// WATCH sees XADD, XDEL, XTRIM; a read does not touch it.
+	c2 := e.newClient()
+	e.do(c2, "watch", "s")
+	e.do(c, "xrange", "s", "-", "+")
+	e.do(c2, "multi")
+	e.do(c2, "ping")
+	if r := e.do(c2, "exec"); r != "*1\r\n+PONG\r\n" {
+		t.Fatalf("exec after a read = %q", r)
+	}
+	e.do(c2, "watch", "s")
+	e.do(c, "xadd", "s", "20-0", "a", "1")
+	e.do(c2, "multi")
+	if r := e.do(c2, "exec"); r != "*-1\r\n" {
+		t.Fatalf("exec after XADD = %q", r)
+	}
+}
+
+func TestStreamMemoryUsage(t *testing.T) {
+	e, _ := fakeClockEnv(t)
+	c := e.newClient()
+	usage := func() int64 {
+		r := e.do(c, "memory", "usage", "s")
+		v, err := strconv.ParseInt(strings.TrimSpace(r[1:]), 10, 64)
+		if err != nil {
+			t.Fatalf("memory usage = %q", r)
+		}
+		return v
+	}
+	e.do(c, "xadd", "s", "1-0", "field", "value")
+	small := usage()
+	for i := 2; i <= 1000; i++ {
+		e.do(c, "xadd", "s", strconv.Itoa(i)+"-0", "field", strings.Repeat("v", 20))
+	}
+	big := usage()
+	// About 25 bytes an entry in the listpacks.
+	if small < 100 || big < 20000 || big > 200000 {
+		t.Fatalf("memory usage %d for one entry, %d for 1000", small, big)
+	}
+	e.do(c, "xgroup", "create", "s", "g", "0")
+	e.do(c, "xreadgroup", "group", "g", "alice", "streams", "s", ">")
+	if withPEL := usage(); withPEL < big+1000*24 {
+		t.Fatalf("memory usage %d with 1000 pending, %d before", withPEL, big)
+	}
+}
