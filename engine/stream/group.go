@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -150,7 +151,7 @@ func (s *Stream) CreateGroup(name []byte, last ID, entriesRead int64) *Group {
 func (s *Stream) DestroyGroup(name []byte) bool {
 	i := s.groupIndex(string(name))
 	if i < len(s.Groups) && s.Groups[i].Name == string(name) {
-		s.Groups = append(s.Groups[:i], s.Groups[i+1:]...)
+		s.Groups = slices.Delete(s.Groups, i, i+1)
 		if len(s.Groups) == 0 {
 			s.Groups = nil
 		}
@@ -193,7 +194,7 @@ func (g *Group) DeleteConsumer(c *Consumer) {
 	}
 	i := g.consumerIndex(c.Name)
 	if i < len(g.Consumers) && g.Consumers[i] == c {
-		g.Consumers = append(g.Consumers[:i], g.Consumers[i+1:]...)
+		g.Consumers = slices.Delete(g.Consumers, i, i+1)
 	}
 }
 

@@ -1,6 +1,10 @@
 package stream
 
-import "github.com/volleydb/volley/engine/listpack"
+import (
+	"slices"
+
+	"github.com/volleydb/volley/engine/listpack"
+)
 
 // Iterator walks the entries of a stream between two IDs (inclusive),
 // forwards or backwards, as Valkey's streamIterator: Next gives each
@@ -219,7 +223,7 @@ func (it *Iterator) Remove(cur ID) {
 	p := listpack.First(lp)
 	live := lpInt(lp, p)
 	if live == 1 {
-		s.Nodes = append(s.Nodes[:it.node], s.Nodes[it.node+1:]...)
+		s.Nodes = slices.Delete(s.Nodes, it.node, it.node+1) // zeroes the freed slot
 	} else {
 		lp = listpack.ReplaceInt(lp, p, live-1)
 		p = listpack.Next(lp, p)
