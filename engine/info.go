@@ -378,7 +378,7 @@ func (s *Server) infoClients(w *infoWriter) {
 	w.int("clients_in_timeout_table", int64(s.BlockedInTimeoutTable()))
 	w.int("total_watched_keys", int64(s.WatchedKeys()))
 	w.int("total_blocking_keys", int64(s.BlockingKeys()))
-	w.zeros("total_blocking_keys_on_nokey")
+	w.int("total_blocking_keys_on_nokey", int64(s.BlockingKeysOnNoKey()))
 	w.str("paused_reason", reason)
 	w.str("paused_actions", actions)
 	w.int("paused_timeout_milliseconds", timeout)
