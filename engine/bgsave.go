@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/volleydb/volley/engine/keyspace"
@@ -36,9 +35,8 @@ import (
 // goes on reading it (nothing changes it any more) and frees it at the end.
 
 const (
-	bgsaveStepNs      = 100_000              // the longest a step holds the engine
-	bgsaveBusyPause   = 2 * time.Millisecond // between the driver's steps while commands are served
-	bgsaveMaxBacklog  = 32 << 20             // encoded bytes the writer may lag behind before steps wait
+	bgsaveStepNs      = 500_000  // the longest a step holds the engine
+	bgsaveMaxBacklog  = 32 << 20 // encoded bytes the writer may lag behind before steps wait
 	bgsaveBacklogWait = time.Millisecond
 	bgsaveRetryDelay  = 5 // seconds before a failed background save is retried by the save points
 )
@@ -46,15 +44,14 @@ const (
 // bgsaveState is the background-save bookkeeping INFO persistence and the
 // save points use.
 type bgsaveState struct {
-	run       *bgSave     // the running save, or nil
-	seq       int         // saves started, naming their temporary files
-	scheduled bool        // BGSAVE inside EXEC (or SCHEDULE): start from the cron
-	lastErr   bool        // rdb_last_bgsave_status:err
-	lastTry   int64       // unix seconds the last background save started
-	lastSecs  int64       // rdb_last_bgsave_time_sec, -1 before the first
-	holds     int64       // times the engine was acquired: tells a busy engine from an idle one
-	stepHolds int64       // holds as the last step ended
-	active    atomic.Bool // run != nil, for the I/O loops to read without holding the engine
+	run       *bgSave // the running save, or nil
+	seq       int     // saves started, naming their temporary files
+	scheduled bool    // BGSAVE inside EXEC (or SCHEDULE): start from the cron
+	lastErr   bool    // rdb_last_bgsave_status:err
+	lastTry   int64   // unix seconds the last background save started
+	lastSecs  int64   // rdb_last_bgsave_time_sec, -1 before the first
+	holds     int64   // times the engine was acquired: tells a busy engine from an idle one
+	stepHolds int64   // holds as the last step ended
 }
 
 // bgSave is one background save in progress.
@@ -85,7 +82,6 @@ func (s *Server) startBGSave() error {
 	bg := &bgSave{out: newSaveQueue(), start: time.Now(), dirty: s.Dirty}
 	bg.rdbImage = s.newRDBImage(rdb.NewWriter(bg.out), true)
 	st.run = bg
-	st.active.Store(true)
 	s.Log.Noticef("Background saving started")
 	go bg.out.drain(f, tmp, path)
 	if s.Hold != nil {
@@ -123,9 +119,10 @@ func (s *Server) driveBGSave(bg *bgSave) {
 }
 
 // bgsaveStep serializes part of the dataset. It reports whether there is
-// more to do and how long the driver should leave the engine to others
-// before its next step: not at all when no one else held it since the
-// last step, bgsaveBusyPause when commands are being served.
+// more to do and how long the engine should be left to others before the
+// next step: as long as this one took when others are waiting for it, so
+// that a save takes at most half the engine's time while commands are
+// served, and not at all when no one else held it since the last step.
 func (s *Server) bgsaveStep() (more bool, pause time.Duration) {
 	bg, st := s.bgsave.run, &s.bgsave
 	if bg == nil || bg.done() && bg.out.closed() {
@@ -153,29 +150,13 @@ func (s *Server) bgsaveStep() (more bool, pause time.Duration) {
 		bg.out.close()
 		return false, 0
 	}
+	ran := time.Duration(s.mono.now() - start)
 	alone := st.holds == st.stepHolds+1 // no other holder since the last step
 	st.stepHolds = st.holds
 	if alone {
 		return true, 0
 	}
-	return true, bgsaveBusyPause
-}
-
-// BGSaveRunning reports whether a background save is under way. Unlike
-// the rest of the engine it may be called without holding it.
-func (s *Server) BGSaveRunning() bool { return s.bgsave.active.Load() }
-
-// BGSaveRoundStep runs a step of the background save, if one is under
-// way. An I/O loop calls it after writing a round's replies: the step
-// then overlaps with the clients reading them and sending their next
-// requests, where a step between two batches of a round would hold back
-// every reply of the round. While commands are served, these steps do
-// most of the save; the driver's own, bgsaveBusyPause apart, make sure it
-// ends when rounds are rare.
-func (s *Server) BGSaveRoundStep() {
-	if s.bgsave.run != nil && s.Cfg.RDBKeySaveDelay == 0 {
-		s.bgsaveStep()
-	}
+	return true, ran
 }
 
 // bgsaveDone applies the outcome of a save whose writer has finished
@@ -187,7 +168,6 @@ func (s *Server) bgsaveDone(bg *bgSave, err error) {
 		return
 	}
 	st.run = nil
-	st.active.Store(false)
 	s.releaseKept(bg)
 	st.lastSecs = int64(time.Since(bg.start).Seconds())
 	if err != nil {
@@ -213,7 +193,6 @@ func (s *Server) bgsaveStop(why string) bool {
 	}
 	s.Log.Noticef("%s", why)
 	st.run = nil
-	st.active.Store(false)
 	bg.abandon()
 	bg.out.abort()
 	_ = bg.out.wait()

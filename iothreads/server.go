@@ -63,7 +63,6 @@ type Server struct {
 // once whenever rounds were small saved it and lost that 6%.
 type loopState struct {
 	el      gnet.EventLoop
-	co      *loop.Coordinator
 	pending []*conn
 	queued  bool // a flush is queued to run after the round's events
 }
@@ -77,11 +76,6 @@ func (ls *loopState) Run(context.Context) error {
 		cn.flush()
 	}
 	ls.pending = ls.pending[:0]
-	if srv := ls.co.Server(); srv.BGSaveRunning() {
-		// The round's replies are out: a step of the background save now
-		// overlaps with the clients' turn instead of delaying replies.
-		ls.co.Do((*engine.Server).BGSaveRoundStep)
-	}
 	return nil
 }
 
@@ -117,7 +111,7 @@ func (s *Server) loopOf(el gnet.EventLoop) *loopState {
 		if s.loops == nil {
 			s.loops = make(map[gnet.EventLoop]*loopState)
 		}
-		ls = &loopState{el: el, co: s.co}
+		ls = &loopState{el: el}
 		s.loops[el] = ls
 	}
 	return ls

@@ -23,10 +23,6 @@ func New(srv *engine.Server) *Coordinator {
 	return co
 }
 
-// Server returns the engine without holding it, for the few methods
-// documented as safe to call that way.
-func (co *Coordinator) Server() *engine.Server { return co.srv }
-
 // Acquire waits for the engine and returns it; the caller must Release.
 func (co *Coordinator) Acquire() *engine.Server {
 	co.mu.Lock()
