@@ -666,6 +666,9 @@ func (s *Server) scriptCall(run *scriptRun, argv [][]byte) string {
 	if cmd.Flags&FlagWrite != 0 && !run.writeDirty && s.Cfg.ReplicaOfHost != "" && s.Cfg.ReplicaReadOnly {
 		return reject("-" + ErrReadonly)
 	}
+	if cmd.Flags&FlagWrite != 0 && !run.writeDirty && s.bgsave.lastErr && s.diskErrorRejects(run.sc, cmd) {
+		return reject("-" + s.misconfError()) // a failed background save (stop-writes-on-bgsave-error)
+	}
 	if !run.allowOOM && s.Cfg.MaxMemory != 0 && !run.writeDirty && run.oomAtStart && cmd.Flags&FlagDenyOOM != 0 {
 		return reject("-" + ErrOOM)
 	}
