@@ -68,7 +68,7 @@ type Client struct {
 	Flags ClientFlags
 
 	Name, LibName, LibVer string
-	User                  string
+	User                  *User // never nil: the default user until AUTH
 	Authenticated         bool
 	Replying              ReplyMode
 

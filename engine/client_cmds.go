@@ -447,8 +447,7 @@ func newClientFilter() *clientFilter {
 }
 
 // clientFilterUserExists reports whether a USER filter names a user.
-// Until ACLs arrive the default user is the only one.
-func (s *Server) clientFilterUserExists(name string) bool { return name == "default" }
+func (s *Server) clientFilterUserExists(name string) bool { return s.acl.users[name] != nil }
 
 // parseClientFilter parses filter options from c.Argv[i:] into f,
 // replying with the error and returning false on a bad one. Options
@@ -605,7 +604,7 @@ func (s *Server) clientMatches(cl *Client, f *clientFilter, now int64) bool {
 		f.laddr.set && cl.LAddr != f.laddr.v ||
 		f.typ >= 0 && clientType(cl) != f.typ ||
 		f.ids != nil && !hasID(f.ids, cl.ID) ||
-		f.user.set && cl.User != f.user.v ||
+		f.user.set && cl.User.Name != f.user.v ||
 		f.skipme && cl == s.current ||
 		f.maxAge != 0 && now/1000-cl.Created/1000 < f.maxAge ||
 		f.idle != 0 && now/1000-cl.LastInteraction/1000 < f.idle ||
@@ -622,7 +621,7 @@ func (s *Server) clientMatches(cl *Client, f *clientFilter, now int64) bool {
 		f.notLaddr.set && cl.LAddr == f.notLaddr.v ||
 		f.notType >= 0 && clientType(cl) == f.notType ||
 		f.notIDs != nil && hasID(f.notIDs, cl.ID) ||
-		f.notUser.set && cl.User == f.notUser.v ||
+		f.notUser.set && cl.User.Name == f.notUser.v ||
 		f.notFlags.set && clientHasFlags(cl, f.notFlags.v) ||
 		f.notName.set && cl.Name != "" && cl.Name == f.notName.v ||
 		f.notLibName.set && cl.LibName != "" && cl.LibName == f.notLibName.v ||

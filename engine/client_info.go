@@ -247,7 +247,7 @@ func (s *Server) appendClientInfo(dst []byte, c *Client, now int64) []byte {
 		dst = append(dst, "NULL"...)
 	}
 	dst = append(dst, " user="...)
-	dst = append(dst, c.User...)
+	dst = append(dst, c.User.Name...)
 	dst = append(dst, " redir=-1"...) // no client tracks keys yet (see CLIENT TRACKING)
 	dst = append(dst, " resp="...)
 	dst = strconv.AppendInt(dst, int64(c.Proto), 10)

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"crypto/subtle"
 	"strings"
 
 	"github.com/volleydb/volley/engine/resp"
@@ -61,19 +60,6 @@ func cmdSelect(c *Client) {
 	c.AddOK()
 }
 
-// checkPassword authenticates user/pass against the default user, the
-// only user until ACLs arrive. It returns false for a wrong pair.
-func (s *Server) checkPassword(user, pass []byte) bool {
-	if string(user) != "default" {
-		return false
-	}
-	want := s.Cfg.RequirePass
-	if want == "" {
-		return true // nopass: any password is accepted
-	}
-	return subtle.ConstantTimeCompare(pass, []byte(want)) == 1
-}
-
 func cmdAuth(c *Client) {
 	if len(c.Argv) > 3 {
 		c.AddError(ErrSyntax)
@@ -81,19 +67,17 @@ func cmdAuth(c *Client) {
 	}
 	user, pass := []byte("default"), c.Argv[1]
 	if len(c.Argv) == 2 {
-		if c.srv.Cfg.RequirePass == "" {
+		if c.srv.acl.def.flags&userNoPass != 0 {
 			c.AddError("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
 			return
 		}
 	} else {
 		user, pass = c.Argv[1], c.Argv[2]
 	}
-	if !c.srv.checkPassword(user, pass) {
+	if !c.srv.authenticate(c, user, pass) {
 		c.AddError(ErrInvalidPass)
 		return
 	}
-	c.Authenticated = true
-	c.User = string(user)
 	c.AddOK()
 }
 
@@ -136,12 +120,10 @@ func cmdHello(c *Client) {
 		}
 	}
 	if user != nil {
-		if !c.srv.checkPassword(user, pass) {
+		if !c.srv.authenticate(c, user, pass) {
 			c.AddError(ErrInvalidPass)
 			return
 		}
-		c.Authenticated = true
-		c.User = string(user)
 	}
 	if !c.Authenticated {
 		c.AddError("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
@@ -192,8 +174,8 @@ func (s *Server) resetClient(c *Client) {
 	c.DB = 0
 	c.Proto = 2
 	c.Name = ""
-	c.User = "default"
-	c.Authenticated = s.Cfg.RequirePass == ""
+	c.User = s.acl.def
+	c.Authenticated = s.defaultAuthenticated()
 	c.Replying = ReplyOn
 	for _, h := range s.resetHooks {
 		h(c)

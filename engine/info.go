@@ -562,8 +562,12 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.int("client_output_buffer_limit_disconnections", st.ClientOutbufLimitDisc)
 	w.zeros("reply_buffer_shrinks", "reply_buffer_expands", "eventloop_cycles", "eventloop_duration_sum",
 		"eventloop_duration_cmd_sum", "instantaneous_eventloop_cycles_per_sec",
-		"instantaneous_eventloop_duration_usec", "acl_access_denied_auth", "acl_access_denied_cmd",
-		"acl_access_denied_key", "acl_access_denied_channel", "acl_access_denied_tls_cert")
+		"instantaneous_eventloop_duration_usec")
+	w.int("acl_access_denied_auth", s.acl.deniedAuth)
+	w.int("acl_access_denied_cmd", s.acl.deniedCmd)
+	w.int("acl_access_denied_key", s.acl.deniedKey)
+	w.int("acl_access_denied_channel", s.acl.deniedChannel)
+	w.int("acl_access_denied_tls_cert", 0)
 }
 
 // infoReplication reports a primary with no replicas.

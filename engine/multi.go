@@ -243,6 +243,10 @@ func cmdExec(c *Client) {
 func (s *Server) execQueued(c *Client, q *queuedCmd) {
 	c.Argv, c.Cmd = q.argv, q.cmd
 	c.errored = false
+	if msg := s.aclExecRejection(c, q.cmd, q.argv); msg != "" { // rules changed since queued (acl_check.go)
+		c.AddError(msg)
+		return
+	}
 	start := s.mono.now()
 	outBefore := c.Out.Len()
 	q.cmd.Handler(c)

@@ -636,7 +636,7 @@ func TestMultiBufferReuseIsBounded(t *testing.T) {
 
 func TestMultiExecRejectedBeforeAuth(t *testing.T) {
 	e := newTestEnv(t)
-	e.srv.Cfg.RequirePass = "foo"
+	e.do(e.newClient(), "config", "set", "requirepass", "foo") // the default user's password (ACL)
 	c := e.newClient()
 	e.expect(c, []replyCase{
 		rc("exec", errReply("EXECABORT Transaction discarded because of: NOAUTH Authentication required.")),

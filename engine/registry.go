@@ -29,6 +29,7 @@ func handlerGroups() []map[string]Handler {
 		pubsubHandlers,
 		geoHandlers,
 		streamHandlers,
+		aclHandlers,
 	}
 }
 

@@ -101,7 +101,7 @@ func (s *Server) scripting() *scriptingState {
 		st.scripts = make(map[string]*evalScript)
 		st.lru = list.New()
 		st.rand48 = 0x1234ABCD330E
-		st.sc = &Client{srv: s, ID: -1, Proto: 2, Addr: "lua", User: "default", Authenticated: true}
+		st.sc = &Client{srv: s, ID: -1, Proto: 2, Addr: "lua", User: s.acl.def, Authenticated: true}
 		st.eval = newLuaState(s, false)
 		st.fn = newLuaState(s, true)
 		st.funcs.init()
@@ -336,6 +336,7 @@ func (s *Server) prepareRun(c *Client, name string, flags scriptFlags, ro, eval 
 	run.allowOOM = flags&scriptEvalCompat == 0 && flags&scriptAllowOOM != 0
 	run.start = s.mono.now()
 	st.sc.DB = c.DB
+	st.sc.User = c.User
 	st.sc.Proto = 2
 	st.sc.Out.Reset()
 	return run
@@ -656,6 +657,14 @@ func (s *Server) scriptCall(run *scriptRun, argv [][]byte) string {
 	}
 	if cmd.Flags&FlagNoScript != 0 {
 		return reject("This Valkey command is not allowed from script")
+	}
+	if u := run.caller.User; !u.open {
+		sc := run.sc
+		sc.User, sc.Cmd = u, cmd
+		if res, idx := s.aclCheckUser(u, cmd, argv); res != aclAllowed {
+			s.addACLLogEntry(sc, res, aclCtxLua, u.Name, aclLogObject(res, cmd, argv, idx))
+			return reject("ACL failure in script: " + aclErrorMessage(res, u, cmd, argv[idx], false))
+		}
 	}
 	if cmd.Handler == nil {
 		return reject("command '" + cmd.FullName + "' is not implemented in Volley yet")

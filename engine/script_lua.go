@@ -603,18 +603,20 @@ func (ls *luaState) setRepl(L *glua.LState) int {
 	return 0 // there is no replication yet: nothing to switch
 }
 
-// aclCheckCmd answers whether the caller may run the command: with no
-// ACL beyond the default user, any known command is allowed.
+// aclCheckCmd answers whether the script's caller may run the command
+// with these arguments.
 func (ls *luaState) aclCheckCmd(L *glua.LState) int {
-	ls.mustRun(L)
+	run := ls.mustRun(L)
 	argv, errMsg := luaArgs(L, nil)
 	if errMsg != "" {
 		raiseErrorTable(L, errMsg)
 	}
-	if ls.srv.LookupCommand(argv) == nil {
+	cmd := ls.srv.LookupCommand(argv)
+	if cmd == nil {
 		raiseErrorTable(L, "Invalid command passed to server.acl_check_cmd()")
 	}
-	L.Push(glua.LTrue)
+	res, _ := ls.srv.aclCheckUser(run.caller.User, cmd, argv)
+	L.Push(glua.LBool(res == aclAllowed))
 	return 1
 }
 

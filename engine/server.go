@@ -136,6 +136,8 @@ type Server struct {
 	dump         dumpState    // DUMP's reused writer (cmd_dump.go)
 
 	script scriptingState // Lua scripts and function libraries (script.go, function.go)
+
+	acl aclState // users, permissions and the ACL log (acl*.go)
 }
 
 // ShutdownFlags are SHUTDOWN's options: the set shutdown-on-sigterm and
@@ -167,6 +169,7 @@ func NewServer(cfg *config.Config, log *Logger) *Server {
 	s.ReplID = hex.EncodeToString(id[:])
 	s.Executable, _ = os.Executable()
 	s.buildCommandTable()
+	s.initACL()
 	s.applyConfig()
 	s.rand = rand.New(rand.NewPCG(uint64(nanotimeWall()), uint64(nanotime())))
 	s.updateCachedTime(s.Clock.NowMs())
@@ -207,8 +210,8 @@ func (s *Server) NewClient(addr, laddr string, fd int, unix bool) *Client {
 		Fd:              fd,
 		Created:         now,
 		LastInteraction: now,
-		User:            "default",
-		Authenticated:   s.Cfg.RequirePass == "",
+		User:            s.acl.def,
+		Authenticated:   s.defaultAuthenticated(),
 	}
 	if unix {
 		c.Flags |= ClientUnixSocket
@@ -424,7 +427,7 @@ func (s *Server) CachedNowMs() int64 { return s.cachedUnixMs }
 // when the command may run. cmd is argv's spec, nil if unknown.
 func (s *Server) rejection(c *Client, cmd *Spec, argv [][]byte) string {
 	switch {
-	case !c.Authenticated && (cmd == nil || cmd.Flags&FlagNoAuth == 0):
+	case !c.Authenticated && s.authRequired(c) && (cmd == nil || cmd.Flags&FlagNoAuth == 0):
 		return ErrNoAuth
 	case cmd == nil:
 		return unknownCommandError(s, argv)
@@ -434,6 +437,12 @@ func (s *Server) rejection(c *Client, cmd *Spec, argv [][]byte) string {
 		return protectedError(cmd)
 	case c.Flags&ClientMulti != 0 && cmd.Flags&FlagNoMulti != 0:
 		return "ERR Command '" + cmd.FullName + "' not allowed inside a transaction"
+	case !c.User.open: // one test for a user allowed everything
+		if msg := s.aclRejection(c, cmd, argv, s.aclContext(c)); msg != "" {
+			return msg
+		}
+	}
+	switch {
 	case cmd.Handler == nil:
 		return "ERR command '" + cmd.FullName + "' is not implemented in Volley yet"
 	case s.Cfg.MaxMemory != 0 && s.oomRejects(c, cmd): // evicts first (evict.go)

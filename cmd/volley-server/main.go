@@ -44,7 +44,12 @@ func run(args []string) int {
 			return 0
 		}
 	}
-	cfg, err := config.Load(config.ParseArgs(args), config.LoadOptions{Version: engine.Version, Stdin: os.Stdin})
+	seenUsers := make(map[string]bool)
+	cfg, err := config.Load(config.ParseArgs(args), config.LoadOptions{
+		Version: engine.Version,
+		Stdin:   os.Stdin,
+		User:    func(args []string) error { return engine.ValidateUserDirective(seenUsers, args) },
+	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -87,6 +92,10 @@ func run(args []string) int {
 	srv.TCPPort = cfg.Port
 	if cfg.AppendOnly {
 		log.Warningf("appendonly yes: the append only file is not implemented in Volley yet; the RDB file is loaded and saved instead")
+	}
+	if err := srv.LoadACL(); err != nil {
+		log.Warningf("%v", err)
+		return 1
 	}
 	if err := srv.LoadRDB(); err != nil {
 		log.Warningf("%v", err)
