@@ -105,8 +105,11 @@ func TestPauseAllHoldsEverything(t *testing.T) {
 	if e.s.Paused(r, argvOf("ping")) || e.s.Paused(m, argvOf("ping")) {
 		t.Error("replica or monitor paused")
 	}
+	e.call(admin, "config", "set", "requirepass", "secret") // clients connecting from now on must AUTH
 	u, _ := e.client()
-	u.Authenticated = false
+	if u.Authenticated {
+		t.Fatal("a new client is authenticated under requirepass")
+	}
 	if e.s.Paused(u, argvOf("get", "x")) {
 		t.Error("unauthenticated command paused instead of rejected")
 	}
