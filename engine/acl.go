@@ -344,6 +344,8 @@ func (s *Server) aclSetUser(u *User, op string) aclErr {
 // (Valkey's ACLSetSelector).
 func (s *Server) aclSetSelector(sel *aclSelector, op string) aclErr {
 	switch {
+	case op == "": // only inside a selector: ACLSetUser skips empty rules
+		return aclErrSyntax
 	case strings.EqualFold(op, "allkeys") || op == "~*":
 		sel.flags |= selAllKeys
 		sel.keys = sel.keys[:0]

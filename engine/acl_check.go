@@ -131,7 +131,7 @@ func (sel *aclSelector) keyAllowed(key []byte, f KeyFlags) bool {
 		if p.perm&need != need {
 			continue
 		}
-		if globMatch([]byte(p.pattern), key, false) {
+		if globMatch(bstr(p.pattern), key, false) {
 			return true
 		}
 	}
@@ -147,7 +147,7 @@ func channelAllowed(patterns []string, ch []byte, isPattern bool) bool {
 			if p == string(ch) {
 				return true
 			}
-		} else if globMatch([]byte(p), ch, false) {
+		} else if globMatch(bstr(p), ch, false) {
 			return true
 		}
 	}
