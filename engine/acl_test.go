@@ -167,9 +167,9 @@ func TestACLLog(t *testing.T) {
 	clk.Advance(1500 * time.Millisecond)
 	got := e.do(admin, "acl", "log")
 	type entry struct {
-		count                                        int
+		count                                      int
 		reason, context, object, username, ageSecs string
-		id                                           int
+		id                                         int
 	}
 	want := []entry{
 		{1, "command", "toplevel", "set", "bob", "1.5", 2},
