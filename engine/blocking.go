@@ -307,7 +307,7 @@ func (s *Server) scanDatabaseForReadyKeys(db *DB) {
 // under traffic a timeout fires within milliseconds rather than at the
 // next cron tick; checking after each command does the same.
 func (s *Server) afterCommand() {
-	if len(s.blocking.ready) > 0 {
+	if len(s.blocking.ready) > 0 && s.blocking.nested == 0 { // not from a command a busy script let in
 		s.serveReadyKeys()
 	}
 	if d := s.blocking.deadline; d != 0 && s.blocking.nested == 0 && !s.blocking.handling && s.Now() > d {

@@ -6,6 +6,9 @@ import "github.com/volleydb/volley/engine/keyspace"
 // engine: idle-client timeouts, statistics, the tracking table's limit. Each step is bounded so a
 // large server never stalls its clients.
 func (s *Server) Cron() {
+	if s.script.busy.timedOut {
+		return // the cron got the engine while a script lets others in: no timers then, as in Valkey
+	}
 	now := s.Clock.NowMs()
 	s.cronLoops++
 	s.updateCachedTime(now)
@@ -31,6 +34,9 @@ func (s *Server) Cron() {
 // the engine up (Valkey's beforeSleep, before the event loop waits): a
 // fast active expiry cycle when the last one ran out of time.
 func (s *Server) BeforeSleep() {
+	if s.script.busy.timedOut {
+		return // a batch served while a script lets others in: the script still runs
+	}
 	if len(s.tracking.prefixes) > 0 {
 		s.trackingBroadcast()
 	}

@@ -616,7 +616,7 @@ func cmdFunctionStats(c *Client) {
 	s := c.srv
 	run := s.script.running
 	if run != nil && run.eval {
-		c.AddError("BUSY Valkey is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.")
+		c.AddError(s.busyError())
 		return
 	}
 	c.AddMapLen(2)
@@ -633,7 +633,7 @@ func cmdFunctionStats(c *Client) {
 			c.AddBulkCopy(a)
 		}
 		c.AddBulkString("duration_ms")
-		c.AddInt((s.mono.now() - run.start) / 1e6)
+		c.AddInt((s.script.busy.clock(s) - run.start) / 1e6)
 	}
 	c.AddBulkString("engines")
 	c.AddMapLen(1)

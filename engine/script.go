@@ -72,6 +72,7 @@ type scriptingState struct {
 	runBuf   scriptRun              // reused for every run
 	rand48   uint64                 // math.random's generator (lrand48)
 	funcs    functionsState         // FUNCTION's libraries (function.go)
+	busy     busyState              // a script past busy-reply-threshold (script_busy.go)
 	inited   bool
 	evalRuns int64
 }
@@ -334,7 +335,7 @@ func (s *Server) prepareRun(c *Client, name string, flags scriptFlags, ro, eval 
 	run.oomAtStart = oom
 	run.readOnly = ro || (flags&scriptEvalCompat == 0 && flags&scriptNoWrites != 0)
 	run.allowOOM = flags&scriptEvalCompat == 0 && flags&scriptAllowOOM != 0
-	run.start = s.mono.now()
+	run.start = st.busy.clock(s)
 	st.sc.DB = c.DB
 	st.sc.User = c.User
 	st.sc.Proto = 2
@@ -370,7 +371,9 @@ func (s *Server) runScript(ls *luaState, c *Client, fn *glua.LFunction, name str
 		L.Push(argsT)
 		nargs = 2
 	}
+	ls.startHook()
 	err := protectedPCall(L, nargs, ls.errh)
+	L.RemoveContext()
 	if err != nil {
 		var obj glua.LValue = glua.LString(err.Error())
 		var ae *glua.ApiError
@@ -384,6 +387,7 @@ func (s *Server) runScript(ls *luaState, c *Client, fn *glua.LFunction, name str
 		s.replyFromLua(c, ls, v, 0)
 	}
 	L.SetTop(0)
+	s.endBusy(run)
 	s.blocking.nested--
 	ls.run = nil
 	st.running = nil
@@ -884,10 +888,8 @@ func (s *Server) scriptKill(c *Client, eval bool) {
 		c.AddError("NOTBUSY No scripts in execution right now.")
 	case run.writeDirty:
 		c.AddError("UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.")
-	case eval && !run.eval:
-		c.AddError("BUSY Valkey is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.")
-	case !eval && run.eval:
-		c.AddError("BUSY Valkey is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.")
+	case eval != run.eval:
+		c.AddError(s.busyError())
 	default:
 		run.killed = true
 		c.AddOK()

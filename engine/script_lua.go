@@ -32,6 +32,7 @@ type luaState struct {
 	L       *glua.LState
 	globals *glua.LTable                  // the real global table
 	proxies map[*glua.LTable]*glua.LTable // protected proxy -> real table
+	hook    *luaHook                      // the context scripts run under (script_busy.go)
 	errh    *glua.LFunction               // the error handler scripts run under
 	run     *scriptRun                    // the script running, nil between runs
 	srv     *Server
@@ -73,6 +74,7 @@ func newLuaState(s *Server, functions bool) *luaState {
 	g.RawSetString("os", os)
 	lua.Open(L) // cjson, cmsgpack, bit, struct
 	g.RawSetString("pcall", L.NewFunction(ls.pcall))
+	ls.hookCoroutines()
 	g.RawSetString("tostring", L.NewFunction(luaTostring))
 	g.RawSetString("error", L.NewFunction(luaError))
 	g.RawSetString("rawset", L.NewFunction(ls.rawset))

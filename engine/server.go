@@ -445,12 +445,14 @@ func (s *Server) rejection(c *Client, cmd *Spec, argv [][]byte) string {
 	switch {
 	case cmd.Handler == nil:
 		return "ERR command '" + cmd.FullName + "' is not implemented in Volley yet"
-	case s.Cfg.MaxMemory != 0 && s.oomRejects(c, cmd): // evicts first (evict.go)
+	case s.Cfg.MaxMemory != 0 && !s.script.busy.timedOut && s.oomRejects(c, cmd): // evicts first (evict.go)
 		return ErrOOM
 	case s.bgsave.lastErr && s.diskErrorRejects(c, cmd):
 		return s.misconfError()
 	case c.Flags&ClientPubSub != 0 && c.Proto == 2 && !allowedInPubSub(cmd):
 		return "ERR Can't execute '" + cmd.FullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+	case s.script.busy.timedOut && cmd.Flags&FlagAllowBusy == 0: // a script serves others between its instructions (script_busy.go)
+		return s.busyError()
 	}
 	return ""
 }

@@ -124,6 +124,10 @@ func cmdShutdown(c *Client) {
 		return
 	}
 	s := c.srv
+	if msg := s.shutdownWhileBusy(flags); msg != "" {
+		c.AddError(msg)
+		return
+	}
 	if s.Shutdown == nil {
 		c.AddError("ERR Errors trying to SHUTDOWN. Check logs.")
 		return
