@@ -114,3 +114,20 @@ func (co *Coordinator) periodLocked() time.Duration {
 	}
 	return time.Second / time.Duration(hz)
 }
+
+// Yield lets the goroutines waiting for the engine have it, a hold each,
+// and takes it back. A script past busy-reply-threshold calls it between
+// instructions (through engine.Server.SetBusyHooks), so that the other
+// I/O loops can answer their clients (-BUSY, or SCRIPT KILL and the few
+// commands allowed then) and the cron and background saves do not stall.
+//
+// Why this hands the engine over at all: a goroutine waiting in
+// sync.Mutex.Lock for longer than a millisecond puts the mutex in its
+// starvation mode, in which Unlock passes ownership straight to the
+// first waiter and a new Lock queues behind the others. The script's
+// waiters have waited at least busy-reply-threshold by the first Yield,
+// or a tick of the script (about a millisecond) by a later one.
+func (co *Coordinator) Yield() {
+	co.mu.Unlock()
+	co.mu.Lock()
+}
