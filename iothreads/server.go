@@ -65,6 +65,9 @@ type loopState struct {
 	el      gnet.EventLoop
 	pending []*conn
 	queued  bool // a flush is queued to run after the round's events
+
+	conns map[*conn]struct{} // the loop's connections, for busy scripts
+	busy  *busyPoll          // set while a script this loop runs is timed out (busy.go)
 }
 
 // Run implements gnet.Runnable: gnet runs queued tasks once it has handled
@@ -111,7 +114,7 @@ func (s *Server) loopOf(el gnet.EventLoop) *loopState {
 		if s.loops == nil {
 			s.loops = make(map[gnet.EventLoop]*loopState)
 		}
-		ls = &loopState{el: el}
+		ls = &loopState{el: el, conns: make(map[*conn]struct{})}
 		s.loops[el] = ls
 	}
 	return ls
@@ -136,8 +139,12 @@ func New(co *loop.Coordinator, opts Options) *Server {
 		}
 		opts.Loops = limit
 	}
-	co.Do(func(srv *engine.Server) { srv.IOLoops = opts.Loops })
-	return &Server{co: co, opts: opts, booted: make(chan struct{})}
+	s := &Server{co: co, opts: opts, booted: make(chan struct{})}
+	co.Do(func(srv *engine.Server) {
+		srv.IOLoops = opts.Loops
+		srv.SetBusyHooks(s.whileBusy, s.busyEnded)
+	})
+	return s
 }
 
 // Serve listens and runs the loops until Stop. It returns an error if a
@@ -270,6 +277,9 @@ func (s *Server) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	cn.cl.SetLink(link{cn})
 	cn.parser.MaxBulkLen = maxBulkLen(cfg)
 	cn.loop = s.loopOf(gc.EventLoop())
+	if cn.loop != nil {
+		cn.loop.conns[cn] = struct{}{}
+	}
 	gc.SetContext(cn)
 	return nil, gnet.None
 }
@@ -281,6 +291,9 @@ func (s *Server) OnClose(gc gnet.Conn, err error) gnet.Action {
 		return gnet.None
 	}
 	cn.flush()
+	if cn.loop != nil {
+		delete(cn.loop.conns, cn)
+	}
 	srv := s.co.Acquire()
 	if cn.overQbuf {
 		srv.Stats.ClientQbufLimitDisc++

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+const busyEval = "-BUSY Valkey is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n"
+
+// waitBusy sends PING on c until the server answers -BUSY (the script
+// may not have started when the first one arrives), at most 50 times.
+func waitBusy(t *testing.T, c *rawConn, want string) {
+	t.Helper()
+	for range 50 {
+		got := c.Do("PING")
+		if got == want {
+			return
+		}
+		if got != "+PONG\r\n" {
+			t.Fatalf("PING while a script runs: got %q, want %q", got, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("the script never timed out")
+}
+
+// A script that loops for ever: the other clients get -BUSY once it has
+// run past busy-reply-threshold, SCRIPT KILL stops it, its caller gets
+// the kill error and then the reply to the command it pipelined behind
+// it, and the server serves normally again.
+func TestBusyScriptKill(t *testing.T) {
+	s := startServer(t)
+	busyScriptKill(t, s)
+}
+
+// The same with several I/O loops: the clients on the other loops are
+// served through the coordinator's Yield.
+func TestBusyScriptKillIOThreads(t *testing.T) {
+	s := startMultiLoop(t, 2)
+	busyScriptKill(t, s)
+}
+
+func busyScriptKill(t *testing.T, s *testServer) {
+	caller, other := dialRaw(t, s), dialRaw(t, s)
+	killers := []*rawConn{dialRaw(t, s), dialRaw(t, s), dialRaw(t, s)} // with io-threads, some on each loop
+	other.Expect("+OK\r\n", "CONFIG", "SET", "busy-reply-threshold", "100")
+	other.Expect("+OK\r\n", "SET", "k", "v")
+	caller.Send(multibulk("EVAL", "while true do end", "0") + multibulk("PING"))
+	waitBusy(t, other, busyEval)
+	other.Expect(busyEval, "GET", "k")
+	for _, k := range killers {
+		k.Expect(busyEval, "PING")
+	}
+	other.Expect("+OK\r\n", "MULTI")
+	other.Expect(busyEval, "GET", "k")
+	other.Expect("+OK\r\n", "DISCARD")
+	other.Expect(busyEval, "FUNCTION", "KILL")
+	other.Expect(busyEval, "SHUTDOWN")
+	killers[len(killers)-1].Expect("+OK\r\n", "SCRIPT", "KILL")
+	if got := caller.Reply(); !strings.HasPrefix(got, "-ERR Script killed by user with SCRIPT KILL. script: ") {
+		t.Fatalf("the script's caller got %q", got)
+	}
+	if got := caller.Reply(); got != "+PONG\r\n" {
+		t.Fatalf("the caller's next command got %q", got)
+	}
+	other.Expect("$1\r\nv\r\n", "GET", "k")
+	for _, k := range killers {
+		k.Expect("+PONG\r\n", "PING")
+	}
+	other.Expect("-NOTBUSY No scripts in execution right now.\r\n", "SCRIPT", "KILL")
+	if !strings.Contains(s.Log(), "Slow script detected: still in execution after ") {
+		t.Errorf("no slow script warning in the log:\n%s", s.Log())
+	}
+}
+
+func TestBusyFunctionKill(t *testing.T) {
+	s := startServer(t)
+	caller, other := dialRaw(t, s), dialRaw(t, s)
+	other.Expect("+OK\r\n", "CONFIG", "SET", "lua-time-limit", "100")
+	other.Expect("$3\r\nlib\r\n", "FUNCTION", "LOAD", "#!lua name=lib\nserver.register_function('spin', function() while true do end end)")
+	caller.Send(multibulk("FCALL", "spin", "0"))
+	const busyFn = "-BUSY Valkey is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.\r\n"
+	waitBusy(t, other, busyFn)
+	other.Expect(busyFn, "SCRIPT", "KILL")
+	other.Expect("+OK\r\n", "FUNCTION", "KILL")
+	if got := caller.Reply(); got != "-ERR Script killed by user with FUNCTION KILL. script: spin, on @user_function:2.\r\n" {
+		t.Fatalf("the function's caller got %q", got)
+	}
+	other.Expect("+PONG\r\n", "PING")
+}
+
+// A script that wrote cannot be killed; SHUTDOWN NOSAVE still stops the
+// server, which exits with status 0.
+func TestBusyScriptUnkillableShutdown(t *testing.T) {
+	s := startServer(t)
+	caller, other := dialRaw(t, s), dialRaw(t, s)
+	other.Expect("+OK\r\n", "CONFIG", "SET", "busy-reply-threshold", "100")
+	caller.Send(multibulk("EVAL", "redis.call('set', 'x', 'y') while true do end", "0"))
+	waitBusy(t, other, busyEval)
+	other.Expect("-UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.\r\n", "SCRIPT", "KILL")
+	other.Expect(busyEval, "SHUTDOWN")
+	other.Expect(busyEval, "SHUTDOWN", "SAVE")
+	other.Send(multibulk("SHUTDOWN", "NOSAVE"))
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the server did not exit after SHUTDOWN NOSAVE\n%s", s.Log())
+	}
+	if code := exitCode(s.err); code != 0 {
+		t.Fatalf("exit status %d (%v)\n%s", code, s.err, s.Log())
+	}
+}

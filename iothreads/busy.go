@@ -1,0 +1,179 @@
+package iothreads
+
+import (
+	"errors"
+
+	"github.com/panjf2000/gnet/v2"
+	"golang.org/x/sys/unix"
+
+	"github.com/volleydb/volley/engine"
+	"github.com/volleydb/volley/engine/resp"
+)
+
+// Busy scripts. A script runs on the event loop of the client that sent
+// it, inside that loop's OnTraffic, so while it runs the loop reads
+// nothing. Once the script has run past busy-reply-threshold the engine
+// calls whileBusy between the script's instructions, on that same
+// goroutine and holding the engine, as Valkey processes events while a
+// script is blocked:
+//
+//   - the loop's other connections are polled with an epoll instance of
+//     their own (level-triggered, like gnet's, so whatever is left unread
+//     is gnet's again when the script ends), their commands parsed as
+//     usual and run through Call, which refuses all but the allow_busy
+//     ones with -BUSY, and the replies written at once;
+//   - the engine is yielded to the other loops (io-threads > 1), whose
+//     batches wait in Acquire and then run the same way, and to the cron.
+//
+// The script's own client is not read, as Valkey protects it: its next
+// commands wait for the script's reply. Nothing here runs unless a
+// script has timed out, so the normal batch path carries none of it.
+
+// busyPoll is an event loop's poll of its connections while a script it
+// runs is timed out.
+type busyPoll struct {
+	epfd   int
+	conns  map[int32]*conn // by fd
+	events [64]unix.EpollEvent
+	buf    []byte
+}
+
+// whileBusy is the engine's busy hook (engine.Server.SetBusyHooks).
+func (s *Server) whileBusy(srv *engine.Server, caller *engine.Client) {
+	if l, ok := caller.Link().(link); ok && l.cn.loop != nil {
+		l.cn.loop.serveBusy(s, srv, l.cn)
+	}
+	s.co.Yield()
+}
+
+// busyEnded is the engine's hook for the end of a timed-out script.
+func (s *Server) busyEnded(_ *engine.Server, caller *engine.Client) {
+	if l, ok := caller.Link().(link); ok && l.cn.loop != nil && l.cn.loop.busy != nil {
+		bp := l.cn.loop.busy
+		l.cn.loop.busy = nil
+		_ = unix.Close(bp.epfd)
+	}
+}
+
+// serveBusy serves the commands that arrived on the loop's connections
+// other than the script's own.
+func (ls *loopState) serveBusy(s *Server, srv *engine.Server, caller *conn) {
+	bp := ls.busy
+	if bp == nil {
+		if bp = ls.startBusy(caller); bp == nil {
+			return
+		}
+		ls.busy = bp
+	}
+	n, err := unix.EpollWait(bp.epfd, bp.events[:], 0)
+	if err != nil {
+		return
+	}
+	for i := range n {
+		fd := bp.events[i].Fd
+		if cn := bp.conns[fd]; cn != nil && !s.busyRead(srv, cn, bp) {
+			_ = unix.EpollCtl(bp.epfd, unix.EPOLL_CTL_DEL, int(fd), nil)
+			delete(bp.conns, fd)
+		}
+	}
+}
+
+// startBusy sets up the loop's poll. Replies waiting for the end of the
+// round go out first, so that nothing answered now overtakes them.
+func (ls *loopState) startBusy(caller *conn) *busyPoll {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil
+	}
+	bp := &busyPoll{epfd: epfd, conns: make(map[int32]*conn), buf: make([]byte, 16<<10)}
+	for cn := range ls.conns {
+		if cn == caller || cn.cl == nil || cn.held != nil || cn.closeReq.Load() != 0 {
+			continue
+		}
+		cn.flush()
+		fd := cn.gc.Fd()
+		ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(fd)}
+		if unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, fd, &ev) == nil {
+			bp.conns[int32(fd)] = cn
+		}
+	}
+	return bp
+}
+
+// busyRead reads what cn sent and serves it; false stops polling cn (the
+// peer closed, an error, or the connection is to be closed: gnet sees to
+// each of these once the script ends).
+func (s *Server) busyRead(srv *engine.Server, cn *conn, bp *busyPoll) bool {
+	n, err := unix.Read(cn.gc.Fd(), bp.buf)
+	if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
+		return true
+	}
+	if err != nil || n <= 0 {
+		return false
+	}
+	buf := bp.buf[:n]
+	if len(cn.qbuf) > 0 {
+		cn.qbuf = append(cn.qbuf, buf...)
+		buf = cn.qbuf
+	}
+	pos, nread := 0, n
+	for {
+		var perr error
+		var early bool
+		pos, perr, early = cn.parseBatch(buf, pos)
+		if s.executeBusy(srv, cn, nread, perr) {
+			link{cn}.Close(false)
+			return false
+		}
+		nread = 0
+		if !early || perr != nil {
+			break
+		}
+	}
+	if cn.keepTail(buf, pos) != gnet.None {
+		link{cn}.Close(true)
+		return false
+	}
+	return true
+}
+
+// executeBusy runs a parsed batch while the engine is already held by the
+// busy script, writes the replies and says whether cn is to be closed.
+// It is execute without the hold, the pause and the deferred write.
+func (s *Server) executeBusy(srv *engine.Server, cn *conn, nread int, perr error) bool {
+	cl := cn.cl
+	if nread > 0 {
+		cl.NetIn += int64(nread)
+		srv.Stats.NetInputBytes += int64(nread)
+		cl.LastInteraction = srv.CachedNowMs()
+	}
+	cl.QueryBufLen = len(cn.qbuf)
+	start := 0
+	for _, end := range cn.ends {
+		argv := cn.args[start:end]
+		start = end
+		if isSecurityAttack(argv[0]) {
+			return true
+		}
+		srv.Call(cl, argv)
+		if cl.Flags&(engine.ClientCloseAfterReply|engine.ClientCloseASAP) != 0 {
+			break
+		}
+	}
+	if perr != nil {
+		var pe *resp.ProtocolError
+		if errors.As(perr, &pe) {
+			cl.AddError(pe.Msg)
+		}
+		cl.Flags |= engine.ClientCloseAfterReply
+	}
+	cn.out, cl.Out = cl.Out, cn.out
+	n := cn.out.Len()
+	cl.NetOut += int64(n)
+	srv.Stats.NetOutputBytes += int64(n)
+	if n > 0 {
+		cn.write(cn.out.Vec())
+	}
+	cn.out.Reset()
+	return cl.Flags&(engine.ClientCloseAfterReply|engine.ClientCloseASAP) != 0
+}
