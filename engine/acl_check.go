@@ -294,3 +294,29 @@ func (s *Server) pubsubViolates(c *Client, pats []string) bool {
 	}
 	return false
 }
+
+// aclFullKeyAccess reports whether c's user may run its command through
+// a selector that can read every key, as SORT's BY and GET patterns need
+// (they name keys no key spec can find).
+func (s *Server) aclFullKeyAccess(c *Client) bool {
+	u := c.User
+	if u.open {
+		return true
+	}
+	keys, done := s.acl.keyBuf[:0], false
+	defer func() { s.acl.keyBuf = keys[:0] }()
+	for _, sel := range u.selectors {
+		if r, _ := s.aclCheckSelector(sel, c.Cmd, c.Argv, &keys, &done); r != aclAllowed {
+			continue
+		}
+		if sel.flags&selAllKeys != 0 {
+			return true
+		}
+		for _, p := range sel.keys {
+			if p.perm&keyPermRead != 0 && p.pattern == "*" {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -266,12 +266,19 @@ func sortGeneric(c *Client, readonly bool) {
 			} else if s.Cfg.ClusterEnabled && patternSlot(sortBy) != keySlot(argv[1]) {
 				c.AddError("ERR BY option of SORT denied in Cluster mode when keys formed by the pattern may be in different slots.")
 				return
+			} else if !s.aclFullKeyAccess(c) { // the pattern's keys escape the ACL check (acl_check.go)
+				c.AddError("ERR BY option of SORT denied due to insufficient ACL permissions.")
+				return
 			}
 			j++
 		case equalFoldASCII(arg, "get") && left >= 1:
 			p := argv[j+1]
 			if s.Cfg.ClusterEnabled && !isSubstPattern(p) && patternSlot(p) != keySlot(argv[1]) {
 				c.AddError("ERR GET option of SORT denied in Cluster mode when keys formed by the pattern may be in different slots.")
+				return
+			}
+			if !s.aclFullKeyAccess(c) {
+				c.AddError("ERR GET option of SORT denied due to insufficient ACL permissions.")
 				return
 			}
 			ops = append(ops, sortOp{pattern: p})
