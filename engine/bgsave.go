@@ -61,6 +61,10 @@ type bgSave struct {
 	start time.Time
 	dirty int64             // s.Dirty at the start: what a success subtracts
 	keep  []*keyspace.Arena // flushed databases' memory, freed at the end
+
+	aofRewrite  bool   // an AOF rewrite's new base, not a BGSAVE (aof_rewrite.go)
+	aofPreamble bool   // the base is RDB (aof-use-rdb-preamble when it started)
+	tmp         string // the rewrite's temporary file
 }
 
 // startBGSave starts a background save of the dataset to dbfilename
@@ -169,6 +173,10 @@ func (s *Server) bgsaveDone(bg *bgSave, err error) {
 	}
 	st.run = nil
 	s.releaseKept(bg)
+	if bg.aofRewrite {
+		s.aofRewriteDone(bg, err)
+		return
+	}
 	st.lastSecs = int64(time.Since(bg.start).Seconds())
 	if err != nil {
 		st.lastErr = true
@@ -188,7 +196,7 @@ func (s *Server) bgsaveDone(bg *bgSave, err error) {
 func (s *Server) bgsaveStop(why string) bool {
 	st := &s.bgsave
 	bg := st.run
-	if bg == nil {
+	if bg == nil || bg.aofRewrite { // an AOF rewrite is not a save: aofRewriteStop
 		return false
 	}
 	s.Log.Noticef("%s", why)
@@ -280,11 +288,11 @@ func (s *Server) misconfError() string {
 // BGSAVE [SCHEDULE | CANCEL]
 func cmdBGSave(c *Client) {
 	s, st := c.srv, &c.srv.bgsave
+	schedule := false
 	if len(c.Argv) > 1 {
 		switch {
 		case len(c.Argv) == 2 && equalFoldASCII(c.Argv[1], "schedule"):
-			// SCHEDULE waits only for another child process (an AOF
-			// rewrite) in Valkey; Volley has none, so it starts now.
+			schedule = true // waits for an AOF rewrite, else starts now
 		case len(c.Argv) == 2 && equalFoldASCII(c.Argv[1], "cancel"):
 			switch {
 			case s.bgsaveStop("Background saving will be aborted due to user request"):
@@ -303,9 +311,12 @@ func cmdBGSave(c *Client) {
 		}
 	}
 	switch {
-	case st.run != nil:
+	case st.run != nil && !st.run.aofRewrite:
 		c.AddError("ERR Background save already in progress")
-	case c.inExec():
+	case st.run != nil && !schedule && !c.inExec():
+		c.AddError("ERR Another child process is active (AOF?): can't BGSAVE right now. " +
+			"Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
+	case st.run != nil || c.inExec():
 		// Valkey defers a save asked for inside a transaction to the cron.
 		st.scheduled = true
 		s.Log.Noticef("Background saving scheduled to run after transaction execution")

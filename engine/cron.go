@@ -22,6 +22,7 @@ func (s *Server) Cron() {
 		db.arena.Decay(now)
 	}
 	s.saveCron(now) // the save points, and a BGSAVE scheduled inside EXEC
+	s.aofCron(now)  // scheduled and automatic AOF rewrites, the writer's once-a-second fsync
 	if t := s.Cfg.Timeout; t > 0 {
 		s.closeIdleClients(now, t*1000)
 	}
@@ -36,6 +37,9 @@ func (s *Server) Cron() {
 func (s *Server) BeforeSleep() {
 	if s.script.busy.timedOut {
 		return // a batch served while a script lets others in: the script still runs
+	}
+	if len(s.aof.buf) > 0 {
+		s.aofFlush() // before the replies go out: with appendfsync always, on disk
 	}
 	if len(s.tracking.prefixes) > 0 {
 		s.trackingBroadcast()

@@ -159,6 +159,8 @@ const (
 func (s *Server) expirePolicy(f lookupFlags) int {
 	c := s.current
 	switch {
+	case s.loading:
+		return expireIgnore // a file being loaded is replayed as it was written
 	case s.Cfg.ReplicaOfHost != "":
 		if c != nil && c.Flags&ClientPrimary != 0 {
 			return expireIgnore
@@ -200,6 +202,7 @@ func (db *DB) expireKey(key []byte, h uint64) {
 	s.Stats.ExpiredKeys++
 	s.notifyKeyspaceEvent(config.NotifyExpired, "expired", key, db.ID)
 	s.keyModified(db, key)
+	s.propagateDeletion(db.ID, key, s.Cfg.LazyfreeLazyExpire)
 }
 
 // Exists reports whether key exists and has not expired, without touching

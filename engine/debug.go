@@ -83,6 +83,10 @@ var debugSubs = map[string]debugSub{
 		"    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
 		"      file to the database.",
 	}},
+	"loadaof": {2, debugLoadAOF, []string{
+		"LOADAOF",
+		"    Flush the AOF buffers on disk and reload the AOF in memory.",
+	}},
 	"set-skip-checksum-validation": {3, debugSetSkipChecksum, []string{
 		"SET-SKIP-CHECKSUM-VALIDATION <0|1>",
 		"    Enables or disables checksum checks for RDB files and RESTORE's payload.",
@@ -114,7 +118,7 @@ var debugSubs = map[string]debugSub{
 }
 
 // debugHelpOrder lists debugSubs in DEBUG HELP's order.
-var debugHelpOrder = []string{"change-repl-id", "digest", "digest-value", "error", "log", "htstats", "object", "populate", "protocol",
+var debugHelpOrder = []string{"change-repl-id", "digest", "digest-value", "error", "log", "htstats", "loadaof", "object", "populate", "protocol",
 	"reload", "set-active-expire", "quicklist-packed-threshold", "set-skip-checksum-validation", "sleep"}
 
 func cmdDebug(c *Client) {

@@ -337,6 +337,7 @@ func (s *Server) evictKey(db *DB, key []byte) uint64 {
 	s.Stats.EvictedKeys++
 	s.keyModified(db, key)
 	s.notifyKeyspaceEvent(config.NotifyEvicted, "evicted", key, db.ID)
+	s.propagateDeletion(db.ID, key, s.Cfg.LazyfreeLazyEviction)
 	return freed
 }
 

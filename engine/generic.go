@@ -673,11 +673,7 @@ func expireGeneric(c *Client, base int64, seconds bool) {
 	}
 	if pastExpiry(s, when) {
 		// A time in the past deletes the key, as its expiry would.
-		db.Delete(key)
-		s.Dirty++
-		s.keyModified(db, key)
-		s.notifyKeyspaceEvent(config.NotifyExpired, "expired", key, db.ID)
-		s.Stats.ExpiredKeys++
+		deleteExpiredOnWrite(c, db, key)
 		c.AddInt(1)
 		return
 	}
@@ -688,6 +684,10 @@ func expireGeneric(c *Client, base int64, seconds bool) {
 	s.keyModified(db, key)
 	s.notifyKeyspaceEvent(config.NotifyGeneric, "expire", key, db.ID)
 	s.Dirty++
+	if base != 0 || seconds { // propagated as PEXPIREAT with the absolute time
+		c.rewriteArg(0, argPEXPIREAT)
+		c.rewriteArg(2, s.propInt(when))
+	}
 	c.AddInt(1)
 }
 

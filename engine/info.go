@@ -489,15 +489,7 @@ func (s *Server) infoPersistence(w *infoWriter) {
 	w.zeros("rdb_last_cow_size")
 	w.int("rdb_last_load_keys_expired", s.persist.expiredKeys)
 	w.int("rdb_last_load_keys_loaded", s.persist.loadedKeys)
-	w.int("aof_enabled", boolInt(s.Cfg.AppendOnly))
-	w.zeros("aof_rewrite_in_progress", "aof_rewrite_scheduled")
-	w.int("aof_last_rewrite_time_sec", -1)
-	w.int("aof_current_rewrite_time_sec", -1)
-	w.str("aof_last_bgrewrite_status", "ok")
-	w.zeros("aof_rewrites", "aof_rewrites_consecutive_failures")
-	w.str("aof_last_write_status", "ok")
-	w.zeros("aof_last_cow_size", "module_fork_in_progress", "module_fork_last_cow_size",
-		"slot_migration_fork_in_progress")
+	s.infoAOF(w)
 }
 
 // lastSave is the unix time of the last successful save, or of the start

@@ -249,7 +249,11 @@ func (s *Server) execQueued(c *Client, q *queuedCmd) {
 	}
 	start := s.mono.now()
 	outBefore := c.Out.Len()
-	q.cmd.Handler(c)
+	if s.prop.on {
+		s.callPropagating(c, q.cmd)
+	} else {
+		q.cmd.Handler(c)
+	}
 	s.commandCompleted(c, q.cmd, start, s.mono.now(), c.Out.Len()-outBefore)
 	if c.Flags&ClientTracking != 0 {
 		s.trackingRemember(c, q.cmd, q.argv)

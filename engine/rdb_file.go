@@ -90,8 +90,11 @@ func syncDir(dir string) {
 
 // writeRDB writes the whole dataset as an RDB stream: the header and aux
 // fields, each non-empty database, and the checksummed end.
-func (s *Server) writeRDB(out io.Writer) error {
-	im := s.newRDBImage(rdb.NewWriter(out), false)
+func (s *Server) writeRDB(out io.Writer) error { return s.writeRDBStream(out, false) }
+
+// writeRDBStream is writeRDB, for an AOF base (aofBase) too.
+func (s *Server) writeRDBStream(out io.Writer, aofBase bool) error {
+	im := s.newRDBImageFor(rdb.NewWriter(out), false, aofBase)
 	for !im.done() {
 		im.scanGroup(0)
 	}
@@ -134,6 +137,12 @@ const scanGroupSteps = 8
 // of every non-empty database. With snapshot the tables begin a snapshot
 // whose copy-ahead hook writes a key about to change.
 func (s *Server) newRDBImage(w *rdb.Writer, snapshot bool) *rdbImage {
+	return s.newRDBImageFor(w, snapshot, false)
+}
+
+// newRDBImageFor is newRDBImage for an AOF base too (aofBase: the aof-base
+// aux field says so).
+func (s *Server) newRDBImageFor(w *rdb.Writer, snapshot, aofBase bool) *rdbImage {
 	im := &rdbImage{srv: s, w: w, snapshot: snapshot, dbNow: -1}
 	im.collect = func(e keyspace.Entry) { im.batch = append(im.batch, e) }
 	for _, db := range s.dbs {
@@ -148,7 +157,7 @@ func (s *Server) newRDBImage(w *rdb.Writer, snapshot bool) *rdbImage {
 			im.tables[i].t.BeginSnapshot(func(e keyspace.Entry) { im.writeKey(id, e) })
 		}
 	}
-	s.writeRDBPreamble(w)
+	s.writeRDBPreamble(w, aofBase)
 	return im
 }
 
@@ -232,7 +241,7 @@ func (im *rdbImage) selectDB(id int) {
 
 // writeRDBPreamble sets w up as the configuration asks and writes what
 // comes before the databases: the header and the aux fields.
-func (s *Server) writeRDBPreamble(w *rdb.Writer) {
+func (s *Server) writeRDBPreamble(w *rdb.Writer, aofBase bool) {
 	w.SetCompress(s.Cfg.RDBCompression)
 	w.SetChecksum(s.Cfg.RDBChecksum)
 	w.Header()
@@ -240,7 +249,7 @@ func (s *Server) writeRDBPreamble(w *rdb.Writer) {
 	w.AuxInt("redis-bits", 64)
 	w.AuxInt("ctime", s.Clock.NowMs()/1000)
 	w.AuxInt("used-mem", int64(s.usedMemory(true)))
-	w.AuxInt("aof-base", 0)
+	w.AuxInt("aof-base", int64(boolInt(aofBase)))
 	s.SaveFunctions(w) // function libraries come before the databases, as in Valkey
 }
 
@@ -272,6 +281,7 @@ var errDuplicateKey = errors.New("the RDB file has a duplicated key")
 type loadStats struct {
 	loaded, expired, empty int64
 	version                int
+	offset                 int64 // where the RDB ended in the stream (an AOF's preamble)
 }
 
 // LoadRDB loads dbfilename into the (empty) dataset at start-up. A missing
@@ -348,6 +358,7 @@ func (s *Server) readRDB(in io.Reader, size int64, merge bool) (loadStats, error
 			if err := r.Footer(ver, s.Cfg.RDBChecksum && !s.skipChecksum); err != nil {
 				return st, err
 			}
+			st.offset = r.Offset()
 			s.persist.loadedKeys, s.persist.expiredKeys = st.loaded, st.expired
 			return st, nil
 		case rdb.OpSelectDB:
@@ -540,11 +551,26 @@ func debugSetSkipChecksum(c *Client) {
 // not given, or when SAVE is. A failed save stops the shutdown, unless
 // FORCE.
 func (s *Server) PrepareShutdown(flags ShutdownFlags) error {
+	if s.aof.status != aofOff {
+		if s.aof.status == aofWaitRewrite && s.aofRewriteRunning() {
+			if flags&ShutdownForce == 0 {
+				s.Log.Warningf("Writing initial AOF, can't exit.")
+				return errors.New("writing initial AOF")
+			}
+			s.Log.Warningf("Writing initial AOF. Exit anyway.")
+		}
+		if s.aofRewriteStop() {
+			s.Log.Warningf("There is a child rewriting the AOF. Killing it!")
+		}
+		s.Log.Noticef("Calling fsync() on the AOF file.")
+		s.FlushAOF()
+	}
 	save := (len(s.Cfg.Save) > 0 && flags&ShutdownNoSave == 0) || flags&ShutdownSave != 0
 	if !save {
 		return nil
 	}
 	s.Log.Noticef("Saving the final RDB snapshot before exiting.")
+	s.aofRewriteStop()
 	// A background save finishing later would overwrite this one.
 	s.bgsaveStop("There is a background save in progress. Stopping it!")
 	if err := s.SaveRDB(); err != nil {

@@ -389,6 +389,7 @@ func (s *Server) runScript(ls *luaState, c *Client, fn *glua.LFunction, name str
 	L.SetTop(0)
 	s.endBusy(run)
 	s.blocking.nested--
+	c.preventPropagation() // its commands were propagated instead
 	ls.run = nil
 	st.running = nil
 	st.sc.Out.Reset()
@@ -693,7 +694,11 @@ func (s *Server) scriptCall(run *scriptRun, argv [][]byte) string {
 	sc.errored = false
 	start := s.mono.now()
 	outBefore := sc.Out.Len()
-	cmd.Handler(sc)
+	if s.prop.on {
+		s.callPropagating(sc, cmd) // the script propagates its effects, not itself
+	} else {
+		cmd.Handler(sc)
+	}
 	s.commandCompleted(sc, cmd, start, s.mono.now(), sc.Out.Len()-outBefore)
 	return ""
 }

@@ -138,6 +138,10 @@ type Server struct {
 	script scriptingState // Lua scripts and function libraries (script.go, function.go)
 
 	acl aclState // users, permissions and the ACL log (acl*.go)
+
+	prop    propState // what commands changed, for the AOF (propagate.go)
+	aof     aofState  // the append-only file (aof.go)
+	loading bool      // a file is being loaded: keys do not expire meanwhile
 }
 
 // ShutdownFlags are SHUTDOWN's options: the set shutdown-on-sigterm and
@@ -162,6 +166,7 @@ func NewServer(cfg *config.Config, log *Logger) *Server {
 		StartTime: time.Now(),
 	}
 	s.bgsave.lastSecs = -1
+	s.aof.lastRewriteSecs, s.aof.selected = -1, -1
 	var id [20]byte
 	_, _ = crand.Read(id[:])
 	s.RunID = hex.EncodeToString(id[:])
@@ -177,6 +182,8 @@ func NewServer(cfg *config.Config, log *Logger) *Server {
 	s.initDBs()
 	s.resetHooks = append(s.resetHooks, s.discardTransaction) // RESET ends a transaction and its watches
 	cfg.OnChange("maxmemory", func(_, _ string) error { s.maxmemoryChanged(); return nil })
+	cfg.OnChange("appendonly", s.aofConfigChanged) // starts or stops the AOF (aof.go)
+	cfg.OnChange("appendfsync", s.aofFsyncChanged)
 	s.memory() // used_memory_startup
 	return s
 }
@@ -332,7 +339,11 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 		c.AddRawString("+QUEUED\r\n")
 	} else {
 		outBefore := c.Out.Len()
-		cmd.Handler(c)
+		if s.prop.on {
+			s.callPropagating(c, cmd) // cmd.Handler, recording what it changed (propagate.go)
+		} else {
+			cmd.Handler(c)
+		}
 		end := s.mono.now()
 		s.tick = end
 		// A command that blocked is counted when it completes (blocking.go).
@@ -449,6 +460,8 @@ func (s *Server) rejection(c *Client, cmd *Spec, argv [][]byte) string {
 		return ErrOOM
 	case s.bgsave.lastErr && s.diskErrorRejects(c, cmd):
 		return s.misconfError()
+	case s.aof.lastWriteErr != nil && s.aofRejects(c, cmd):
+		return s.aofMisconf()
 	case c.Flags&ClientPubSub != 0 && c.Proto == 2 && !allowedInPubSub(cmd):
 		return "ERR Can't execute '" + cmd.FullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
 	case s.script.busy.timedOut && cmd.Flags&FlagAllowBusy == 0: // a script serves others between its instructions (script_busy.go)

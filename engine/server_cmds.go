@@ -12,15 +12,16 @@ import (
 // (DBSIZE, FLUSHDB, FLUSHALL, SWAPDB), ACL, replication and persistence
 // live with their subsystems.
 var serverHandlers = map[string]Handler{
-	"time":     cmdTime,
-	"lastsave": cmdLastSave,
-	"save":     cmdSave,
-	"bgsave":   cmdBGSave,
-	"shutdown": cmdShutdown,
-	"info":     cmdInfo,
-	"monitor":  cmdMonitor,
-	"debug":    cmdDebug,
-	"lolwut":   cmdLolwut,
+	"time":         cmdTime,
+	"lastsave":     cmdLastSave,
+	"save":         cmdSave,
+	"bgsave":       cmdBGSave,
+	"bgrewriteaof": cmdBGRewriteAOF,
+	"shutdown":     cmdShutdown,
+	"info":         cmdInfo,
+	"monitor":      cmdMonitor,
+	"debug":        cmdDebug,
+	"lolwut":       cmdLolwut,
 
 	"config|get":       cmdConfigGet,
 	"config|set":       cmdConfigSet,

@@ -240,7 +240,7 @@ func expireMs(c *Client, arg []byte, f strOpts) (int64, bool) {
 // A replica stores the key with its past time and waits for its primary's
 // DEL, and a primary in import-mode for its import source's.
 func pastExpiry(s *Server, at int64) bool {
-	return at <= s.Now() && s.Cfg.ReplicaOfHost == "" && !s.importMode()
+	return at <= s.Now() && s.Cfg.ReplicaOfHost == "" && !s.importMode() && !s.loading
 }
 
 // deleteExpiredOnWrite deletes key, which a command gave an expiry time in
@@ -252,6 +252,7 @@ func deleteExpiredOnWrite(c *Client, db *DB, key []byte) {
 	s.keyModified(db, key)
 	s.notifyKeyspaceEvent(config.NotifyExpired, "expired", key, db.ID)
 	s.Stats.ExpiredKeys++
+	c.rewriteArgv(delOrUnlink(s.Cfg.LazyfreeLazyExpire), key)
 }
 
 // maxStoredString is the longest value a keyspace record can hold (its
@@ -385,6 +386,11 @@ func setGeneric(c *Client, f strOpts, key, val, exp, cmp []byte, mode int) {
 	s.notifyKeyspaceEvent(config.NotifyString, "set", key, db.ID)
 	if exp != nil {
 		s.notifyKeyspaceEvent(config.NotifyGeneric, "expire", key, db.ID)
+		if f&optPXAT == 0 {
+			c.rewriteArgv(argSET, key, val, argPXAT, s.propInt(at))
+		}
+	} else if get {
+		c.propagateWithoutGet()
 	}
 	if !get {
 		if mode == setReplyInt {
@@ -421,6 +427,7 @@ func cmdGetset(c *Client) {
 	s.keyModified(db, key)
 	s.notifyKeyspaceEvent(config.NotifyString, "set", key, db.ID)
 	s.Dirty++
+	c.rewriteArgv(argSET, key, val)
 }
 
 func cmdGetdel(c *Client) {
@@ -434,6 +441,7 @@ func cmdGetdel(c *Client) {
 		s.keyModified(db, key)
 		s.notifyKeyspaceEvent(config.NotifyGeneric, "del", key, db.ID)
 		s.Dirty++
+		c.rewriteArgv(argDEL, key)
 	}
 }
 
@@ -469,11 +477,13 @@ func cmdGetex(c *Client) {
 		s.keyModified(db, key)
 		s.notifyKeyspaceEvent(config.NotifyGeneric, "expire", key, db.ID)
 		s.Dirty++
+		c.rewriteArgv(argPEXPIREAT, key, s.propInt(at))
 	case f&optPersist != 0:
 		if db.Persist(key) {
 			s.keyModified(db, key)
 			s.notifyKeyspaceEvent(config.NotifyGeneric, "persist", key, db.ID)
 			s.Dirty++
+			c.rewriteArgv(argPERSIST, key)
 		}
 	}
 }
@@ -772,6 +782,7 @@ func cmdIncrbyfloat(c *Client) {
 	s.notifyKeyspaceEvent(config.NotifyString, "incrbyfloat", key, db.ID)
 	s.Dirty++
 	c.AddBulk(text)
+	c.rewriteArgv(argSET, key, text, argKEEPTTL)
 }
 
 // incrByFloat returns the text of cur (0 when !found) plus incr in long

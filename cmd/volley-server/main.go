@@ -90,14 +90,22 @@ func run(args []string) int {
 	srv := engine.NewServer(cfg, log)
 	srv.ConfigFile = cfg.ConfigFile
 	srv.TCPPort = cfg.Port
+	// With appendonly yes the AOF is the dataset, and the RDB file is
+	// not read (Valkey's loadDataFromDisk).
+	load := srv.LoadRDB
 	if cfg.AppendOnly {
-		log.Warningf("appendonly yes: the append only file is not implemented in Volley yet; the RDB file is loaded and saved instead")
+		load = func() error {
+			if err := srv.LoadAOF(); err != nil {
+				return err
+			}
+			return srv.OpenAOF()
+		}
 	}
 	if err := srv.LoadACL(); err != nil {
 		log.Warningf("%v", err)
 		return 1
 	}
-	if err := srv.LoadRDB(); err != nil {
+	if err := load(); err != nil {
 		log.Warningf("%v", err)
 		return 1
 	}
@@ -186,6 +194,7 @@ wait:
 	}
 
 	co.Stop()
+	co.Do(func(srv *engine.Server) { srv.CloseAOF() }) // flushed and fsynced at exit
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := ios.Stop(ctx); err != nil && !errors.Is(err, context.Canceled) {

@@ -1,0 +1,227 @@
+package engine
+
+import (
+	"os"
+	"sync"
+	"time"
+
+	"github.com/volleydb/volley/engine/config"
+)
+
+// aofWriter appends to one incr file on a goroutine of its own, so that
+// the engine hands its buffer over and goes on: it never waits for the
+// disk except under appendfsync always, where it waits for the write and
+// the fsync of what it handed over. Under everysec the writer fsyncs at
+// most once a second, when the engine's cron kicks it (or a hand-over
+// comes) and a second has passed since the last one.
+//
+// A write that fails is retried at the next kick, its bytes kept: the
+// error is reported to the engine (aof_last_write_status, MISCONF) until
+// a write succeeds, as Valkey keeps the failed part of its buffer.
+type aofWriter struct {
+	mu     sync.Mutex
+	cond   sync.Cond
+	f      *os.File
+	policy config.FsyncPolicy
+
+	queue  []byte // handed over, not yet taken by the writer
+	spare  []byte // a drained buffer to give back to the engine
+	seq    uint64 // hand-overs made
+	done   uint64 // hand-overs written
+	synced uint64 // hand-overs written and fsynced
+
+	size     int64     // bytes in the file
+	dirty    bool      // written since the last fsync
+	lastSync time.Time // when the last fsync ended
+	syncing  bool      // an fsync is running (aof_pending_bio_fsync)
+	syncReq  bool      // fsync what is written at the next turn
+	paused   bool      // the last write failed: wait for a kick before retrying
+	closing  bool
+	err      error // the last write or fsync error, nil after a success
+	exited   chan struct{}
+}
+
+func newAOFWriter(f *os.File, policy config.FsyncPolicy) *aofWriter {
+	w := &aofWriter{f: f, policy: policy, lastSync: time.Now(), exited: make(chan struct{})}
+	w.size = fileSize(f)
+	w.cond.L = &w.mu
+	go w.run()
+	return w
+}
+
+// write hands b over and returns an empty buffer for the engine to fill
+// next. With wait it returns once b is written and fsynced (or failed).
+func (w *aofWriter) write(b []byte, wait bool) []byte {
+	w.mu.Lock()
+	var ret []byte
+	if len(w.queue) == 0 {
+		ret, w.queue = w.queue[:0], b
+	} else {
+		w.queue = append(w.queue, b...)
+		ret = b[:0]
+	}
+	w.seq++
+	seq := w.seq
+	if wait {
+		w.syncReq = true
+		w.paused = false
+	}
+	w.cond.Broadcast()
+	for wait && w.synced < seq && w.err == nil && !w.closing {
+		w.cond.Wait()
+	}
+	w.mu.Unlock()
+	return ret
+}
+
+// kick wakes the writer for its once-a-second fsync and for retries.
+func (w *aofWriter) kick() {
+	w.mu.Lock()
+	w.paused = false
+	w.cond.Broadcast()
+	w.mu.Unlock()
+}
+
+// sync waits until everything handed over is written and fsynced.
+func (w *aofWriter) sync() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	seq := w.seq
+	w.syncReq, w.paused = true, false
+	w.cond.Broadcast()
+	for w.synced < seq && w.err == nil && !w.closing {
+		w.cond.Wait()
+	}
+	return w.err
+}
+
+func (w *aofWriter) setPolicy(p config.FsyncPolicy) {
+	w.mu.Lock()
+	w.policy = p
+	w.cond.Broadcast()
+	w.mu.Unlock()
+}
+
+func (w *aofWriter) lastError() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// pendingFsync reports whether an fsync is running.
+func (w *aofWriter) pendingFsync() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.syncing
+}
+
+// close writes what is queued, fsyncs and closes the file, and returns
+// the last error.
+func (w *aofWriter) close() error {
+	w.closeAsync()
+	<-w.exited
+	return w.lastError()
+}
+
+// closeAsync has the writer finish, fsync and close the file without
+// waiting for it (the incr file a rewrite moved on from).
+func (w *aofWriter) closeAsync() {
+	w.mu.Lock()
+	w.closing, w.paused = true, false
+	w.cond.Broadcast()
+	w.mu.Unlock()
+}
+
+// wantsWork reports whether the writer has something to do; w.mu held.
+func (w *aofWriter) wantsWork() bool {
+	if w.closing {
+		return true
+	}
+	if w.paused {
+		return false
+	}
+	return len(w.queue) > 0 || w.syncReq || (w.dirty && w.policy == config.FsyncEverysec && time.Since(w.lastSync) >= time.Second)
+}
+
+func (w *aofWriter) run() {
+	defer close(w.exited)
+	w.mu.Lock()
+	for {
+		for !w.wantsWork() {
+			w.cond.Wait()
+		}
+		cur := w.queue
+		w.queue, w.spare = w.spare, nil
+		seq := w.seq
+		closing := w.closing
+		w.mu.Unlock()
+
+		kept, err := w.writeAll(cur)
+
+		w.mu.Lock()
+		if err != nil {
+			// Keep what was not written in front of what came since.
+			w.queue = append(cur[kept:], w.queue...)
+			w.err, w.paused = err, !closing
+			w.cond.Broadcast()
+			if closing {
+				break
+			}
+			continue
+		}
+		w.spare = cur[:0]
+		w.done = seq
+		if len(cur) > 0 {
+			w.dirty = true
+		}
+		needSync := w.dirty && (w.syncReq || closing || w.policy == config.FsyncAlways ||
+			(w.policy == config.FsyncEverysec && time.Since(w.lastSync) >= time.Second))
+		w.syncReq = false
+		if needSync {
+			w.syncing = true
+			w.mu.Unlock()
+			err = fdatasync(w.f)
+			w.mu.Lock()
+			w.syncing = false
+			w.lastSync = time.Now()
+			if err != nil {
+				w.err = err
+			} else {
+				w.dirty = false
+			}
+		}
+		if err == nil {
+			w.err = nil
+			if !w.dirty {
+				w.synced = seq
+			}
+		}
+		w.cond.Broadcast()
+		if closing && len(w.queue) == 0 {
+			break
+		}
+	}
+	w.closing = true
+	w.cond.Broadcast()
+	w.mu.Unlock()
+	_ = w.f.Close()
+}
+
+// writeAll appends b to the file. A short write is undone by truncating
+// the file back, so that a retry does not leave half a command in it.
+// It returns how much of b is in the file after a failure.
+func (w *aofWriter) writeAll(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	n, err := w.f.Write(b)
+	if err != nil {
+		if n > 0 && w.f.Truncate(w.size) != nil {
+			w.size += int64(n) // it stays: only the rest is retried
+			return n, err
+		}
+		return 0, err
+	}
+	w.size += int64(n)
+	return 0, nil
+}

@@ -1,0 +1,287 @@
+package engine
+
+import (
+	"strconv"
+
+	"github.com/volleydb/volley/engine/resp"
+)
+
+// Propagation: what a write did, as commands that redo it.
+//
+// The AOF (and, later, replicas) receive the effect of each command that
+// changed the dataset, not the command as the client sent it: replaying
+// the stream must give the same dataset whenever it is replayed. So a
+// command whose outcome depends on the clock or on chance says what it
+// did instead (Valkey's rewriteClientCommandVector): EXPIRE k 10 becomes
+// PEXPIREAT k <ms>, SPOP becomes SREM of the members it took, BLPOP
+// becomes LPOP. A command may also add commands of its own
+// (alsoPropagate), and keys deleted by expiry or eviction become DEL or
+// UNLINK.
+//
+// Everything one execution unit propagates (a command with the deletions
+// it caused, EXEC's queued commands, a script's calls) is gathered in
+// propState and sent out when the outermost unit ends: one command alone,
+// several wrapped in MULTI/EXEC so that they apply atomically, each with
+// a SELECT first when its database is not the one the stream last
+// selected. Outside any unit (active expiry, eviction between commands)
+// a command goes out at once.
+//
+// The cost when nothing consumes propagation (appendonly no, no
+// replicas) is the s.prop.on test in the dispatcher; the rewrite helpers
+// return at once too.
+
+// propState is the propagation of the running execution unit.
+type propState struct {
+	on     bool        // something consumes propagation: the AOF
+	frames []propFrame // one per nested command being executed
+	depth  int         // frames in use
+	ops    []propOp    // the unit's commands so far
+	buf    []byte      // their RESP encoding, op after op
+	num    []byte      // scratch for numbers in rewritten arguments
+}
+
+// propOp is one propagated command: its database (-1 for none) and where
+// its encoding ends in propState.buf (it starts where the previous ends).
+type propOp struct {
+	db  int
+	end int
+}
+
+// propFrame is one executing command's propagation settings.
+type propFrame struct {
+	dirty     int64    // s.Dirty when it started: changed means propagate
+	prevent   bool     // the command propagates itself through alsoPropagate (or not at all)
+	force     bool     // propagate even if nothing changed
+	rewritten bool     // argv holds what to propagate instead of the command
+	argv      []byte   // the rewritten command, encoded
+	argsSet   bool     // args holds the command with arguments replaced
+	args      [][]byte // rewriteArg's copy of the command's arguments
+}
+
+// Encoded MULTI and EXEC, which wrap a unit of several commands.
+const (
+	propMulti = "*1\r\n$5\r\nMULTI\r\n"
+	propExec  = "*1\r\n$4\r\nEXEC\r\n"
+)
+
+// Common command names of rewrites, as Valkey spells them.
+var (
+	argDEL       = []byte("DEL")
+	argUNLINK    = []byte("UNLINK")
+	argSET       = []byte("SET")
+	argPEXPIREAT = []byte("PEXPIREAT")
+	argPERSIST   = []byte("PERSIST")
+	argPXAT      = []byte("PXAT")
+	argKEEPTTL   = []byte("KEEPTTL")
+	argSREM      = []byte("SREM")
+	argHDEL      = []byte("HDEL")
+	argHSET      = []byte("HSET")
+	argLPOP      = []byte("LPOP")
+	argRPOP      = []byte("RPOP")
+	argZPOPMIN   = []byte("ZPOPMIN")
+	argZPOPMAX   = []byte("ZPOPMAX")
+	argABSTTL    = []byte("ABSTTL")
+)
+
+// appendCommand appends args to dst as a RESP array of bulk strings.
+func appendCommand(dst []byte, args [][]byte) []byte {
+	dst = resp.AppendArrayLen(dst, len(args))
+	for _, a := range args {
+		dst = resp.AppendBulk(dst, a)
+	}
+	return dst
+}
+
+// propagating reports whether commands' effects are being recorded; the
+// rewrites below do nothing otherwise.
+func (s *Server) propagating() bool { return s.prop.on }
+
+// propInt formats n for a rewritten argument. The bytes are valid until
+// the running top-level command ends.
+func (s *Server) propInt(n int64) []byte {
+	p := &s.prop
+	start := len(p.num)
+	p.num = strconv.AppendInt(p.num, n, 10)
+	return p.num[start:len(p.num):len(p.num)]
+}
+
+// rewriteArgv makes the running command propagate as args instead of as
+// it was called (Valkey's rewriteClientCommandVector). args are copied.
+func (c *Client) rewriteArgv(args ...[]byte) {
+	p := &c.srv.prop
+	if !p.on || p.depth == 0 {
+		return
+	}
+	f := &p.frames[p.depth-1]
+	f.argv = appendCommand(f.argv[:0], args)
+	f.rewritten, f.argsSet = true, false
+}
+
+// rewriteArg makes the running command propagate with its argument i
+// replaced by v, or v appended when i is the argument count (Valkey's
+// rewriteClientCommandArgument). v must stay unchanged until the command
+// ends: a constant, an argument, or propInt's bytes.
+func (c *Client) rewriteArg(i int, v []byte) {
+	p := &c.srv.prop
+	if !p.on || p.depth == 0 {
+		return
+	}
+	f := &p.frames[p.depth-1]
+	if !f.argsSet {
+		f.args = append(f.args[:0], c.Argv...)
+		f.argsSet, f.rewritten = true, false
+	}
+	if i == len(f.args) {
+		f.args = append(f.args, v)
+	} else {
+		f.args[i] = v
+	}
+}
+
+// propagateWithoutGet makes SET ... GET propagate without its GET
+// arguments, which only shaped the reply.
+func (c *Client) propagateWithoutGet() {
+	p := &c.srv.prop
+	if !p.on || p.depth == 0 {
+		return
+	}
+	f := &p.frames[p.depth-1]
+	f.args = f.args[:0]
+	for j, a := range c.Argv {
+		if j >= 3 && equalFoldASCII(a, "get") {
+			continue
+		}
+		f.args = append(f.args, a)
+	}
+	f.argsSet, f.rewritten = true, false
+}
+
+// delOrUnlink is the command a server-side deletion propagates as.
+func delOrUnlink(lazy bool) []byte {
+	if lazy {
+		return argUNLINK
+	}
+	return argDEL
+}
+
+// preventPropagation keeps the running command itself from being
+// propagated: it propagated what it did with alsoPropagate, or it
+// changed nothing worth replaying.
+func (c *Client) preventPropagation() {
+	p := &c.srv.prop
+	if p.depth > 0 {
+		p.frames[p.depth-1].prevent = true
+	}
+}
+
+// forcePropagation propagates the running command even if it changed no
+// key (FLUSHALL of an empty dataset).
+func (c *Client) forcePropagation() {
+	p := &c.srv.prop
+	if p.depth > 0 {
+		p.frames[p.depth-1].force = true
+	}
+}
+
+// alsoPropagate adds a command to the running unit's propagation, in
+// database db (-1: not tied to a database). Outside any unit it is
+// propagated at once. args are copied.
+func (s *Server) alsoPropagate(db int, args ...[]byte) {
+	p := &s.prop
+	if !p.on {
+		return
+	}
+	p.buf = appendCommand(p.buf, args)
+	p.ops = append(p.ops, propOp{db: db, end: len(p.buf)})
+	if p.depth == 0 {
+		s.propagatePending()
+	}
+}
+
+// propagateDeletion propagates the deletion of a key the server removed
+// by itself (expiry, eviction) as DEL, or UNLINK when lazy.
+func (s *Server) propagateDeletion(db int, key []byte, lazy bool) {
+	if !s.prop.on {
+		return
+	}
+	s.alsoPropagate(db, delOrUnlink(lazy), key)
+}
+
+// callPropagating runs cmd's handler for c as a propagating execution
+// unit: what it changed is recorded, and when it is the outermost unit
+// everything gathered is propagated.
+func (s *Server) callPropagating(c *Client, cmd *Spec) {
+	p := &s.prop
+	if p.depth == len(p.frames) {
+		p.frames = append(p.frames, propFrame{})
+	}
+	f := &p.frames[p.depth]
+	f.dirty, f.prevent, f.force, f.rewritten, f.argsSet = s.Dirty, false, false, false, false
+	p.depth++
+	cmd.Handler(c)
+	p.depth--
+	f = &p.frames[p.depth] // frames may have grown under nested commands
+	if !f.prevent && cmd.Name != "exec" && p.on && (s.Dirty != f.dirty || f.force) {
+		switch {
+		case f.argsSet:
+			p.buf = appendCommand(p.buf, f.args)
+		case f.rewritten:
+			p.buf = append(p.buf, f.argv...)
+		default:
+			p.buf = appendCommand(p.buf, c.Argv)
+		}
+		p.ops = append(p.ops, propOp{db: c.DB, end: len(p.buf)})
+	}
+	if p.depth == 0 {
+		s.propagatePending()
+		p.num = p.num[:0]
+	}
+}
+
+// propagatePending sends the unit's commands out: one alone, several as
+// a transaction, unless the command touches keys it did not name (KEYS
+// and SCAN expiring keys on the way), whose deletions go out one by one
+// as active expiry's do.
+func (s *Server) propagatePending() {
+	p := &s.prop
+	if len(p.ops) == 0 {
+		return
+	}
+	if !p.on {
+		p.ops, p.buf = p.ops[:0], p.buf[:0]
+		return
+	}
+	tx := len(p.ops) > 1
+	if c := s.current; c != nil && c.Cmd != nil && c.Cmd.Flags&FlagTouchesArbitraryKeys != 0 {
+		tx = false
+	}
+	if tx {
+		s.propagateNow(-1, []byte(propMulti))
+	}
+	start := 0
+	for _, op := range p.ops {
+		s.propagateNow(op.db, p.buf[start:op.end])
+		start = op.end
+	}
+	if tx {
+		s.propagateNow(-1, []byte(propExec))
+	}
+	p.ops, p.buf = p.ops[:0], p.buf[:0]
+	if cap(p.buf) > 1<<20 {
+		p.buf = nil // a huge unit's buffer is not kept
+	}
+}
+
+// propagateNow hands one encoded command to the consumers: the AOF.
+func (s *Server) propagateNow(db int, cmd []byte) {
+	s.aofFeed(db, cmd)
+}
+
+// setPropagating switches propagation on or off, as the consumers come
+// and go.
+func (s *Server) setPropagating(on bool) {
+	s.prop.on = on
+	if !on {
+		s.prop.ops, s.prop.buf = s.prop.ops[:0], s.prop.buf[:0]
+	}
+}
