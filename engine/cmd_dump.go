@@ -130,6 +130,8 @@ func cmdRestore(c *Client) {
 	deleted := replace && db.Delete(key)
 	if ttl != 0 && !absTTL {
 		ttl += s.Now()
+		c.rewriteArg(2, s.propInt(ttl)) // propagated with the absolute time
+		c.rewriteArg(len(c.Argv), argABSTTL)
 	}
 	if ttl != 0 && pastExpiry(s, ttl) {
 		// The value would be gone at once: only the REPLACE's deletion

@@ -32,12 +32,14 @@ import (
 
 // propState is the propagation of the running execution unit.
 type propState struct {
-	on     bool        // something consumes propagation: the AOF
-	frames []propFrame // one per nested command being executed
-	depth  int         // frames in use
-	ops    []propOp    // the unit's commands so far
-	buf    []byte      // their RESP encoding, op after op
-	num    []byte      // scratch for numbers in rewritten arguments
+	on      bool        // something consumes propagation: the AOF
+	frames  []propFrame // one per nested command being executed
+	depth   int         // frames in use
+	ops     []propOp    // the unit's commands so far
+	buf     []byte      // their RESP encoding, op after op
+	num     []byte      // scratch for numbers in rewritten arguments
+	batch   propBatch   // newPropBatch's reused batch
+	scratch [][]byte    // argument lists built for rewriteArgv
 }
 
 // propOp is one propagated command: its database (-1 for none) and where
@@ -66,21 +68,27 @@ const (
 
 // Common command names of rewrites, as Valkey spells them.
 var (
-	argDEL       = []byte("DEL")
-	argUNLINK    = []byte("UNLINK")
-	argSET       = []byte("SET")
-	argPEXPIREAT = []byte("PEXPIREAT")
-	argPERSIST   = []byte("PERSIST")
-	argPXAT      = []byte("PXAT")
-	argKEEPTTL   = []byte("KEEPTTL")
-	argSREM      = []byte("SREM")
-	argHDEL      = []byte("HDEL")
-	argHSET      = []byte("HSET")
-	argLPOP      = []byte("LPOP")
-	argRPOP      = []byte("RPOP")
-	argZPOPMIN   = []byte("ZPOPMIN")
-	argZPOPMAX   = []byte("ZPOPMAX")
-	argABSTTL    = []byte("ABSTTL")
+	argDEL        = []byte("DEL")
+	argUNLINK     = []byte("UNLINK")
+	argSET        = []byte("SET")
+	argPEXPIREAT  = []byte("PEXPIREAT")
+	argPERSIST    = []byte("PERSIST")
+	argPXAT       = []byte("PXAT")
+	argKEEPTTL    = []byte("KEEPTTL")
+	argSREM       = []byte("SREM")
+	argHDEL       = []byte("HDEL")
+	argHSET       = []byte("HSET")
+	argLPOP       = []byte("LPOP")
+	argRPOP       = []byte("RPOP")
+	argZPOPMIN    = []byte("ZPOPMIN")
+	argZPOPMAX    = []byte("ZPOPMAX")
+	argABSTTL     = []byte("ABSTTL")
+	argLMOVE      = []byte("LMOVE")
+	argRPOPLPUSH  = []byte("RPOPLPUSH")
+	argHPEXPIREAT = []byte("HPEXPIREAT")
+	argHPERSIST   = []byte("HPERSIST")
+	argFIELDS     = []byte("FIELDS")
+	argZADD       = []byte("zadd")
 )
 
 // appendCommand appends args to dst as a RESP array of bulk strings.
@@ -95,6 +103,16 @@ func appendCommand(dst []byte, args [][]byte) []byte {
 // propagating reports whether commands' effects are being recorded; the
 // rewrites below do nothing otherwise.
 func (s *Server) propagating() bool { return s.prop.on }
+
+// propID formats a stream ID as propInt does.
+func (s *Server) propID(ms, seq uint64) []byte {
+	p := &s.prop
+	start := len(p.num)
+	p.num = strconv.AppendUint(p.num, ms, 10)
+	p.num = append(p.num, '-')
+	p.num = strconv.AppendUint(p.num, seq, 10)
+	return p.num[start:len(p.num):len(p.num)]
+}
 
 // propInt formats n for a rewritten argument. The bytes are valid until
 // the running top-level command ends.
@@ -284,4 +302,77 @@ func (s *Server) setPropagating(on bool) {
 	if !on {
 		s.prop.ops, s.prop.buf = s.prop.ops[:0], s.prop.buf[:0]
 	}
+}
+
+// propBatchMax is how many members one propagated SREM (or HDEL) names
+// at most (Valkey's SPOP_MOVE_STRATEGY batch and EXPIRE_BULK_LIMIT).
+const propBatchMax = 1024
+
+// propBatch gathers the members a command removed into commands of at
+// most propBatchMax of them, each propagated as it fills (SPOP with a
+// count propagates as SREMs).
+type propBatch struct {
+	s     *Server
+	db    int
+	n     int      // members in args
+	args  [][]byte // command, key, members: slices of store
+	ends  []int    // where each argument ends in store
+	store []byte
+}
+
+// newPropBatch starts a batch of cmd key member..., or returns nil when
+// nothing is propagated (its methods accept nil).
+func (s *Server) newPropBatch(db int, cmd, key []byte) *propBatch {
+	if !s.prop.on {
+		return nil
+	}
+	b := &s.prop.batch
+	b.s, b.db, b.n = s, db, 0
+	b.store = append(b.store[:0], cmd...)
+	b.ends = append(b.ends[:0], len(b.store))
+	b.store = append(b.store, key...)
+	b.ends = append(b.ends, len(b.store))
+	return b
+}
+
+// add adds a member (copied).
+func (b *propBatch) add(m []byte) {
+	if b == nil {
+		return
+	}
+	b.store = append(b.store, m...)
+	b.ends = append(b.ends, len(b.store))
+	b.n++
+	if b.n == propBatchMax {
+		b.flush()
+	}
+}
+
+// addMember adds a set member in any of its encodings.
+func (b *propBatch) addMember(str []byte, v int64, isInt bool) {
+	if b == nil {
+		return
+	}
+	if isInt {
+		var num [20]byte
+		b.add(strconv.AppendInt(num[:0], v, 10))
+		return
+	}
+	b.add(str)
+}
+
+// flush propagates what the batch holds.
+func (b *propBatch) flush() {
+	if b == nil || b.n == 0 {
+		return
+	}
+	b.args = b.args[:0]
+	start := 0
+	for _, end := range b.ends {
+		b.args = append(b.args, b.store[start:end])
+		start = end
+	}
+	b.s.alsoPropagate(b.db, b.args...)
+	keyEnd := b.ends[1]
+	b.store, b.ends, b.n = b.store[:keyEnd], b.ends[:2], 0
 }

@@ -736,6 +736,8 @@ func cmdHincrbyfloat(c *Client) {
 	}
 	w.notify("hincrbyfloat")
 	c.AddBulk(text)
+	c.rewriteArg(0, argHSET) // the result, not the increment, for replay
+	c.rewriteArg(3, text)
 }
 
 // hashGetAll is HKEYS, HVALS and HGETALL.
@@ -1102,6 +1104,7 @@ func hashExpireFields(c *Client, flags int, numFields int64, start int, ms, rela
 	}
 	c.AddArrayLen(int(numFields))
 	expired, updated := 0, 0
+	hdel := c.srv.newPropBatch(c.DB, argHDEL, c.Argv[1]) // the fields a past time deleted
 	for _, f := range c.Argv[start:] {
 		r := w.setExpire(f, when, flags)
 		switch r {
@@ -1110,6 +1113,7 @@ func hashExpireFields(c *Client, flags int, numFields int64, start int, ms, rela
 		case hexpDeleted:
 			c.srv.hash.ExpiredFields++
 			expired++
+			hdel.add(f)
 		}
 		c.AddInt(int64(r))
 	}
@@ -1119,8 +1123,16 @@ func hashExpireFields(c *Client, flags int, numFields int64, start int, ms, rela
 	}
 	if expired > 0 {
 		w.notify("hexpired")
+		c.preventPropagation()
+		hdel.flush()
 	} else {
 		w.notify("hexpire")
+		if !equalFoldASCII(c.Argv[0], "hpexpireat") {
+			c.rewriteArg(0, argHPEXPIREAT)
+		}
+		if relative || !ms { // propagated with the absolute time in ms
+			c.rewriteArg(2, c.srv.propInt(when))
+		}
 	}
 	w.modified(expired + updated)
 	w.finish()
@@ -1353,6 +1365,10 @@ func cmdHsetex(c *Client) {
 	w.notify("hset")
 	if o.expire != nil && !o.keepTTL {
 		w.notify("hexpire")
+		if i := hashExpireArgIdx(argv, fi); !past && i > 0 && (o.relative || !o.ms) {
+			c.rewriteArg(i-1, argPXAT) // the absolute time, for replay
+			c.rewriteArg(i, s.propInt(when))
+		}
 	}
 	if past {
 		w.notify("hexpired")
@@ -1450,6 +1466,31 @@ func cmdHgetex(c *Client) {
 	}
 	w.modified(changes)
 	w.finish()
+	if s.propagating() { // a read with side effects: propagated as what it changed
+		args := s.prop.scratch[:0]
+		switch {
+		case setExpired:
+			args = append(args, argHDEL, argv[1])
+		case setExpiry:
+			args = append(args, argHPEXPIREAT, argv[1], s.propInt(when), argFIELDS, argv[fi+1])
+		default:
+			args = append(args, argHPERSIST, argv[1], argFIELDS, argv[fi+1])
+		}
+		args = append(args, argv[start:]...)
+		c.rewriteArgv(args...)
+		s.prop.scratch = args[:0]
+	}
+}
+
+// hashExpireArgIdx is the index of the time argument of HSETEX's or
+// HGETEX's EX/PX/EXAT/PXAT among argv[2:fields], 0 when there is none.
+func hashExpireArgIdx(argv [][]byte, fields int) int {
+	for j := 2; j+1 < fields; j++ {
+		if a := argv[j]; equalFoldASCII(a, "ex") || equalFoldASCII(a, "px") || equalFoldASCII(a, "exat") || equalFoldASCII(a, "pxat") {
+			return j + 1
+		}
+	}
+	return 0
 }
 
 // ---- Volatile hashes and the active field expiry cycle ----

@@ -1061,9 +1061,18 @@ func listMpop(c *Client, numkeysIdx int, block bool) {
 		c.AddBulkCopy(key)
 		w.popRangeReply(c, head, count)
 		w.releaseBuf()
+		c.rewriteArgv(popCommand(head), key, c.srv.propInt(count))
 		return
 	}
 	c.AddNullArray()
+}
+
+// popCommand is the non-blocking pop a list pop propagates as.
+func popCommand(head bool) []byte {
+	if head {
+		return argLPOP
+	}
+	return argRPOP
 }
 
 // listBlockingPop is BLPOP, BRPOP and BLMPOP (blockingPopGenericCommand):
@@ -1087,7 +1096,9 @@ func listBlockingPop(c *Client, keys [][]byte, head bool, timeoutIdx int, count 
 		c.AddBulkCopy(key)
 		if count != -1 {
 			w.popRangeReply(c, head, count)
+			c.rewriteArgv(popCommand(head), key, c.srv.propInt(count))
 		} else {
+			c.rewriteArgv(popCommand(head), key)
 			pos := w.first()
 			if !head {
 				pos = w.last()
@@ -1140,6 +1151,11 @@ func listBlockingMove(c *Client, fromHead, toHead bool, timeout int64) {
 	}
 	if found {
 		listMove(c, fromHead, toHead)
+		if a := c.Argv; len(a) == 6 {
+			c.rewriteArgv(argLMOVE, a[1], a[2], a[3], a[4])
+		} else {
+			c.rewriteArgv(argRPOPLPUSH, a[1], a[2])
+		}
 		return
 	}
 	if c.srv.blockingDenied(c) {

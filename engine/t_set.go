@@ -681,6 +681,7 @@ func cmdSpop(c *Client) {
 	buf := sv.own()
 	var mbuf [64]byte
 	m := sv.popRandom(s, mbuf[:0])
+	c.rewriteArgv(argSREM, key, m) // what chance picked, for replay
 	s.notifyKeyspaceEvent(config.NotifySet, "spop", key, db.ID)
 	c.AddBulkCopy(m)
 	if sv.size() == 0 {
@@ -719,6 +720,7 @@ func spopWithCount(c *Client) {
 	// Case 1: everything goes; the reply is what SUNION of the set gives.
 	if count >= size {
 		replyUnion(c, sv)
+		c.rewriteArgv(delOrUnlink(s.Cfg.LazyfreeLazyServerDel), key)
 		db.Delete(key)
 		s.notifyKeyspaceEvent(config.NotifyGeneric, "del", key, db.ID)
 		s.keyModified(db, key)
@@ -727,6 +729,10 @@ func spopWithCount(c *Client) {
 
 	remaining := size - count
 	c.AddSetLen(count)
+	// What chance picked is propagated as SREMs instead.
+	c.preventPropagation()
+	pb := s.newPropBatch(db.ID, argSREM, key)
+	defer pb.flush()
 	buf := sv.own()
 	var newSet setVal
 	replaced := false
@@ -740,6 +746,7 @@ func spopWithCount(c *Client) {
 			p = lpNextRandom(s, lp, p, &index, count-i)
 			str, v, isInt := listpack.Get(lp, p)
 			addMember(c, str, v, isInt)
+			pb.addMember(str, v, isInt)
 			picked = append(picked, p)
 			p = listpack.Next(lp, p)
 			index++
@@ -749,7 +756,9 @@ func spopWithCount(c *Client) {
 		// Case 2: pop count random members one by one.
 		var mbuf [64]byte
 		for range count {
-			c.AddBulkCopy(sv.popRandom(s, mbuf[:0]))
+			m := sv.popRandom(s, mbuf[:0])
+			c.AddBulkCopy(m)
+			pb.add(m)
 		}
 	default:
 		// Case 3: most members go. Move the few that stay to a new set,
@@ -792,6 +801,7 @@ func spopWithCount(c *Client) {
 				break
 			}
 			addMember(c, str, v, isInt)
+			pb.addMember(str, v, isInt)
 		}
 		replaced = true
 	}

@@ -298,6 +298,9 @@ func cmdXadd(c *Client) {
 	s.notifyStream("xadd", key, db)
 	s.Dirty++
 	addStreamID(c, id)
+	if !a.idGiven || !a.seqGiven {
+		c.rewriteArg(idPos, s.propID(id.Ms, id.Seq)) // the ID the clock gave, for replay
+	}
 	if a.trim.Strategy != stream.TrimNone {
 		if st.Trim(a.trim) > 0 {
 			s.notifyStream("xtrim", key, db)

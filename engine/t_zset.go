@@ -1419,7 +1419,8 @@ func zpopGeneric(c *Client, keys [][]byte, max, emitKey bool, count int64, neste
 		c.AddArrayLen(0)
 		return false
 	}
-	if count == -1 {
+	single := count == -1
+	if single {
 		count = 1
 	}
 	srv, db := c.srv, c.db()
@@ -1474,6 +1475,17 @@ func zpopGeneric(c *Client, keys [][]byte, max, emitKey bool, count int64, neste
 		srv.notifyKeyspaceEvent(config.NotifyGeneric, "del", key, db.ID)
 	}
 	srv.keyModified(db, key)
+	if emitKey { // ZMPOP and the blocking pops propagate as ZPOPMIN/ZPOPMAX
+		cmd := argZPOPMIN
+		if max {
+			cmd = argZPOPMAX
+		}
+		if single {
+			c.rewriteArgv(cmd, key)
+		} else {
+			c.rewriteArgv(cmd, key, srv.propInt(count))
+		}
+	}
 	return true
 }
 
