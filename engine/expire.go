@@ -500,7 +500,9 @@ func (s *Server) expireHashFields(db *DB, reg map[string]*hashObj, key []byte, h
 		return 0, 1
 	}
 	for reclaimed < visits {
-		got := h.reclaim(nowMs, maxFields)
+		hdel := s.newPropBatch(db.ID, argHDEL, key) // the fields, then the key if it empties
+		got := h.reclaimNamed(nowMs, maxFields, hdel)
+		hdel.flush()
 		if got == 0 {
 			return reclaimed, 1
 		}
@@ -512,6 +514,7 @@ func (s *Server) expireHashFields(db *DB, reg map[string]*hashObj, key []byte, h
 		s.notifyKeyspaceEvent(config.NotifyExpired, "hexpired", key, db.ID)
 		if h.n == 0 {
 			db.Delete(key)
+			s.propagateDeletion(db.ID, key, s.Cfg.LazyfreeLazyExpire)
 			s.notifyKeyspaceEvent(config.NotifyGeneric, "del", key, db.ID)
 			s.keyModified(db, key)
 			return reclaimed, 0

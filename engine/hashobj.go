@@ -300,13 +300,18 @@ func (h *hashObj) volTop() *hashField {
 
 // reclaim deletes up to max fields whose expiry is at or before now, the
 // earliest first, and returns how many it deleted.
-func (h *hashObj) reclaim(now int64, max int) int {
+func (h *hashObj) reclaim(now int64, max int) int { return h.reclaimNamed(now, max, nil) }
+
+// reclaimNamed is reclaim telling each removed field's name to named
+// (for its propagation as HDEL), if not nil.
+func (h *hashObj) reclaimNamed(now int64, max int, named *propBatch) int {
 	n := 0
 	for n < max && h.nvol > 0 {
 		f := h.volTop()
 		if f == nil || f.expire > now {
 			break
 		}
+		named.add(bstr(f.name))
 		h.remove(bstr(f.name))
 		n++
 	}

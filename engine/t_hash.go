@@ -360,7 +360,9 @@ func (w *hashW) del(field []byte, ignoreTTL bool) bool {
 	switch {
 	case w.ht != nil:
 		f := w.ht.find(field)
-		if f == nil || (!ignoreTTL && f.expired(w.c.srv.Now())) {
+		// A file being loaded deletes what it says: its fields had not
+		// expired when it was written (Valkey ignores expiry while loading).
+		if f == nil || (!ignoreTTL && !w.c.srv.loading && f.expired(w.c.srv.Now())) {
 			return false
 		}
 		w.ht.remove(field)
