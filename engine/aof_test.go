@@ -584,4 +584,3 @@ func FuzzAOFReader(f *testing.F) {
 		}
 	})
 }
-

@@ -34,7 +34,7 @@ type aofWriter struct {
 	dirty    bool      // written since the last fsync
 	lastSync time.Time // when the last fsync ended
 	syncing  bool      // an fsync is running (aof_pending_bio_fsync)
-	syncReq  bool      // fsync what is written at the next turn
+	syncTo   uint64    // fsync at least up to this hand-over (always, sync)
 	paused   bool      // the last write failed: wait for a kick before retrying
 	closing  bool
 	err      error // the last write or fsync error, nil after a success
@@ -63,7 +63,7 @@ func (w *aofWriter) write(b []byte, wait bool) []byte {
 	w.seq++
 	seq := w.seq
 	if wait {
-		w.syncReq = true
+		w.syncTo = seq
 		w.paused = false
 	}
 	w.cond.Broadcast()
@@ -87,7 +87,7 @@ func (w *aofWriter) sync() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	seq := w.seq
-	w.syncReq, w.paused = true, false
+	w.syncTo, w.paused = seq, false
 	w.cond.Broadcast()
 	for w.synced < seq && w.err == nil && !w.closing {
 		w.cond.Wait()
@@ -140,7 +140,7 @@ func (w *aofWriter) wantsWork() bool {
 	if w.paused {
 		return false
 	}
-	return len(w.queue) > 0 || w.syncReq || (w.dirty && w.policy == config.FsyncEverysec && time.Since(w.lastSync) >= time.Second)
+	return len(w.queue) > 0 || w.syncTo > w.synced || (w.dirty && w.policy == config.FsyncEverysec && time.Since(w.lastSync) >= time.Second)
 }
 
 func (w *aofWriter) run() {
@@ -154,9 +154,10 @@ func (w *aofWriter) run() {
 		w.queue, w.spare = w.spare, nil
 		seq := w.seq
 		closing := w.closing
+		f := w.f
 		w.mu.Unlock()
 
-		kept, err := w.writeAll(cur)
+		kept, err := w.writeAll(f, cur)
 
 		w.mu.Lock()
 		if err != nil {
@@ -174,13 +175,12 @@ func (w *aofWriter) run() {
 		if len(cur) > 0 {
 			w.dirty = true
 		}
-		needSync := w.dirty && (w.syncReq || closing || w.policy == config.FsyncAlways ||
+		needSync := w.dirty && (w.syncTo > w.synced || closing || w.policy == config.FsyncAlways ||
 			(w.policy == config.FsyncEverysec && time.Since(w.lastSync) >= time.Second))
-		w.syncReq = false
 		if needSync {
 			w.syncing = true
 			w.mu.Unlock()
-			err = fdatasync(w.f)
+			err = fdatasync(f)
 			w.mu.Lock()
 			w.syncing = false
 			w.lastSync = time.Now()
@@ -210,13 +210,13 @@ func (w *aofWriter) run() {
 // writeAll appends b to the file. A short write is undone by truncating
 // the file back, so that a retry does not leave half a command in it.
 // It returns how much of b is in the file after a failure.
-func (w *aofWriter) writeAll(b []byte) (int, error) {
+func (w *aofWriter) writeAll(f *os.File, b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
 	}
-	n, err := w.f.Write(b)
+	n, err := f.Write(b)
 	if err != nil {
-		if n > 0 && w.f.Truncate(w.size) != nil {
+		if n > 0 && f.Truncate(w.size) != nil {
 			w.size += int64(n) // it stays: only the rest is retried
 			return n, err
 		}
