@@ -245,7 +245,7 @@ func (s *Server) OpenAOF() error {
 	m := a.manifest
 	fresh := m.empty()
 	if fresh {
-		name := m.newBase(s.Cfg.AppendFilename, s.aofUseRDBPreamble())
+		name := m.newBase(s.Cfg.AppendFilename, true) // always an RDB base for now
 		if err := s.writeAOFBase(filepath.Join(dir, name)); err != nil {
 			return err
 		}
@@ -278,9 +278,6 @@ func (s *Server) OpenAOF() error {
 	s.setPropagating(true)
 	return nil
 }
-
-// aofUseRDBPreamble is aof-use-rdb-preamble.
-func (s *Server) aofUseRDBPreamble() bool { return s.cfgBool("aof-use-rdb-preamble") }
 
 // cfgBool and cfgInt read directives that have no typed field.
 func (s *Server) cfgBool(name string) bool {

@@ -62,7 +62,7 @@ func (s *Server) startAOFRewrite() error {
 		return err
 	}
 	bg := &bgSave{out: newSaveQueue(), start: time.Now(), dirty: s.Dirty, aofRewrite: true,
-		aofPreamble: s.aofUseRDBPreamble(), tmp: tmp}
+		aofPreamble: true, tmp: tmp} // a base in commands (aof-use-rdb-preamble no) is not written yet
 	bg.rdbImage = s.newRDBImageFor(rdb.NewWriter(bg.out), true, true)
 	s.bgsave.run = bg
 	a.rewriteScheduled = false
