@@ -136,10 +136,14 @@ func cmdHello(c *Client) {
 		c.Proto = int(ver)
 	}
 	c.AddMapLen(7)
+	server, version := ServerName, Version
+	if c.srv.Cfg.ExtendedRedisCompat {
+		server, version = "redis", RedisVersion // for clients that check for Redis
+	}
 	c.AddBulkString("server")
-	c.AddBulkString(ServerName)
+	c.AddBulkString(server)
 	c.AddBulkString("version")
-	c.AddBulkString(Version)
+	c.AddBulkString(version)
 	c.AddBulkString("proto")
 	c.AddInt(int64(c.Proto))
 	c.AddBulkString("id")

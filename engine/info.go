@@ -260,7 +260,7 @@ func (s *Server) infoServer(w *infoWriter, now time.Time) {
 		mode = "cluster"
 	}
 	modeField := "server_mode"
-	if v, _ := cfg.Value("extended-redis-compatibility"); v == "yes" {
+	if cfg.ExtendedRedisCompat {
 		modeField = "redis_mode"
 	}
 	sha1, buildID := buildIdentity()

@@ -279,3 +279,35 @@ func TestBytesToHuman(t *testing.T) {
 		}
 	}
 }
+
+// TestExtendedRedisCompatibility: the config makes HELLO, INFO and LOLWUT
+// name Redis and its version, as Valkey 9.0 does (unit/other checks the
+// same), and turning it off restores them.
+func TestExtendedRedisCompatibility(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	check := func(redis bool) {
+		t.Helper()
+		hello := e.do(c, "hello", "3")
+		info := e.do(c, "info", "server")
+		lolwut := e.do(c, "lolwut")
+		server, version, mode, ver := "valkey", Version, "server_mode:", "Valkey ver. "+Version+"\n"
+		if redis {
+			server, version, mode, ver = "redis", RedisVersion, "redis_mode:", "Redis ver. "+RedisVersion+"\n"
+		}
+		if want := "$6\r\nserver\r\n" + bulk(server) + "$7\r\nversion\r\n" + bulk(version); !strings.Contains(hello, want) {
+			t.Errorf("HELLO %q lacks %q", hello, want)
+		}
+		if !strings.Contains(info, "\r\n"+mode+"standalone\r\n") {
+			t.Errorf("INFO server lacks %s:\n%s", mode, info)
+		}
+		if !strings.HasSuffix(lolwut, ver+"\r\n") {
+			t.Errorf("LOLWUT ends %q, want %q", lolwut[max(len(lolwut)-40, 0):], ver)
+		}
+	}
+	check(false)
+	e.do(c, "config", "set", "extended-redis-compatibility", "yes")
+	check(true)
+	e.do(c, "config", "set", "extended-redis-compatibility", "no")
+	check(false)
+}

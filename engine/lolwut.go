@@ -13,7 +13,8 @@ import (
 // falling) and the ball 'o' caught somewhere along it. The rallies are
 // chosen by a small deterministic generator seeded from the arguments (and
 // the version asked for), so the same arguments always draw the same
-// rally. The last line is "Valkey ver. <version>" for tools that read it.
+// rally. The last line is "Valkey ver. <version>" for tools that read it
+// ("Redis ver. 7.2.4" under extended-redis-compatibility, as Valkey).
 
 const (
 	lolwutDefaultCols = 72
@@ -54,8 +55,12 @@ func cmdLolwut(c *Client) {
 	}
 	seed ^= uint64(cols)<<32 | uint64(rows)
 	art := drawRally(int(cols), int(rows), seed)
+	ver := "Valkey ver. " + Version
+	if c.srv.Cfg.ExtendedRedisCompat {
+		ver = "Redis ver. " + RedisVersion
+	}
 	art = append(art, "Volley "+VolleyVersion+": rally #"+strconv.FormatUint(seed%10000, 10)+
-		", drawn for you.\nValkey ver. "+Version+"\n"...)
+		", drawn for you.\n"+ver+"\n"...)
 	c.AddVerbatim(art)
 }
 
