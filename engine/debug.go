@@ -261,7 +261,7 @@ func debugProtocol(c *Client) {
 // under enable-debug-command / enable-module-command.
 func (s *Server) protectedAllowed(c *Client, cmd *Spec) bool {
 	var p config.Permission
-	switch cmd.Name {
+	switch cmdRoot(cmd).Name {
 	case "debug":
 		p = s.Cfg.EnableDebugCommand
 	case "module":
@@ -272,10 +272,18 @@ func (s *Server) protectedAllowed(c *Client, cmd *Spec) bool {
 	return p.Allowed(isLocalClient(c))
 }
 
+// cmdRoot is cmd's container command (MODULE for MODULE LOAD), or cmd.
+func cmdRoot(cmd *Spec) *Spec {
+	if cmd.Parent != nil {
+		return cmd.Parent
+	}
+	return cmd
+}
+
 // protectedError is the rejection of a PROTECTED command.
 func protectedError(cmd *Spec) string {
 	name, option := "DEBUG", "enable-debug-command"
-	if cmd.Name == "module" {
+	if cmdRoot(cmd).Name == "module" {
 		name, option = "MODULE", "enable-module-command"
 	}
 	return "ERR " + name + " command not allowed. If the " + option + " option is set to \"local\", " +

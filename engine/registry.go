@@ -24,6 +24,7 @@ func handlerGroups() []map[string]Handler {
 		zsetHandlers,
 		sortHandlers,
 		functionHandlers,
+		moduleHandlers,
 		scriptHandlers,
 		multiHandlers,
 		pubsubHandlers,
