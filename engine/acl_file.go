@@ -209,33 +209,7 @@ func (s *Server) aclSaveFile(path string) error {
 		return err
 	}
 	_, err = f.WriteString(s.aclFileContent())
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if d, derr := os.Open(dirOf(path)); derr == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
-}
-
-func dirOf(path string) string {
-	if i := strings.LastIndexByte(path, '/'); i > 0 {
-		return path[:i]
-	} else if i == 0 {
-		return "/"
-	}
-	return "."
+	return commitTemp(f, tmp, path, err)
 }
 
 // strerror words an OS error as C's strerror does ("No such file or

@@ -300,18 +300,7 @@ func (s *Server) writeAOFBase(path string) error {
 	if err != nil {
 		return fmt.Errorf("opening the temp file for AOF rewrite: %w", err)
 	}
-	err = s.writeRDBStream(f, true)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
+	if err := commitTemp(f, tmp, path, s.writeRDBStream(f, true)); err != nil {
 		return fmt.Errorf("write error writing append only file on disk: %w", err)
 	}
 	return nil

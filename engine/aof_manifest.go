@@ -285,19 +285,9 @@ func writeManifest(dir, filename string, m *aofManifest) error {
 		return fmt.Errorf("can't open the AOF manifest file %s: %w", filepath.Base(tmp), err)
 	}
 	_, err = f.Write(m.format())
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
+	if err := commitTemp(f, tmp, path, err); err != nil {
 		return fmt.Errorf("error writing the AOF manifest file %s: %w", filepath.Base(path), err)
 	}
-	syncDir(dir)
 	return nil
 }
 

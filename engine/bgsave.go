@@ -434,21 +434,7 @@ func (q *saveQueue) drain(f *os.File, tmp, path string) {
 		}
 		q.mu.Unlock()
 	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-	} else {
-		syncDir(filepath.Dir(path))
-	}
-	q.result <- err
+	q.result <- commitTemp(f, tmp, path, err)
 }
 
 // inExec reports whether c's command runs inside EXEC.

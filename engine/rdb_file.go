@@ -62,7 +62,16 @@ func (s *Server) writeRDBFile(path string) error {
 	if err != nil {
 		return fmt.Errorf("failed opening the temp RDB file %s (in server root dir %s) for saving: %w", filepath.Base(tmp), filepath.Dir(path), err)
 	}
-	err = s.writeRDB(f)
+	return commitTemp(f, tmp, path, s.writeRDB(f))
+}
+
+// commitTemp finishes a file written through the temporary file tmp, as
+// every file the server replaces is (RDB, AOF base and manifest, ACL
+// file): unless writing failed (err), f is synced and closed, tmp renamed
+// over path and the directory synced, so that a crash leaves either the
+// old file or the whole new one. On any failure tmp is removed and the
+// first error returned.
+func commitTemp(f *os.File, tmp, path string, err error) error {
 	if err == nil {
 		err = f.Sync()
 	}
@@ -76,16 +85,11 @@ func (s *Server) writeRDBFile(path string) error {
 		_ = os.Remove(tmp)
 		return err
 	}
-	syncDir(filepath.Dir(path))
-	return nil
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
+	if d, derr := os.Open(filepath.Dir(path)); derr == nil {
+		_ = d.Sync() // the rename is durable once the directory is
 		_ = d.Close()
 	}
+	return nil
 }
 
 // writeRDB writes the whole dataset as an RDB stream: the header and aux
