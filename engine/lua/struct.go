@@ -21,6 +21,20 @@ type structHeader struct {
 	align  int
 }
 
+// byteOrder is a binary byte order that can also append.
+type byteOrder interface {
+	binary.ByteOrder
+	binary.AppendByteOrder
+}
+
+// order is the header's byte order.
+func (h *structHeader) order() byteOrder {
+	if h.little {
+		return binary.LittleEndian
+	}
+	return binary.BigEndian
+}
+
 func openStruct(L *glua.LState) {
 	mod := L.NewTable()
 	L.SetFuncs(mod, map[string]glua.LGFunction{"pack": structPack, "unpack": structUnpack, "size": structSize})
@@ -79,7 +93,9 @@ func structToAlign(n int, h *structHeader, opt byte, size int) int {
 	return (size - (n & (size - 1))) & (size - 1)
 }
 
-func structControl(L *glua.LState, opt byte, f string, i *int, h *structHeader) {
+// structControl applies a format's control option (endianness,
+// alignment, space); anything else is an error of fname's first argument.
+func structControl(L *glua.LState, fname string, opt byte, f string, i *int, h *structHeader) {
 	switch opt {
 	case ' ':
 	case '>':
@@ -93,7 +109,7 @@ func structControl(L *glua.LState, opt byte, f string, i *int, h *structHeader) 
 		}
 		h.align = a
 	default:
-		argError(L, 1, "pack", "invalid format option '"+string(opt)+"'")
+		argError(L, 1, fname, "invalid format option '"+string(opt)+"'")
 	}
 }
 
@@ -120,35 +136,23 @@ func structPack(L *glua.LState) int {
 			} else {
 				v = uint64(n)
 			}
-			buf := make([]byte, size)
-			for k := 0; k < size; k++ {
+			at := len(b)
+			b = append(b, make([]byte, size)...) // bytes past the 8th stay 0
+			for k := 0; k < size && k < 8; k++ {
 				idx := k
 				if !h.little {
 					idx = size - 1 - k
 				}
-				if k < 8 {
-					buf[idx] = byte(v >> (8 * k))
-				}
+				b[at+idx] = byte(v >> (8 * k))
 			}
-			b = append(b, buf...)
 		case 'x':
 			b = append(b, 0)
 		case 'f':
-			v := math.Float32bits(float32(checkNumber(L, arg, "pack")))
+			b = h.order().AppendUint32(b, math.Float32bits(float32(checkNumber(L, arg, "pack"))))
 			arg++
-			if h.little {
-				b = binary.LittleEndian.AppendUint32(b, v)
-			} else {
-				b = binary.BigEndian.AppendUint32(b, v)
-			}
 		case 'd':
-			v := math.Float64bits(checkNumber(L, arg, "pack"))
+			b = h.order().AppendUint64(b, math.Float64bits(checkNumber(L, arg, "pack")))
 			arg++
-			if h.little {
-				b = binary.LittleEndian.AppendUint64(b, v)
-			} else {
-				b = binary.BigEndian.AppendUint64(b, v)
-			}
 		case 'c', 's':
 			s := checkString(L, arg, "pack")
 			arg++
@@ -163,7 +167,7 @@ func structPack(L *glua.LState) int {
 				b = append(b, 0)
 			}
 		default:
-			structControl(L, opt, f, &i, &h)
+			structControl(L, "pack", opt, f, &i, &h)
 		}
 	}
 	L.Push(glua.LString(b))
@@ -217,21 +221,11 @@ func structUnpack(L *glua.LState) int {
 			n++
 		case 'x':
 		case 'f':
-			var v uint32
-			if h.little {
-				v = binary.LittleEndian.Uint32([]byte(data[pos : pos+4]))
-			} else {
-				v = binary.BigEndian.Uint32([]byte(data[pos : pos+4]))
-			}
+			v := h.order().Uint32([]byte(data[pos : pos+4]))
 			L.Push(glua.LNumber(float64(math.Float32frombits(v))))
 			n++
 		case 'd':
-			var v uint64
-			if h.little {
-				v = binary.LittleEndian.Uint64([]byte(data[pos : pos+8]))
-			} else {
-				v = binary.BigEndian.Uint64([]byte(data[pos : pos+8]))
-			}
+			v := h.order().Uint64([]byte(data[pos : pos+8]))
 			L.Push(glua.LNumber(math.Float64frombits(v)))
 			n++
 		case 'c':
@@ -258,7 +252,7 @@ func structUnpack(L *glua.LState) int {
 			L.Push(glua.LString(data[pos : pos+e]))
 			n++
 		default:
-			structControl(L, opt, f, &i, &h)
+			structControl(L, "unpack", opt, f, &i, &h)
 		}
 		pos += size
 	}
@@ -282,7 +276,7 @@ func structSize(L *glua.LState) int {
 		}
 		isAlnum := opt >= 'a' && opt <= 'z' || opt >= 'A' && opt <= 'Z' || opt >= '0' && opt <= '9'
 		if !isAlnum {
-			structControl(L, opt, f, &i, &h)
+			structControl(L, "size", opt, f, &i, &h)
 		}
 		pos += size
 	}
