@@ -2,10 +2,10 @@ package lua
 
 import (
 	"math"
-	"strconv"
-	"strings"
 
 	glua "github.com/yuin/gopher-lua"
+
+	"github.com/volleydb/volley/engine/cnum"
 )
 
 // bit: LuaBitOp 1.0, 32-bit operations on numbers, as Valkey embeds it.
@@ -95,13 +95,18 @@ func toNumber(v glua.LValue) (float64, bool) {
 	case glua.LNumber:
 		return float64(x), true
 	case glua.LString:
-		s := strings.TrimSpace(string(x))
-		if f, n := Strtod(s); n == len(s) && n > 0 {
-			return f, true
+		// strtod (which reads hex too), then nothing but white space.
+		s := string(x)
+		f, n := strtod(s)
+		if n == 0 {
+			return 0, false
 		}
-		if u, err := strconv.ParseUint(s, 0, 64); err == nil {
-			return float64(u), true
+		for ; n < len(s); n++ {
+			if !cnum.IsSpace(s[n]) {
+				return 0, false
+			}
 		}
+		return f, true
 	}
 	return 0, false
 }

@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	glua "github.com/yuin/gopher-lua"
+
+	"github.com/volleydb/volley/engine/cnum"
 )
 
 // cjson: lua-cjson 2.1's encode and decode with its defaults as Valkey
@@ -290,6 +292,9 @@ const (
 	tUnknown
 )
 
+// jsonPunct is the token of each one-byte punctuation token.
+var jsonPunct = [256]jsonTokType{'{': tObjBegin, '}': tObjEnd, '[': tArrBegin, ']': tArrEnd, ':': tColon, ',': tComma}
+
 var jsonTokNames = [...]string{"T_OBJ_BEGIN", "T_OBJ_END", "T_ARR_BEGIN", "T_ARR_END", "T_STRING", "T_NUMBER", "T_BOOLEAN", "T_NULL", "T_COLON", "T_COMMA", "T_END", "T_WHITESPACE", "T_ERROR", "T_UNKNOWN"}
 
 type jsonToken struct {
@@ -440,14 +445,11 @@ func (p *jsonParser) next(tok *jsonToken) {
 		return
 	}
 	ch := d[p.pos]
-	simple := map[byte]jsonTokType{'{': tObjBegin, '}': tObjEnd, '[': tArrBegin, ']': tArrEnd, ':': tColon, ',': tComma}
-	if t, ok := simple[ch]; ok {
-		tok.typ = t
-		p.pos++
-		return
-	}
 	rest := d[p.pos:]
 	switch {
+	case ch == '{', ch == '}', ch == '[', ch == ']', ch == ':', ch == ',':
+		tok.typ = jsonPunct[ch]
+		p.pos++
 	case ch == '"':
 		p.stringToken(tok)
 	case ch == '-' || ch >= '0' && ch <= '9':
@@ -498,7 +500,7 @@ func invalidJSONNumber(p string) bool {
 }
 
 func (p *jsonParser) numberToken(tok *jsonToken) {
-	f, n := Strtod(p.data[p.pos:])
+	f, n := strtod(p.data[p.pos:])
 	if n == 0 {
 		p.setErr(tok, "invalid number")
 		return
@@ -587,99 +589,25 @@ func parseUnicodeEscape(s string) (rune, int) {
 	return r, 6
 }
 
-// Strtod parses the longest prefix of s that C's strtod accepts (decimal,
-// hexadecimal, inf, nan) and returns it and its length (0: none).
-func Strtod(s string) (float64, int) {
-	i := 0
-	for i < len(s) && (s[i] == ' ' || s[i] >= '\t' && s[i] <= '\r') {
-		i++
+// strtod is C's strtod on the front of s (cnum.Strtod), returning the
+// number and the bytes it took (0: none). Only the run of bytes a number
+// can be spelt with is handed over, so that reading a number inside a
+// long document copies that number and not the rest of the document.
+func strtod(s string) (float64, int) {
+	n := 0
+	for n < len(s) && cnum.IsSpace(s[n]) {
+		n++
 	}
-	start := i
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		i++
+	for n < len(s) && numberByte(s[n]) {
+		n++
 	}
-	rest := strings.ToLower(s[i:min(len(s), i+8)])
-	switch {
-	case strings.HasPrefix(rest, "infinity"):
-		i += 8
-	case strings.HasPrefix(rest, "inf"):
-		i += 3
-	case strings.HasPrefix(rest, "nan"):
-		i += 3
-	case strings.HasPrefix(rest, "0x"):
-		j := i + 2
-		digits := 0
-		for j < len(s) && isHex(s[j]) {
-			j++
-			digits++
-		}
-		if j < len(s) && s[j] == '.' {
-			j++
-			for j < len(s) && isHex(s[j]) {
-				j++
-				digits++
-			}
-		}
-		if digits == 0 {
-			return 0, i + 1 // "0" then 'x'
-		}
-		if j < len(s) && (s[j] == 'p' || s[j] == 'P') {
-			k := j + 1
-			if k < len(s) && (s[k] == '+' || s[k] == '-') {
-				k++
-			}
-			if k < len(s) && s[k] >= '0' && s[k] <= '9' {
-				for k < len(s) && s[k] >= '0' && s[k] <= '9' {
-					k++
-				}
-				j = k
-			}
-		}
-		txt := s[start:j]
-		if !strings.ContainsAny(txt, "pP") {
-			txt += "p0"
-		}
-		f, _ := strconv.ParseFloat(txt, 64)
-		return f, j
-	default:
-		j := i
-		digits := 0
-		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-			j++
-			digits++
-		}
-		if j < len(s) && s[j] == '.' {
-			j++
-			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-				j++
-				digits++
-			}
-		}
-		if digits == 0 {
-			return 0, 0
-		}
-		if j < len(s) && (s[j] == 'e' || s[j] == 'E') {
-			k := j + 1
-			if k < len(s) && (s[k] == '+' || s[k] == '-') {
-				k++
-			}
-			if k < len(s) && s[k] >= '0' && s[k] <= '9' {
-				for k < len(s) && s[k] >= '0' && s[k] <= '9' {
-					k++
-				}
-				j = k
-			}
-		}
-		f, err := strconv.ParseFloat(s[start:j], 64)
-		if err != nil && !strings.Contains(err.Error(), "range") {
-			return 0, 0
-		}
-		return f, j
-	}
-	f, _ := strconv.ParseFloat(s[start:i], 64)
-	return f, i
+	f, used, _ := cnum.Strtod([]byte(s[:n]))
+	return f, used
 }
 
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+// numberByte reports whether c can be part of what strtod reads: digits,
+// letters (hex digits, exponents, inf, nan), point, signs and the
+// parentheses and underscores of "nan(chars)".
+func numberByte(c byte) bool {
+	return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z' || c == '.' || c == '+' || c == '-' || c == '_' || c == '(' || c == ')'
 }
