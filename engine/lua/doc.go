@@ -27,7 +27,11 @@ func FormatNumber(f float64) string {
 }
 
 // AppendNumber appends f formatted as "%.14g".
-func AppendNumber(dst []byte, f float64) []byte {
+func AppendNumber(dst []byte, f float64) []byte { return AppendNumberPrec(dst, f, 14) }
+
+// AppendNumberPrec appends f formatted as "%.<prec>g" (cjson's number
+// format; Lua's is 14): nan keeps its sign, as glibc prints it.
+func AppendNumberPrec(dst []byte, f float64, prec int) []byte {
 	switch {
 	case f != f:
 		if signbit(f) {
@@ -37,21 +41,6 @@ func AppendNumber(dst []byte, f float64) []byte {
 	case f > 1.7976931348623157e308:
 		return append(dst, "inf"...)
 	case f < -1.7976931348623157e308:
-		return append(dst, "-inf"...)
-	}
-	return appendG(dst, f, 14)
-}
-
-// AppendNumberPrec appends f formatted as "%.<prec>g" (cjson's number
-// format).
-func AppendNumberPrec(dst []byte, f float64, prec int) []byte {
-	if f != f {
-		return append(dst, "nan"...)
-	}
-	if f > 1.7976931348623157e308 {
-		return append(dst, "inf"...)
-	}
-	if f < -1.7976931348623157e308 {
 		return append(dst, "-inf"...)
 	}
 	return appendG(dst, f, prec)
