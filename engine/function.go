@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -704,17 +703,9 @@ func (s *Server) fcall(c *Client, ro bool) {
 		c.AddError("ERR Function not found")
 		return
 	}
-	numkeys, err := strconv.ParseInt(string(c.Argv[2]), 10, 64)
-	if _, ok := parseInt(c.Argv[2]); err != nil || !ok {
-		c.AddError("ERR Bad number of keys provided")
+	keys, args, ok := scriptKeysArgs(c, "ERR Bad number of keys provided")
+	if !ok {
 		return
 	}
-	if numkeys > int64(len(c.Argv)-3) {
-		c.AddError("ERR Number of keys can't be greater than number of args")
-		return
-	} else if numkeys < 0 {
-		c.AddError("ERR Number of keys can't be negative")
-		return
-	}
-	s.runScript(st.fn, c, f.fn, f.name, f.flags, ro, false, c.Argv[3:3+numkeys], c.Argv[3+numkeys:])
+	s.runScript(st.fn, c, f.fn, f.name, f.flags, ro, false, keys, args)
 }

@@ -267,16 +267,8 @@ func (s *Server) evalGeneric(c *Client, evalsha bool) {
 		c.AddError(ErrNoScript)
 		return
 	}
-	numkeys, ok := parseInt(c.Argv[2])
+	keys, args, ok := scriptKeysArgs(c, ErrNotInteger)
 	if !ok {
-		c.AddError(ErrNotInteger)
-		return
-	}
-	if numkeys > int64(len(c.Argv)-3) {
-		c.AddError("ERR Number of keys can't be greater than number of args")
-		return
-	} else if numkeys < 0 {
-		c.AddError("ERR Number of keys can't be negative")
 		return
 	}
 	st := s.scripting()
@@ -297,12 +289,28 @@ func (s *Server) evalGeneric(c *Client, evalsha bool) {
 		}
 	}
 	ro := c.Cmd.Flags&FlagReadonly != 0
-	keys := c.Argv[3 : 3+numkeys]
-	args := c.Argv[3+numkeys:]
 	if es.lru != nil {
 		st.lru.MoveToBack(es.lru)
 	}
 	s.runScript(st.eval, c, es.fn, sha, es.flags, ro, true, keys, args)
+}
+
+// scriptKeysArgs splits the arguments of EVAL and FCALL after their
+// numkeys (argv[2]) into keys and args, replying the error (badNumkeys
+// for a numkeys that is no integer) and returning false if it cannot.
+func scriptKeysArgs(c *Client, badNumkeys string) (keys, args [][]byte, ok bool) {
+	numkeys, ok := parseInt(c.Argv[2])
+	switch {
+	case !ok:
+		c.AddError(badNumkeys)
+	case numkeys > int64(len(c.Argv)-3):
+		c.AddError("ERR Number of keys can't be greater than number of args")
+	case numkeys < 0:
+		c.AddError("ERR Number of keys can't be negative")
+	default:
+		return c.Argv[3 : 3+numkeys], c.Argv[3+numkeys:], true
+	}
+	return nil, nil, false
 }
 
 // prepareRun makes the checks Valkey makes before running a script with
