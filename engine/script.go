@@ -442,8 +442,29 @@ func (s *Server) replyScriptError(c *Client, L *glua.LState, obj glua.LValue, na
 	if hasSrc && (line.Type() == glua.LTNumber || line.Type() == glua.LTString) {
 		msg += " script: " + name + ", on " + string(src) + ":" + luaToString(L, line) + "."
 	}
-	msg = strings.NewReplacer("\r", " ", "\n", " ").Replace(msg)
-	if b, _ := t.RawGetString("ignore_error_stats_update").(glua.LBool); b {
+	addTableError(c, t, msg)
+}
+
+// crlfToSpace turns a reply line's CR and LF into spaces, as Valkey does
+// with the status and error lines a script returns.
+var crlfToSpace = strings.NewReplacer("\r", " ", "\n", " ")
+
+// ignoreErrorStats is the field marking an error table as the error of a
+// command the script called, already counted in errorstats.
+const ignoreErrorStats = "ignore_error_stats_update"
+
+// calledErrorTable is the error table of a command the script called.
+func calledErrorTable(L *glua.LState, msg string) *glua.LTable {
+	t := errorTable(L, msg)
+	t.RawSetString(ignoreErrorStats, glua.LTrue)
+	return t
+}
+
+// addTableError replies msg, the error of error table t, counting it in
+// errorstats unless a called command's error was counted already.
+func addTableError(c *Client, t *glua.LTable, msg string) {
+	msg = crlfToSpace.Replace(msg)
+	if b, _ := t.RawGetString(ignoreErrorStats).(glua.LBool); b {
 		c.addErrorNoStats(msg)
 		return
 	}
@@ -479,7 +500,6 @@ func (s *Server) replyFromLua(c *Client, ls *luaState, v glua.LValue, depth int)
 		c.AddError("ERR reached lua stack limit")
 		return
 	}
-	L := ls.L
 	switch x := v.(type) {
 	case glua.LString:
 		c.AddBulkString(string(x))
@@ -498,16 +518,11 @@ func (s *Server) replyFromLua(c *Client, ls *luaState, v glua.LValue, depth int)
 	case *glua.LTable:
 		t, _ := ls.real(x)
 		if e, ok := t.RawGetString("err").(glua.LString); ok {
-			msg := strings.NewReplacer("\r", " ", "\n", " ").Replace(string(e))
-			if b, _ := t.RawGetString("ignore_error_stats_update").(glua.LBool); b {
-				c.addErrorNoStats(msg)
-			} else {
-				c.AddError(msg)
-			}
+			addTableError(c, t, string(e))
 			return
 		}
 		if ok, isStr := t.RawGetString("ok").(glua.LString); isStr {
-			c.AddSimple(strings.NewReplacer("\r", " ", "\n", " ").Replace(string(ok)))
+			c.AddSimple(crlfToSpace.Replace(string(ok)))
 			return
 		}
 		if d, isNum := t.RawGetString("double").(glua.LNumber); isNum {
@@ -516,7 +531,7 @@ func (s *Server) replyFromLua(c *Client, ls *luaState, v glua.LValue, depth int)
 		}
 		if bn, isStr := t.RawGetString("big_number").(glua.LString); isStr {
 			if !c.skipping() {
-				c.Out.buf = resp.AppendBigNumber(c.Out.buf, []byte(strings.NewReplacer("\r", " ", "\n", " ").Replace(string(bn))), c.Proto)
+				c.Out.buf = resp.AppendBigNumber(c.Out.buf, []byte(crlfToSpace.Replace(string(bn))), c.Proto)
 			}
 			return
 		}
@@ -559,7 +574,6 @@ func (s *Server) replyFromLua(c *Client, ls *luaState, v glua.LValue, depth int)
 			s.replyFromLua(c, ls, t.RawGetInt(i), depth+1)
 		}
 	default:
-		_ = L
 		c.AddNull()
 	}
 }
@@ -629,8 +643,7 @@ func (ls *luaState) call(L *glua.LState, raise bool) int {
 	}
 	s := ls.srv
 	if errMsg = s.scriptCall(run, argv); errMsg != "" {
-		t := errorTable(L, errMsg)
-		t.RawSetString("ignore_error_stats_update", glua.LTrue)
+		t := calledErrorTable(L, errMsg)
 		if raise {
 			L.Error(t, 0)
 		}
@@ -725,16 +738,14 @@ func respToLua(L *glua.LState, b []byte, pos int) (glua.LValue, int, bool) {
 	}
 	line := b[pos+1 : end]
 	next := end + 2
-	num := func() int64 { n, _ := strconv.ParseInt(string(line), 10, 64); return n }
+	num := func() int64 { n, _ := resp.ParseInt(line); return n }
 	switch typ {
 	case '+':
 		t := L.NewTable()
 		t.RawSetString("ok", glua.LString(line))
 		return t, next, false
 	case '-':
-		t := errorTable(L, "-"+string(line))
-		t.RawSetString("ignore_error_stats_update", glua.LTrue)
-		return t, next, true
+		return calledErrorTable(L, "-"+string(line)), next, true
 	case ':':
 		return glua.LNumber(float64(num())), next, false
 	case '$', '!', '=':
@@ -746,9 +757,7 @@ func respToLua(L *glua.LState, b []byte, pos int) (glua.LValue, int, bool) {
 		after := next + int(n) + 2
 		switch typ {
 		case '!':
-			t := errorTable(L, "-"+string(str))
-			t.RawSetString("ignore_error_stats_update", glua.LTrue)
-			return t, after, true
+			return calledErrorTable(L, "-"+string(str)), after, true
 		case '=':
 			vt := L.NewTable()
 			vt.RawSetString("string", glua.LString(str[4:]))
