@@ -81,7 +81,7 @@ func (s *Server) aclCheckSelector(sel *aclSelector, cmd *Spec, argv [][]byte, ke
 		if !*keysDone {
 			// Key finders trust the arity, which server.acl_check_cmd
 			// does not check: a line of the wrong length names no keys.
-			if (cmd.Arity > 0 && cmd.Arity != len(argv)) || len(argv) < -cmd.Arity {
+			if !cmd.arityOK(len(argv)) {
 				*keys = (*keys)[:0]
 			} else {
 				*keys, _ = cmd.GetKeys(argv, (*keys)[:0])

@@ -272,7 +272,7 @@ func cmdACLDryrun(c *Client) {
 		c.AddError("ERR Command '" + string(argv[0]) + "' not found")
 		return
 	}
-	if (cmd.Arity > 0 && cmd.Arity != len(argv)) || len(argv) < -cmd.Arity {
+	if !cmd.arityOK(len(argv)) {
 		c.AddError("ERR wrong number of arguments for '" + cmd.FullName + "' command")
 		return
 	}

@@ -229,7 +229,7 @@ func (s *Server) replayAOF(in io.Reader, off int64, path string) (truncated bool
 		switch {
 		case cmd == nil:
 			msg = unknownCommandError(s, argv)
-		case (cmd.Arity > 0 && cmd.Arity != len(argv)) || len(argv) < -cmd.Arity:
+		case !cmd.arityOK(len(argv)):
 			msg = "ERR wrong number of arguments for '" + cmd.FullName + "' command"
 		case cmd.Handler == nil:
 			msg = "ERR command '" + cmd.FullName + "' is not implemented in Volley yet"

@@ -124,7 +124,7 @@ func commandGetKeys(c *Client, withFlags bool) {
 	case !sp.HasKeys():
 		c.AddError("ERR The command has no key arguments")
 		return
-	case (sp.Arity > 0 && sp.Arity != len(line)) || len(line) < -sp.Arity:
+	case !sp.arityOK(len(line)):
 		c.AddError("ERR Invalid number of arguments specified for command")
 		return
 	}

@@ -130,7 +130,7 @@ func (s *Server) Prefetch(c *Client, args [][]byte, ends []int, from, to int) {
 		argv := args[start:end]
 		start = end
 		cmd := s.LookupCommand(argv)
-		if cmd == nil || (cmd.Arity > 0 && cmd.Arity != len(argv)) || len(argv) < -cmd.Arity {
+		if cmd == nil || !cmd.arityOK(len(argv)) {
 			continue
 		}
 		p.keys = cmd.CallKeys(argv, p.keys[:0])

@@ -670,15 +670,15 @@ func (s *Server) scriptCall(run *scriptRun, argv [][]byte) string {
 		return "Unknown command called from script"
 	}
 	reject := func(msg string) string {
-		code := "ERR"
-		if strings.HasPrefix(msg, "-") {
-			code = msg[1:strings.IndexByte(msg, ' ')]
+		if msg[0] == '-' {
+			s.countError(msg[1:]) // counted by its own code
+		} else {
+			s.countError("ERR")
 		}
-		s.countError(code)
 		s.cmdStats[cmd.ID].Rejected++
 		return msg
 	}
-	if (cmd.Arity > 0 && cmd.Arity != len(argv)) || len(argv) < -cmd.Arity {
+	if !cmd.arityOK(len(argv)) {
 		return reject("Wrong number of args calling command from script")
 	}
 	if cmd.Flags&FlagNoScript != 0 {

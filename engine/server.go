@@ -442,7 +442,7 @@ func (s *Server) rejection(c *Client, cmd *Spec, argv [][]byte) string {
 		return ErrNoAuth
 	case cmd == nil:
 		return unknownCommandError(s, argv)
-	case (cmd.Arity > 0 && cmd.Arity != len(argv)) || len(argv) < -cmd.Arity:
+	case !cmd.arityOK(len(argv)):
 		return "ERR wrong number of arguments for '" + cmd.FullName + "' command"
 	case cmd.Flags&FlagProtected != 0 && !s.protectedAllowed(c, cmd):
 		return protectedError(cmd)

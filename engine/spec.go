@@ -320,3 +320,9 @@ type Spec struct {
 
 // Sub returns the subcommand with the given lower-case name, or nil.
 func (s *Spec) Sub(name string) *Spec { return s.subIndex[name] }
+
+// arityOK reports whether argc arguments (the name included) fit the
+// command's arity (Valkey's commandCheckArity).
+func (s *Spec) arityOK(argc int) bool {
+	return (s.Arity <= 0 || s.Arity == argc) && argc >= -s.Arity
+}
