@@ -16,6 +16,8 @@ import "math"
 // dd is an unevaluated sum hi+lo with |lo| <= ulp(hi)/2.
 type dd struct{ hi, lo float64 }
 
+func (a dd) neg() dd { return dd{-a.hi, -a.lo} }
+
 func twoSum(a, b float64) (s, e float64) {
 	s = a + b
 	bb := s - a
@@ -74,7 +76,7 @@ var sinCoef, cosCoef = func() (s, c [taylorTerms]dd) {
 		}
 		v := f
 		if (n/2)%2 == 1 {
-			v = dd{-f.hi, -f.lo}
+			v = f.neg()
 		}
 		if n%2 == 0 {
 			c[n/2] = v
@@ -105,60 +107,40 @@ func reduce(x float64) (dd, int) {
 	return r, int(int64(k) & 3)
 }
 
-// sinPoly and cosPoly evaluate the series for |r| <= about pi/4.
-func sinPoly(r dd) dd {
-	r2 := ddMul(r, r)
-	acc := sinCoef[taylorTerms-1]
+// series evaluates sum coef[i]*r2^i by Horner's rule.
+func series(coef *[taylorTerms]dd, r2 dd) dd {
+	acc := coef[taylorTerms-1]
 	for i := taylorTerms - 2; i >= 0; i-- {
-		acc = ddAdd(ddMul(acc, r2), sinCoef[i])
-	}
-	return ddMul(acc, r)
-}
-
-func cosPoly(r dd) dd {
-	r2 := ddMul(r, r)
-	acc := cosCoef[taylorTerms-1]
-	for i := taylorTerms - 2; i >= 0; i-- {
-		acc = ddAdd(ddMul(acc, r2), cosCoef[i])
+		acc = ddAdd(ddMul(acc, r2), coef[i])
 	}
 	return acc
 }
+
+// sinPoly and cosPoly evaluate the series for |r| <= about pi/4.
+func sinPoly(r dd) dd { return ddMul(series(&sinCoef, ddMul(r, r)), r) }
+func cosPoly(r dd) dd { return series(&cosCoef, ddMul(r, r)) }
 
 // crReduceLimit bounds the arguments reduced here; larger ones (never a
 // coordinate in radians) go to the math package.
 const crReduceLimit = 1 << 20
 
-// sinDD is sin(x) in double-double.
-func sinDD(x float64) dd {
-	r, q := reduce(x)
-	switch q {
-	case 0:
-		return sinPoly(r)
-	case 1:
-		return cosPoly(r)
-	case 2:
-		v := sinPoly(r)
-		return dd{-v.hi, -v.lo}
+// sinQuadrant is sin(r + q*pi/2).
+func sinQuadrant(r dd, q int) dd {
+	var v dd
+	if q&1 == 0 {
+		v = sinPoly(r)
+	} else {
+		v = cosPoly(r)
 	}
-	v := cosPoly(r)
-	return dd{-v.hi, -v.lo}
+	if q&2 != 0 {
+		v = v.neg()
+	}
+	return v
 }
 
-// cosDD is cos(x) in double-double.
-func cosDD(x float64) dd {
-	r, q := reduce(x)
-	switch q {
-	case 0:
-		return cosPoly(r)
-	case 1:
-		v := sinPoly(r)
-		return dd{-v.hi, -v.lo}
-	case 2:
-		v := cosPoly(r)
-		return dd{-v.hi, -v.lo}
-	}
-	return sinPoly(r)
-}
+// sinDD is sin(x) in double-double; cosDD is cos(x), a quarter turn on.
+func sinDD(x float64) dd { r, q := reduce(x); return sinQuadrant(r, q) }
+func cosDD(x float64) dd { r, q := reduce(x); return sinQuadrant(r, q+1) }
 
 // Sin is sin(x), correctly rounded (but for the rarest ties).
 func Sin(x float64) float64 {
@@ -188,7 +170,7 @@ func Asin(x float64) float64 {
 		return y
 	}
 	s := sinDD(y)
-	d := ddAdd(dd{x, 0}, dd{-s.hi, -s.lo})
+	d := ddAdd(dd{x, 0}, s.neg())
 	delta := (d.hi + d.lo) / c
 	hi, lo := twoSum(y, delta)
 	return quickTwoSum(hi, lo).hi
@@ -202,7 +184,7 @@ func Atan2(y, x float64) float64 {
 	}
 	t := math.Atan2(y, x)
 	s, c := sinDD(t), cosDD(t)
-	num := ddAdd(ddMulF(c, y), ddMulF(dd{-s.hi, -s.lo}, x))
+	num := ddAdd(ddMulF(c, y), ddMulF(s.neg(), x))
 	den := x*c.hi + y*s.hi
 	if den == 0 {
 		return t
