@@ -131,6 +131,19 @@ func geoBoxArgs(c *Client, args [][]byte) (width, height, conv float64, ok bool)
 	return width, height, conv, true
 }
 
+// geoPos is the position of member in zs, false when the key (found
+// false) or the member is missing or its score is no geohash.
+func geoPos(zs *zset, found bool, member []byte) (lon, lat float64, ok bool) {
+	if !found {
+		return 0, 0, false
+	}
+	score, ok := zs.score(member)
+	if !ok {
+		return 0, 0, false
+	}
+	return geo.DecodeScore(score)
+}
+
 // geoMemberPos is the position of member in zs, replying the error when
 // it is missing or its score is no geohash.
 func geoMemberPos(c *Client, zs *zset, member []byte) (lon, lat float64, ok bool) {
@@ -177,15 +190,8 @@ func (c *Client) addGeoDistance(d float64) {
 
 // appendHumanDouble formats a coordinate as Valkey's "human" long double
 // text: 17 decimals with the trailing zeros (and a bare point) removed.
+// A decoded coordinate is always finite.
 func appendHumanDouble(dst []byte, f float64) []byte {
-	switch {
-	case math.IsInf(f, 1):
-		return append(dst, "inf"...)
-	case math.IsInf(f, -1):
-		return append(dst, "-inf"...)
-	case math.IsNaN(f):
-		return append(dst, "nan"...)
-	}
 	start := len(dst)
 	dst = strconv.AppendFloat(dst, f, 'f', 17, 64)
 	for dst[len(dst)-1] == '0' {
@@ -271,18 +277,8 @@ func cmdGeodist(c *Client) {
 	if !ok {
 		return
 	}
-	if !found {
-		c.AddNull()
-		return
-	}
-	s1, ok1 := zs.score(c.Argv[2])
-	s2, ok2 := zs.score(c.Argv[3])
-	if !ok1 || !ok2 {
-		c.AddNull()
-		return
-	}
-	lon1, lat1, ok1 := geo.DecodeScore(s1)
-	lon2, lat2, ok2 := geo.DecodeScore(s2)
+	lon1, lat1, ok1 := geoPos(&zs, found, c.Argv[2])
+	lon2, lat2, ok2 := geoPos(&zs, found, c.Argv[3])
 	if !ok1 || !ok2 {
 		c.AddNull()
 		return
@@ -299,15 +295,7 @@ func cmdGeohash(c *Client) {
 	}
 	c.AddArrayLen(len(c.Argv) - 2)
 	for _, m := range c.Argv[2:] {
-		var score float64
-		if found {
-			score, ok = zs.score(m)
-		}
-		if !found || !ok {
-			c.AddNull()
-			continue
-		}
-		lon, lat, ok := geo.DecodeScore(score)
+		lon, lat, ok := geoPos(&zs, found, m)
 		if !ok {
 			c.AddNull()
 			continue
@@ -326,16 +314,7 @@ func cmdGeopos(c *Client) {
 	}
 	c.AddArrayLen(len(c.Argv) - 2)
 	for _, m := range c.Argv[2:] {
-		if !found {
-			c.AddNullArray()
-			continue
-		}
-		score, ok := zs.score(m)
-		if !ok {
-			c.AddNullArray()
-			continue
-		}
-		lon, lat, ok := geo.DecodeScore(score)
+		lon, lat, ok := geoPos(&zs, found, m)
 		if !ok {
 			c.AddNullArray()
 			continue
@@ -530,7 +509,7 @@ func geoSearch(c *Client, src int, flags int) {
 
 	if !found {
 		if storeKey != nil {
-			geoStoreEmpty(c, storeKey)
+			deleteStoreTarget(c, storeKey)
 			return
 		}
 		c.AddArrayLen(0)
@@ -687,7 +666,7 @@ func geoCollectRange(zs *zset, shape *geo.Shape, lo, hi float64, limit int, poin
 // or by distance in the shape's unit (STOREDIST), and replies the count.
 func geoStore(c *Client, key []byte, points []geoPoint, conv float64, byDist, search bool) {
 	if len(points) == 0 {
-		geoStoreEmpty(c, key)
+		deleteStoreTarget(c, key)
 		return
 	}
 	srv, db := c.srv, c.db()
@@ -715,15 +694,4 @@ func geoStore(c *Client, key []byte, points []geoPoint, conv float64, byDist, se
 	srv.notifyKeyspaceEvent(config.NotifyZset, ev, key, db.ID)
 	srv.Dirty += int64(len(points))
 	c.AddInt(int64(len(points)))
-}
-
-// geoStoreEmpty is a store of no results: the destination is deleted.
-func geoStoreEmpty(c *Client, key []byte) {
-	srv, db := c.srv, c.db()
-	if db.Delete(key) {
-		srv.keyModified(db, key)
-		srv.notifyKeyspaceEvent(config.NotifyGeneric, "del", key, db.ID)
-		srv.Dirty++
-	}
-	c.AddInt(0)
 }
