@@ -222,7 +222,8 @@ func (c *Client) addHumanDouble(f float64) {
 // ---- GEOADD, GEODIST, GEOHASH, GEOPOS ----
 
 // cmdGeoadd is GEOADD key [NX|XX] [CH] lon lat member ...: ZADD with the
-// coordinates turned into scores, replying and notifying as ZADD does.
+// coordinates turned into scores, replying, notifying and propagating as
+// that ZADD (Valkey's AOF holds "zadd key score member").
 func cmdGeoadd(c *Client) {
 	argv := c.Argv
 	nx, xx := false, false
@@ -244,7 +245,7 @@ func cmdGeoadd(c *Client) {
 	elements := (len(argv) - i) / 3
 	zargv := make([][]byte, i+2*elements)
 	copy(zargv, argv[:i])
-	zargv[0] = []byte("zadd")
+	zargv[0] = argZADD
 	scores := make([]byte, 0, elements*17)
 	for j := 0; j < elements; j++ {
 		lon, lat, ok := geoLonLat(c, argv[i+3*j], argv[i+3*j+1])
@@ -260,6 +261,7 @@ func cmdGeoadd(c *Client) {
 	c.Argv = zargv
 	zaddGeneric(c, 0)
 	c.Argv = argv
+	c.rewriteArgv(zargv...)
 }
 
 // cmdGeodist is GEODIST key member1 member2 [unit].
