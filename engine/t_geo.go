@@ -633,13 +633,18 @@ func geoCollectRange(zs *zset, shape *geo.Shape, lo, hi float64, limit int, poin
 	if zs.isListpack() {
 		lp := zs.lp
 		var buf [24]byte
+		// The copies of the members share one growing buffer: a slice
+		// taken from it stays valid when a later append moves it.
+		var names []byte
 		for p := zzlFirstInRange(lp, &r); p >= 0; p = zzlNext(lp, p) {
 			score := zzlPairScore(lp, p)
 			if !r.lteMax(score) {
 				break
 			}
 			if gp, in := consider(score); in {
-				gp.member = append([]byte(nil), listpack.GetString(lp, p, buf[:0])...)
+				start := len(names)
+				names = append(names, listpack.GetString(lp, p, buf[:0])...)
+				gp.member = names[start:len(names):len(names)]
 				points = append(points, gp)
 			}
 			if limit > 0 && len(points) >= limit {
