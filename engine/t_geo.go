@@ -464,9 +464,8 @@ func geoSearch(c *Client, src int, flags int) {
 			byBox = true
 			i += 3
 		case equalFoldASCII(a, "bypolygon") && more >= 2 && search && !byRadius && !byBox && !fromMember && !fromLonLat:
-			n, ok := parseInt(rest[i+1])
-			if !ok || n < math.MinInt32 || n > math.MaxInt32 {
-				c.AddError(errGeoVertices)
+			n, ok := parseRangeLongArg(c, rest[i+1], math.MinInt32, math.MaxInt32, errGeoVertices)
+			if !ok {
 				return
 			}
 			if n < 3 || int64((more-1)/2) < n {
