@@ -1,190 +1,19 @@
 package engine
 
 import (
-	"bufio"
-	"bytes"
-	"net"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
-
-	"github.com/volleydb/volley/engine/resp"
 )
 
-// ACL replies are checked against files of commands and the exact replies
-// Valkey 9.0 gave (testdata/acl/*.txt). The format is the scripting
-// golden files' (see script_golden_test.go) with two additions, since ACL
-// needs several connections:
-//
-//	>N "arg" ...   runs the command on connection N (1 when absent)
-//	>!N "arg" ...  runs it without comparing the reply (times, ids, random)
-//
-// Record anew against a fresh reference server with
-//
-//	VOLLEY_REF_ADDR=127.0.0.1:6379 go test ./engine -run TestACLGolden -record
-
-type aclStep struct {
-	conn    int
-	noCheck bool
-	args    []string
-	reply   string
-	comment string
-}
-
-func parseACLGolden(t *testing.T, path string) []aclStep {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var steps []aclStep
-	var comment strings.Builder
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, ">"):
-			st := aclStep{conn: 1, comment: comment.String()}
-			comment.Reset()
-			rest := line[1:]
-			if strings.HasPrefix(rest, "!") {
-				st.noCheck = true
-				rest = rest[1:]
-			}
-			if i := strings.IndexByte(rest, ' '); i > 0 {
-				n, err := strconv.Atoi(rest[:i])
-				if err != nil {
-					t.Fatalf("%s: bad connection in %q", path, line)
-				}
-				st.conn, rest = n, rest[i:]
-			}
-			if st.args, err = splitQuoted(rest); err != nil {
-				t.Fatalf("%s: %q: %v", path, line, err)
-			}
-			steps = append(steps, st)
-		case strings.HasPrefix(line, "\""):
-			r, err := strconv.Unquote(line)
-			if err != nil || len(steps) == 0 {
-				t.Fatalf("%s: bad reply line %q", path, line)
-			}
-			steps[len(steps)-1].reply = r
-		default:
-			comment.WriteString(line)
-			comment.WriteByte('\n')
-		}
-	}
-	return steps
-}
-
-func writeACLGolden(t *testing.T, path string, steps []aclStep) {
-	var b strings.Builder
-	for _, st := range steps {
-		b.WriteString(st.comment)
-		b.WriteString(">")
-		if st.noCheck {
-			b.WriteString("!")
-		}
-		if st.conn != 1 {
-			b.WriteString(strconv.Itoa(st.conn))
-		}
-		for _, a := range st.args {
-			b.WriteByte(' ')
-			b.WriteString(strconv.Quote(a))
-		}
-		b.WriteByte('\n')
-		if !st.noCheck {
-			b.WriteString(strconv.Quote(st.reply))
-			b.WriteByte('\n')
-		}
-	}
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func recordACLFromReference(t *testing.T, steps []aclStep) {
-	addr := os.Getenv("VOLLEY_REF_ADDR")
-	if addr == "" {
-		t.Fatal("-record needs VOLLEY_REF_ADDR")
-	}
-	type conn struct {
-		c  net.Conn
-		rd *resp.Reader
-	}
-	conns := map[int]*conn{}
-	defer func() {
-		for _, c := range conns {
-			c.c.Close()
-		}
-	}()
-	for i := range steps {
-		cn := conns[steps[i].conn]
-		if cn == nil {
-			c, err := net.Dial("tcp", addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cn = &conn{c, resp.NewReader(c)}
-			conns[steps[i].conn] = cn
-		}
-		var req []byte
-		req = resp.AppendArrayLen(req, len(steps[i].args))
-		for _, a := range steps[i].args {
-			req = resp.AppendBulkString(req, a)
-		}
-		if _, err := cn.c.Write(req); err != nil {
+// ACL replies are checked against golden files (testdata/acl/*.txt, in
+// the format golden_test.go describes), each run with an empty ACL file
+// configured.
+func TestACLGolden(t *testing.T) {
+	runGolden(t, "testdata/acl/*.txt", func(t *testing.T, e *testEnv) {
+		e.srv.Cfg.AclFile = filepath.Join(t.TempDir(), "users.acl")
+		if err := os.WriteFile(e.srv.Cfg.AclFile, nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		raw, err := cn.rd.ReadRaw()
-		if err != nil {
-			steps[i].reply = "<closed>"
-			delete(conns, steps[i].conn)
-			continue
-		}
-		steps[i].reply = string(raw)
-	}
-}
-
-func TestACLGolden(t *testing.T) {
-	files, _ := filepath.Glob("testdata/acl/*.txt")
-	if len(files) == 0 {
-		t.Fatal("no golden files")
-	}
-	for _, path := range files {
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			steps := parseACLGolden(t, path)
-			if *recordGolden {
-				recordACLFromReference(t, steps)
-				writeACLGolden(t, path, steps)
-			}
-			e := newTestEnv(t)
-			e.srv.Cfg.AclFile = filepath.Join(t.TempDir(), "users.acl")
-			if err := os.WriteFile(e.srv.Cfg.AclFile, nil, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			conns := map[int]*Client{}
-			for _, st := range steps {
-				c := conns[st.conn]
-				if c == nil {
-					c = e.newClient()
-					conns[st.conn] = c
-				}
-				var got string
-				if c.Flags&(ClientCloseASAP|ClientCloseAfterReply) != 0 {
-					got = "<closed>" // the server closed it: the command is lost
-					delete(conns, st.conn)
-				} else {
-					got = e.do(c, st.args...)
-				}
-				if st.noCheck {
-					continue
-				}
-				if got != st.reply {
-					t.Errorf("conn %d %q:\n got %q\nwant %q", st.conn, st.args, got, st.reply)
-				}
-			}
-		})
-	}
+	})
 }
