@@ -6,7 +6,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/volleydb/volley/engine/config"
 )
@@ -103,7 +102,7 @@ func (s *Server) LoadACL() error {
 func (s *Server) aclLoadFile(path string) string {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return "Error loading ACLs, opening file '" + path + "': " + strerror(err)
+		return "Error loading ACLs, opening file '" + path + "': " + config.Strerror(err)
 	}
 	users, errs := s.parseACLFile(path, string(data))
 	if errs != "" {
@@ -210,18 +209,4 @@ func (s *Server) aclSaveFile(path string) error {
 	}
 	_, err = f.WriteString(s.aclFileContent())
 	return commitTemp(f, tmp, path, err)
-}
-
-// strerror words an OS error as C's strerror does ("No such file or
-// directory"), as Valkey's messages quote it.
-func strerror(err error) string {
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		msg := errno.Error()
-		if msg != "" && msg[0] >= 'a' && msg[0] <= 'z' {
-			msg = string(msg[0]-('a'-'A')) + msg[1:]
-		}
-		return msg
-	}
-	return err.Error()
 }

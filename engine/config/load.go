@@ -42,7 +42,7 @@ type OpenError struct {
 }
 
 func (e *OpenError) Error() string {
-	return "Fatal error, can't open config file '" + e.Path + "': " + strerror(e.Err)
+	return "Fatal error, can't open config file '" + e.Path + "': " + Strerror(e.Err)
 }
 
 func (e *OpenError) Unwrap() error { return e.Err }
@@ -301,7 +301,7 @@ func (c *Config) parse(text string, opts *LoadOptions, depth int) error {
 		// Valkey makes sure the log file can be opened before it starts.
 		f, err := os.OpenFile(c.resolve(c.LogFile), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o666)
 		if err != nil {
-			return fatal(0, "", "Can't open the log file: "+strerror(err))
+			return fatal(0, "", "Can't open the log file: "+Strerror(err))
 		}
 		f.Close()
 	}

@@ -160,7 +160,7 @@ func (c *Config) Rewrite(path string) error {
 }
 
 func rewriteFailed(err error) ReplyError {
-	return ReplyError("ERR Rewriting config file: " + strerror(err))
+	return ReplyError("ERR Rewriting config file: " + Strerror(err))
 }
 
 // rewriteUsers writes the ACL users, unless they live in an ACL file, in

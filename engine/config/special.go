@@ -387,7 +387,7 @@ func dirDirective() *Directive {
 		}
 		path, err := c.enterable(args[0])
 		if err != nil {
-			return false, strerror(err)
+			return false, Strerror(err)
 		}
 		c.Dir = path
 		return true, ""

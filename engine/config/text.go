@@ -466,9 +466,9 @@ func formatMemory(v uint64) string {
 	return strconv.FormatUint(v, 10)
 }
 
-// strerror renders an operating system error the way C's strerror does,
+// Strerror renders an operating system error the way C's strerror does,
 // which is how Valkey words file errors in replies and fatal messages.
-func strerror(err error) string {
+func Strerror(err error) string {
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
 		msg := errno.Error()
