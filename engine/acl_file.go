@@ -127,12 +127,9 @@ func (s *Server) aclLoadFile(path string) string {
 			continue
 		}
 		if nu != old {
-			if _, all := upcomingChannels(nu, old); !all {
-				pats, _ := upcomingChannels(nu, old)
-				if s.pubsubViolates(cl, pats) {
-					s.killClient(cl)
-					continue
-				}
+			if pats, all := upcomingChannels(nu, old); !all && s.pubsubViolates(cl, pats) {
+				s.killClient(cl)
+				continue
 			}
 		}
 		cl.User = nu
