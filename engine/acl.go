@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"slices"
 	"sort"
 	"strings"
 
@@ -496,14 +497,14 @@ func (s *Server) aclSetSelector(sel *aclSelector, op string) aclErr {
 // rules name them.
 func (s *Server) aclLookupCommand(name string) *Spec {
 	base, sub, hasSub := strings.Cut(name, "|")
-	cmd := s.commands[strings.ToLower(base)]
+	cmd := s.commands[asciiLower(base)]
 	if cmd == nil || !hasSub {
 		return cmd
 	}
 	if len(cmd.Subs) == 0 || strings.IndexByte(sub, '|') >= 0 {
 		return nil
 	}
-	return cmd.subIndex[strings.ToLower(sub)]
+	return cmd.subIndex[asciiLower(sub)]
 }
 
 // aclChangePerm allows or denies a command, and a container's
@@ -527,14 +528,15 @@ func (sel *aclSelector) setBit(id int, allow bool) {
 
 func (sel *aclSelector) bit(id int) bool { return sel.allowed[id/64]&(1<<(id%64)) != 0 }
 
+// addFirstArg allows the command's first argument arg, kept in lower
+// case: the check compares ignoring ASCII case, as Valkey's strcasecmp.
 func (sel *aclSelector) addFirstArg(id int, arg string) {
 	if sel.firstArgs == nil {
 		sel.firstArgs = make(map[int][]string)
 	}
-	for _, a := range sel.firstArgs[id] {
-		if strings.EqualFold(a, arg) {
-			return
-		}
+	arg = asciiLower(arg)
+	if slices.Contains(sel.firstArgs[id], arg) {
+		return
 	}
 	sel.firstArgs[id] = append(sel.firstArgs[id], arg)
 }
@@ -543,7 +545,7 @@ func (sel *aclSelector) addFirstArg(id int, arg string) {
 // text, dropping earlier rules it overrides: the same name, and for a
 // whole command its subcommand and first-argument rules.
 func (sel *aclSelector) updateRules(rule string, allow bool) {
-	rule = strings.ToLower(rule)
+	rule = asciiLower(rule)
 	var kept []string
 	if sel.rules != "" {
 		for _, r := range strings.Split(sel.rules, " ") {
@@ -754,4 +756,17 @@ func (s *Server) aclUserLines() [][]string {
 		out = append(out, append([]string{u.Name}, strings.Split(u.describe(), " ")...))
 	}
 	return out
+}
+
+// asciiLower lower-cases the ASCII letters of s only, as C's tolower does
+// in Valkey's rule handling (strings.ToLower also folds letters such as
+// the Kelvin sign to 'k').
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, ch := range b {
+		if 'A' <= ch && ch <= 'Z' {
+			b[i] = ch + 'a' - 'A'
+		}
+	}
+	return string(b)
 }

@@ -1,6 +1,6 @@
 package engine
 
-import "strings"
+import "slices"
 
 // aclResult is the outcome of a permission check; the order matters:
 // among failing selectors the highest result is reported.
@@ -66,14 +66,7 @@ func (s *Server) aclCheckSelector(sel *aclSelector, cmd *Spec, argv [][]byte, ke
 		if len(argv) < 2 || len(args) == 0 || pos >= len(argv) {
 			return aclDeniedCmd, 0
 		}
-		found := false
-		for _, a := range args {
-			if strings.EqualFold(a, string(argv[pos])) {
-				found = true
-				break
-			}
-		}
-		if !found {
+		if !slices.ContainsFunc(args, func(a string) bool { return equalFoldASCII(argv[pos], a) }) {
 			return aclDeniedCmd, 0
 		}
 	}
