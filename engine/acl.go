@@ -260,18 +260,18 @@ func (s *Server) aclSetUser(u *User, op string) aclErr {
 		return aclOK
 	}
 	switch {
-	case strings.EqualFold(op, "on"):
+	case ruleIs(op, "on"):
 		u.flags = u.flags&^userOff | userOn
-	case strings.EqualFold(op, "off"):
+	case ruleIs(op, "off"):
 		u.flags = u.flags&^userOn | userOff
-	case strings.EqualFold(op, "skip-sanitize-payload"):
+	case ruleIs(op, "skip-sanitize-payload"):
 		u.flags = u.flags&^userSanitize | userSkipSanitize
-	case strings.EqualFold(op, "sanitize-payload"):
+	case ruleIs(op, "sanitize-payload"):
 		u.flags = u.flags&^userSkipSanitize | userSanitize
-	case strings.EqualFold(op, "nopass"):
+	case ruleIs(op, "nopass"):
 		u.flags |= userNoPass
 		u.passwords = u.passwords[:0]
-	case strings.EqualFold(op, "resetpass"):
+	case ruleIs(op, "resetpass"):
 		u.flags &^= userNoPass
 		u.passwords = u.passwords[:0]
 	case op[0] == '>' || op[0] == '#':
@@ -322,9 +322,9 @@ func (s *Server) aclSetUser(u *User, op string) aclErr {
 			}
 		}
 		u.selectors = append(u.selectors, sel)
-	case strings.EqualFold(op, "clearselectors"):
+	case ruleIs(op, "clearselectors"):
 		u.selectors = u.selectors[:1]
-	case strings.EqualFold(op, "reset"):
+	case ruleIs(op, "reset"):
 		s.aclSetUser(u, "resetpass")
 		s.aclSetUser(u, "resetkeys")
 		s.aclSetUser(u, "resetchannels")
@@ -347,19 +347,19 @@ func (s *Server) aclSetSelector(sel *aclSelector, op string) aclErr {
 	switch {
 	case op == "": // only inside a selector: ACLSetUser skips empty rules
 		return aclErrSyntax
-	case strings.EqualFold(op, "allkeys") || op == "~*":
+	case ruleIs(op, "allkeys") || op == "~*":
 		sel.flags |= selAllKeys
 		sel.keys = sel.keys[:0]
-	case strings.EqualFold(op, "resetkeys"):
+	case ruleIs(op, "resetkeys"):
 		sel.flags &^= selAllKeys
 		sel.keys = sel.keys[:0]
-	case strings.EqualFold(op, "allchannels") || op == "&*":
+	case ruleIs(op, "allchannels") || op == "&*":
 		sel.flags |= selAllChannels
 		sel.channels = sel.channels[:0]
-	case strings.EqualFold(op, "resetchannels"):
+	case ruleIs(op, "resetchannels"):
 		sel.flags &^= selAllChannels
 		sel.channels = sel.channels[:0]
-	case strings.EqualFold(op, "allcommands") || strings.EqualFold(op, "+@all"):
+	case ruleIs(op, "allcommands") || ruleIs(op, "+@all"):
 		for i := range sel.allowed {
 			sel.allowed[i] = ^uint64(0)
 		}
@@ -367,7 +367,7 @@ func (s *Server) aclSetSelector(sel *aclSelector, op string) aclErr {
 		sel.flags |= selAllCommands
 		sel.rules = ""
 		sel.firstArgs = nil
-	case strings.EqualFold(op, "nocommands") || strings.EqualFold(op, "-@all"):
+	case ruleIs(op, "nocommands") || ruleIs(op, "-@all"):
 		clear(sel.allowed)
 		sel.future = false
 		sel.flags &^= selAllCommands
@@ -770,3 +770,7 @@ func asciiLower(s string) string {
 	}
 	return string(b)
 }
+
+// ruleIs reports whether the rule op is the keyword name (lower case),
+// ignoring ASCII case only, as Valkey's strcasecmp.
+func ruleIs(op, name string) bool { return equalFoldASCII(bstr(op), name) }

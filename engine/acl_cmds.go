@@ -243,7 +243,7 @@ func cmdACLLog(c *Client) {
 	}
 	count := int64(10)
 	if len(c.Argv) == 3 {
-		if strings.EqualFold(string(c.Argv[2]), "reset") {
+		if equalFoldASCII(c.Argv[2], "reset") {
 			clear(s.acl.log)
 			s.acl.log = s.acl.log[:0]
 			c.AddOK()

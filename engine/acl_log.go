@@ -99,15 +99,12 @@ func aclContextName(ctx int) string {
 	return "unknown"
 }
 
-// aclLogReply answers ACL LOG [count].
+// aclLogReply answers ACL LOG with the newest count entries (count at
+// most the log's length).
 func (s *Server) aclLogReply(c *Client, count int) {
-	log := s.acl.log
-	if count > len(log) {
-		count = len(log)
-	}
 	now := s.Now()
 	c.AddArrayLen(count)
-	for _, e := range log[:count] {
+	for _, e := range s.acl.log[:count] {
 		c.AddMapLen(10)
 		c.AddBulkString("count")
 		c.AddInt(e.count)
