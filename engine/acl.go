@@ -724,15 +724,9 @@ func (s *Server) authenticate(c *Client, name, pass []byte) bool {
 	return false
 }
 
-// authRequired reports whether c must authenticate before running
-// commands other than AUTH, HELLO and the like.
-func (s *Server) authRequired(c *Client) bool {
-	d := s.acl.def
-	return !c.Authenticated && (d.flags&userNoPass == 0 || d.flags&userOff != 0)
-}
-
 // defaultAuthenticated is whether a new connection starts logged in as
-// the default user.
+// the default user; when not, a client that has not authenticated may
+// run only the commands flagged no-auth (AUTH, HELLO and the like).
 func (s *Server) defaultAuthenticated() bool {
 	d := s.acl.def
 	return d.flags&userNoPass != 0 && d.flags&userOff == 0

@@ -438,7 +438,7 @@ func (s *Server) CachedNowMs() int64 { return s.cachedUnixMs }
 // when the command may run. cmd is argv's spec, nil if unknown.
 func (s *Server) rejection(c *Client, cmd *Spec, argv [][]byte) string {
 	switch {
-	case !c.Authenticated && s.authRequired(c) && (cmd == nil || cmd.Flags&FlagNoAuth == 0):
+	case !c.Authenticated && !s.defaultAuthenticated() && (cmd == nil || cmd.Flags&FlagNoAuth == 0):
 		return ErrNoAuth
 	case cmd == nil:
 		return unknownCommandError(s, argv)
