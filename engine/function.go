@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math/bits"
 	"sort"
 	"strings"
 	"time"
@@ -79,7 +80,7 @@ func cmdFunctionFlush(c *Client) {
 	case len(c.Argv) > 3:
 		subcommandSyntaxError(c)
 		return
-	case len(c.Argv) == 3 && !bytes.EqualFold(c.Argv[2], []byte("sync")) && !bytes.EqualFold(c.Argv[2], []byte("async")):
+	case len(c.Argv) == 3 && !equalFoldASCII(c.Argv[2], "sync") && !equalFoldASCII(c.Argv[2], "async"):
 		c.AddError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
 		return
 	}
@@ -463,13 +464,7 @@ func cmdFunctionList(c *Client) {
 				c.AddNull()
 			}
 			c.AddBulkString("flags")
-			n := 0
-			for _, fl := range scriptFlagNames {
-				if f.flags&fl.f != 0 {
-					n++
-				}
-			}
-			c.AddSetLen(n)
+			c.AddSetLen(bits.OnesCount16(uint16(f.flags))) // every flag a function has is named
 			for _, fl := range scriptFlagNames {
 				if f.flags&fl.f != 0 {
 					c.AddSimple(fl.name)
@@ -522,7 +517,7 @@ func cmdFunctionDump(c *Client) {
 	w.SetChecksum(false)
 	s.SaveFunctions(w)
 	_ = w.Flush()
-	c.AddBulk(rdb.AppendDumpTrailer(append([]byte(nil), buf.Bytes()...)))
+	c.AddBulk(rdb.AppendDumpTrailer(buf.Bytes())) // buf is this call's own
 }
 
 // FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE]
@@ -585,13 +580,14 @@ func cmdFunctionRestore(c *Client) {
 	case "flush":
 		*fs = fresh
 	default:
-		for _, lib := range fresh.sortedLibraries() {
+		libs := fresh.sortedLibraries()
+		for _, lib := range libs {
 			if fs.libs[lib.name] != nil && policy == "append" {
 				c.AddError("ERR Library " + lib.name + " already exists")
 				return
 			}
 		}
-		for _, lib := range fresh.sortedLibraries() {
+		for _, lib := range libs {
 			for fname := range lib.funcs {
 				if other := fs.funcs[strings.ToLower(fname)]; other != nil && (policy == "append" || other.lib.name != lib.name) {
 					c.AddError("ERR Function " + fname + " already exists")
@@ -599,7 +595,7 @@ func cmdFunctionRestore(c *Client) {
 				}
 			}
 		}
-		for _, lib := range fresh.sortedLibraries() {
+		for _, lib := range libs {
 			if old := fs.libs[lib.name]; old != nil {
 				fs.unlink(old)
 			}
