@@ -7,7 +7,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/volleydb/volley/engine"
-	"github.com/volleydb/volley/engine/resp"
 )
 
 // Busy scripts. A script runs on the event loop of the client that sent
@@ -142,38 +141,25 @@ func (s *Server) busyRead(srv *engine.Server, cn *conn, bp *busyPoll) bool {
 // It is execute without the hold, the pause and the deferred write.
 func (s *Server) executeBusy(srv *engine.Server, cn *conn, nread int, perr error) bool {
 	cl := cn.cl
-	if nread > 0 {
-		cl.NetIn += int64(nread)
-		srv.Stats.NetInputBytes += int64(nread)
-		cl.LastInteraction = srv.CachedNowMs()
-	}
-	cl.QueryBufLen = len(cn.qbuf)
+	countInput(srv, cn, nread)
 	start := 0
 	for _, end := range cn.ends {
 		argv := cn.args[start:end]
 		start = end
-		if isSecurityAttack(argv[0]) {
+		if securityAttack(srv, argv) {
 			return true
 		}
 		srv.Call(cl, argv)
-		if cl.Flags&(engine.ClientCloseAfterReply|engine.ClientCloseASAP) != 0 {
+		if closingAfterReply(cl) {
 			break
 		}
 	}
 	if perr != nil {
-		var pe *resp.ProtocolError
-		if errors.As(perr, &pe) {
-			cl.AddError(pe.Msg)
-		}
-		cl.Flags |= engine.ClientCloseAfterReply
+		protocolFailure(srv, cl, perr)
 	}
-	cn.out, cl.Out = cl.Out, cn.out
-	n := cn.out.Len()
-	cl.NetOut += int64(n)
-	srv.Stats.NetOutputBytes += int64(n)
-	if n > 0 {
+	if takeReplies(srv, cn) > 0 {
 		cn.write(cn.out.Vec())
 	}
 	cn.out.Reset()
-	return cl.Flags&(engine.ClientCloseAfterReply|engine.ClientCloseASAP) != 0
+	return closingAfterReply(cl)
 }

@@ -401,12 +401,7 @@ func (s *Server) execute(cn *conn, nread int, perr error) gnet.Action {
 	cn.flush() // a wake-up can run before the round's flush
 	srv := s.co.Acquire()
 	cl := cn.cl
-	if nread > 0 {
-		cl.NetIn += int64(nread)
-		srv.Stats.NetInputBytes += int64(nread)
-		cl.LastInteraction = srv.CachedNowMs()
-	}
-	cl.QueryBufLen = len(cn.qbuf)
+	countInput(srv, cn, nread)
 	cn.qbufLimit = srv.Cfg.ClientQueryBufferLimit
 	if !cl.Authenticated && cn.qbufLimit > resp.UnauthMaxQueryBuf {
 		// Valkey drops an unauthenticated client past 1 MiB of input.
@@ -423,8 +418,7 @@ func (s *Server) execute(cn *conn, nread int, perr error) gnet.Action {
 		}
 		argv := cn.args[start:end]
 		start = end
-		if isSecurityAttack(argv[0]) {
-			srv.Log.Warningf("Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Valkey. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Valkey instance. Connection aborted.")
+		if securityAttack(srv, argv) {
 			s.co.Release()
 			return gnet.Close
 		}
@@ -439,28 +433,20 @@ func (s *Server) execute(cn *conn, nread int, perr error) gnet.Action {
 			break
 		}
 		srv.Call(cl, argv)
-		if cl.Flags&(engine.ClientCloseAfterReply|engine.ClientCloseASAP) != 0 {
+		if closingAfterReply(cl) {
 			break
 		}
 	}
 	if perr != nil {
-		var pe *resp.ProtocolError
-		if errors.As(perr, &pe) {
-			cl.AddError(pe.Msg)
-		}
-		srv.Log.Verbosef("Protocol error (%v) from client: id=%d addr=%s", perr, cl.ID, cl.Addr)
-		cl.Flags |= engine.ClientCloseAfterReply
+		protocolFailure(srv, cl, perr)
 	}
-	cn.out, cl.Out = cl.Out, cn.out
+	n := takeReplies(srv, cn)
 	cn.parser.MaxBulkLen = maxBulkLen(srv.Cfg) // a CONFIG SET applies from the next read
-	closing := cl.Flags&(engine.ClientCloseAfterReply|engine.ClientCloseASAP) != 0
+	closing := closingAfterReply(cl)
 	limitHit := s.overOutputLimit(srv, cn)
 	if limitHit {
 		srv.Stats.ClientOutbufLimitDisc++
 	}
-	n := cn.out.Len()
-	cl.NetOut += int64(n)
-	srv.Stats.NetOutputBytes += int64(n)
 	s.co.Release()
 
 	if limitHit {
@@ -478,6 +464,59 @@ func (s *Server) execute(cn *conn, nread int, perr error) gnet.Action {
 		return gnet.Close
 	}
 	return gnet.None
+}
+
+// The steps of running a batch that execute and, for a loop serving its
+// connections while a script is busy, executeBusy share.
+
+// countInput counts nread bytes just read (none when a batch is run
+// again) and notes the query buffer left.
+func countInput(srv *engine.Server, cn *conn, nread int) {
+	cl := cn.cl
+	if nread > 0 {
+		cl.NetIn += int64(nread)
+		srv.Stats.NetInputBytes += int64(nread)
+		cl.LastInteraction = srv.CachedNowMs()
+	}
+	cl.QueryBufLen = len(cn.qbuf)
+}
+
+// securityAttack reports, and logs as Valkey does, a command line that is
+// an HTTP request: its connection is to be closed at once.
+func securityAttack(srv *engine.Server, argv [][]byte) bool {
+	if !isSecurityAttack(argv[0]) {
+		return false
+	}
+	srv.Log.Warningf("Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Valkey. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Valkey instance. Connection aborted.")
+	return true
+}
+
+// closingAfterReply reports whether cl is to be closed once its replies
+// are written.
+func closingAfterReply(cl *engine.Client) bool {
+	return cl.Flags&(engine.ClientCloseAfterReply|engine.ClientCloseASAP) != 0
+}
+
+// protocolFailure replies the parse error that ended a batch and has the
+// client closed after it.
+func protocolFailure(srv *engine.Server, cl *engine.Client, perr error) {
+	var pe *resp.ProtocolError
+	if errors.As(perr, &pe) {
+		cl.AddError(pe.Msg)
+	}
+	srv.Log.Verbosef("Protocol error (%v) from client: id=%d addr=%s", perr, cl.ID, cl.Addr)
+	cl.Flags |= engine.ClientCloseAfterReply
+}
+
+// takeReplies moves the batch's replies from the client to cn.out,
+// counts them and returns their length.
+func takeReplies(srv *engine.Server, cn *conn) int {
+	cl := cn.cl
+	cn.out, cl.Out = cl.Out, cn.out
+	n := cn.out.Len()
+	cl.NetOut += int64(n)
+	srv.Stats.NetOutputBytes += int64(n)
+	return n
 }
 
 // CLIENT PAUSE. The engine's Paused says, before each command, whether
