@@ -12,6 +12,7 @@ import (
 	glua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
 
+	"github.com/volleydb/volley/engine/lua"
 	"github.com/volleydb/volley/engine/resp"
 )
 
@@ -946,11 +947,7 @@ func (ls *luaState) mathRandom(L *glua.LState) int {
 }
 
 func (ls *luaState) mathRandomseed(L *glua.LState) int {
-	v := L.Get(1)
-	f := luaToNumber(v)
-	if _, isNum := v.(glua.LNumber); !isNum && (f == 0 && v.Type() != glua.LTString) {
-		L.RaiseError("bad argument #1 to 'randomseed' (number expected, got %s)", v.Type().String())
-	}
+	f := lua.CheckNumber(L, 1, "randomseed")
 	seed := uint64(uint32(int32(int64(f))))
 	ls.srv.script.rand48 = seed<<16 | 0x330E
 	return 0

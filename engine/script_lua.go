@@ -622,17 +622,11 @@ func (ls *luaState) aclCheckCmd(L *glua.LState) int {
 	return 1
 }
 
-// luaToNumber is lua_tonumber: numbers, and strings that read as one.
+// luaToNumber is lua_tonumber: numbers, and strings that read as one;
+// 0 for anything else.
 func luaToNumber(v glua.LValue) float64 {
-	switch x := v.(type) {
-	case glua.LNumber:
-		return float64(x)
-	case glua.LString:
-		if f, err := strconv.ParseFloat(strings.TrimSpace(string(x)), 64); err == nil {
-			return f
-		}
-	}
-	return 0
+	f, _ := lua.ToNumber(v)
+	return f
 }
 
 func (ls *luaState) mustRun(L *glua.LState) *scriptRun {

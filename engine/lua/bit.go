@@ -76,7 +76,7 @@ func openBit(L *glua.LState) {
 // integer by adding 2^52+2^51, keeping the low 32 bits.
 func bitArg(L *glua.LState, i int, fname string) uint32 {
 	v := L.Get(i)
-	f, ok := toNumber(v)
+	f, ok := ToNumber(v)
 	b := uint32(math.Float64bits(f + 6755399441055744.0))
 	if b == 0 && !ok {
 		argTypeError(L, i, fname, "number", v)
@@ -89,8 +89,8 @@ func bitRet(L *glua.LState, b uint32) int {
 	return 1
 }
 
-// toNumber is lua_tonumber: numbers, and strings that read as one.
-func toNumber(v glua.LValue) (float64, bool) {
+// ToNumber is lua_tonumber: numbers, and strings that read as one.
+func ToNumber(v glua.LValue) (float64, bool) {
 	switch x := v.(type) {
 	case glua.LNumber:
 		return float64(x), true
@@ -125,8 +125,10 @@ func argError(L *glua.LState, i int, fname, msg string) {
 	L.RaiseError("bad argument #%d to '%s' (%s)", i, fname, msg)
 }
 
-func checkNumber(L *glua.LState, i int, fname string) float64 {
-	f, ok := toNumber(L.Get(i))
+// CheckNumber is luaL_checknumber: argument i of fname as a number, or
+// the error C Lua raises.
+func CheckNumber(L *glua.LState, i int, fname string) float64 {
+	f, ok := ToNumber(L.Get(i))
 	if !ok {
 		argTypeError(L, i, fname, "number", L.Get(i))
 	}

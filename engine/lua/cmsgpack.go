@@ -19,16 +19,16 @@ func openCmsgpack(L *glua.LState) {
 		"unpack_one": func(L *glua.LState) int {
 			off := 0
 			if L.GetTop() >= 2 {
-				off = int(checkNumber(L, 2, "unpack_one"))
+				off = int(CheckNumber(L, 2, "unpack_one"))
 			}
 			L.SetTop(1)
 			return msgpackUnpack(L, 1, off)
 		},
 		"unpack_limit": func(L *glua.LState) int {
-			limit := int(checkNumber(L, 2, "unpack_limit"))
+			limit := int(CheckNumber(L, 2, "unpack_limit"))
 			off := 0
 			if L.GetTop() >= 3 {
-				off = int(checkNumber(L, 3, "unpack_limit"))
+				off = int(CheckNumber(L, 3, "unpack_limit"))
 			}
 			L.SetTop(1)
 			return msgpackUnpack(L, limit, off)

@@ -128,7 +128,7 @@ func structPack(L *glua.LState) int {
 		}
 		switch opt {
 		case 'b', 'B', 'h', 'H', 'l', 'L', 'T', 'i', 'I':
-			n := checkNumber(L, arg, "pack")
+			n := CheckNumber(L, arg, "pack")
 			arg++
 			var v uint64
 			if n < 0 {
@@ -148,10 +148,10 @@ func structPack(L *glua.LState) int {
 		case 'x':
 			b = append(b, 0)
 		case 'f':
-			b = h.order().AppendUint32(b, math.Float32bits(float32(checkNumber(L, arg, "pack"))))
+			b = h.order().AppendUint32(b, math.Float32bits(float32(CheckNumber(L, arg, "pack"))))
 			arg++
 		case 'd':
-			b = h.order().AppendUint64(b, math.Float64bits(checkNumber(L, arg, "pack")))
+			b = h.order().AppendUint64(b, math.Float64bits(CheckNumber(L, arg, "pack")))
 			arg++
 		case 'c', 's':
 			s := checkString(L, arg, "pack")
@@ -179,7 +179,7 @@ func structUnpack(L *glua.LState) int {
 	data := checkString(L, 2, "unpack")
 	pos := 1
 	if L.GetTop() >= 3 && L.Get(3) != glua.LNil {
-		pos = int(checkNumber(L, 3, "unpack"))
+		pos = int(CheckNumber(L, 3, "unpack"))
 	}
 	if pos <= 0 {
 		argError(L, 3, "unpack", "offset must be 1 or greater")
