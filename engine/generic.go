@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/volleydb/volley/engine/cnum"
 	"github.com/volleydb/volley/engine/config"
 	"github.com/volleydb/volley/engine/keyspace"
 )
@@ -355,43 +356,7 @@ func cmdKeys(c *Client) {
 // unsigned 64-bit decimal; what string2ll rejects is given to strtoull,
 // which also takes leading white space, a sign (a minus negates modulo
 // 2^64) and leading zeros, and stops at a NUL byte.
-func parseScanCursor(b []byte) (uint64, bool) {
-	if v, ok := parseInt(b); ok {
-		return uint64(v), v >= 0
-	}
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		b = b[:i] // strtoull sees a C string
-	}
-	if len(b) == 0 {
-		return 0, false
-	}
-	i := 0
-	for i < len(b) && (b[i] == ' ' || (b[i] >= '\t' && b[i] <= '\r')) {
-		i++
-	}
-	neg := false
-	if i < len(b) && (b[i] == '+' || b[i] == '-') {
-		neg = b[i] == '-'
-		i++
-	}
-	start := i
-	var v uint64
-	overflow := false
-	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
-		d := uint64(b[i] - '0')
-		if v > (math.MaxUint64-d)/10 {
-			overflow = true
-		}
-		v = v*10 + d
-	}
-	if i == start || i != len(b) || overflow {
-		return 0, false
-	}
-	if neg {
-		v = -v
-	}
-	return v, true
-}
+func parseScanCursor(b []byte) (uint64, bool) { return cnum.String2ull(b) }
 
 // scanTypes are the names SCAN TYPE takes, by type nibble.
 var scanTypes = [...]struct {

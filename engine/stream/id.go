@@ -1,9 +1,12 @@
 package stream
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
 	"strconv"
+
+	"github.com/volleydb/volley/engine/cnum"
 )
 
 // ID is a stream entry ID: a millisecond time and a sequence number,
@@ -101,19 +104,15 @@ func (a ID) String() string { return string(a.Append(nil)) }
 // ParseID parses a stream ID as clients give it: "<ms>-<seq>", or "<ms>"
 // alone with the sequence set to missingSeq; "-" and "+" are the smallest
 // and largest IDs unless strict. With allowAutoSeq, "<ms>-*" is accepted
-// and reported with seqGiven false. Numbers follow string2ull: decimal
-// digits only (no sign, no spaces), no leading zeros except "0", within
-// 64 bits; the whole text is at most 127 bytes.
+// and reported with seqGiven false. Each number is read by string2ull
+// (cnum.String2ull, quirks included); the whole text is at most 127
+// bytes, and is read as a C string: it ends at its first NUL.
 func ParseID(s []byte, missingSeq uint64, strict, allowAutoSeq bool) (id ID, seqGiven, ok bool) {
 	if len(s) > 127 {
 		return ID{}, false, false
 	}
-	// The C code reads the text as a C string: it ends at a NUL.
-	for i, b := range s {
-		if b == 0 {
-			s = s[:i]
-			break
-		}
+	if i := bytes.IndexByte(s, 0); i >= 0 {
+		s = s[:i]
 	}
 	seqGiven = true
 	if len(s) == 1 {
@@ -130,18 +129,12 @@ func ParseID(s []byte, missingSeq uint64, strict, allowAutoSeq bool) (id ID, seq
 			return MaxID, true, true
 		}
 	}
-	dash := -1
-	for i, b := range s {
-		if b == '-' {
-			dash = i
-			break
-		}
-	}
+	dash := bytes.IndexByte(s, '-')
 	msPart := s
 	if dash >= 0 {
 		msPart = s[:dash]
 	}
-	ms, good := parseUint(msPart)
+	ms, good := cnum.String2ull(msPart)
 	if !good {
 		return ID{}, false, false
 	}
@@ -151,113 +144,9 @@ func ParseID(s []byte, missingSeq uint64, strict, allowAutoSeq bool) (id ID, seq
 		if allowAutoSeq && len(rest) == 1 && rest[0] == '*' {
 			seq = 0
 			seqGiven = false
-		} else if seq, good = parseUint(rest); !good {
+		} else if seq, good = cnum.String2ull(rest); !good {
 			return ID{}, false, false
 		}
 	}
 	return ID{ms, seq}, seqGiven, true
-}
-
-// parseUint is string2ull: string2ll's number if it is not negative,
-// else whatever strtoull makes of the whole text (so "18446744073709551615",
-// " 7", "+7" and "-07" are accepted, the last as 2^64-7).
-func parseUint(s []byte) (uint64, bool) {
-	if len(s) == 0 {
-		return 0, false
-	}
-	if v, ok := parseInt64(s); ok {
-		if v < 0 {
-			return 0, false
-		}
-		return uint64(v), true
-	}
-	// string2ull falls back to strtoull for what string2ll refuses,
-	// demanding that it consume the whole text.
-	return strtoull(s)
-}
-
-// parseInt64 is string2ll.
-func parseInt64(s []byte) (int64, bool) {
-	n := len(s)
-	if n == 0 || n > 20 {
-		return 0, false
-	}
-	if n == 1 && s[0] == '0' {
-		return 0, true
-	}
-	i := 0
-	neg := false
-	if s[0] == '-' {
-		neg = true
-		i++
-		if i == n {
-			return 0, false
-		}
-	}
-	if s[i] < '1' || s[i] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for ; i < n; i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		if v > math.MaxUint64/10 {
-			return 0, false
-		}
-		v *= 10
-		d := uint64(c - '0')
-		if v > math.MaxUint64-d {
-			return 0, false
-		}
-		v += d
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return -int64(v), true
-	}
-	if v > math.MaxInt64 {
-		return 0, false
-	}
-	return int64(v), true
-}
-
-// strtoull parses as C's strtoull(s, &end, 10) with the demand that end
-// reach the end of s: optional leading white space, an optional sign ('-'
-// negates modulo 2^64), then decimal digits, saturating at the maximum on
-// overflow (which string2ull then refuses, as errno is ERANGE).
-func strtoull(s []byte) (uint64, bool) {
-	i := 0
-	for i < len(s) && (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r')) {
-		i++
-	}
-	neg := false
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		neg = s[i] == '-'
-		i++
-	}
-	start := i
-	var v uint64
-	overflow := false
-	for ; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		d := uint64(c - '0')
-		if v > (math.MaxUint64-d)/10 {
-			overflow = true
-		}
-		v = v*10 + d
-	}
-	if i == start || overflow {
-		return 0, false
-	}
-	if neg {
-		v = -v
-	}
-	return v, true
 }

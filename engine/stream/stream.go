@@ -22,9 +22,9 @@ package stream
 
 import (
 	"sort"
-	"strconv"
 
 	"github.com/volleydb/volley/engine/listpack"
+	"github.com/volleydb/volley/engine/resp"
 )
 
 // Entry flags, as Valkey stores them.
@@ -70,13 +70,9 @@ type Config struct {
 }
 
 // lpInt reads the listpack element at p as an integer, as lpGetInteger:
-// integers stored as strings are parsed.
+// integers stored as strings are parsed (by string2ll).
 func lpInt(lp []byte, p int) int64 {
-	s, v, isInt := listpack.Get(lp, p)
-	if isInt {
-		return v
-	}
-	v, _ = strconv.ParseInt(string(s), 10, 64)
+	v, _ := lpIntValid(lp, p)
 	return v
 }
 
@@ -86,7 +82,7 @@ func lpIntValid(lp []byte, p int) (int64, bool) {
 	if isInt {
 		return v, true
 	}
-	return parseInt64(s)
+	return resp.ParseInt(s)
 }
 
 // AppendError says why Append refused an entry.
