@@ -144,16 +144,37 @@ func parseBlockTimeout(c *Client, arg []byte) (int64, bool) {
 		c.AddError("ERR timeout is out of range")
 		return 0, false
 	}
-	t := i.Int64()
-	if t > 0 {
+	return blockDeadline(c, i.Int64())
+}
+
+// parseBlockTimeoutMs is parseBlockTimeout for a timeout in integer
+// milliseconds (UNIT_MILLISECONDS: XREAD's BLOCK).
+func parseBlockTimeoutMs(c *Client, arg []byte) (int64, bool) {
+	t, ok := parseInt(arg)
+	if !ok {
+		c.AddError("ERR timeout is not an integer or out of range")
+		return 0, false
+	}
+	if t < 0 {
+		c.AddError("ERR timeout is negative")
+		return 0, false
+	}
+	return blockDeadline(c, t)
+}
+
+// blockDeadline turns a non-negative timeout of ms milliseconds into the
+// absolute Unix ms time it ends, 0 for none, refusing one past the
+// largest time (the tail of getTimeoutFromObjectOrReply).
+func blockDeadline(c *Client, ms int64) (int64, bool) {
+	if ms > 0 {
 		now := c.srv.Now()
-		if t > math.MaxInt64-now {
+		if ms > math.MaxInt64-now {
 			c.AddError("ERR timeout is out of range")
 			return 0, false
 		}
-		t += now
+		ms += now
 	}
-	return t, true
+	return ms, true
 }
 
 // blockingDenied reports whether c may not block now: inside MULTI/EXEC

@@ -1,39 +1,12 @@
 package engine
 
-import (
-	"math"
-
-	"github.com/volleydb/volley/engine/stream"
-)
+import "github.com/volleydb/volley/engine/stream"
 
 // XREAD and XREADGROUP (xreadCommand): serve what the streams have past
 // the given IDs, or block until an XADD (or a group change) wakes the
 // client, which then runs the command again. Before blocking, "$" is
 // rewritten to the stream's current last ID, so the command run again
 // waits for entries past that one, not past whatever is last then.
-
-// parseBlockTimeoutMs parses XREAD's BLOCK milliseconds into an absolute
-// Unix ms time, 0 for none (getTimeoutFromObjectOrReply, milliseconds).
-func parseBlockTimeoutMs(c *Client, arg []byte) (int64, bool) {
-	t, ok := parseInt(arg)
-	if !ok {
-		c.AddError("ERR timeout is not an integer or out of range")
-		return 0, false
-	}
-	if t < 0 {
-		c.AddError("ERR timeout is negative")
-		return 0, false
-	}
-	if t > 0 {
-		now := c.srv.Now()
-		if t > math.MaxInt64-now {
-			c.AddError("ERR timeout is out of range")
-			return 0, false
-		}
-		t += now
-	}
-	return t, true
-}
 
 func cmdXread(c *Client) {
 	argv := c.Argv

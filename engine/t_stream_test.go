@@ -111,6 +111,7 @@ func TestStreamGroupCommands(t *testing.T) {
 		rc("xread streams s bad", "-ERR Invalid stream ID specified as stream command argument\r\n"),
 		rc("xread block -1 streams s 0", "-ERR timeout is negative\r\n"),
 		rc("xread block x streams s 0", "-ERR timeout is not an integer or out of range\r\n"),
+		rc("xread block 9223372036854775807 streams s 0", "-ERR timeout is out of range\r\n"),
 		rc("xread count x streams s 0", "-ERR value is not an integer or out of range\r\n"),
 		rc("xread foo streams s 0", "-ERR syntax error\r\n"),
 		rc("xread streams", "-ERR wrong number of arguments for 'xread' command\r\n"),
