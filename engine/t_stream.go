@@ -71,6 +71,11 @@ func (s *Server) streamConfig() stream.Config {
 // sent) if key holds another type; st is nil if it is missing.
 func streamLookupRead(c *Client, key []byte) (st *stream.Stream, ok bool) {
 	e, found := c.db().Lookup(key)
+	return streamFound(c, e, found)
+}
+
+// streamFound is the stream a lookup found, as streamLookupRead says.
+func streamFound(c *Client, e keyspace.Entry, found bool) (*stream.Stream, bool) {
 	if !found {
 		return nil, true
 	}
@@ -95,14 +100,7 @@ func streamLookupReadForWrite(c *Client, key []byte) (st *stream.Stream, ok bool
 // streamLookupWrite is streamLookupRead before a write.
 func streamLookupWrite(c *Client, key []byte) (st *stream.Stream, ok bool) {
 	e, found := c.db().LookupWrite(key)
-	if !found {
-		return nil, true
-	}
-	if typeOf(e) != TypeStream {
-		c.AddError(ErrWrongType)
-		return nil, false
-	}
-	return streamOf(e), true
+	return streamFound(c, e, found)
 }
 
 // parseStreamID parses an ID argument, replying the error if it is
