@@ -517,6 +517,19 @@ func cmdXsetid(c *Client) {
 	c.AddOK()
 }
 
+// streamConsumer returns g's consumer called name, creating it (a change,
+// with its keyspace event) if missing, and marks it seen now.
+func (s *Server) streamConsumer(g *stream.Group, name, key []byte, db *DB, now int64) *stream.Consumer {
+	cons := g.Consumer(name)
+	if cons == nil {
+		cons = g.CreateConsumer(name, now)
+		s.Dirty++
+		s.notifyStream("xgroup-createconsumer", key, db)
+	}
+	cons.SeenTime = now
+	return cons
+}
+
 // ---- Replying entries ----
 
 // rangeGroup is what replyStreamRange does for XREADGROUP: the group and
@@ -573,21 +586,14 @@ func streamEmitRange(c *Client, st *stream.Stream, start, end *stream.ID, count 
 			c.AddBulkCopy(v)
 		}
 		if rg != nil && !rg.noack {
-			g, cons := rg.g, rg.cons
-			nack := &stream.NACK{DeliveryTime: now, DeliveryCount: 1, Consumer: cons}
-			if !g.PEL.Insert(id, nack) {
-				nack, _ = g.PEL.Find(id)
-				if nack.Consumer != nil {
-					nack.Consumer.PEL.Delete(id)
-				}
-				nack.Consumer = cons
-				nack.DeliveryTime = now
-				nack.DeliveryCount = 1
-				cons.PEL.Set(id, nack)
-			} else {
-				cons.PEL.Set(id, nack)
+			nack, found := rg.g.PEL.Find(id)
+			if !found {
+				nack = &stream.NACK{}
+				rg.g.PEL.Insert(id, nack)
 			}
-			cons.ActiveTime = now
+			nack.DeliveryTime, nack.DeliveryCount = now, 1
+			nack.Assign(id, rg.cons)
+			rg.cons.ActiveTime = now
 		}
 		n++
 		if count != 0 && n == count {

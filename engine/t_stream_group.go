@@ -402,13 +402,7 @@ func cmdXclaim(c *Client) {
 	} else {
 		deliveryTime = now
 	}
-	cons := g.Consumer(argv[3])
-	if cons == nil {
-		cons = g.CreateConsumer(argv[3], now)
-		s.Dirty++
-		s.notifyStream("xgroup-createconsumer", argv[1], c.db())
-	}
-	cons.SeenTime = now
+	cons := s.streamConsumer(g, argv[3], argv[1], c.db(), now)
 	d := c.AddDeferredLen()
 	n := 0
 	for _, id := range ids {
@@ -431,24 +425,14 @@ func cmdXclaim(c *Client) {
 		if nack.Consumer != nil && minIdle != 0 && now-nack.DeliveryTime < minIdle {
 			continue
 		}
-		if nack.Consumer != cons && nack.Consumer != nil {
-			nack.Consumer.PEL.Delete(id)
-		}
 		nack.DeliveryTime = deliveryTime
 		if retryCount >= 0 {
 			nack.DeliveryCount = uint64(retryCount)
 		} else if !justID {
 			nack.DeliveryCount++
 		}
-		if nack.Consumer != cons {
-			cons.PEL.Set(id, nack)
-			nack.Consumer = cons
-		}
-		if justID {
-			addStreamID(c, id)
-		} else {
-			streamEmitRange(c, st, &id, &id, 1, false, nil)
-		}
+		nack.Assign(id, cons)
+		replyClaimed(c, st, id, justID)
 		n++
 		cons.ActiveTime = now
 		lastIDMoved = false
@@ -507,13 +491,7 @@ func cmdXautoclaim(c *Client) {
 	}
 	s := c.srv
 	now := s.Now()
-	cons := g.Consumer(argv[3])
-	if cons == nil {
-		cons = g.CreateConsumer(argv[3], now)
-		s.Dirty++
-		s.notifyStream("xgroup-createconsumer", argv[1], c.db())
-	}
-	cons.SeenTime = now
+	cons := s.streamConsumer(g, argv[3], argv[1], c.db(), now)
 	attempts := count * attemptsFactor
 	// The cursor comes first in the reply but is known only at the end:
 	// claim first, then reply.
@@ -532,17 +510,11 @@ func cmdXautoclaim(c *Client) {
 		if minIdle != 0 && now-nack.DeliveryTime < minIdle {
 			continue
 		}
-		if nack.Consumer != cons && nack.Consumer != nil {
-			nack.Consumer.PEL.Delete(id)
-		}
 		nack.DeliveryTime = now
 		if !justID {
 			nack.DeliveryCount++
 		}
-		if nack.Consumer != cons {
-			cons.PEL.Set(id, nack)
-			nack.Consumer = cons
-		}
+		nack.Assign(id, cons)
 		got = append(got, id)
 		count--
 		cons.ActiveTime = now
@@ -556,15 +528,21 @@ func cmdXautoclaim(c *Client) {
 	addStreamID(c, next)
 	c.AddArrayLen(len(got))
 	for _, id := range got {
-		if justID {
-			addStreamID(c, id)
-		} else {
-			streamEmitRange(c, st, &id, &id, 1, false, nil)
-		}
+		replyClaimed(c, st, id, justID)
 	}
 	c.AddArrayLen(len(deleted))
 	for _, id := range deleted {
 		addStreamID(c, id)
+	}
+}
+
+// replyClaimed replies an entry XCLAIM or XAUTOCLAIM claimed: its ID
+// alone with JUSTID, else the entry.
+func replyClaimed(c *Client, st *stream.Stream, id stream.ID, justID bool) {
+	if justID {
+		addStreamID(c, id)
+	} else {
+		streamEmitRange(c, st, &id, &id, 1, false, nil)
 	}
 }
 

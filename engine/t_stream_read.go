@@ -160,13 +160,7 @@ func cmdXread(c *Client) {
 					gt = g.LastID
 				}
 			}
-			cons = g.Consumer(consumerName)
-			if cons == nil {
-				cons = g.CreateConsumer(consumerName, now)
-				s.Dirty++
-				s.notifyStream("xgroup-createconsumer", key, db)
-			}
-			cons.SeenTime = now
+			cons = s.streamConsumer(g, consumerName, key, db, now)
 		} else if st.Length > 0 {
 			serve = st.LastValidID().Cmp(gt) > 0
 		}

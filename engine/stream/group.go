@@ -103,6 +103,19 @@ func (p *PEL) removeAt(i int) {
 	p.ids, p.nacks = p.ids[:n-1], p.nacks[:n-1]
 }
 
+// Assign makes c the owner of the pending entry id whose NACK is n,
+// taking it out of its previous owner's PEL.
+func (n *NACK) Assign(id ID, c *Consumer) {
+	if n.Consumer == c {
+		return
+	}
+	if n.Consumer != nil {
+		n.Consumer.PEL.Delete(id)
+	}
+	c.PEL.Set(id, n)
+	n.Consumer = c
+}
+
 // Consumer is a consumer of a group.
 type Consumer struct {
 	Name       string
