@@ -35,6 +35,18 @@ var xinfoHelp = []string{
 	"    Show information about the stream.",
 }
 
+// addNoGroupError replies that key has no group called group (XGROUP,
+// XINFO).
+func addNoGroupError(c *Client, key, group []byte) {
+	c.AddError("NOGROUP No such consumer group '" + string(group) + "' for key name '" + string(key) + "'")
+}
+
+// addNoKeyOrGroupError replies that the key (argument 1) or its group
+// (argument 2) is missing (XPENDING, XCLAIM, XAUTOCLAIM).
+func addNoKeyOrGroupError(c *Client) {
+	c.AddError("NOGROUP No such key '" + string(c.Argv[1]) + "' or consumer group '" + string(c.Argv[2]) + "'")
+}
+
 func cmdXgroup(c *Client) {
 	argv := c.Argv
 	opt := argv[1]
@@ -79,7 +91,7 @@ func cmdXgroup(c *Client) {
 		}
 		cg = st.Group(argv[3])
 		if cg == nil && (argIs(opt, "setid") || argIs(opt, "createconsumer") || argIs(opt, "delconsumer")) {
-			c.AddError("NOGROUP No such consumer group '" + string(argv[3]) + "' for key name '" + string(argv[2]) + "'")
+			addNoGroupError(c, argv[2], argv[3])
 			return
 		}
 	}
@@ -254,7 +266,7 @@ func cmdXpending(c *Client) {
 		g = st.Group(argv[2])
 	}
 	if g == nil {
-		c.AddError("NOGROUP No such key '" + string(argv[1]) + "' or consumer group '" + string(argv[2]) + "'")
+		addNoKeyOrGroupError(c)
 		return
 	}
 	if justInfo {
@@ -323,7 +335,7 @@ func cmdXclaim(c *Client) {
 		return
 	}
 	if st == nil || g == nil {
-		c.AddError("NOGROUP No such key '" + string(argv[1]) + "' or consumer group '" + string(argv[2]) + "'")
+		addNoKeyOrGroupError(c)
 		return
 	}
 	minIdle, ok := parseInt(argv[4])
@@ -486,7 +498,7 @@ func cmdXautoclaim(c *Client) {
 		return
 	}
 	if st == nil || g == nil {
-		c.AddError("NOGROUP No such key '" + string(argv[1]) + "' or consumer group '" + string(argv[2]) + "'")
+		addNoKeyOrGroupError(c)
 		return
 	}
 	s := c.srv
@@ -565,7 +577,7 @@ func cmdXinfo(c *Client) {
 	case argIs(opt, "consumers") && len(argv) == 4:
 		g := st.Group(argv[3])
 		if g == nil {
-			c.AddError("NOGROUP No such consumer group '" + string(argv[3]) + "' for key name '" + string(key) + "'")
+			addNoGroupError(c, key, argv[3])
 			return
 		}
 		now := c.srv.Now()
