@@ -82,20 +82,12 @@ func (it *Iterator) Next() (id ID, numFields int64, ok bool) {
 			n := &it.s.Nodes[it.node]
 			it.master = n.Master
 			it.lp = n.LP
-			lp := it.lp
-			p := listpack.First(lp)
-			p = listpack.Next(lp, p)
-			p = listpack.Next(lp, p)
-			it.mfCount = lpInt(lp, p)
-			p = listpack.Next(lp, p)
-			it.mfStart = p
+			var term int
+			it.mfCount, it.mfStart, term = masterEntry(it.lp)
 			if !it.rev {
-				for i := int64(0); i < it.mfCount; i++ {
-					p = listpack.Next(lp, p)
-				}
-				it.ele = p // the master terminator
+				it.ele = term
 			} else {
-				it.ele = listpack.Last(lp)
+				it.ele = listpack.Last(it.lp)
 			}
 		} else if it.rev {
 			// Back to the element count closing the entry before the

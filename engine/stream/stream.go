@@ -241,21 +241,30 @@ func (s *Stream) seekLE(id ID) int {
 	return i - 1
 }
 
+// masterEntry reads a node's master entry: the number of master fields,
+// where the first is, and where the 0 ending them is (the node's first
+// entry follows it).
+func masterEntry(lp []byte) (mf int64, fields, term int) {
+	p := listpack.First(lp)  // live count
+	p = listpack.Next(lp, p) // deleted count
+	p = listpack.Next(lp, p) // master field count
+	mf = lpInt(lp, p)
+	p = listpack.Next(lp, p)
+	fields = p
+	for i := int64(0); i < mf; i++ {
+		p = listpack.Next(lp, p)
+	}
+	return mf, fields, p
+}
+
 // nodeEdge returns the first or last entry ID of a node, tombstones
 // included (lpGetEdgeStreamID).
 func nodeEdge(n *Node, first bool) (ID, bool) {
 	lp := n.LP
 	var p int
 	if first {
-		p = listpack.First(lp)
-		p = listpack.Next(lp, p)
-		p = listpack.Next(lp, p)
-		mf := lpInt(lp, p)
-		p = listpack.Next(lp, p)
-		for i := int64(0); i < mf; i++ {
-			p = listpack.Next(lp, p)
-		}
-		p = listpack.Next(lp, p) // past the master terminator
+		_, _, term := masterEntry(lp)
+		p = listpack.Next(lp, term)
 		if p < 0 {
 			return ID{}, false
 		}

@@ -60,15 +60,8 @@ func (s *Stream) Trim(args TrimArgs) int64 {
 
 		// Mark entries of this node deleted until the condition holds.
 		var fromLP int64
-		p = listpack.Next(lp, p) // deleted
-		p = listpack.Next(lp, p) // master field count
-		mf := lpInt(lp, p)
-		p = listpack.Next(lp, p)
-		for j := int64(0); j < mf; j++ {
-			p = listpack.Next(lp, p)
-		}
-		p = listpack.Next(lp, p) // past the master terminator
-		for p >= 0 {
+		mf, _, term := masterEntry(lp)
+		for p = listpack.Next(lp, term); p >= 0; {
 			flagsPos := p
 			flags := lpInt(lp, p)
 			p = listpack.Next(lp, p)
