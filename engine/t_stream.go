@@ -139,6 +139,7 @@ func (s *Server) notifyStream(event string, key []byte, db *DB) {
 // addTrimArgs are XADD's and XTRIM's parsed options.
 type addTrimArgs struct {
 	trim       stream.TrimArgs
+	trimArg    int // the MAXLEN count's or MINID's argument
 	id         stream.ID
 	idGiven    bool
 	seqGiven   bool
@@ -192,6 +193,7 @@ func parseAddTrimArgs(c *Client, a *addTrimArgs, xadd bool) (int, bool) {
 				a.trim.Strategy = stream.TrimMinID
 			}
 			i++
+			a.trimArg = i
 		case argIs(opt, "limit") && more > 0:
 			v, ok := parseInt(argv[i+1])
 			if !ok {
@@ -232,7 +234,11 @@ func finishAddTrimArgs(c *Client, a *addTrimArgs, i int, xadd, limitGiven bool) 
 		c.AddError(errStreamXtrimNoStr)
 		return 0, false
 	}
-	if limitGiven {
+	if c.Flags&ClientPrimary != 0 || c.srv.loading {
+		// Replayed: an approximate trim was propagated as the exact one
+		// it did, LIMIT kept, and must now trim exactly that.
+		a.trim.Limit = 0
+	} else if limitGiven {
 		if !a.trim.Approx {
 			c.AddError(errStreamLimitNoApx)
 			return 0, false
@@ -243,6 +249,27 @@ func finishAddTrimArgs(c *Client, a *addTrimArgs, i int, xadd, limitGiven bool) 
 		a.trim.Limit = 0
 	}
 	return i, true
+}
+
+var argEquals = []byte("=")
+
+// rewriteApproxTrim makes an approximate trim propagate as the exact
+// trim it did, "MAXLEN = <length>" or "MINID = <first ID>" (tombstones
+// counted), so that a replica or the AOF, whose nodes may be cut
+// differently, removes the same entries (streamRewriteApproxSpecifier,
+// streamRewriteTrimArgument).
+func rewriteApproxTrim(c *Client, st *stream.Stream, a *addTrimArgs) {
+	s := c.srv
+	if !a.trim.Approx || !s.propagating() {
+		return
+	}
+	c.rewriteArg(a.trimArg-1, argEquals)
+	if a.trim.Strategy == stream.TrimMaxLen {
+		c.rewriteArg(a.trimArg, s.propInt(int64(st.Length)))
+		return
+	}
+	first := st.EdgeID(true, false)
+	c.rewriteArg(a.trimArg, s.propID(first.Ms, first.Seq))
 }
 
 func cmdXadd(c *Client) {
@@ -303,6 +330,7 @@ func cmdXadd(c *Client) {
 		if st.Trim(a.trim) > 0 {
 			s.notifyStream("xtrim", key, db)
 		}
+		rewriteApproxTrim(c, st, &a)
 	}
 	s.keyModified(db, key)
 	s.signalKeyAsReady(db, key, TypeStream)
@@ -326,6 +354,7 @@ func cmdXtrim(c *Client) {
 	deleted := st.Trim(a.trim)
 	if deleted > 0 {
 		s.notifyStream("xtrim", key, db)
+		rewriteApproxTrim(c, st, &a)
 		s.keyModified(db, key)
 		s.Dirty += deleted
 	}

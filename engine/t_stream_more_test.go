@@ -338,3 +338,39 @@ func TestStreamMemoryUsage(t *testing.T) {
 		t.Fatalf("memory usage %d with 1000 pending, %d before", withPEL, big)
 	}
 }
+
+// TestStreamApproxTrimPropagatesExact: an approximate trim goes to the
+// AOF as the exact trim it did (the lines are Valkey 9.0.4's), and a
+// replay with other node sizes, LIMIT and all, ends with the same stream.
+func TestStreamApproxTrimPropagatesExact(t *testing.T) {
+	e, clk := aofEnv(t)
+	c := e.newClient()
+	e.do(c, "config", "set", "stream-node-max-entries", "10")
+	for i := 1; i <= 100; i++ {
+		e.do(c, "xadd", "s", strconv.Itoa(i)+"-0", "f", "v")
+	}
+	e.expect(c, []replyCase{
+		rc("xadd s maxlen ~ 55 limit 30 101-0 f v", "$5\r\n101-0\r\n"),
+		rc("xlen s", ":71\r\n"),
+		rc("xadd s minid ~ 35 102-0 f v", "$5\r\n102-0\r\n"),
+		rc("xtrim s maxlen ~ 40", ":30\r\n"),
+		rc("xtrim s maxlen ~ 1000", ":0\r\n"),
+		rc("xtrim s MINID ~ 61", ":0\r\n"),
+	})
+	got := aofCommands(t, e.incrFile(t))
+	want := []string{
+		"xadd s 100-0 f v",
+		"xadd s maxlen = 71 limit 30 101-0 f v",
+		"xadd s minid = 31-0 102-0 f v",
+		"xtrim s maxlen = 42",
+	}
+	if len(got) < len(want) || strings.Join(got[len(got)-len(want):], "\n") != strings.Join(want, "\n") {
+		t.Fatalf("AOF ends %q, want %q", got[max(len(got)-len(want), 0):], want)
+	}
+	before := e.digest()
+	n := e.reopen(t, clk) // stream-node-max-entries 100 now
+	if after := n.digest(); after != before {
+		t.Fatalf("replayed digest %s, want %s", after, before)
+	}
+	n.expect(n.newClient(), []replyCase{rc("xlen s", ":42\r\n")})
+}
