@@ -584,3 +584,16 @@ func FuzzAOFReader(f *testing.F) {
 		}
 	})
 }
+
+// TestAOFOffKeepsNoScratch: with nothing consuming propagation, the
+// rewrites of relative times keep nothing between commands.
+func TestAOFOffKeepsNoScratch(t *testing.T) {
+	e, _ := fakeClockEnv(t)
+	c := e.newClient()
+	for _, cmd := range []string{"set k v ex 100", "expire k 100", "getex k px 100", "xadd s * f v"} {
+		e.do(c, strings.Fields(cmd)...)
+	}
+	if p := &e.srv.prop; len(p.num) != 0 || len(p.buf) != 0 || len(p.ops) != 0 {
+		t.Fatalf("propagation off kept num %q buf %q ops %d", p.num, p.buf, len(p.ops))
+	}
+}

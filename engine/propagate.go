@@ -107,6 +107,9 @@ func (s *Server) propagating() bool { return s.prop.on }
 // propID formats a stream ID as propInt does.
 func (s *Server) propID(ms, seq uint64) []byte {
 	p := &s.prop
+	if !p.on {
+		return nil
+	}
 	start := len(p.num)
 	p.num = strconv.AppendUint(p.num, ms, 10)
 	p.num = append(p.num, '-')
@@ -115,9 +118,14 @@ func (s *Server) propID(ms, seq uint64) []byte {
 }
 
 // propInt formats n for a rewritten argument. The bytes are valid until
-// the running top-level command ends.
+// the running top-level command ends. With propagation off it returns
+// nil: the caller's rewrite is dropped anyway, and nothing would empty
+// the scratch buffer.
 func (s *Server) propInt(n int64) []byte {
 	p := &s.prop
+	if !p.on {
+		return nil
+	}
 	start := len(p.num)
 	p.num = strconv.AppendInt(p.num, n, 10)
 	return p.num[start:len(p.num):len(p.num)]
