@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/volleydb/volley/engine/cnum"
 )
 
 // Loading an AOF file: an RDB preamble if it starts with one (a base
@@ -83,7 +85,7 @@ func (ar *aofReader) next() ([][]byte, error) {
 	if len(b) == 1 {
 		return nil, errAOFTruncated // "*" and nothing more
 	}
-	argc := atoll(b[1:])
+	argc := cnum.Atoi(b[1:])
 	if argc < 1 {
 		return nil, errAOFFormat
 	}
@@ -102,7 +104,7 @@ func (ar *aofReader) next() ([][]byte, error) {
 		if l[0] != '$' {
 			return nil, errAOFFormat
 		}
-		n := atoll(l[1:])
+		n := cnum.Atoi(l[1:])
 		if n < 0 {
 			return nil, errAOFFormat
 		}

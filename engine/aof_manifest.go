@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/volleydb/volley/engine/cnum"
 	"github.com/volleydb/volley/engine/resp"
 )
 
@@ -170,7 +171,7 @@ func parseManifest(data []byte) (*aofManifest, error) {
 					return nil, fail("File can't be a path, just a filename")
 				}
 			case equalFoldASCII(k, "seq"):
-				ai.seq = atoll(v)
+				ai.seq = cnum.Atoi(v)
 			case equalFoldASCII(k, "type"):
 				if len(v) > 0 {
 					ai.typ = v[0]
@@ -204,28 +205,6 @@ func parseManifest(data []byte) (*aofManifest, error) {
 		return nil, &errManifest{msg: "Found an empty AOF manifest"}
 	}
 	return m, nil
-}
-
-// atoll is C's atoll: optional spaces and sign, then digits up to the
-// first other byte; 0 when there are none.
-func atoll(b []byte) int64 {
-	i := 0
-	for i < len(b) && (b[i] == ' ' || b[i] >= '\t' && b[i] <= '\r') {
-		i++
-	}
-	neg := false
-	if i < len(b) && (b[i] == '-' || b[i] == '+') {
-		neg = b[i] == '-'
-		i++
-	}
-	var n int64
-	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
-		n = n*10 + int64(b[i]-'0')
-	}
-	if neg {
-		return -n
-	}
-	return n
 }
 
 // newBase names a new base file and makes the current one history.
