@@ -64,16 +64,10 @@ type aofState struct {
 	lastWriteErr     error // the writer's last error: aof_last_write_status:err and MISCONF
 	retryAt          int64 // unix seconds before which the automatic rewrite waits after failures
 	retryDelayMin    int64 // its current delay, doubling
-
-	loadTruncated bool // the last load accepted a truncated tail
 }
 
 // aofDir is appenddirname inside dir.
 func (s *Server) aofDir() string { return filepath.Join(s.Cfg.Dir, s.Cfg.AppendDirname) }
-
-// aofEnabled reports whether the AOF is on (or waiting for its first
-// rewrite).
-func (s *Server) aofEnabled() bool { return s.aof.status != aofOff }
 
 // aofFeed appends one encoded command to the AOF buffer, with a SELECT
 // first when it runs in another database than the last one (db -1: a

@@ -275,7 +275,6 @@ func (s *Server) aofTruncatedTail(path string, validUpTo int64) (bool, error) {
 			s.Log.Warningf("Error truncating the AOF file %s: %v", name, err)
 		} else {
 			s.Log.Warningf("AOF %s loaded anyway because aof-load-truncated is enabled", name)
-			s.aof.loadTruncated = true
 			return true, nil
 		}
 	}

@@ -27,7 +27,6 @@ type aofWriter struct {
 	queue  []byte // handed over, not yet taken by the writer
 	spare  []byte // a drained buffer to give back to the engine
 	seq    uint64 // hand-overs made
-	done   uint64 // hand-overs written
 	synced uint64 // hand-overs written and fsynced
 
 	size     int64     // bytes in the file
@@ -171,7 +170,6 @@ func (w *aofWriter) run() {
 			continue
 		}
 		w.spare = cur[:0]
-		w.done = seq
 		if len(cur) > 0 {
 			w.dirty = true
 		}
