@@ -37,7 +37,7 @@ type propState struct {
 	depth   int         // frames in use
 	ops     []propOp    // the unit's commands so far
 	buf     []byte      // their RESP encoding, op after op
-	num     []byte      // scratch for numbers in rewritten arguments
+	num     []byte      // scratch for rewritten arguments: numbers, copied members
 	batch   propBatch   // newPropBatch's reused batch
 	scratch [][]byte    // argument lists built for rewriteArgv
 }
@@ -51,13 +51,11 @@ type propOp struct {
 
 // propFrame is one executing command's propagation settings.
 type propFrame struct {
-	dirty     int64    // s.Dirty when it started: changed means propagate
-	prevent   bool     // the command propagates itself through alsoPropagate (or not at all)
-	force     bool     // propagate even if nothing changed
-	rewritten bool     // argv holds what to propagate instead of the command
-	argv      []byte   // the rewritten command, encoded
-	argsSet   bool     // args holds the command with arguments replaced
-	args      [][]byte // rewriteArg's copy of the command's arguments
+	dirty   int64    // s.Dirty when it started: changed means propagate
+	prevent bool     // the command propagates itself through alsoPropagate (or not at all)
+	force   bool     // propagate even if nothing changed
+	argsSet bool     // args holds what to propagate instead of the command
+	args    [][]byte // the rewritten command's arguments
 }
 
 // Encoded MULTI and EXEC, which wrap a unit of several commands.
@@ -131,22 +129,37 @@ func (s *Server) propInt(n int64) []byte {
 	return p.num[start:len(p.num):len(p.num)]
 }
 
+// propCopy copies b for a rewritten argument, for bytes that do not last
+// until the command ends (a member it removed). The copy is valid until
+// the running top-level command ends; nil with propagation off.
+func (s *Server) propCopy(b []byte) []byte {
+	p := &s.prop
+	if !p.on {
+		return nil
+	}
+	start := len(p.num)
+	p.num = append(p.num, b...)
+	return p.num[start:len(p.num):len(p.num)]
+}
+
 // rewriteArgv makes the running command propagate as args instead of as
-// it was called (Valkey's rewriteClientCommandVector). args are copied.
+// it was called (Valkey's rewriteClientCommandVector). The arguments are
+// not copied: each must stay unchanged until the command ends, as
+// rewriteArg's v must.
 func (c *Client) rewriteArgv(args ...[]byte) {
 	p := &c.srv.prop
 	if !p.on || p.depth == 0 {
 		return
 	}
 	f := &p.frames[p.depth-1]
-	f.argv = appendCommand(f.argv[:0], args)
-	f.rewritten, f.argsSet = true, false
+	f.args = append(f.args[:0], args...)
+	f.argsSet = true
 }
 
 // rewriteArg makes the running command propagate with its argument i
 // replaced by v, or v appended when i is the argument count (Valkey's
 // rewriteClientCommandArgument). v must stay unchanged until the command
-// ends: a constant, an argument, or propInt's bytes.
+// ends: a constant, an argument, or propInt's or propCopy's bytes.
 func (c *Client) rewriteArg(i int, v []byte) {
 	p := &c.srv.prop
 	if !p.on || p.depth == 0 {
@@ -155,7 +168,7 @@ func (c *Client) rewriteArg(i int, v []byte) {
 	f := &p.frames[p.depth-1]
 	if !f.argsSet {
 		f.args = append(f.args[:0], c.Argv...)
-		f.argsSet, f.rewritten = true, false
+		f.argsSet = true
 	}
 	if i == len(f.args) {
 		f.args = append(f.args, v)
@@ -179,7 +192,7 @@ func (c *Client) propagateWithoutGet() {
 		}
 		f.args = append(f.args, a)
 	}
-	f.argsSet, f.rewritten = true, false
+	f.argsSet = true
 }
 
 // delOrUnlink is the command a server-side deletion propagates as.
@@ -242,21 +255,21 @@ func (s *Server) callPropagating(c *Client, cmd *Spec) {
 		p.frames = append(p.frames, propFrame{})
 	}
 	f := &p.frames[p.depth]
-	f.dirty, f.prevent, f.force, f.rewritten, f.argsSet = s.Dirty, false, false, false, false
+	f.dirty, f.prevent, f.force, f.argsSet = s.Dirty, false, false, false
 	p.depth++
 	cmd.Handler(c)
 	p.depth--
 	f = &p.frames[p.depth] // frames may have grown under nested commands
 	if !f.prevent && cmd.Name != "exec" && p.on && (s.Dirty != f.dirty || f.force) {
-		switch {
-		case f.argsSet:
-			p.buf = appendCommand(p.buf, f.args)
-		case f.rewritten:
-			p.buf = append(p.buf, f.argv...)
-		default:
-			p.buf = appendCommand(p.buf, c.Argv)
+		args := c.Argv
+		if f.argsSet {
+			args = f.args
 		}
+		p.buf = appendCommand(p.buf, args)
 		p.ops = append(p.ops, propOp{db: c.DB, end: len(p.buf)})
+	}
+	if f.argsSet {
+		clear(f.args) // do not keep the arguments' memory alive
 	}
 	if p.depth == 0 {
 		s.propagatePending()

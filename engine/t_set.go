@@ -681,7 +681,7 @@ func cmdSpop(c *Client) {
 	buf := sv.own()
 	var mbuf [64]byte
 	m := sv.popRandom(s, mbuf[:0])
-	c.rewriteArgv(argSREM, key, m) // what chance picked, for replay
+	c.rewriteArgv(argSREM, key, s.propCopy(m)) // what chance picked, for replay
 	s.notifyKeyspaceEvent(config.NotifySet, "spop", key, db.ID)
 	c.AddBulkCopy(m)
 	if sv.size() == 0 {
