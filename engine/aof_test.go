@@ -597,3 +597,32 @@ func TestAOFOffKeepsNoScratch(t *testing.T) {
 		t.Fatalf("propagation off kept num %q buf %q ops %d", p.num, p.buf, len(p.ops))
 	}
 }
+
+// TestAOFHgetexChangedFields: HGETEX propagates the fields it changed and
+// their count, not the fields it was given (as Valkey 9.0.4 writes them).
+func TestAOFHgetexChangedFields(t *testing.T) {
+	e, _ := aofEnv(t)
+	c := e.newClient()
+	for _, cmd := range []string{
+		"hset h a 1 b 2 c 3",
+		"hexpire h 100 fields 1 a",
+		"hgetex h persist fields 3 a b zz",
+		"hgetex h ex 100 fields 3 a zz b",
+		"hgetex h exat 1 fields 2 zz c",
+		"hgetex h persist fields 1 zz",
+	} {
+		e.do(c, strings.Fields(cmd)...)
+	}
+	got := strings.Join(aofCommands(t, e.incrFile(t)), "\n")
+	want := strings.Join([]string{
+		"SELECT 0",
+		"hset h a 1 b 2 c 3",
+		"HPEXPIREAT h T fields 1 a",
+		"HPERSIST h FIELDS 1 a",
+		"HPEXPIREAT h T FIELDS 2 a b",
+		"HDEL h c",
+	}, "\n")
+	if got = clockTimes.ReplaceAllString(got, "T"); got != want {
+		t.Fatalf("AOF:\n%s\nwant:\n%s", got, want)
+	}
+}

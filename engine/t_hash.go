@@ -1430,6 +1430,23 @@ func cmdHgetex(c *Client) {
 			}
 		}
 	}
+	// A read with side effects: propagated as what it changed, the fields
+	// it changed and their count.
+	var prop [][]byte
+	countAt := 0 // where the count goes in prop
+	if s.propagating() && (setExpiry || setExpired || o.persist) {
+		prop = s.prop.scratch[:0]
+		switch {
+		case setExpired:
+			prop = append(prop, argHDEL, argv[1])
+		case setExpiry:
+			prop = append(prop, argHPEXPIREAT, argv[1], s.propInt(when), argFIELDS, nil)
+			countAt = len(prop) - 1
+		default:
+			prop = append(prop, argHPERSIST, argv[1], argFIELDS, nil)
+			countAt = len(prop) - 1
+		}
+	}
 	now := s.Now()
 	c.AddArrayLen(int(numFields))
 	changes := 0
@@ -1452,7 +1469,13 @@ func cmdHgetex(c *Client) {
 		}
 		if changed {
 			changes++
+			if prop != nil {
+				prop = append(prop, f)
+			}
 		}
+	}
+	if prop != nil {
+		s.prop.scratch = prop[:0] // its memory, for the next time
 	}
 	if changes == 0 {
 		w.release()
@@ -1468,19 +1491,11 @@ func cmdHgetex(c *Client) {
 	}
 	w.modified(changes)
 	w.finish()
-	if s.propagating() { // a read with side effects: propagated as what it changed
-		args := s.prop.scratch[:0]
-		switch {
-		case setExpired:
-			args = append(args, argHDEL, argv[1])
-		case setExpiry:
-			args = append(args, argHPEXPIREAT, argv[1], s.propInt(when), argFIELDS, argv[fi+1])
-		default:
-			args = append(args, argHPERSIST, argv[1], argFIELDS, argv[fi+1])
+	if prop != nil {
+		if countAt > 0 {
+			prop[countAt] = s.propInt(int64(changes))
 		}
-		args = append(args, argv[start:]...)
-		c.rewriteArgv(args...)
-		s.prop.scratch = args[:0]
+		c.rewriteArgv(prop...)
 	}
 }
 
