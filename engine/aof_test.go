@@ -626,3 +626,35 @@ func TestAOFHgetexChangedFields(t *testing.T) {
 		t.Fatalf("AOF:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestAOFActiveFieldExpiryUnit: active expiry of a hash's fields that
+// empties the hash propagates the HDEL and the key's deletion as one
+// unit, in MULTI/EXEC, as Valkey 9.0.4 writes them; a hash left with
+// fields gets its HDEL alone.
+func TestAOFActiveFieldExpiryUnit(t *testing.T) {
+	e, clk := aofEnv(t)
+	c := e.newClient()
+	for _, cmd := range []string{
+		"hset q2 a 1 b 2 c 3",
+		"hpexpire q2 200 fields 2 a b",
+		"hset q3 a 1",
+		"hpexpire q3 200 fields 1 a",
+	} {
+		e.do(c, strings.Fields(cmd)...)
+	}
+	clk.Ms += 1000
+	e.srv.activeExpireFields(clk.Ms)
+	got := aofCommands(t, e.incrFile(t))
+	if len(got) < 5 {
+		t.Fatalf("AOF %q", got)
+	}
+	tail := strings.Join(got[5:], "\n")
+	for _, want := range []string{"HDEL q2 a b", "MULTI\nHDEL q3 a\nUNLINK q3\nEXEC"} {
+		if !strings.Contains(tail, want) {
+			t.Errorf("AOF after the expiry:\n%s\nwant it to hold:\n%s", tail, want)
+		}
+	}
+	if strings.Count(tail, "MULTI") != 1 {
+		t.Errorf("AOF after the expiry:\n%s\nwant one MULTI", tail)
+	}
+}

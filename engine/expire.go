@@ -488,6 +488,29 @@ func (s *Server) expireFieldsRound(db *DB, reg map[string]*hashObj, nowMs int64,
 	return sampled, expired
 }
 
+// reclaimHashFields deletes up to maxFields expired fields of the hash h
+// at key, and the key if it empties, returning how many fields it deleted.
+func (s *Server) reclaimHashFields(db *DB, reg map[string]*hashObj, key []byte, h *hashObj, nowMs int64, maxFields int) int {
+	hdel := s.newPropBatch(db.ID, argHDEL, key) // the fields, then the key if it empties
+	got := h.reclaimNamed(nowMs, maxFields, hdel)
+	hdel.flush()
+	if got == 0 {
+		return 0
+	}
+	s.hash.ExpiredFields += int64(got)
+	if h.nvol == 0 {
+		delete(reg, string(key))
+	}
+	s.notifyKeyspaceEvent(config.NotifyExpired, "hexpired", key, db.ID)
+	if h.n == 0 {
+		db.Delete(key)
+		s.propagateDeletion(db.ID, key, s.Cfg.LazyfreeLazyExpire)
+		s.notifyKeyspaceEvent(config.NotifyGeneric, "del", key, db.ID)
+	}
+	s.keyModified(db, key)
+	return got
+}
+
 // expireHashFields visits the hash h at key up to visits times, each
 // visit reclaiming up to maxFields expired fields, while each finds a full
 // batch. It returns the visits that reclaimed something and 1 more if the
@@ -500,27 +523,17 @@ func (s *Server) expireHashFields(db *DB, reg map[string]*hashObj, key []byte, h
 		return 0, 1
 	}
 	for reclaimed < visits {
-		hdel := s.newPropBatch(db.ID, argHDEL, key) // the fields, then the key if it empties
-		got := h.reclaimNamed(nowMs, maxFields, hdel)
-		hdel.flush()
+		// A visit is an execution unit: its HDEL and the key's deletion
+		// when it empties go out together, in MULTI/EXEC, as Valkey's
+		// dbReclaimExpiredFields propagates them.
+		s.enterUnit()
+		got := s.reclaimHashFields(db, reg, key, h, nowMs, maxFields)
+		s.exitUnit()
 		if got == 0 {
 			return reclaimed, 1
 		}
 		reclaimed++
-		s.hash.ExpiredFields += int64(got)
-		if h.nvol == 0 {
-			delete(reg, string(key))
-		}
-		s.notifyKeyspaceEvent(config.NotifyExpired, "hexpired", key, db.ID)
-		if h.n == 0 {
-			db.Delete(key)
-			s.propagateDeletion(db.ID, key, s.Cfg.LazyfreeLazyExpire)
-			s.notifyKeyspaceEvent(config.NotifyGeneric, "del", key, db.ID)
-			s.keyModified(db, key)
-			return reclaimed, 0
-		}
-		s.keyModified(db, key)
-		if got < maxFields {
+		if h.n == 0 || got < maxFields {
 			return reclaimed, 0
 		}
 	}

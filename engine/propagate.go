@@ -246,10 +246,10 @@ func (s *Server) propagateDeletion(db int, key []byte, lazy bool) {
 	s.alsoPropagate(db, delOrUnlink(lazy), key)
 }
 
-// callPropagating runs cmd's handler for c as a propagating execution
-// unit: what it changed is recorded, and when it is the outermost unit
-// everything gathered is propagated.
-func (s *Server) callPropagating(c *Client, cmd *Spec) {
+// enterUnit starts an execution unit: what is propagated until the
+// matching exitUnit goes out together, unless an outer unit is running,
+// which then takes it.
+func (s *Server) enterUnit() {
 	p := &s.prop
 	if p.depth == len(p.frames) {
 		p.frames = append(p.frames, propFrame{})
@@ -257,9 +257,27 @@ func (s *Server) callPropagating(c *Client, cmd *Spec) {
 	f := &p.frames[p.depth]
 	f.dirty, f.prevent, f.force, f.argsSet = s.Dirty, false, false, false
 	p.depth++
-	cmd.Handler(c)
+}
+
+// exitUnit ends the unit enterUnit started; the outermost one propagates
+// everything gathered.
+func (s *Server) exitUnit() {
+	p := &s.prop
 	p.depth--
-	f = &p.frames[p.depth] // frames may have grown under nested commands
+	if p.depth == 0 {
+		s.propagatePending()
+		p.num = p.num[:0]
+	}
+}
+
+// callPropagating runs cmd's handler for c as a propagating execution
+// unit: what it changed is recorded, and when it is the outermost unit
+// everything gathered is propagated.
+func (s *Server) callPropagating(c *Client, cmd *Spec) {
+	p := &s.prop
+	s.enterUnit()
+	cmd.Handler(c)
+	f := &p.frames[p.depth-1] // frames may have grown under nested commands
 	if !f.prevent && cmd.Name != "exec" && p.on && (s.Dirty != f.dirty || f.force) {
 		args := c.Argv
 		if f.argsSet {
@@ -271,10 +289,7 @@ func (s *Server) callPropagating(c *Client, cmd *Spec) {
 	if f.argsSet {
 		clear(f.args) // do not keep the arguments' memory alive
 	}
-	if p.depth == 0 {
-		s.propagatePending()
-		p.num = p.num[:0]
-	}
+	s.exitUnit()
 }
 
 // propagatePending sends the unit's commands out: one alone, several as
