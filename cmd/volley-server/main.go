@@ -194,12 +194,14 @@ wait:
 	}
 
 	co.Stop()
-	co.Do(func(srv *engine.Server) { srv.CloseAOF() }) // flushed and fsynced at exit
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := ios.Stop(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		log.Warningf("Stopping I/O loops: %v", err)
 	}
+	// Flushed and fsynced once no command can run any more: a write the
+	// loops ran after it would be answered and not be in the file.
+	co.Do(func(srv *engine.Server) { srv.CloseAOF() })
 	if cfg.PidFile != "" {
 		log.Noticef("Removing the pid file.")
 		_ = os.Remove(cfg.PidFile)
