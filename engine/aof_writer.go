@@ -60,17 +60,23 @@ func (w *aofWriter) write(b []byte, wait bool) []byte {
 		ret = b[:0]
 	}
 	w.seq++
-	seq := w.seq
 	if wait {
-		w.syncTo = seq
-		w.paused = false
-	}
-	w.cond.Broadcast()
-	for wait && w.synced < seq && w.err == nil && !w.closing {
-		w.cond.Wait()
+		w.syncUpTo(w.seq)
+	} else {
+		w.cond.Broadcast()
 	}
 	w.mu.Unlock()
 	return ret
+}
+
+// syncUpTo has the writer write and fsync up to hand-over seq and waits
+// for it, or for a failure or the end; w.mu held.
+func (w *aofWriter) syncUpTo(seq uint64) {
+	w.syncTo, w.paused = seq, false
+	w.cond.Broadcast()
+	for w.synced < seq && w.err == nil && !w.closing {
+		w.cond.Wait()
+	}
 }
 
 // kick wakes the writer for its once-a-second fsync and for retries.
@@ -85,12 +91,7 @@ func (w *aofWriter) kick() {
 func (w *aofWriter) sync() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	seq := w.seq
-	w.syncTo, w.paused = seq, false
-	w.cond.Broadcast()
-	for w.synced < seq && w.err == nil && !w.closing {
-		w.cond.Wait()
-	}
+	w.syncUpTo(w.seq)
 	return w.err
 }
 
