@@ -69,19 +69,33 @@ type aofState struct {
 // aofDir is appenddirname inside dir.
 func (s *Server) aofDir() string { return filepath.Join(s.Cfg.Dir, s.Cfg.AppendDirname) }
 
-// aofFeed appends one encoded command to the AOF buffer, with a SELECT
-// first when it runs in another database than the last one (db -1: a
-// command of no database, MULTI and EXEC).
+// aofFeed appends one encoded command to the AOF buffer.
 func (s *Server) aofFeed(db int, cmd []byte) {
+	if s.aofSelect(db) {
+		s.aof.buf = append(s.aof.buf, cmd...)
+	}
+}
+
+// aofFeedArgs appends one command to the AOF buffer, encoding args.
+func (s *Server) aofFeedArgs(db int, args [][]byte) {
+	if s.aofSelect(db) {
+		s.aof.buf = appendCommand(s.aof.buf, args)
+	}
+}
+
+// aofSelect prepares the AOF buffer for a command in database db (-1: a
+// command of no database, MULTI and EXEC): a SELECT when db is not the
+// one the file last selected. It reports false when nothing is written.
+func (s *Server) aofSelect(db int) bool {
 	a := &s.aof
 	if a.status == aofOff || a.w == nil {
-		return
+		return false
 	}
 	if db != -1 && db != a.selected {
 		a.buf = appendSelect(a.buf, db)
 		a.selected = db
 	}
-	a.buf = append(a.buf, cmd...)
+	return true
 }
 
 // appendSelect appends SELECT db as the AOF writes it.

@@ -283,8 +283,14 @@ func (s *Server) callPropagating(c *Client, cmd *Spec) {
 		if f.argsSet {
 			args = f.args
 		}
-		p.buf = appendCommand(p.buf, args)
-		p.ops = append(p.ops, propOp{db: c.DB, end: len(p.buf)})
+		if p.depth == 1 && len(p.ops) == 0 {
+			// The unit is this command alone: it is encoded once, where
+			// it is consumed, not first in p.buf.
+			s.propagateArgs(c.DB, args)
+		} else {
+			p.buf = appendCommand(p.buf, args)
+			p.ops = append(p.ops, propOp{db: c.DB, end: len(p.buf)})
+		}
 	}
 	if f.argsSet {
 		clear(f.args) // do not keep the arguments' memory alive
@@ -329,6 +335,11 @@ func (s *Server) propagatePending() {
 // propagateNow hands one encoded command to the consumers: the AOF.
 func (s *Server) propagateNow(db int, cmd []byte) {
 	s.aofFeed(db, cmd)
+}
+
+// propagateArgs is propagateNow of a command not encoded yet.
+func (s *Server) propagateArgs(db int, args [][]byte) {
+	s.aofFeedArgs(db, args)
 }
 
 // setPropagating switches propagation on or off, as the consumers come
