@@ -283,7 +283,7 @@ func (s *Server) OpenAOF() error {
 	a.w = newAOFWriter(f, s.Cfg.AppendFsync)
 	a.status = aofOn
 	a.selected = -1
-	s.setPropagating(true)
+	s.updatePropagating()
 	return nil
 }
 
@@ -336,7 +336,7 @@ func (s *Server) stopAOF() {
 	a.lastWriteErr = nil
 	s.aofRewriteStop()
 	a.buf = a.buf[:0]
-	s.setPropagating(false)
+	s.updatePropagating()
 }
 
 // startAOF turns the AOF on at run time (CONFIG SET appendonly yes): a

@@ -113,7 +113,7 @@ func (s *Server) openNewIncr() error {
 	a.w = newAOFWriter(f, s.Cfg.AppendFsync)
 	a.incrName = name
 	a.incrSize = 0
-	s.setPropagating(true)
+	s.updatePropagating()
 	return nil
 }
 
@@ -138,7 +138,7 @@ func (s *Server) aofRewriteDone(bg *bgSave, err error) {
 				a.w = nil
 			}
 			a.buf = a.buf[:0]
-			s.setPropagating(false)
+			s.updatePropagating()
 			_ = os.Remove(filepath.Join(s.aofDir(), s.aofTempIncrName()))
 			a.rewriteScheduled = true
 		}

@@ -1,8 +1,6 @@
 package engine
 
 import (
-	crand "crypto/rand"
-	"encoding/hex"
 	"net"
 	"strconv"
 	"strings"
@@ -510,9 +508,8 @@ func debugSetActiveExpire(c *Client) {
 func debugChangeReplID(c *Client) {
 	s := c.srv
 	s.Log.Noticef("Changing replication IDs after receiving DEBUG change-repl-id")
-	var id [20]byte
-	_, _ = crand.Read(id[:])
-	s.ReplID = hex.EncodeToString(id[:])
+	s.changeReplID()
+	s.clearReplID2()
 	c.AddOK()
 }
 

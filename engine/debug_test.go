@@ -201,14 +201,14 @@ func TestDebugSmallSubcommands(t *testing.T) {
 	e := newTestEnv(t)
 	e.srv.Cfg.EnableDebugCommand = config.PermitYes
 	c := e.newClient()
-	id := e.srv.ReplID
+	id := e.srv.repl.id
 	e.expect(c, []replyCase{
 		rc("debug change-repl-id", "+OK\r\n"),
 		{[]string{"debug", "error", "bad\r\nthing"}, "-bad  thing\r\n"},
 		rc("debug set-active-expire 0", "+OK\r\n"),
 	})
-	if e.srv.ReplID == id || len(e.srv.ReplID) != 40 {
-		t.Errorf("repl id %q after %q", e.srv.ReplID, id)
+	if e.srv.repl.id == id || len(e.srv.repl.id) != 40 {
+		t.Errorf("repl id %q after %q", e.srv.repl.id, id)
 	}
 	if !e.srv.expire.disabled {
 		t.Error("active expiry still on")

@@ -565,21 +565,6 @@ func (s *Server) infoStats(w *infoWriter) {
 // infoReplication reports a primary with no replicas.
 //
 // TODO(replication): replicas, offsets and the backlog.
-func (s *Server) infoReplication(w *infoWriter) {
-	w.section("Replication")
-	w.str("role", "master")
-	w.int("connected_slaves", 0)
-	w.int("replicas_waiting_psync", 0)
-	w.str("master_failover_state", "no-failover")
-	w.str("master_replid", s.ReplID)
-	w.str("master_replid2", strings.Repeat("0", 40))
-	w.int("master_repl_offset", 0)
-	w.int("second_repl_offset", -1)
-	w.int("repl_backlog_active", 0)
-	w.int("repl_backlog_size", s.Cfg.ReplBacklogSize)
-	w.int("repl_backlog_first_byte_offset", 0)
-	w.int("repl_backlog_histlen", 0)
-}
 
 // rusageThread is RUSAGE_THREAD: the calling thread's usage. The engine's
 // holder runs on one thread at a time, which is what Valkey's "main

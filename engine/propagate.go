@@ -332,14 +332,26 @@ func (s *Server) propagatePending() {
 	}
 }
 
-// propagateNow hands one encoded command to the consumers: the AOF.
+// propagateNow hands one encoded command to the consumers: the AOF and
+// the replication stream.
 func (s *Server) propagateNow(db int, cmd []byte) {
 	s.aofFeed(db, cmd)
+	s.replFeed(db, cmd)
 }
 
-// propagateArgs is propagateNow of a command not encoded yet.
+// propagateArgs is propagateNow of a command not encoded yet. Without a
+// backlog the AOF encodes it straight into its buffer; with one it is
+// encoded once for both.
 func (s *Server) propagateArgs(db int, args [][]byte) {
-	s.aofFeedArgs(db, args)
+	if s.repl.backlog == nil {
+		s.aofFeedArgs(db, args)
+		return
+	}
+	p := &s.prop
+	start := len(p.buf)
+	p.buf = appendCommand(p.buf, args)
+	s.propagateNow(db, p.buf[start:])
+	p.buf = p.buf[:start]
 }
 
 // setPropagating switches propagation on or off, as the consumers come

@@ -99,7 +99,7 @@ type Server struct {
 	blocking     blockingState // clients blocked on keys (blocking.go)
 	watchScratch []*watchedKey // touchWatchedKey's copy of a key's watchers (multi.go)
 
-	ReplID   string         // master_replid: this server's replication ID
+	repl     replState      // replication IDs, offset and backlog (repl.go)
 	cmdLogs  commandLogs    // COMMANDLOG and SLOWLOG (commandlog.go)
 	latency  latencyMonitor // LATENCY's events (latency.go)
 	monitors []*Client      // MONITOR clients (monitor.go)
@@ -170,8 +170,7 @@ func NewServer(cfg *config.Config, log *Logger) *Server {
 	var id [20]byte
 	_, _ = crand.Read(id[:])
 	s.RunID = hex.EncodeToString(id[:])
-	_, _ = crand.Read(id[:])
-	s.ReplID = hex.EncodeToString(id[:])
+	s.initRepl()
 	s.Executable, _ = os.Executable()
 	s.buildCommandTable()
 	s.initACL()

@@ -1,0 +1,79 @@
+package engine
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The backlog against a model: the whole stream, of which the backlog
+// must hold the last size bytes, at the right offsets, through growth,
+// wrapping, writes larger than the ring, and resizes.
+func TestReplBacklogRing(t *testing.T) {
+	for seed := uint64(1); seed <= 20; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		size := int64(1 + rng.IntN(64))
+		b := &replBacklog{size: size, start: 1}
+		var stream []byte // every byte ever appended; offset 1 is stream[0]
+		for step := 0; step < 300; step++ {
+			if rng.IntN(20) == 0 {
+				size = int64(1 + rng.IntN(64))
+				b.resize(size)
+			} else {
+				p := make([]byte, rng.IntN(int(size)*2+2))
+				for i := range p {
+					p[i] = byte('a' + rng.IntN(26))
+				}
+				b.append(p)
+				stream = append(stream, p...)
+			}
+			total := int64(len(stream))
+			keep := min(b.histlen, size)
+			if b.histlen != keep || b.start+b.histlen != total+1 {
+				t.Fatalf("seed %d step %d: start %d histlen %d, stream %d size %d", seed, step, b.start, b.histlen, total, size)
+			}
+			if total > 0 && b.histlen == 0 {
+				t.Fatalf("seed %d step %d: nothing kept of %d bytes", seed, step, total)
+			}
+			for off := b.start; off <= b.start+b.histlen; off++ {
+				var got []byte
+				b.from(off, func(p []byte) { got = append(got, p...) })
+				if want := stream[off-1:]; !bytes.Equal(got, want) {
+					t.Fatalf("seed %d step %d: from %d = %q, want %q", seed, step, off, got, want)
+				}
+			}
+		}
+	}
+}
+
+// A primary with a backlog feeds every propagated command to it, with a
+// SELECT before the first command of each database, and counts the bytes
+// in its offset; without one it feeds nothing.
+func TestReplFeed(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	e.do(c, "set", "a", "1")
+	if e.srv.repl.offset != 0 || e.srv.prop.on {
+		t.Fatalf("offset %d, propagating %v without a backlog", e.srv.repl.offset, e.srv.prop.on)
+	}
+	e.srv.createReplBacklog()
+	e.do(c, "set", "b", "2")
+	e.do(c, "select", "3")
+	e.do(c, "incr", "n")
+	e.do(c, "get", "n")
+	want := "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nset\r\n$1\r\nb\r\n$1\r\n2\r\n" +
+		"*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*2\r\n$4\r\nincr\r\n$1\r\nn\r\n"
+	var got strings.Builder
+	e.srv.replBacklogFrom(1, func(p []byte) { got.Write(p) })
+	if got.String() != want {
+		t.Fatalf("backlog %q\nwant %q", got.String(), want)
+	}
+	if e.srv.repl.offset != int64(len(want)) || !e.srv.replCanContinue(1) || !e.srv.replCanContinue(int64(len(want))+1) || e.srv.replCanContinue(int64(len(want))+2) {
+		t.Fatalf("offset %d for %d bytes", e.srv.repl.offset, len(want))
+	}
+	if r := e.do(c, "info", "replication"); !strings.Contains(r, "master_repl_offset:"+strconv.Itoa(len(want))+"\r\n") || !strings.Contains(r, "repl_backlog_active:1\r\nrepl_backlog_size:10485760\r\nrepl_backlog_first_byte_offset:1\r\nrepl_backlog_histlen:"+strconv.Itoa(len(want))+"\r\n") {
+		t.Fatalf("info replication:\n%s", r)
+	}
+}
