@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // handlerGroups joins each group's handlers to the spec table. A group
@@ -51,6 +53,7 @@ func (s *Server) buildCommandTable() {
 	}
 	for _, sp := range commandSpecs() {
 		index(sp, nil)
+		sp.current = sp.Name
 		s.commands[sp.Name] = sp
 		if len(sp.Subs) > 0 {
 			sp.subIndex = make(map[string]*Spec, len(sp.Subs))
@@ -101,3 +104,56 @@ func (s *Server) AllSpecs() []*Spec { return s.cmdByID }
 
 // Stats returns the counters of the spec with the given ID.
 func (s *Server) CommandStats(sp *Spec) *CommandStats { return &s.cmdStats[sp.ID] }
+
+// rename-command: a top-level command known by another name, or by none.
+// The table's key changes, so everything that finds commands by name
+// (the dispatcher, COMMAND INFO, ACL rules, scripts) sees only the new
+// name; the spec keeps its own, which COMMAND, INFO commandstats and the
+// ACL log report, as Valkey's keep their full names.
+
+// RenameChecker returns the validation of rename-command lines for
+// config.LoadOptions: each line is checked against the table as the lines
+// before it left it, with Valkey's fatal reasons.
+func RenameChecker() func(from, to string) error {
+	names := make(map[string]bool)
+	for _, sp := range commandSpecs() {
+		names[sp.Name] = true
+	}
+	return func(from, to string) error {
+		from, to = strings.ToLower(from), strings.ToLower(to)
+		if !names[from] {
+			return errors.New("No such command in rename-command")
+		}
+		if to != "" && to != from && names[to] {
+			return errors.New("Target command name already exists")
+		}
+		delete(names, from)
+		if to != "" {
+			names[to] = true
+		}
+		return nil
+	}
+}
+
+// renameCommands applies the rename-command lines, in order. Lines the
+// checker would refuse are skipped: the configuration that holds them
+// never loads.
+func (s *Server) renameCommands(renames [][2]string) {
+	for _, r := range renames {
+		from, to := strings.ToLower(r[0]), strings.ToLower(r[1])
+		sp := s.commands[from]
+		if sp == nil || (to != "" && to != from && s.commands[to] != nil) {
+			continue
+		}
+		delete(s.commands, from)
+		if to == "" {
+			continue
+		}
+		sp.current = to
+		s.commands[to] = sp
+		if len(to) > 32 {
+			s.longCmdNames = true
+		}
+	}
+	s.lastCmd = nil
+}

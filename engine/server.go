@@ -107,9 +107,10 @@ type Server struct {
 	evict    evictState     // maxmemory (evict.go)
 	inst     instantaneous  // INFO's instantaneous_* rates (info.go)
 
-	mono     monoClock  // the per-command timing clock (monotime.go)
-	lastCmd  *Spec      // the last top-level command looked up, tried first
-	prefetch prefetcher // the batch executor's scratch (prefetch.go)
+	mono         monoClock  // the per-command timing clock (monotime.go)
+	lastCmd      *Spec      // the last top-level command looked up, tried first
+	longCmdNames bool       // a rename-command name is longer than lookup's buffer
+	prefetch     prefetcher // the batch executor's scratch (prefetch.go)
 
 	// The keyspace (db.go).
 	dbs          []*DB
@@ -173,6 +174,7 @@ func NewServer(cfg *config.Config, log *Logger) *Server {
 	s.initRepl()
 	s.Executable, _ = os.Executable()
 	s.buildCommandTable()
+	s.renameCommands(cfg.RenameCommands)
 	s.initACL()
 	s.applyConfig()
 	s.rand = rand.New(rand.NewPCG(uint64(nanotimeWall()), uint64(nanotime())))
@@ -264,7 +266,10 @@ func (s *Server) Client(id int64) *Client { return s.clients[id] }
 func (s *Server) lookup(name []byte) *Spec {
 	var buf [32]byte
 	if len(name) > len(buf) {
-		return nil
+		if !s.longCmdNames {
+			return nil
+		}
+		return s.commands[strings.ToLower(string(name))]
 	}
 	for i, ch := range name {
 		if 'A' <= ch && ch <= 'Z' {
@@ -280,7 +285,7 @@ func (s *Server) lookup(name []byte) *Spec {
 // resolves to the subcommand (nil if unknown).
 func (s *Server) LookupCommand(argv [][]byte) *Spec {
 	// A pipeline mostly repeats one command: try the last one first.
-	if sp := s.lastCmd; sp != nil && equalFoldASCII(argv[0], sp.Name) {
+	if sp := s.lastCmd; sp != nil && equalFoldASCII(argv[0], sp.current) {
 		return sp
 	}
 	cmd := s.lookup(argv[0])

@@ -305,6 +305,7 @@ type Spec struct {
 	// Set when the registry is built.
 	Parent   *Spec
 	FullName string // "client|list" for subcommands, else Name
+	current  string // the name the command table knows a top-level command by: Name, or its rename-command name
 	ID       int    // dense index, for per-command stats
 	subIndex map[string]*Spec
 

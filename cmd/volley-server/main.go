@@ -46,9 +46,10 @@ func run(args []string) int {
 	}
 	seenUsers := make(map[string]bool)
 	cfg, err := config.Load(config.ParseArgs(args), config.LoadOptions{
-		Version: engine.Version,
-		Stdin:   os.Stdin,
-		User:    func(args []string) error { return engine.ValidateUserDirective(seenUsers, args) },
+		Version:       engine.Version,
+		Stdin:         os.Stdin,
+		User:          func(args []string) error { return engine.ValidateUserDirective(seenUsers, args) },
+		RenameCommand: engine.RenameChecker(),
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
