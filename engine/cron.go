@@ -23,6 +23,9 @@ func (s *Server) Cron() {
 	}
 	s.saveCron(now) // the save points, and a BGSAVE scheduled inside EXEC
 	s.aofCron(now)  // scheduled and automatic AOF rewrites, the writer's once-a-second fsync
+	if len(s.migrate.conns) > 0 {
+		s.migrateCron(now) // MIGRATE's idle cached connections
+	}
 	if t := s.Cfg.Timeout; t > 0 {
 		s.closeIdleClients(now, t*1000)
 	}

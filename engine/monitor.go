@@ -179,6 +179,8 @@ func redactions(cmd *Spec, argv [][]byte) redactSet {
 		}
 	case "hello":
 		redactHello(&r, argv)
+	case "migrate":
+		migrateRedactions(&r, argv)
 	case "config|set":
 		// Every secret value is hidden, even when the command fails.
 		if len(argv)%2 == 0 {

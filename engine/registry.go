@@ -34,6 +34,7 @@ func handlerGroups() []map[string]Handler {
 		streamHandlers,
 		aclHandlers,
 		clusterHandlers,
+		migrateHandlers,
 	}
 }
 

@@ -100,6 +100,7 @@ type Server struct {
 	watchScratch []*watchedKey // touchWatchedKey's copy of a key's watchers (multi.go)
 
 	repl     replState      // replication IDs, offset and backlog (repl.go)
+	migrate  migrateState   // MIGRATE's cached connections (migrate.go)
 	cmdLogs  commandLogs    // COMMANDLOG and SLOWLOG (commandlog.go)
 	latency  latencyMonitor // LATENCY's events (latency.go)
 	monitors []*Client      // MONITOR clients (monitor.go)
