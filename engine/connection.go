@@ -155,7 +155,11 @@ func cmdHello(c *Client) {
 		c.AddBulkString("standalone")
 	}
 	c.AddBulkString("role")
-	c.AddBulkString("master")
+	if c.srv.Cfg.ReplicaOfHost != "" {
+		c.AddBulkString("replica")
+	} else {
+		c.AddBulkString("master")
+	}
 	c.AddBulkString("modules")
 	c.AddArrayLen(0)
 }

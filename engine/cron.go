@@ -26,6 +26,7 @@ func (s *Server) Cron() {
 	if len(s.migrate.conns) > 0 {
 		s.migrateCron(now) // MIGRATE's idle cached connections
 	}
+	s.replicaCron(now) // a replica's link: connect, time out, ACK (repl_replica.go)
 	if t := s.Cfg.Timeout; t > 0 {
 		s.closeIdleClients(now, t*1000)
 	}

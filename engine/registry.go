@@ -35,6 +35,7 @@ func handlerGroups() []map[string]Handler {
 		aclHandlers,
 		clusterHandlers,
 		migrateHandlers,
+		replicaHandlers,
 	}
 }
 

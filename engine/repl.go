@@ -39,6 +39,43 @@ type replState struct {
 	noReplicasSince int64 // unix seconds the last replica went, for repl-backlog-ttl; 0 with replicas
 }
 
+// replLinkUp reports whether this server is a replica whose link to its
+// primary is up (a replica refuses PSYNC with -NOMASTERLINK when it is
+// not). The link is repl_replica.go's.
+func (s *Server) replLinkUp() bool { return s.replica.state == linkConnected }
+
+// replDisconnectReplicas closes the connections of this server's
+// replicas (disconnectReplicas): after a change of history they must
+// resynchronize, partially when they can.
+func (s *Server) replDisconnectReplicas() {
+	for _, c := range s.clients {
+		if c.Flags&ClientReplica != 0 && c.link != nil {
+			c.link.Close(true)
+		}
+	}
+}
+
+// replFsyncedOffset is the stream offset the AOF has made durable
+// (fsynced_reploff), -1 when the AOF is off; a replica's ACK carries it
+// as FACK. Volley's AOF does not track it separately yet: what was
+// applied is taken as written.
+func (s *Server) replFsyncedOffset() int64 {
+	if s.aof.status == aofOff {
+		return -1
+	}
+	return s.repl.offset
+}
+
+// rolePrimary is ROLE on a primary: "master", the offset, and the online
+// replicas (address, listening port, acknowledged offset), which the
+// primary side lists.
+func (s *Server) rolePrimary(c *Client) {
+	c.AddArrayLen(3)
+	c.AddBulkString("master")
+	c.AddInt(s.repl.offset)
+	c.AddArrayLen(0)
+}
+
 // replIDZero is the ID of no history (master_replid2 when there is none).
 var replIDZero = strings.Repeat("0", 40)
 

@@ -1,8 +1,1133 @@
 package engine
 
-// The replica side of replication: REPLICAOF and the link to a primary.
-// (Being built.)
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/volleydb/volley/engine/repllink"
+	"github.com/volleydb/volley/engine/resp"
+)
+
+// The replica side of replication: REPLICAOF, and the link to a primary
+// (Valkey's replication.c, replica half).
+//
+// The link runs on goroutines of its own: one does the blocking network
+// I/O of a connection (connect, handshake, the snapshot's transfer to a
+// temporary file, then reading the command stream), another writes what
+// goes back to the primary (REPLCONF ACK). Every step that touches the
+// engine (state changes, loading the snapshot, applying a batch of the
+// stream on the primary client) runs inside s.Hold, as a background
+// save's steps do, so the engine never waits for the network.
+//
+// Each connection attempt has a generation number. Dropping the link
+// (REPLICAOF, a timeout, CLIENT KILL) bumps it and closes the
+// connection; the goroutine of the old attempt, woken by the close,
+// finds its generation stale at its next hold and stops without
+// touching anything.
+//
+// The link uses the standard net package, not cloudwego/netpoll: there
+// is one link per replica, a goroutine blocked in Read is exactly the
+// model it needs, and the snapshot is copied to a file through a
+// bufio.Reader. netpoll would add its own poller goroutines for a single
+// connection and its zero-copy reader saves nothing here (it builds with
+// Go 1.26, which is not the reason).
+//
+// Loading is disk-based (repl-diskless-load disabled, the default): the
+// swapdb and on-empty-db modes are treated as disabled.
+
+// linkState is the replica's state of its link (Valkey's repl_state,
+// with the handshake's sub-states folded into one).
+type linkState uint8
+
+const (
+	linkNone       linkState = iota // not a replica
+	linkConnect                     // must connect: the cron does it
+	linkConnecting                  // connecting
+	linkHandshake                   // PING to the reply to PSYNC
+	linkTransfer                    // receiving the snapshot
+	linkConnected                   // applying the stream
+)
+
+// primaryHist is what the primary client (or the cached one) knows of
+// the primary's stream: its replication ID and the offsets applied and
+// read.
+type primaryHist struct {
+	id       string
+	off      int64 // reploff: applied
+	readOff  int64 // read_reploff: read, applied or not
+	prePsync bool  // a primary that did not understand PSYNC: no offsets, no ACKs
+}
+
+// replicaState is the replica side's state, touched only while holding
+// the engine, except the atomics the transfer goroutine updates.
+type replicaState struct {
+	state     linkState
+	gen       uint64      // the current connection attempt
+	conn      net.Conn    // the attempt's connection, once connected
+	out       chan []byte // to the writer goroutine, while connected
+	primary   *Client     // the primary client while connected (server.primary)
+	hist      primaryHist
+	histOK    bool   // hist holds a primary or cached primary
+	pending   []byte // applied stream bytes of an open transaction, passed on at EXEC
+	lastIO    int64  // unix s of the last byte from the primary (repl_transfer_lastio, last_interaction)
+	downSince int64  // unix s the link went down; 0 if never up
+	cronSec   int64  // the last second the once-a-second work ran
+
+	fullID     string // the primary's id from +FULLRESYNC (primary_replid)
+	fullOffset int64  // and its offset (primary_initial_offset)
+
+	transferSize atomic.Int64 // bytes announced by the transfer, 0 for the EOF form, -1 before its header
+	transferRead atomic.Int64 // bytes read of it
+	progressed   atomic.Bool  // the transfer read something since the cron last looked
+
+	user *User // the primary client's user: allowed everything ("(superuser)")
+	ack  []byte
+}
+
+// replicaHold runs fn while holding the engine if the connection attempt
+// gen is still the current one, and reports whether it was.
+func (s *Server) replicaHold(gen uint64, fn func()) bool {
+	ok := false
+	s.Hold(func(*Server) {
+		if s.replica.gen == gen && s.Cfg.ReplicaOfHost != "" {
+			ok = true
+			fn()
+		}
+	})
+	return ok
+}
+
+func (s *Server) unixNow() int64 { return s.Clock.NowMs() / 1000 }
+
+// --- REPLICAOF, ROLE --------------------------------------------------
+
+var replicaHandlers = map[string]Handler{
+	"replicaof": cmdReplicaOf,
+	"slaveof":   cmdReplicaOf,
+	"role":      cmdRole,
+}
+
+// REPLICAOF host port | NO ONE (and SLAVEOF).
+func cmdReplicaOf(c *Client) {
+	s := c.srv
+	if s.Cfg.ClusterEnabled {
+		c.AddError("ERR REPLICAOF not allowed in cluster mode.")
+		return
+	}
+	if equalFoldASCII(c.Argv[1], "no") && equalFoldASCII(c.Argv[2], "one") {
+		if s.Cfg.ReplicaOfHost != "" {
+			s.replicationUnsetPrimary()
+			s.Log.Noticef("PRIMARY MODE enabled (user request from '%s')", clientShortInfo(c))
+		}
+		c.AddOK()
+		return
+	}
+	if c.Flags&ClientReplica != 0 {
+		c.AddError("ERR Command is not valid when client is a replica.")
+		return
+	}
+	port, ok := parseInt(c.Argv[2])
+	if !ok || port < 0 || port > 65535 {
+		c.AddError("ERR Invalid master port")
+		return
+	}
+	host := string(c.Argv[1])
+	if s.Cfg.ReplicaOfHost != "" && equalFoldASCII([]byte(s.Cfg.ReplicaOfHost), lowerASCII(host)) && s.Cfg.ReplicaOfPort == int(port) {
+		s.Log.Noticef("REPLICAOF would result into synchronization with the primary we are already connected with. No operation performed.")
+		c.AddRawString("+OK Already connected to specified master\r\n")
+		return
+	}
+	s.replicationSetPrimary(host, int(port))
+	s.Log.Noticef("REPLICAOF %s:%d enabled (user request from '%s')", host, port, clientShortInfo(c))
+	c.AddOK()
+}
+
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, ch := range b {
+		if 'A' <= ch && ch <= 'Z' {
+			b[i] = ch + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// clientShortInfo is catClientInfoShortString, for the log.
+func clientShortInfo(c *Client) string {
+	user := "(superuser)"
+	if c.User != nil {
+		user = c.User.Name
+	}
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s user=%s lib-name=%s lib-ver=%s",
+		c.ID, c.Addr, c.LAddr, c.Fd, c.Name, user, c.LibName, c.LibVer)
+}
+
+// ROLE
+func cmdRole(c *Client) {
+	s := c.srv
+	if s.Cfg.ReplicaOfHost == "" {
+		s.rolePrimary(c)
+		return
+	}
+	r := &s.replica
+	c.AddArrayLen(5)
+	c.AddBulkString("slave")
+	c.AddBulkString(s.Cfg.ReplicaOfHost)
+	c.AddInt(int64(s.Cfg.ReplicaOfPort))
+	var state string
+	switch r.state {
+	case linkNone:
+		state = "none"
+	case linkConnect:
+		state = "connect"
+	case linkConnecting:
+		state = "connecting"
+	case linkHandshake:
+		state = "handshake"
+	case linkTransfer:
+		state = "sync"
+	case linkConnected:
+		state = "connected"
+	}
+	c.AddBulkString(state)
+	off := int64(-1)
+	if r.primary != nil {
+		off = r.hist.off
+	}
+	c.AddInt(off)
+}
+
+// --- becoming a replica, or a primary again --------------------------
+
+// replicationSetPrimary makes this server a replica of host:port
+// (replicationSetPrimary): the link to a former primary is dropped (and
+// cached, for a partial resynchronization with the new one), and a
+// former primary caches its own history for the same purpose.
+func (s *Server) replicationSetPrimary(host string, port int) {
+	r := &s.replica
+	wasPrimary := s.Cfg.ReplicaOfHost == ""
+	s.Cfg.ReplicaOfHost = ""
+	s.replicaDropPrimary()
+	s.Cfg.ReplicaOfHost, s.Cfg.ReplicaOfPort = host, port
+	s.unblockForRoleChange()
+	s.cancelHandshake(false)
+	if wasPrimary {
+		s.discardCachedPrimary()
+		s.Log.Noticef("Before turning into a replica, using my own primary parameters to synthesize a cached primary: I may be able to synchronize with the new primary with just a partial transfer.")
+		r.hist = primaryHist{id: s.repl.id, off: s.repl.offset, readOff: s.repl.offset}
+		r.histOK = true
+	}
+	r.state = linkConnect
+	s.Log.Noticef("Connecting to PRIMARY %s:%d", host, port)
+	s.connectWithPrimary()
+}
+
+// replicationUnsetPrimary turns this replica into a primary
+// (replicationUnsetPrimary): the link goes, the data stays, the history
+// continues under a new ID with the old one as the second, so that
+// replicas of the same primary can continue from this one.
+func (s *Server) replicationUnsetPrimary() {
+	r := &s.replica
+	if s.Cfg.ReplicaOfHost == "" {
+		return
+	}
+	s.Cfg.ReplicaOfHost = ""
+	s.replicaDropPrimary()
+	s.discardCachedPrimary()
+	s.cancelHandshake(false)
+	s.shiftReplID()
+	s.replDisconnectReplicas()
+	r.state = linkNone
+	s.repl.seldb = -1
+	s.repl.noReplicasSince = s.unixNow()
+	r.downSince = 0
+	if s.Cfg.AppendOnly && s.aof.status == aofOff {
+		s.restartAOFAfterSync()
+	}
+}
+
+// unblockForRoleChange ends the wait of clients blocked on keys, as a
+// server turning replica does (disconnectOrRedirectAllBlockedClients):
+// they could otherwise be served by a write the primary never makes.
+// A READONLY client blocked by a read is left waiting.
+func (s *Server) unblockForRoleChange() {
+	for _, c := range s.clients {
+		if c.blocked == nil {
+			continue
+		}
+		if c.Flags&ClientReadonly != 0 && c.LastCmd != nil && c.LastCmd.Flags&FlagWrite == 0 {
+			continue
+		}
+		st := s.releaseBlocked(c)
+		c.AddError("UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)")
+		s.countUnblocked(c, st, true)
+		c.Flags |= ClientCloseAfterReply
+		s.wakeUnblocked(c)
+	}
+}
+
+// discardCachedPrimary forgets the cached primary
+// (replicationDiscardCachedPrimary).
+func (s *Server) discardCachedPrimary() {
+	r := &s.replica
+	if !r.histOK || r.primary != nil {
+		return
+	}
+	s.Log.Noticef("Discarding previously cached primary state.")
+	r.histOK = false
+	r.hist = primaryHist{}
+}
+
+// --- the connection ---------------------------------------------------
+
+// connectWithPrimary starts a connection attempt on a goroutine of its
+// own.
+func (s *Server) connectWithPrimary() {
+	r := &s.replica
+	if s.Hold == nil {
+		s.Log.Warningf("Unable to connect to PRIMARY: no engine holder")
+		return
+	}
+	r.gen++
+	r.state = linkConnecting
+	r.lastIO = s.unixNow()
+	s.Log.Noticef("PRIMARY <-> REPLICA sync started")
+	hs := s.handshakeCommands()
+	go s.runReplicaLink(r.gen, net.JoinHostPort(s.Cfg.ReplicaOfHost, strconv.Itoa(s.Cfg.ReplicaOfPort)),
+		time.Duration(s.Cfg.ReplTimeout)*time.Second, hs)
+}
+
+// handshake is what the link sends after PING, and how many replies it
+// expects to each part.
+type handshake struct {
+	cmds       []byte
+	auth       bool // AUTH was sent
+	ip         bool // REPLCONF ip-address was sent
+	noDelayOff bool // repl-disable-tcp-nodelay
+}
+
+// handshakeCommands composes the handshake after PING, as Valkey's
+// replica sends it: AUTH when primaryauth is set, REPLCONF
+// listening-port, REPLCONF ip-address when replica-announce-ip is set,
+// the capabilities, the version.
+func (s *Server) handshakeCommands() handshake {
+	var hs handshake
+	if s.Cfg.PrimaryAuth != "" {
+		if s.Cfg.PrimaryUser != "" {
+			hs.cmds = repllink.AppendCommand(hs.cmds, "AUTH", s.Cfg.PrimaryUser, s.Cfg.PrimaryAuth)
+		} else {
+			hs.cmds = repllink.AppendCommand(hs.cmds, "AUTH", s.Cfg.PrimaryAuth)
+		}
+		hs.auth = true
+	}
+	port := s.cfgInt("replica-announce-port")
+	if port == 0 {
+		port = int64(s.Cfg.Port)
+	}
+	hs.cmds = repllink.AppendCommand(hs.cmds, "REPLCONF", "listening-port", strconv.FormatInt(port, 10))
+	if ip, _ := s.Cfg.Value("replica-announce-ip"); ip != "" {
+		hs.cmds = repllink.AppendCommand(hs.cmds, "REPLCONF", "ip-address", ip)
+		hs.ip = true
+	}
+	hs.cmds = repllink.AppendCommand(hs.cmds, "REPLCONF", "capa", "eof", "capa", "psync2")
+	hs.cmds = repllink.AppendCommand(hs.cmds, "REPLCONF", "version", Version)
+	hs.noDelayOff = s.cfgBool("repl-disable-tcp-nodelay")
+	return hs
+}
+
+// linkIO is one connection attempt's goroutine-side state.
+type linkIO struct {
+	s    *Server
+	gen  uint64
+	conn net.Conn
+	br   *bufio.Reader
+	tmp  string // the transfer's temporary file, removed unless it became dbfilename
+}
+
+// runReplicaLink is a connection attempt, from the connect to the end of
+// the stream.
+func (s *Server) runReplicaLink(gen uint64, addr string, timeout time.Duration, hs handshake) {
+	l := &linkIO{s: s, gen: gen}
+	defer func() {
+		if l.tmp != "" {
+			_ = os.Remove(l.tmp)
+		}
+	}()
+	conn, err := net.DialTimeout("tcp", addr, timeout)
+	ok := s.replicaHold(gen, func() {
+		if err != nil {
+			s.Log.Warningf("Error condition on socket for SYNC: %s", connErrText(err))
+			s.replicaLinkFailed()
+			return
+		}
+		s.replica.conn = conn
+		s.replica.state = linkHandshake
+		s.replica.lastIO = s.unixNow()
+		s.Log.Noticef("Non blocking connect for SYNC fired the event.")
+	})
+	if !ok || err != nil {
+		if conn != nil {
+			conn.Close()
+		}
+		return
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetNoDelay(!hs.noDelayOff)
+	}
+	l.conn = conn
+	l.br = bufio.NewReaderSize(conn, 64<<10)
+	kind, ok := l.handshake(hs)
+	if !ok {
+		return
+	}
+	switch kind {
+	case repllink.PsyncContinue:
+		l.stream()
+	default:
+		if l.transfer() {
+			l.stream()
+		}
+	}
+}
+
+func connErrText(err error) string {
+	if oe, ok := err.(*net.OpError); ok && oe.Err != nil {
+		if se, ok := oe.Err.(*os.SyscallError); ok {
+			return se.Err.Error()
+		}
+		return oe.Err.Error()
+	}
+	return err.Error()
+}
+
+// fail ends the attempt after an error in the handshake: the cron
+// connects again within a second (syncWithPrimaryHandleError).
+func (l *linkIO) fail(format string, args ...any) {
+	l.s.replicaHold(l.gen, func() {
+		if format != "" {
+			l.s.Log.Warningf(format, args...)
+		}
+		l.s.replicaLinkFailed()
+	})
+	l.conn.Close()
+}
+
+// replicaLinkFailed drops the attempt's connection and leaves the
+// reconnection to the cron.
+func (s *Server) replicaLinkFailed() {
+	r := &s.replica
+	if r.conn != nil {
+		r.conn.Close()
+		r.conn = nil
+	}
+	r.gen++
+	r.state = linkConnect
+}
+
+// reply reads one reply line of the handshake, noting the time.
+func (l *linkIO) reply() (string, bool) {
+	line, err := repllink.ReadLine(l.br)
+	if err != nil {
+		l.fail("Failed to read response from the server: %s", connErrText(err))
+		return "", false
+	}
+	return line, l.s.replicaHold(l.gen, func() { l.s.replica.lastIO = l.s.unixNow() })
+}
+
+func (l *linkIO) send(b []byte) bool {
+	if _, err := l.conn.Write(b); err != nil {
+		l.fail("Sending command to primary in replication handshake: -Writing to master: %s", connErrText(err))
+		return false
+	}
+	return true
+}
+
+// handshake runs PING to the reply to PSYNC (syncWithPrimary), and
+// returns what the primary answered.
+func (l *linkIO) handshake(hs handshake) (repllink.PsyncKind, bool) {
+	s := l.s
+	if !l.send(repllink.AppendCommand(nil, "PING")) {
+		return 0, false
+	}
+	line, ok := l.reply()
+	if !ok {
+		return 0, false
+	}
+	if line == "" || line[0] != '+' && !hasPrefix(line, "-NOAUTH") && !hasPrefix(line, "-NOPERM") && !hasPrefix(line, "-ERR operation not permitted") {
+		l.fail("Error reply to PING from primary: '%s'", line)
+		return 0, false
+	}
+	s.replicaHold(l.gen, func() { s.Log.Noticef("Primary replied to PING, replication can continue...") })
+	if !l.send(hs.cmds) {
+		return 0, false
+	}
+	if hs.auth {
+		if line, ok = l.reply(); !ok {
+			return 0, false
+		}
+		if hasPrefix(line, "-") {
+			l.fail("Unable to AUTH to PRIMARY: %s", line)
+			return 0, false
+		}
+	}
+	replies := []string{"REPLCONF listening-port", "REPLCONF ip-address", "REPLCONF capa", "REPLCONF VERSION"}
+	for i, what := range replies {
+		if i == 1 && !hs.ip {
+			continue
+		}
+		if line, ok = l.reply(); !ok {
+			return 0, false
+		}
+		if hasPrefix(line, "-") {
+			s.replicaHold(l.gen, func() {
+				s.Log.Noticef("(Non critical) Primary does not understand %s: %s", what, line)
+			})
+		}
+	}
+	// PSYNC with the cached primary's history, or "? -1" without one.
+	id, off := "?", "-1"
+	if !s.replicaHold(l.gen, func() {
+		r := &s.replica
+		r.fullOffset = -1
+		if r.histOK {
+			id, off = r.hist.id, strconv.FormatInt(r.hist.off+1, 10)
+			s.Log.Noticef("Trying a partial resynchronization (request %s:%s).", id, off)
+		} else {
+			s.Log.Noticef("Partial resynchronization not possible (no cached primary)")
+		}
+	}) {
+		return 0, false
+	}
+	if _, err := l.conn.Write(repllink.AppendCommand(nil, "PSYNC", id, off)); err != nil {
+		l.fail("Unable to send PSYNC to primary: -Writing to master: %s", connErrText(err))
+		return 0, false
+	}
+	var rep repllink.PsyncReply
+	for {
+		line, err := repllink.ReadLine(l.br)
+		if err != nil {
+			l.fail("Primary did not reply to PSYNC, will try later")
+			return 0, false
+		}
+		rep = repllink.ParsePsyncReply(line)
+		if rep.Kind != repllink.PsyncWait {
+			ok = s.replicaHold(l.gen, func() { s.psyncReplied(l, rep, line) })
+			break
+		}
+		if !s.replicaHold(l.gen, func() { s.replica.lastIO = s.unixNow() }) {
+			return 0, false
+		}
+	}
+	if !ok {
+		return 0, false
+	}
+	switch rep.Kind {
+	case repllink.PsyncTryLater:
+		l.fail("")
+		return 0, false
+	case repllink.PsyncNotSupported, repllink.PsyncDualChannel:
+		if _, err := l.conn.Write([]byte("SYNC\r\n")); err != nil {
+			l.fail("I/O error writing to PRIMARY: %s", connErrText(err))
+			return 0, false
+		}
+	}
+	return rep.Kind, true
+}
+
+func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
+
+// psyncReplied acts on the reply to PSYNC (replicaProcessPsyncReply).
+func (s *Server) psyncReplied(l *linkIO, rep repllink.PsyncReply, line string) {
+	r := &s.replica
+	r.lastIO = s.unixNow()
+	switch rep.Kind {
+	case repllink.PsyncFull:
+		r.fullID, r.fullOffset = rep.ID, rep.Offset
+		s.Log.Noticef("Full resync from primary: %s:%d", r.fullID, r.fullOffset)
+	case repllink.PsyncBadFull:
+		s.Log.Warningf("Primary replied with wrong +FULLRESYNC syntax.")
+		r.fullID = ""
+	case repllink.PsyncContinue:
+		s.Log.Noticef("Successful partial resynchronization with primary.")
+		if rep.ID != "" && rep.ID != r.hist.id {
+			// The primary continues our history under a new ID: the old
+			// one is our second, for our own replicas, who must learn it.
+			s.Log.Noticef("Primary replication ID changed to %s", rep.ID)
+			s.repl.id2 = r.hist.id
+			s.repl.secondOffset = s.repl.offset + 1
+			s.repl.id = rep.ID
+			r.hist.id = rep.ID
+			s.replDisconnectReplicas()
+		}
+		s.createPrimaryClient(l)
+		if s.repl.backlog == nil {
+			s.createReplBacklog()
+		}
+		s.Log.Noticef("PRIMARY <-> REPLICA sync: Primary accepted a Partial Resynchronization.")
+		return
+	case repllink.PsyncTryLater:
+		s.Log.Noticef("Primary is currently unable to PSYNC but should be in the future: %s", line)
+		return
+	case repllink.PsyncDualChannel:
+		s.Log.Warningf("Unexpected reply to PSYNC from primary: %s", line)
+		s.Log.Noticef("Retrying with SYNC...")
+	default:
+		if hasPrefix(line, "-ERR") {
+			s.Log.Noticef("Primary does not support PSYNC or is in error state (reply: %s)", line)
+		} else {
+			s.Log.Warningf("Unexpected reply to PSYNC from primary: %s", line)
+		}
+		s.Log.Noticef("Retrying with SYNC...")
+	}
+	// A full synchronization: the snapshot comes next.
+	r.state = linkTransfer
+	r.transferSize.Store(-1)
+	r.transferRead.Store(0)
+	r.progressed.Store(false)
+}
+
+// --- the snapshot ------------------------------------------------------
+
+// transfer receives the snapshot into a temporary file, then loads it
+// while holding the engine. It reports whether the link goes on to the
+// stream.
+func (l *linkIO) transfer() bool {
+	s := l.s
+	r := &s.replica
+	var dir string
+	if !s.replicaHold(l.gen, func() { dir = s.Cfg.Dir }) {
+		return false
+	}
+	var f *os.File
+	var err error
+	for tries := 0; tries < 5; tries++ {
+		l.tmp = filepath.Join(dir, fmt.Sprintf("temp-%d.%d.rdb", time.Now().Unix()+int64(tries), os.Getpid()))
+		f, err = os.OpenFile(l.tmp, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o666)
+		if err == nil {
+			break
+		}
+	}
+	if err != nil {
+		l.tmp = ""
+		l.fail("Opening the temp file needed for PRIMARY <-> REPLICA synchronization: %s", errnoText(err))
+		return false
+	}
+	defer f.Close()
+	// The header, after any newlines the primary sends while it prepares
+	// the snapshot.
+	var line string
+	for {
+		line, err = repllink.ReadLine(l.br)
+		if err != nil {
+			l.fail("I/O error reading bulk count from PRIMARY: %s", connErrText(err))
+			return false
+		}
+		if line != "" {
+			break
+		}
+		r.progressed.Store(true)
+	}
+	switch {
+	case line[0] == '-':
+		l.fail("PRIMARY aborted replication with an error: %s", line[1:])
+		return false
+	case line[0] != '$':
+		l.fail("Bad protocol from PRIMARY, the first byte is not '$' (we received '%s'), are you sure the host and port are right?", line)
+		return false
+	}
+	p, err := repllink.ParsePayloadHeader(line)
+	if err != nil {
+		l.fail("Bad protocol from PRIMARY: %s", line)
+		return false
+	}
+	r.transferSize.Store(p.Size)
+	r.progressed.Store(true)
+	if !s.replicaHold(l.gen, func() {
+		if p.Mark != nil {
+			s.Log.Noticef("PRIMARY <-> REPLICA sync: receiving streamed RDB from primary with EOF to disk")
+		} else {
+			s.Log.Noticef("PRIMARY <-> REPLICA sync: receiving %d bytes from primary to disk", p.Size)
+		}
+	}) {
+		return false
+	}
+	_, err = repllink.CopyPayload(f, l.br, p, func(n int64) {
+		r.transferRead.Store(n)
+		r.progressed.Store(true)
+	})
+	if err != nil {
+		l.fail("I/O error trying to sync with PRIMARY: %s", connErrText(err))
+		return false
+	}
+	if err := f.Sync(); err != nil {
+		l.fail("Failed trying to sync the temp DB to disk in PRIMARY <-> REPLICA synchronization: %s", errnoText(err))
+		return false
+	}
+	ok := false
+	if !s.replicaHold(l.gen, func() { ok = s.loadTransferred(l) }) {
+		return false
+	}
+	return ok
+}
+
+// loadTransferred replaces the dataset with the snapshot received and
+// takes on the primary's history (replicaLoadPrimaryRDBFromDisk and
+// replicaAfterLoadPrimaryRDB).
+func (s *Server) loadTransferred(l *linkIO) bool {
+	r := &s.replica
+	s.Log.Noticef("Done downloading RDB")
+	s.Log.Noticef("Loading the RDB and finalizing primary-replica sync...")
+	// Nothing may go on writing the old dataset or a file of it.
+	if s.aof.status != aofOff {
+		s.stopAOF()
+	}
+	if s.bgsave.run != nil && !s.bgsave.run.aofRewrite {
+		s.bgsaveStop("Replica is about to load the RDB file received from the primary, but there is a pending RDB child running. Killing process and removing its temp file to avoid any race")
+	}
+	path := s.rdbPath()
+	if err := os.Rename(l.tmp, path); err != nil {
+		s.Log.Warningf("Failed trying to rename the temp DB into %s in PRIMARY <-> REPLICA synchronization: %s", s.Cfg.DBFilename, errnoText(err))
+		s.cancelHandshake(true)
+		return false
+	}
+	l.tmp = ""
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	// A new history: the cached primary is useless, our replicas must
+	// resynchronize and cannot continue from our backlog.
+	s.discardCachedPrimary()
+	s.replDisconnectReplicas()
+	s.freeReplBacklog()
+
+	s.Log.Noticef("PRIMARY <-> REPLICA sync: Flushing old data")
+	s.emptyForSync()
+	s.Log.Noticef("PRIMARY <-> REPLICA sync: Loading DB in memory")
+	f, err := os.Open(path)
+	if err == nil {
+		s.loading = true
+		_, err = s.readRDB(f, fileSize(f), false)
+		s.loading = false
+		f.Close()
+	}
+	if err != nil {
+		s.Log.Warningf("Failed trying to load the PRIMARY synchronization DB from disk, check server logs.")
+		s.Log.Warningf("%v", err)
+		s.Log.Noticef("PRIMARY <-> REPLICA sync: Discarding the half-loaded data")
+		s.emptyForSync()
+		s.Log.Warningf("Failed to load RDB")
+		s.cancelHandshake(true)
+		return false
+	}
+	s.Dirty = 0
+	s.createPrimaryClient(l)
+	r.hist = primaryHist{id: r.fullID, off: r.fullOffset, readOff: r.fullOffset, prePsync: r.fullOffset == -1}
+	r.histOK = true
+	s.replicaSendAck()
+	s.repl.id = r.fullID
+	if s.repl.id == "" {
+		s.repl.id = replIDZero
+	}
+	s.repl.offset = r.fullOffset
+	s.clearReplID2()
+	if s.repl.backlog == nil {
+		s.createReplBacklog()
+	}
+	s.Log.Noticef("PRIMARY <-> REPLICA sync: Finished with success")
+	if s.Cfg.AppendOnly {
+		s.restartAOFAfterSync()
+	}
+	return true
+}
+
+// emptyForSync empties the dataset before a snapshot is loaded
+// (emptyData), functions included.
+func (s *Server) emptyForSync() {
+	async := s.cfgBool("replica-lazy-flush")
+	for _, db := range s.dbs {
+		db.Flush(async)
+	}
+	s.trackingFlushed()
+	s.functionsFlush()
+}
+
+// restartAOFAfterSync turns the AOF back on after a synchronization: a
+// rewrite of the new dataset starts it (restartAOFAfterSYNC).
+func (s *Server) restartAOFAfterSync() {
+	if err := s.startAOF(); err != nil {
+		s.Log.Warningf("Failed enabling the AOF after successful primary synchronization! Trying it again in one second.")
+	}
+}
+
+// cancelHandshake drops an attempt in progress, connecting to
+// receiving the snapshot (cancelReplicationHandshake), and with
+// reconnect starts another at once. It reports whether there was one.
+func (s *Server) cancelHandshake(reconnect bool) bool {
+	r := &s.replica
+	switch r.state {
+	case linkConnecting, linkHandshake, linkTransfer:
+	default:
+		return false
+	}
+	s.replicaLinkFailed()
+	if reconnect && s.Cfg.ReplicaOfHost != "" {
+		s.Log.Noticef("Reconnecting to PRIMARY %s:%d after failure", s.Cfg.ReplicaOfHost, s.Cfg.ReplicaOfPort)
+		s.connectWithPrimary()
+	}
+	return true
+}
+
+// --- the primary client and the stream ---------------------------------
+
+// primaryClientLink is the Link of the primary client: its replies are
+// discarded, and closing it (CLIENT KILL) closes the connection, which
+// the link's goroutine then finds lost.
+type primaryClientLink struct{ conn net.Conn }
+
+func (primaryClientLink) Wake()        {}
+func (p primaryClientLink) Close(bool) { p.conn.Close() }
+func (s *Server) primaryUser() *User {
+	r := &s.replica
+	if r.user == nil {
+		r.user = s.newUser("(superuser)")
+		for _, op := range []string{"+@all", "~*", "&*", "on", "nopass"} {
+			s.aclSetUser(r.user, op)
+		}
+	}
+	return r.user
+}
+
+// createPrimaryClient makes the primary client on the attempt's
+// connection and starts the writer; the link is up
+// (replicationCreatePrimaryClient, establishPrimaryConnection).
+func (s *Server) createPrimaryClient(l *linkIO) {
+	r := &s.replica
+	addr, laddr := l.conn.RemoteAddr().String(), l.conn.LocalAddr().String()
+	fd := -1
+	c := s.NewClient(addr, laddr, fd, false)
+	s.Stats.ConnectionsReceived-- // not an accepted connection
+	c.Flags |= ClientPrimary
+	c.User = s.primaryUser()
+	c.Authenticated = true
+	c.SetLink(primaryClientLink{l.conn})
+	r.primary = c
+	r.pending = r.pending[:0]
+	r.state = linkConnected
+	r.downSince = 0
+	r.lastIO = s.unixNow()
+	out := make(chan []byte, 64)
+	r.out = out
+	go func(conn net.Conn) {
+		for b := range out {
+			if _, err := conn.Write(b); err != nil {
+				conn.Close()
+				for range out {
+				}
+				return
+			}
+		}
+	}(l.conn)
+}
+
+// replicaDropPrimary frees the primary client and keeps what it knew as
+// the cached primary (freeClient of the primary, replicationCachePrimary),
+// and reconnects when this is still a replica
+// (replicationHandlePrimaryDisconnection).
+func (s *Server) replicaDropPrimary() {
+	r := &s.replica
+	c := r.primary
+	if c == nil {
+		return
+	}
+	s.Log.Noticef("Caching the disconnected primary state.")
+	r.primary = nil
+	if r.out != nil {
+		close(r.out)
+		r.out = nil
+	}
+	if r.conn != nil {
+		r.conn.Close()
+		r.conn = nil
+	}
+	r.gen++
+	if c.Flags&ClientMulti != 0 {
+		s.discardTransaction(c)
+	}
+	s.FreeClient(c)
+	r.pending = r.pending[:0]
+	r.hist.readOff = r.hist.off
+	r.state = linkConnect
+	r.downSince = s.unixNow()
+	if s.Cfg.ReplicaOfHost != "" {
+		s.Log.Noticef("Reconnecting to PRIMARY %s:%d", s.Cfg.ReplicaOfHost, s.Cfg.ReplicaOfPort)
+		s.connectWithPrimary()
+	}
+}
+
+// replicaSendAck tells the primary the offset applied (replicationSendAck),
+// with the offset the AOF has made durable when it is on.
+func (s *Server) replicaSendAck() {
+	r := &s.replica
+	if r.primary == nil || r.hist.prePsync || r.out == nil {
+		return
+	}
+	fack := s.replFsyncedOffset()
+	b := r.ack[:0]
+	if fack >= 0 {
+		b = append(b, "*5\r\n"...)
+	} else {
+		b = append(b, "*3\r\n"...)
+	}
+	b = append(b, "$8\r\nREPLCONF\r\n$3\r\nACK\r\n"...)
+	b = resp.AppendBulkInt(b, r.hist.off)
+	if fack >= 0 {
+		b = append(b, "$4\r\nFACK\r\n"...)
+		b = resp.AppendBulkInt(b, fack)
+	}
+	r.ack = b
+	select {
+	case r.out <- append([]byte(nil), b...):
+	default: // the primary is not reading: the next ACK will tell it
+	}
+}
+
+// stream reads the command stream and applies it, a read at a time, on
+// the primary client.
+func (l *linkIO) stream() {
+	s := l.s
+	var p resp.Parser
+	p.Replicated = true
+	buf := make([]byte, 0, 64<<10)
+	pos := 0
+	var argv [][]byte
+	for {
+		// Room for the next read: what is unparsed moves to the front, and
+		// the buffer grows to what the command being read needs.
+		if pos > 0 {
+			n := copy(buf, buf[pos:])
+			buf, pos = buf[:n], 0
+		}
+		want := max(p.Need(), len(buf)+16<<10)
+		if cap(buf) < want {
+			nb := make([]byte, len(buf), want)
+			copy(nb, buf)
+			buf = nb
+		}
+		n, err := l.br.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		lost := false
+		ok := s.replicaHold(l.gen, func() {
+			if n > 0 {
+				argv, pos = s.applyStream(&p, buf, pos, n, argv)
+			}
+			if err != nil && s.replica.primary != nil {
+				s.Log.Noticef("Connection with primary lost.")
+				s.replicaDropPrimary()
+				lost = true
+			}
+		})
+		if !ok || lost {
+			return
+		}
+	}
+}
+
+// applyStream applies the whole commands of buf from pos, n bytes of
+// which were just read, and returns where it stopped. A command's bytes
+// are passed on (replFeedRaw) once it is applied; a transaction's when
+// its EXEC is.
+func (s *Server) applyStream(p *resp.Parser, buf []byte, pos, n int, argv [][]byte) ([][]byte, int) {
+	r := &s.replica
+	c := r.primary
+	gen := r.gen
+	now := s.Clock.NowMs()
+	r.lastIO = now / 1000
+	r.hist.readOff += int64(n)
+	c.LastInteraction = now
+	c.NetIn += int64(n)
+	for pos < len(buf) {
+		var k int
+		var err error
+		argv, k, err = p.Parse(buf[pos:], argv)
+		if err != nil {
+			s.Log.Warningf("Protocol error (%v) from client: %s. Query buffer during protocol error: '%s'", err, clientShortInfo(c), truncate(buf[pos:], 128))
+			r.conn.Close()
+			return argv, len(buf)
+		}
+		if k == 0 {
+			break
+		}
+		raw := buf[pos : pos+k]
+		pos += k
+		if len(argv) > 0 {
+			s.applyPrimaryCommand(c, argv)
+			if r.gen != gen || r.primary != c {
+				return argv, len(buf)
+			}
+		}
+		if c.Flags&ClientMulti != 0 {
+			r.pending = append(r.pending, raw...)
+			continue
+		}
+		if len(r.pending) > 0 {
+			raw = append(r.pending, raw...)
+			r.pending = raw[:0]
+		}
+		r.hist.off += int64(len(raw))
+		s.replFeedRaw(raw)
+	}
+	return argv, pos
+}
+
+// applyPrimaryCommand runs one command of the stream. REPLCONF GETACK
+// is answered here: the ACK carries the offset before it.
+func (s *Server) applyPrimaryCommand(c *Client, argv [][]byte) {
+	if len(argv) >= 2 && equalFoldASCII(argv[0], "replconf") && equalFoldASCII(argv[1], "getack") {
+		s.replicaSendAck()
+		return
+	}
+	s.Call(c, argv)
+	if c.errored && c.Out.Len() > 0 {
+		name := "<unknown>"
+		if c.Cmd != nil {
+			name = c.Cmd.FullName
+		}
+		msg := string(c.Out.Bytes())
+		if len(msg) > 0 && msg[0] == '-' {
+			msg = msg[1:]
+		}
+		for len(msg) > 0 && (msg[len(msg)-1] == '\n' || msg[len(msg)-1] == '\r') {
+			msg = msg[:len(msg)-1]
+		}
+		s.Log.Warningf("== CRITICAL == This replica is sending an error to its primary: '%s' after processing the command '%s'", msg, name)
+		s.Stats.UnexpectedErrReplies++
+	}
+	c.Out.Reset()
+}
+
+// --- the cron ------------------------------------------------------------
+
+// replicaCron is the replica's part of replicationCron, called by Cron:
+// the start-up connection, then once a second the timeouts, the
+// reconnection and the ACK.
+func (s *Server) replicaCron(nowMs int64) {
+	r := &s.replica
+	if s.Cfg.ReplicaOfHost == "" {
+		return
+	}
+	now := nowMs / 1000
+	if r.progressed.Swap(false) {
+		r.lastIO = now
+	}
+	if r.state == linkNone {
+		// replicaof in the configuration: connect at once.
+		r.state = linkConnect
+		s.Log.Noticef("Connecting to PRIMARY %s:%d", s.Cfg.ReplicaOfHost, s.Cfg.ReplicaOfPort)
+		s.connectWithPrimary()
+		return
+	}
+	if now == r.cronSec {
+		return
+	}
+	r.cronSec = now
+	timeout := int64(s.Cfg.ReplTimeout)
+	switch {
+	case (r.state == linkConnecting || r.state == linkHandshake) && now-r.lastIO > timeout:
+		s.Log.Warningf("Timeout connecting to the PRIMARY...")
+		s.cancelHandshake(true)
+	case r.state == linkTransfer && now-r.lastIO > timeout:
+		s.Log.Warningf("Timeout receiving bulk data from PRIMARY... If the problem persists try to set the 'repl-timeout' parameter in valkey.conf to a larger value.")
+		s.cancelHandshake(true)
+	case r.state == linkConnected && now-r.lastIO > timeout:
+		s.Log.Warningf("PRIMARY timeout: no data nor PING received...")
+		s.replicaDropPrimary()
+	}
+	if r.state == linkConnect {
+		s.Log.Noticef("Connecting to PRIMARY %s:%d", s.Cfg.ReplicaOfHost, s.Cfg.ReplicaOfPort)
+		s.connectWithPrimary()
+	}
+	s.replicaSendAck()
+}
+
+// --- INFO ----------------------------------------------------------------
 
 // infoPrimaryLink writes INFO replication's fields of a replica's link
 // to its primary, from master_host to replica_announced.
-func (s *Server) infoPrimaryLink(w *infoWriter) {}
+func (s *Server) infoPrimaryLink(w *infoWriter) {
+	r := &s.replica
+	now := s.unixNow()
+	off, readOff := int64(1), int64(1)
+	if r.histOK {
+		off, readOff = r.hist.off, r.hist.readOff
+	}
+	w.str("master_host", s.Cfg.ReplicaOfHost)
+	w.int("master_port", int64(s.Cfg.ReplicaOfPort))
+	if r.state == linkConnected {
+		w.str("master_link_status", "up")
+	} else {
+		w.str("master_link_status", "down")
+	}
+	lastIO := int64(-1)
+	if r.primary != nil {
+		lastIO = now - r.lastIO
+	}
+	w.int("master_last_io_seconds_ago", lastIO)
+	w.int("master_sync_in_progress", boolInt(r.state == linkTransfer))
+	w.int("slave_read_repl_offset", readOff)
+	w.int("slave_repl_offset", off)
+	w.int("replicas_repl_buffer_size", 0)
+	w.int("replicas_repl_buffer_peak", 0)
+	if r.state == linkTransfer {
+		size, read := r.transferSize.Load(), r.transferRead.Load()
+		var perc float64
+		if size != 0 {
+			perc = float64(read) / float64(size) * 100
+		}
+		w.int("master_sync_total_bytes", size)
+		w.int("master_sync_read_bytes", read)
+		w.int("master_sync_left_bytes", size-read)
+		w.str("master_sync_perc", strconv.FormatFloat(perc, 'f', 2, 64))
+		w.int("master_sync_last_io_seconds_ago", now-r.lastIO)
+	}
+	if r.state != linkConnected {
+		down := int64(-1)
+		if r.downSince != 0 {
+			down = now - r.downSince
+		}
+		w.int("master_link_down_since_seconds", down)
+	}
+	w.int("slave_priority", s.cfgInt("replica-priority"))
+	w.int("slave_read_only", boolInt(s.Cfg.ReplicaReadOnly))
+	w.int("replica_announced", boolInt(s.cfgBool("replica-announced")))
+}
+
+// isWriteCommand reports whether cmd writes, counting for EXEC the
+// commands it would run (processCommand's is_write_command).
+func isWriteCommand(c *Client, cmd *Spec) bool {
+	return cmd.Flags&FlagWrite != 0 || cmd.FullName == "exec" && c.multi.writes()
+}
+
+// deniedWhenStale reports whether a replica with its link down and
+// replica-serve-stale-data off refuses cmd: every command without the
+// stale flag, and EXEC when one it would run lacks it.
+func deniedWhenStale(c *Client, cmd *Spec) bool {
+	if cmd.Flags&FlagStale == 0 {
+		return true
+	}
+	if cmd.FullName != "exec" || c.multi == nil {
+		return false
+	}
+	for i := range c.multi.cmds[:c.multi.n] {
+		if c.multi.cmds[i].cmd.Flags&FlagStale == 0 {
+			return true
+		}
+	}
+	return false
+}

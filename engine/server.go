@@ -101,6 +101,7 @@ type Server struct {
 
 	repl     replState      // replication IDs, offset and backlog (repl.go)
 	migrate  migrateState   // MIGRATE's cached connections (migrate.go)
+	replica  replicaState   // the link to a primary, when a replica (repl_replica.go)
 	cmdLogs  commandLogs    // COMMANDLOG and SLOWLOG (commandlog.go)
 	latency  latencyMonitor // LATENCY's events (latency.go)
 	monitors []*Client      // MONITOR clients (monitor.go)
@@ -463,12 +464,16 @@ func (s *Server) rejection(c *Client, cmd *Spec, argv [][]byte) string {
 		return "ERR command '" + cmd.FullName + "' is not implemented in Volley yet"
 	case s.Cfg.MaxMemory != 0 && !s.script.busy.timedOut && s.oomRejects(c, cmd): // evicts first (evict.go)
 		return ErrOOM
-	case s.bgsave.lastErr && s.diskErrorRejects(c, cmd):
+	case s.bgsave.lastErr && c.Flags&ClientPrimary == 0 && s.diskErrorRejects(c, cmd):
 		return s.misconfError()
-	case s.aof.lastWriteErr != nil && s.aofRejects(c, cmd):
+	case s.aof.lastWriteErr != nil && c.Flags&ClientPrimary == 0 && s.aofRejects(c, cmd):
 		return s.aofMisconf()
+	case s.Cfg.ReplicaOfHost != "" && s.Cfg.ReplicaReadOnly && c.Flags&ClientPrimary == 0 && isWriteCommand(c, cmd):
+		return ErrReadonly // a read-only replica takes writes from its primary only (repl_replica.go)
 	case c.Flags&ClientPubSub != 0 && c.Proto == 2 && !allowedInPubSub(cmd):
 		return "ERR Can't execute '" + cmd.FullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+	case s.Cfg.ReplicaOfHost != "" && !s.Cfg.ReplicaServeStaleData && !s.replLinkUp() && deniedWhenStale(c, cmd):
+		return ErrPrimaryDown
 	case s.script.busy.timedOut && cmd.Flags&FlagAllowBusy == 0: // a script serves others between its instructions (script_busy.go)
 		return s.busyError()
 	}

@@ -967,6 +967,7 @@ func TestStringPastExpiryOnReplica(t *testing.T) {
 	e, clk := fakeClockEnv(t)
 	c := e.newClient()
 	e.srv.Cfg.ReplicaOfHost = "127.0.0.1"
+	c.Flags |= ClientPrimary // the write comes from the primary: a read-only replica takes no other
 	e.expect(c, []replyCase{rc("set k v pxat "+strconv.FormatInt(clk.Ms-1, 10), okReply)})
 	wantExpire(t, e, "k", clk.Ms-1)
 }
