@@ -74,3 +74,14 @@ func (l *Logger) Verbosef(format string, args ...any) { l.Logf(LogVerbose, forma
 
 // Debugf logs at debug level.
 func (l *Logger) Debugf(format string, args ...any) { l.Logf(LogDebug, format, args...) }
+
+// Raw writes text as it is, with no line prefix, at level (Valkey's
+// LL_RAW: the start-up banner).
+func (l *Logger) Raw(level int, text string) {
+	if l == nil || level < l.Level || level >= LogNothing {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, _ = io.WriteString(l.w, text)
+}

@@ -156,6 +156,7 @@ func run(args []string) int {
 			log.Warningf("Failed to write PID file: %v", err)
 		}
 	}
+	showBanner(log, cfg)
 	log.Noticef("Server initialized")
 	co.Start()
 	for _, a := range addrs {
