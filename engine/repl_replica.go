@@ -1023,7 +1023,7 @@ func (s *Server) replicaCron(nowMs int64) {
 		return
 	}
 	now := nowMs / 1000
-	if r.progressed.Swap(false) {
+	if r.progressed.Swap(false) && r.state == linkTransfer {
 		r.lastIO = now
 	}
 	if r.state == linkNone {
