@@ -89,7 +89,7 @@ func (s *Server) commandDone(c *Client, cmd *Spec, durUs int64, replyBytes int) 
 			s.commandLogPush(c, cmd, logLargeReply, int64(replyBytes))
 		}
 	}
-	if len(s.monitors) > 0 && cmd.Flags&(FlagSkipMonitor|FlagAdmin) == 0 {
+	if len(s.monitors) > 0 && cmd.Flags&(FlagSkipMonitor|FlagAdmin) == 0 && s.blocking.reexec != c {
 		s.FeedMonitors(c, cmd, c.Argv)
 	}
 }

@@ -352,10 +352,14 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 		}
 		end := s.mono.now()
 		s.tick = end
-		// A command that blocked is counted when it completes (blocking.go).
+		// A command that blocked is counted when it completes
+		// (blocking.go), but MONITOR shows it as it was called, and not
+		// again when it runs once more.
 		if c.blocked == nil {
 			c.LastCmd = cmd
 			s.commandCompleted(c, cmd, start, end, c.Out.Len()-outBefore)
+		} else if len(s.monitors) > 0 && cmd.Flags&(FlagSkipMonitor|FlagAdmin) == 0 && s.blocking.reexec != c {
+			s.FeedMonitors(c, cmd, c.Argv)
 		}
 		if c.Flags&ClientTracking != 0 {
 			s.trackingRemember(c, cmd, argv)
@@ -391,7 +395,11 @@ func (s *Server) commandCompleted(c *Client, cmd *Spec, start, end int64, replyB
 		st.Failed++
 	}
 	s.Stats.CommandsProcessed++
-	c.TotCmds++
+	if cur := s.current; cur != nil {
+		cur.TotCmds++ // a script's calls count to the client that ran it
+	} else {
+		c.TotCmds++
+	}
 	s.commandDone(c, cmd, durUs, replyBytes)
 }
 
