@@ -35,6 +35,11 @@ var debugSubs = map[string]debugSub{
 		"    Change the replication IDs of the instance.",
 		"    Dangerous: should be used only for testing the replication subsystem.",
 	}},
+	"config-rewrite-force-all": {2, debugConfigRewriteForceAll, []string{
+		"CONFIG-REWRITE-FORCE-ALL",
+		"    Like CONFIG REWRITE but writes all configuration options, including",
+		"    keywords not listed in original configuration file or default values.",
+	}},
 	"digest": {2, debugDigest, []string{
 		"DIGEST",
 		"    Output a hex signature representing the current DB content.",
@@ -116,7 +121,7 @@ var debugSubs = map[string]debugSub{
 }
 
 // debugHelpOrder lists debugSubs in DEBUG HELP's order.
-var debugHelpOrder = []string{"change-repl-id", "digest", "digest-value", "error", "log", "htstats", "loadaof", "object", "populate", "protocol",
+var debugHelpOrder = []string{"change-repl-id", "config-rewrite-force-all", "digest", "digest-value", "error", "log", "htstats", "loadaof", "object", "populate", "protocol",
 	"reload", "set-active-expire", "quicklist-packed-threshold", "set-skip-checksum-validation", "sleep"}
 
 func cmdDebug(c *Client) {
@@ -501,6 +506,24 @@ func debugPopulate(c *Client) {
 // As Valkey's atoi, anything not starting with a non-zero number is 0.
 func debugSetActiveExpire(c *Client) {
 	c.srv.expire.disabled = cnum.Atoi(c.Argv[2]) == 0
+	c.AddOK()
+}
+
+// DEBUG CONFIG-REWRITE-FORCE-ALL: CONFIG REWRITE with every directive
+// written, defaults included.
+func debugConfigRewriteForceAll(c *Client) {
+	s := c.srv
+	path := s.ConfigFile
+	if path == "" {
+		path = s.Cfg.ConfigFile
+	}
+	if err := s.Cfg.RewriteAll(path); err == config.ErrNoConfigFile {
+		c.AddError(err.Error())
+		return
+	} else if err != nil {
+		c.AddError("ERR CONFIG-REWRITE-FORCE-ALL failed: " + config.Strerror(err))
+		return
+	}
 	c.AddOK()
 }
 

@@ -21,6 +21,7 @@ type rewriter struct {
 	at            map[string][]int // directive → indexes of its unused lines
 	done          map[string]bool  // directives the rewrite has written
 	needSignature bool
+	forceAll      bool // write every directive, defaults included (DEBUG CONFIG-REWRITE-FORCE-ALL)
 }
 
 // Directives that are not in the table but that a configuration file may
@@ -85,7 +86,7 @@ func (rw *rewriter) line(option, text string, force bool) {
 		rw.at[option] = idx[1:]
 		return
 	}
-	if !force {
+	if !force && !rw.forceAll {
 		return
 	}
 	if rw.needSignature {
@@ -141,10 +142,28 @@ func (c *Config) Rewrite(path string) error {
 	if path == "" {
 		return ErrNoConfigFile
 	}
-	rw, err := readForRewrite(path)
-	if err != nil {
+	if err := c.rewrite(path, false); err != nil {
 		return rewriteFailed(err)
 	}
+	return nil
+}
+
+// RewriteAll is Rewrite writing every directive, at its default value or
+// not (DEBUG CONFIG-REWRITE-FORCE-ALL). Its errors are the file system's,
+// not ReplyErrors.
+func (c *Config) RewriteAll(path string) error {
+	if path == "" {
+		return ErrNoConfigFile
+	}
+	return c.rewrite(path, true)
+}
+
+func (c *Config) rewrite(path string, all bool) error {
+	rw, err := readForRewrite(path)
+	if err != nil {
+		return err
+	}
+	rw.forceAll = all
 	for _, d := range table.list {
 		d.rewrite(c, d, rw)
 	}
@@ -153,10 +172,7 @@ func (c *Config) Rewrite(path string) error {
 		rw.line("loadmodule", "loadmodule "+joinArgs(m), true)
 	}
 	rw.processed("loadmodule")
-	if err := replaceFile(path, rw.content()); err != nil {
-		return rewriteFailed(err)
-	}
-	return nil
+	return replaceFile(path, rw.content())
 }
 
 func rewriteFailed(err error) ReplyError {

@@ -331,3 +331,32 @@ func TestRewriteRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// RewriteAll writes directives at their defaults too; Rewrite leaves
+// those out.
+func TestRewriteAll(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.conf")
+	if err := os.WriteFile(path, []byte("port 7000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := New()
+	c.Port = 7000
+	if err := c.Rewrite(path); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); strings.Contains(string(b), "\nhz 10\n") {
+		t.Fatalf("Rewrite wrote a default:\n%s", b)
+	}
+	if err := c.RewriteAll(path); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	for _, want := range []string{"port 7000\n", "\nhz 10\n", "\nmaxmemory-policy noeviction\n"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("RewriteAll left out %q:\n%s", want, b)
+		}
+	}
+	if err := c.RewriteAll(""); err != ErrNoConfigFile {
+		t.Errorf("no file: %v", err)
+	}
+}
