@@ -261,7 +261,7 @@ func (s *Server) unblockForRoleChange() {
 		if c.blocked == nil {
 			continue
 		}
-		if c.Flags&ClientReadonly != 0 && c.LastCmd != nil && c.LastCmd.Flags&FlagWrite == 0 {
+		if c.Flags&ClientReadonly != 0 && c.Cmd != nil && c.Cmd.Flags&FlagWrite == 0 {
 			continue
 		}
 		st := s.releaseBlocked(c)
@@ -915,6 +915,10 @@ func (l *linkIO) stream() {
 			buf, pos = buf[:n], 0
 		}
 		want := max(p.Need(), len(buf)+16<<10)
+		if cap(buf) > 1<<20 && want < 64<<10 {
+			// A large command has gone: so does its room.
+			buf = append(make([]byte, 0, 64<<10), buf...)
+		}
 		if cap(buf) < want {
 			nb := make([]byte, len(buf), want)
 			copy(nb, buf)

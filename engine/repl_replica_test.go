@@ -451,3 +451,53 @@ func TestReplicaServeStaleData(t *testing.T) {
 	}
 	fp.accept()
 }
+
+// syncFrom makes r a replica of fp and completes a full synchronization
+// with file, returning the link.
+func (r *replicaEnv) syncFrom(fp *fakePrimary, file []byte) *fakeLink {
+	r.t.Helper()
+	port := 0
+	r.held(func() { port = r.srv.Cfg.Port })
+	r.run("replicaof", "127.0.0.1", fp.port())
+	l := fp.accept()
+	l.handshake(port)
+	l.send("+FULLRESYNC " + primaryID + " 0\r\n$" + strconv.Itoa(len(file)) + "\r\n" + string(file))
+	l.expect("REPLCONF ACK 0")
+	return l
+}
+
+// Turning replica ends the wait of clients blocked on keys; a command of
+// the stream larger than a read arrives whole however it is split.
+func TestReplicaUnblocksAndLargeCommands(t *testing.T) {
+	r := newReplicaEnv(t)
+	fp := newFakePrimary(t)
+	b := r.newClient()
+	r.held(func() {
+		if got := r.do(b, "blpop", "q", "0"); got != "" {
+			t.Fatalf("BLPOP: %q", got)
+		}
+	})
+	file, _ := snapshot(t)
+	l := r.syncFrom(fp, file)
+	r.held(func() {
+		if got := string(b.Out.Bytes()); got != "-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n" || b.Flags&ClientCloseAfterReply == 0 {
+			t.Fatalf("the blocked client got %q, flags %b", got, b.Flags)
+		}
+	})
+	big := strings.Repeat("v", 300<<10)
+	c := streamCmd("SET", "big", big)
+	for i := 0; i < len(c); i += 100 << 10 {
+		l.send(c[i:min(i+100<<10, len(c))])
+	}
+	r.waitFor("the large SET", func() bool { return r.srv.repl.offset == int64(len(c)) })
+	if got := r.run("strlen", "big"); got != ":"+strconv.Itoa(len(big))+"\r\n" {
+		t.Fatalf("STRLEN: %q", got)
+	}
+	// A protocol error from the primary drops the link; it reconnects
+	// and continues from what it applied.
+	l.send("*1\r\n$x\r\n")
+	l = fp.accept()
+	if got := l.handshake(6379); got != "PSYNC "+primaryID+" "+strconv.Itoa(len(c)+1) {
+		t.Fatalf("PSYNC after a protocol error: %q", got)
+	}
+}
