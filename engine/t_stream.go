@@ -547,27 +547,33 @@ func cmdXsetid(c *Client) {
 }
 
 // streamConsumer returns g's consumer called name, creating it (a change,
-// with its keyspace event) if missing, and marks it seen now.
-func (s *Server) streamConsumer(g *stream.Group, name, key []byte, db *DB, now int64) *stream.Consumer {
-	cons := g.Consumer(name)
+// with its keyspace event) if missing, and marks it seen now. created
+// says it was missing.
+func (s *Server) streamConsumer(g *stream.Group, name, key []byte, db *DB, now int64) (cons *stream.Consumer, created bool) {
+	cons = g.Consumer(name)
 	if cons == nil {
 		cons = g.CreateConsumer(name, now)
 		s.Dirty++
 		s.notifyStream("xgroup-createconsumer", key, db)
+		created = true
 	}
 	cons.SeenTime = now
-	return cons
+	return cons, created
 }
 
 // ---- Replying entries ----
 
 // rangeGroup is what replyStreamRange does for XREADGROUP: the group and
-// consumer served, and the flags.
+// consumer served, the flags, and the names the deliveries propagate
+// with.
 type rangeGroup struct {
 	g       *stream.Group
 	cons    *stream.Consumer
 	noack   bool
 	history bool
+	db      int    // the client's database index
+	key     []byte // the stream's key, as the command named it
+	group   []byte // the group's name, likewise
 }
 
 // replyStreamRange replies the entries from start to end (nil: the
@@ -589,7 +595,9 @@ func streamEmitRange(c *Client, st *stream.Stream, start, end *stream.ID, count 
 	var it stream.Iterator
 	it.Start(st, start, end, rev)
 	var n int64
-	now := c.srv.Now()
+	s := c.srv
+	now := s.Now()
+	lastIDMoved := false
 	for {
 		id, nf, ok := it.Next()
 		if !ok {
@@ -604,6 +612,7 @@ func streamEmitRange(c *Client, st *stream.Stream, start, end *stream.ID, count 
 					g.EntriesRead = st.EstimateDistance(id)
 				}
 				g.LastID = id
+				lastIDMoved = true
 			}
 		}
 		c.AddArrayLen(2)
@@ -623,11 +632,15 @@ func streamEmitRange(c *Client, st *stream.Stream, start, end *stream.ID, count 
 			nack.DeliveryTime, nack.DeliveryCount = now, 1
 			nack.Assign(id, rg.cons)
 			rg.cons.ActiveTime = now
+			s.propagateXclaimID(rg.db, rg.key, rg.group, rg.g, id, nack)
 		}
 		n++
 		if count != 0 && n == count {
 			break
 		}
+	}
+	if lastIDMoved {
+		s.propagateGroupID(rg.db, rg.key, rg.group, rg.g)
 	}
 	return n
 }

@@ -329,6 +329,7 @@ func cmdXpending(c *Client) {
 }
 
 func cmdXclaim(c *Client) {
+	c.preventPropagation() // it propagates the claims (t_stream_prop.go)
 	argv := c.Argv
 	st, g, ok := streamGroupOf(c, argv[1], argv[2])
 	if !ok {
@@ -414,15 +415,18 @@ func cmdXclaim(c *Client) {
 	} else {
 		deliveryTime = now
 	}
-	cons := s.streamConsumer(g, argv[3], argv[1], c.db(), now)
+	cons, _ := s.streamConsumer(g, argv[3], argv[1], c.db(), now)
 	d := c.AddDeferredLen()
 	n := 0
-	for _, id := range ids {
+	for k, id := range ids {
+		idArg := argv[5+k] // propagated as the client spelled it
 		nack, _ := g.PEL.Find(id)
 		if !st.Exists(id) {
 			if nack != nil {
+				// The replaying side drops it too, finding it deleted.
+				s.propagateXclaim(c.DB, argv[1], argv[2], g, idArg, nack)
 				s.Dirty++
-				lastIDMoved = false
+				lastIDMoved = false // LASTID carries it
 				g.Ack(id)
 			}
 			continue
@@ -447,16 +451,19 @@ func cmdXclaim(c *Client) {
 		replyClaimed(c, st, id, justID)
 		n++
 		cons.ActiveTime = now
-		lastIDMoved = false
+		s.propagateXclaim(c.DB, argv[1], argv[2], g, idArg, nack)
+		lastIDMoved = false // LASTID carries it
 		s.Dirty++
 	}
 	if lastIDMoved {
+		s.propagateGroupID(c.DB, argv[1], argv[2], g)
 		s.Dirty++
 	}
 	c.SetDeferredArrayLen(d, n)
 }
 
 func cmdXautoclaim(c *Client) {
+	c.preventPropagation() // it propagates the claims (t_stream_prop.go)
 	argv := c.Argv
 	minIdle, ok := parseInt(argv[4])
 	if !ok {
@@ -503,7 +510,7 @@ func cmdXautoclaim(c *Client) {
 	}
 	s := c.srv
 	now := s.Now()
-	cons := s.streamConsumer(g, argv[3], argv[1], c.db(), now)
+	cons, _ := s.streamConsumer(g, argv[3], argv[1], c.db(), now)
 	attempts := count * attemptsFactor
 	// The cursor comes first in the reply but is known only at the end:
 	// claim first, then reply.
@@ -512,6 +519,7 @@ func cmdXautoclaim(c *Client) {
 	for ; attempts > 0 && count > 0 && i < g.PEL.Len(); attempts-- {
 		id, nack := g.PEL.At(i)
 		if !st.Exists(id) {
+			s.propagateXclaimID(c.DB, argv[1], argv[2], g, id, nack)
 			s.Dirty++
 			g.Ack(id)
 			deleted = append(deleted, id)
@@ -530,6 +538,7 @@ func cmdXautoclaim(c *Client) {
 		got = append(got, id)
 		count--
 		cons.ActiveTime = now
+		s.propagateXclaimID(c.DB, argv[1], argv[2], g, id, nack)
 		s.Dirty++
 	}
 	var next stream.ID

@@ -9,6 +9,9 @@ import "github.com/volleydb/volley/engine/stream"
 // waits for entries past that one, not past whatever is last then.
 
 func cmdXread(c *Client) {
+	// XREADGROUP propagates what it delivered (t_stream_prop.go); XREAD
+	// changes nothing.
+	c.preventPropagation()
 	argv := c.Argv
 	xreadgroup := len(argv[0]) == 10
 	timeout := int64(-1)
@@ -160,7 +163,12 @@ func cmdXread(c *Client) {
 					gt = g.LastID
 				}
 			}
-			cons = s.streamConsumer(g, consumerName, key, db, now)
+			var created bool
+			cons, created = s.streamConsumer(g, consumerName, key, db, now)
+			if created && noack {
+				// No XCLAIM will name it.
+				s.propagateConsumerCreation(c.DB, key, groupName, consumerName)
+			}
 		} else if st.Length > 0 {
 			serve = st.LastValidID().Cmp(gt) > 0
 		}
@@ -179,7 +187,8 @@ func cmdXread(c *Client) {
 		c.AddBulkCopy(key)
 		var rg *rangeGroup
 		if groups != nil {
-			rg = &rangeGroup{g: groups[i], cons: cons, noack: noack, history: history}
+			rg = &rangeGroup{g: groups[i], cons: cons, noack: noack, history: history,
+				db: c.DB, key: key, group: groupName}
 		}
 		replyStreamRange(c, st, &start, nil, count, false, rg)
 		if groups != nil {
