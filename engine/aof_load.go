@@ -194,7 +194,13 @@ func (s *Server) loadAOFFile(path string, oldStyle bool) (truncated bool, err er
 	if _, err := f.Seek(off, io.SeekStart); err != nil {
 		return false, err
 	}
-	return s.replayAOF(f, off, path)
+	var in io.Reader = f
+	if off == 0 {
+		in = s.loadInput(f, size) // a preamble was counted by readRDB
+	} else {
+		in = s.loadInput(f, 0)
+	}
+	return s.replayAOF(in, off, path)
 }
 
 // replayAOF runs the commands of an AOF stream starting at offset off of

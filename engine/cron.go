@@ -39,8 +39,8 @@ func (s *Server) Cron() {
 // the engine up (Valkey's beforeSleep, before the event loop waits): a
 // fast active expiry cycle when the last one ran out of time.
 func (s *Server) BeforeSleep() {
-	if s.script.busy.timedOut {
-		return // a batch served while a script lets others in: the script still runs
+	if s.script.busy.timedOut || s.loading {
+		return // a batch served while a script or a load lets others in: it still runs
 	}
 	if len(s.aof.buf) > 0 {
 		s.aofFlush() // before the replies go out: with appendfsync always, on disk

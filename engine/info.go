@@ -464,7 +464,8 @@ func (s *Server) infoMemory(w *infoWriter) {
 // infoPersistence reports the RDB saves and loads. There is no AOF yet.
 func (s *Server) infoPersistence(w *infoWriter) {
 	w.section("Persistence")
-	w.zeros("loading", "async_loading", "current_cow_peak", "current_cow_size", "current_cow_size_age")
+	w.int("loading", boolInt(s.load.active))
+	w.zeros("async_loading", "current_cow_peak", "current_cow_size", "current_cow_size_age")
 	w.fixed("current_fork_perc", 0, 2)
 	bg := s.bgsave.run
 	var processed, total int64
@@ -490,6 +491,9 @@ func (s *Server) infoPersistence(w *infoWriter) {
 	w.int("rdb_last_load_keys_expired", s.persist.expiredKeys)
 	w.int("rdb_last_load_keys_loaded", s.persist.loadedKeys)
 	s.infoAOF(w)
+	if s.load.active {
+		s.infoLoading(w)
+	}
 }
 
 // lastSave is the unix time of the last successful save, or of the start
@@ -535,7 +539,9 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.int("pubsub_patterns", int64(patterns))
 	w.int("pubsubshard_channels", int64(shard))
 	tkeys, titems, tprefixes := s.TrackingCounts()
-	w.zeros("latest_fork_usec", "total_forks", "migrate_cached_sockets", "slave_expires_tracked_keys",
+	w.zeros("latest_fork_usec", "total_forks")
+	w.int("migrate_cached_sockets", int64(len(s.migrate.conns)))
+	w.zeros("slave_expires_tracked_keys",
 		"active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits", "active_defrag_key_misses",
 		"total_active_defrag_time", "current_active_defrag_time")
 	w.int("tracking_total_keys", int64(tkeys))

@@ -315,7 +315,8 @@ func (s *Server) LoadRDB() error {
 // RELOAD MERGE); otherwise a duplicate is an error.
 func (s *Server) readRDB(in io.Reader, size int64, merge bool) (loadStats, error) {
 	var st loadStats
-	r := rdb.NewReader(in)
+	r := rdb.NewReader(s.loadInput(in, size))
+	keyDelay := s.cfgInt("key-load-delay")
 	r.SetRelaxedVersionCheck(s.Cfg.RDBVersionRelaxed != 0)
 	ver, err := r.Header()
 	if err != nil {
@@ -452,6 +453,9 @@ func (s *Server) readRDB(in io.Reader, size int64, merge bool) (loadStats, error
 			}
 			s.setAccessFrom(e, freq, idle)
 			st.loaded++
+			if keyDelay != 0 {
+				s.keyLoadDelay(keyDelay)
+			}
 		}
 		expire, idle, freq = -1, -1, -1
 	}
@@ -570,7 +574,7 @@ func (s *Server) PrepareShutdown(flags ShutdownFlags) error {
 		s.FlushAOF()
 	}
 	save := (len(s.Cfg.Save) > 0 && flags&ShutdownNoSave == 0) || flags&ShutdownSave != 0
-	if !save {
+	if !save || s.loading { // a partial dataset must not replace the file it is read from
 		return nil
 	}
 	s.Log.Noticef("Saving the final RDB snapshot before exiting.")

@@ -101,6 +101,7 @@ type Server struct {
 
 	repl     replState      // replication IDs, offset and backlog (repl.go)
 	migrate  migrateState   // MIGRATE's cached connections (migrate.go)
+	load     loadState      // the start-up load in progress (loading.go)
 	replica  replicaState   // the link to a primary, when a replica (repl_replica.go)
 	cmdLogs  commandLogs    // COMMANDLOG and SLOWLOG (commandlog.go)
 	latency  latencyMonitor // LATENCY's events (latency.go)
@@ -482,6 +483,8 @@ func (s *Server) rejection(c *Client, cmd *Spec, argv [][]byte) string {
 		return "ERR Can't execute '" + cmd.FullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
 	case s.Cfg.ReplicaOfHost != "" && !s.Cfg.ReplicaServeStaleData && !s.replLinkUp() && deniedWhenStale(c, cmd):
 		return ErrPrimaryDown
+	case s.loading && cmd.Flags&FlagLoading == 0: // the start-up load serves others between its reads (loading.go)
+		return ErrLoading
 	case s.script.busy.timedOut && cmd.Flags&FlagAllowBusy == 0: // a script serves others between its instructions (script_busy.go)
 		return s.busyError()
 	}

@@ -167,7 +167,7 @@ func cmdConfigSet(c *Client) {
 		pairs = append(pairs, [2][]byte{c.Argv[j], c.Argv[j+1]})
 	}
 	s := c.srv
-	if err := s.Cfg.Set(pairs, config.Caller{Local: isLocalClient(c)}); err != nil {
+	if err := s.Cfg.Set(pairs, config.Caller{Local: isLocalClient(c), Loading: s.loading}); err != nil {
 		c.AddError(replyErrorText(err))
 		return
 	}

@@ -89,6 +89,20 @@ type testServer struct {
 	mu   sync.Mutex
 	done chan struct{}
 	err  error
+
+	waitReady bool // startServer returns once the dataset is loaded
+}
+
+// loadingWanted reports whether a test starts a server to talk to it
+// while it loads (it slows the load down), and so must not wait for the
+// load to end.
+func loadingWanted(args []string) bool {
+	for _, a := range args {
+		if a == "--key-load-delay" {
+			return true
+		}
+	}
+	return false
 }
 
 // startServer starts the binary with extra arguments (after the config
@@ -107,7 +121,7 @@ func startServerIn(t testing.TB, dir string, args ...string) *testServer {
 	port := freePort(t)
 	full := append([]string{}, args...)
 	full = append(full, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir)
-	s := &testServer{t: t, Port: port, Dir: dir, log: new(bytes.Buffer), done: make(chan struct{})}
+	s := &testServer{t: t, Port: port, Dir: dir, log: new(bytes.Buffer), done: make(chan struct{}), waitReady: !loadingWanted(args)}
 	s.cmd = exec.Command(bin, full...)
 	s.cmd.Dir = dir
 	s.cmd.Stdout = lockedWriter{&s.mu, s.log}
@@ -120,10 +134,14 @@ func startServerIn(t testing.TB, dir string, args ...string) *testServer {
 	t.Cleanup(s.Kill)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
+		// The listeners open before the dataset loads; the server is
+		// ready once it says so.
 		c, err := net.DialTimeout("tcp", s.Addr(), 200*time.Millisecond)
 		if err == nil {
 			c.Close()
-			return s
+			if strings.Contains(s.Log(), "Ready to accept connections") || !s.waitReady {
+				return s
+			}
 		}
 		select {
 		case <-s.done:

@@ -106,10 +106,6 @@ func run(args []string) int {
 		log.Warningf("%v", err)
 		return 1
 	}
-	if err := load(); err != nil {
-		log.Warningf("%v", err)
-		return 1
-	}
 	co := loop.New(srv)
 
 	addrs, err := listenAddrs(cfg)
@@ -142,6 +138,9 @@ func run(args []string) int {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 
+	// The dataset loads once the listeners are open, as in Valkey: clients
+	// connecting meanwhile are answered LOADING (engine/loading.go).
+	srv.BeginLoading()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- ios.Serve(); close(done) }()
 	select {
@@ -158,6 +157,47 @@ func run(args []string) int {
 	}
 	showBanner(log, cfg)
 	log.Noticef("Server initialized")
+
+	// Between reads the loader lets the I/O loops answer; a SHUTDOWN or a
+	// signal then ends the load, and the server, without saving the
+	// partial dataset (Valkey's prepareForShutdown does not save while
+	// loading).
+	var loadErr error
+	stopped := false
+	co.Do(func(srv *engine.Server) {
+		srv.SetLoadYield(func() error {
+			co.Yield()
+			select {
+			case <-shutdownReq:
+			case sig := <-sigs:
+				log.Warningf("Received %s during loading, scheduling shutdown.", signalName(sig))
+			default:
+				return nil
+			}
+			stopped = true
+			return errLoadStopped
+		})
+		loadErr = load()
+		srv.EndLoading()
+	})
+	if loadErr != nil {
+		exitCode := 1
+		if stopped {
+			exitCode = 0
+		} else {
+			log.Warningf("%v", loadErr)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = ios.Stop(ctx)
+		if cfg.PidFile != "" {
+			_ = os.Remove(cfg.PidFile)
+		}
+		if stopped {
+			log.Noticef("Volley is now ready to exit, bye bye...")
+		}
+		return exitCode
+	}
 	co.Start()
 	for _, a := range addrs {
 		kind, _, _ := strings.Cut(a, "://")
@@ -169,9 +209,9 @@ wait:
 	for {
 		select {
 		case sig := <-sigs:
-			name, flags := "SIGTERM", cfg.ShutdownOnSigterm
+			name, flags := signalName(sig), cfg.ShutdownOnSigterm
 			if sig == syscall.SIGINT {
-				name, flags = "SIGINT", cfg.ShutdownOnSigint
+				flags = cfg.ShutdownOnSigint
 			}
 			log.Noticef("Received %s scheduling shutdown...", name)
 			// The final save runs as a SHUTDOWN's does; if it fails the
@@ -213,6 +253,17 @@ wait:
 	}
 	log.Noticef("Volley is now ready to exit, bye bye...")
 	return exitCode
+}
+
+// errLoadStopped ends a start-up load that a shutdown interrupted.
+var errLoadStopped = errors.New("loading stopped by a shutdown")
+
+// signalName names the shutdown signals as Valkey's log does.
+func signalName(sig os.Signal) string {
+	if sig == syscall.SIGINT {
+		return "SIGINT"
+	}
+	return "SIGTERM"
 }
 
 // errNoListeners means neither a TCP port nor a unix socket is set.

@@ -109,7 +109,7 @@ func TestSaveAndDebugReload(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "dump.rdb"), []byte("REDIS0011\xfe"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := execCommand(serverBinary(t), "--port", "0", "--dir", dir)
+	cmd := execCommand(serverBinary(t), "--port", strconv.Itoa(freePort(t)), "--bind", "127.0.0.1", "--dir", dir)
 	out, err := cmd.CombinedOutput()
 	if exitCode(err) != 1 || !strings.Contains(string(out), "dump.rdb") {
 		t.Errorf("start with a corrupt file: exit %d\n%s", exitCode(err), out)
