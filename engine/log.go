@@ -85,3 +85,14 @@ func (l *Logger) Raw(level int, text string) {
 	defer l.mu.Unlock()
 	_, _ = io.WriteString(l.w, text)
 }
+
+// SetRole sets the role mark of the lines to come: 'M' for a primary,
+// 'S' for a replica.
+func (l *Logger) SetRole(role byte) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	l.Role = role
+	l.mu.Unlock()
+}

@@ -215,6 +215,7 @@ func (s *Server) replicationSetPrimary(host string, port int) {
 	s.Cfg.ReplicaOfHost = ""
 	s.replicaDropPrimary()
 	s.Cfg.ReplicaOfHost, s.Cfg.ReplicaOfPort = host, port
+	s.Log.SetRole('S')
 	s.unblockForRoleChange()
 	s.cancelHandshake(false)
 	if wasPrimary {
@@ -238,6 +239,7 @@ func (s *Server) replicationUnsetPrimary() {
 		return
 	}
 	s.Cfg.ReplicaOfHost = ""
+	s.Log.SetRole('M')
 	s.replicaDropPrimary()
 	s.discardCachedPrimary()
 	s.cancelHandshake(false)
@@ -712,9 +714,13 @@ func (s *Server) loadTransferred(l *linkIO) bool {
 	s.Log.Noticef("PRIMARY <-> REPLICA sync: Loading DB in memory")
 	f, err := os.Open(path)
 	if err == nil {
-		s.loading = true
+		// Clients are answered LOADING meanwhile, as at start-up.
+		s.BeginLoading()
+		if s.Yield != nil {
+			s.SetLoadYield(func() error { s.Yield(); return nil })
+		}
 		_, err = s.readRDB(f, fileSize(f), false)
-		s.loading = false
+		s.EndLoading()
 		f.Close()
 	}
 	if err != nil {
@@ -1033,6 +1039,7 @@ func (s *Server) replicaCron(nowMs int64) {
 	if r.state == linkNone {
 		// replicaof in the configuration: connect at once.
 		r.state = linkConnect
+		s.Log.SetRole('S')
 		s.Log.Noticef("Connecting to PRIMARY %s:%d", s.Cfg.ReplicaOfHost, s.Cfg.ReplicaOfPort)
 		s.connectWithPrimary()
 		return

@@ -89,6 +89,10 @@ type Server struct {
 	// Hold runs fn while holding the engine, from any goroutine (a
 	// background save's steps); nil when nothing else holds it (tests).
 	Hold func(fn func(*Server))
+	// Yield, called while holding the engine, lets the goroutines waiting
+	// for it have it for a moment and takes it back (the coordinator's
+	// Yield); a replica loading its primary's snapshot serves clients so.
+	Yield func()
 
 	cronLoops  int64
 	tick       int64   // monotonic ns when the last command ended, or the engine was acquired

@@ -19,7 +19,8 @@ type Coordinator struct {
 // itself from its own goroutines. Call Start to run the timers.
 func New(srv *engine.Server) *Coordinator {
 	co := &Coordinator{srv: srv}
-	srv.Hold = co.Do // background saves step while holding the engine
+	srv.Hold = co.Do     // background saves step while holding the engine
+	srv.Yield = co.Yield // a replica's load lets clients in between reads
 	return co
 }
 

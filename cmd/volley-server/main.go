@@ -65,6 +65,9 @@ func run(args []string) int {
 		return 1
 	}
 	log := engine.NewLogger(logOut, int(cfg.LogLevel))
+	if cfg.ReplicaOfHost != "" {
+		log.SetRole('S') // Valkey marks a replica's log lines so from the start
+	}
 	if cfg.Dir != "" {
 		if err := os.Chdir(cfg.Dir); err != nil {
 			log.Warningf("Can't chdir to '%s': %v", cfg.Dir, err)
