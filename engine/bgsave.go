@@ -65,6 +65,8 @@ type bgSave struct {
 	aofRewrite  bool   // an AOF rewrite's new base, not a BGSAVE (aof_rewrite.go)
 	aofPreamble bool   // the base is RDB (aof-use-rdb-preamble when it started)
 	tmp         string // the rewrite's temporary file
+
+	repl *replSockSave // a snapshot streamed to replicas' sockets, not a file (repl_primary.go)
 }
 
 // startBGSave starts a background save of the dataset to dbfilename
@@ -173,9 +175,17 @@ func (s *Server) bgsaveDone(bg *bgSave, err error) {
 	}
 	st.run = nil
 	s.releaseKept(bg)
+	defer s.replStartPending() // replicas that waited for this save to end (repl_primary.go)
 	if bg.aofRewrite {
 		s.aofRewriteDone(bg, err)
 		return
+	}
+	if bg.repl != nil || len(s.repl.prim.replicas) > 0 {
+		// The replicas this save was for get the file, or were sent it.
+		defer s.replSaveEnded(bg, err)
+		if bg.repl != nil {
+			return
+		}
 	}
 	st.lastSecs = int64(time.Since(bg.start).Seconds())
 	if err != nil {
@@ -202,9 +212,16 @@ func (s *Server) bgsaveStop(why string) bool {
 	s.Log.Noticef("%s", why)
 	st.run = nil
 	bg.abandon()
+	s.replSaveStopping(bg) // its socket transfers end at once
 	bg.out.abort()
 	_ = bg.out.wait()
 	s.releaseKept(bg)
+	if len(s.repl.prim.replicas) > 0 {
+		s.replSaveEnded(bg, errBGSaveStopped) // the replicas waiting for it are dropped
+	}
+	if bg.repl != nil {
+		return true
+	}
 	st.lastSecs = int64(time.Since(bg.start).Seconds())
 	return true
 }
@@ -406,6 +423,17 @@ var errBGSaveStopped = errors.New("background save stopped")
 // drain is the writer goroutine: it writes the queued chunks to f, then
 // syncs it and renames it over path (or removes it when aborted).
 func (q *saveQueue) drain(f *os.File, tmp, path string) {
+	err := q.drainTo(func(b []byte) error {
+		_, err := f.Write(b)
+		return err
+	})
+	q.result <- commitTemp(f, tmp, path, err)
+}
+
+// drainTo hands the queued chunks to write until the stream ends, and
+// returns the first error of write (the chunks after it are discarded)
+// or errBGSaveStopped when the stream was aborted.
+func (q *saveQueue) drainTo(write func([]byte) error) error {
 	var err error
 	for {
 		q.mu.Lock()
@@ -425,7 +453,7 @@ func (q *saveQueue) drain(f *os.File, tmp, path string) {
 		q.chunks = q.chunks[1:]
 		q.mu.Unlock()
 		if err == nil {
-			_, err = f.Write(b)
+			err = write(b)
 		}
 		q.mu.Lock()
 		q.pending -= len(b)
@@ -434,7 +462,7 @@ func (q *saveQueue) drain(f *os.File, tmp, path string) {
 		}
 		q.mu.Unlock()
 	}
-	q.result <- commitTemp(f, tmp, path, err)
+	return err
 }
 
 // inExec reports whether c's command runs inside EXEC.

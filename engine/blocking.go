@@ -58,6 +58,7 @@ const (
 	blockList
 	blockZSet
 	blockStream
+	blockWait // WAIT and WAITAOF: replicas' acknowledgements, no keys (repl_primary.go)
 	numBlockTypes
 )
 
@@ -86,6 +87,7 @@ type blockState struct {
 	// changes type (XREADGROUP, which then fails with -NOGROUP or
 	// -WRONGTYPE).
 	unblockOnNoKey bool
+	wait           *waitState // blockWait's offset and counts
 }
 
 // readyKey names a key signalled ready in a database.
@@ -422,6 +424,12 @@ func (s *Server) countUnblocked(c *Client, st *blockState, rejected bool) {
 // replyBlockedTimeout unblocks c with the reply of a timeout: a null
 // array for the list, zset and stream commands (replyToBlockedClientTimedOut).
 func (s *Server) replyBlockedTimeout(c *Client) {
+	if w := c.blocked; w != nil && w.wait != nil {
+		s.unblockWait(c, false)
+		s.replyWait(c, w.wait) // the acknowledgements so far
+		s.wakeUnblocked(c)
+		return
+	}
 	st := s.releaseBlocked(c)
 	if st == nil {
 		return
@@ -443,9 +451,12 @@ func (s *Server) unblockClientByID(id int64, withError bool) bool {
 		s.replyBlockedTimeout(c)
 		return true
 	}
-	st := s.releaseBlocked(c)
+	if c.blocked.wait != nil {
+		s.unblockWait(c, true)
+	} else {
+		s.countUnblocked(c, s.releaseBlocked(c), true)
+	}
 	c.AddError("UNBLOCKED client unblocked via CLIENT UNBLOCK")
-	s.countUnblocked(c, st, true)
 	s.wakeUnblocked(c)
 	return true
 }

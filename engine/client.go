@@ -98,6 +98,8 @@ type Client struct {
 	pubsub    *clientPubSub   // subscriptions, from the first subscribe (pubsub.go)
 	track     *clientTracking // CLIENT TRACKING's settings while ClientTracking is set (tracking.go)
 	killed    bool            // closed by CLIENT KILL, gone for CLIENT LIST/KILL until the I/O layer frees it
+	repl      *replClient     // a replica's state, from its first REPLCONF or SYNC (repl_primary.go)
+	woff      int64           // the stream's offset after its last propagated write, for WAIT
 }
 
 // Server returns the server this client belongs to.

@@ -26,7 +26,8 @@ func (s *Server) Cron() {
 	if len(s.migrate.conns) > 0 {
 		s.migrateCron(now) // MIGRATE's idle cached connections
 	}
-	s.replicaCron(now) // a replica's link: connect, time out, ACK (repl_replica.go)
+	s.replicaCron(now)     // a replica's link: connect, time out, ACK (repl_replica.go)
+	s.replPrimaryCron(now) // the replicas: PING, timeouts, the backlog's TTL, waiting full syncs (repl_primary.go)
 	if t := s.Cfg.Timeout; t > 0 {
 		s.closeIdleClients(now, t*1000)
 	}
@@ -44,6 +45,9 @@ func (s *Server) BeforeSleep() {
 	}
 	if len(s.aof.buf) > 0 {
 		s.aofFlush() // before the replies go out: with appendfsync always, on disk
+	}
+	if p := &s.repl.prim; len(p.wake) > 0 || p.getack {
+		s.replBeforeSleep() // WAIT's GETACK, then the replicas' I/O loops woken once for the stream
 	}
 	if len(s.tracking.prefixes) > 0 {
 		s.trackingBroadcast()

@@ -253,6 +253,11 @@ func (s *Server) writeRDBPreamble(w *rdb.Writer, aofBase bool) {
 	w.AuxInt("redis-bits", 64)
 	w.AuxInt("ctime", s.Clock.NowMs()/1000)
 	w.AuxInt("used-mem", int64(s.usedMemory(true)))
+	if db, ok := s.replSaveInfo(); ok && !aofBase {
+		w.AuxInt("repl-stream-db", int64(db))
+		w.Aux("repl-id", s.repl.id)
+		w.AuxInt("repl-offset", s.repl.offset)
+	}
 	w.AuxInt("aof-base", int64(boolInt(aofBase)))
 	s.SaveFunctions(w) // function libraries come before the databases, as in Valkey
 }

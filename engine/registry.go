@@ -33,6 +33,7 @@ func handlerGroups() []map[string]Handler {
 		geoHandlers,
 		streamHandlers,
 		aclHandlers,
+		replPrimaryHandlers,
 		clusterHandlers,
 		migrateHandlers,
 		replicaHandlers,

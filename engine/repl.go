@@ -37,6 +37,27 @@ type replState struct {
 	seldb   int          // the database the stream last selected; -1: select before the next command
 
 	noReplicasSince int64 // unix seconds the last replica went, for repl-backlog-ttl; 0 with replicas
+
+	prim replPrimary // the replicas, WAIT (repl_primary.go)
+}
+
+// replSaveInfo is what an RDB says of the replication stream it is at
+// (rdbPopulateSaveInfo): the database the stream selected, and whether
+// the RDB carries the stream's ID and offset at all: a primary with a
+// backlog, or a replica with its primary's link.
+func (s *Server) replSaveInfo() (db int, ok bool) {
+	if s.Cfg.ReplicaOfHost == "" {
+		if s.repl.backlog == nil {
+			return 0, false
+		}
+		// -1: nothing written since the last full sync; the next write
+		// selects its database anyway.
+		return max(s.repl.seldb, 0), true
+	}
+	if p := s.replica.primary; p != nil {
+		return p.DB, true
+	}
+	return 0, false
 }
 
 // replLinkUp reports whether this server is a replica whose link to its
@@ -66,16 +87,6 @@ func (s *Server) replFsyncedOffset() int64 {
 	return s.repl.offset
 }
 
-// rolePrimary is ROLE on a primary: "master", the offset, and the online
-// replicas (address, listening port, acknowledged offset), which the
-// primary side lists.
-func (s *Server) rolePrimary(c *Client) {
-	c.AddArrayLen(3)
-	c.AddBulkString("master")
-	c.AddInt(s.repl.offset)
-	c.AddArrayLen(0)
-}
-
 // replIDZero is the ID of no history (master_replid2 when there is none).
 var replIDZero = strings.Repeat("0", 40)
 
@@ -86,6 +97,10 @@ func (s *Server) initRepl() {
 	r.id2 = replIDZero
 	r.secondOffset = -1
 	r.seldb = -1
+	s.Cfg.OnChange("repl-backlog-size", func(_, _ string) error { s.resizeReplBacklog(); return nil })
+	good := func(_, _ string) error { s.refreshGoodReplicas(); return nil }
+	s.Cfg.OnChange("min-replicas-to-write", good)
+	s.Cfg.OnChange("min-replicas-max-lag", good)
 }
 
 // newReplID returns a random replication ID: 40 hexadecimal digits.

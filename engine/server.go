@@ -241,6 +241,7 @@ func (s *Server) FreeClient(c *Client) {
 	s.FreedHeap(c.Out.Cap() + c.QueryBufLen + c.ArgvMem)
 	delete(s.clients, c.ID)
 	s.forgetBlockedClient(c)
+	s.freeReplClient(c)
 	s.freeMultiState(c)
 	s.freePubSub(c)
 	s.disableTracking(c)
@@ -351,7 +352,11 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 	} else {
 		outBefore := c.Out.Len()
 		if s.prop.on {
+			off := s.repl.offset
 			s.callPropagating(c, cmd) // cmd.Handler, recording what it changed (propagate.go)
+			if s.repl.offset != off {
+				c.woff = s.repl.offset // what WAIT waits for
+			}
 		} else {
 			cmd.Handler(c)
 		}
@@ -483,6 +488,8 @@ func (s *Server) rejection(c *Client, cmd *Spec, argv [][]byte) string {
 		return s.aofMisconf()
 	case s.Cfg.ReplicaOfHost != "" && s.Cfg.ReplicaReadOnly && c.Flags&ClientPrimary == 0 && isWriteCommand(c, cmd):
 		return ErrReadonly // a read-only replica takes writes from its primary only (repl_replica.go)
+	case s.Cfg.MinReplicasToWrite > 0 && s.noGoodReplicas(c, cmd): // repl_primary.go
+		return ErrNoReplicas
 	case c.Flags&ClientPubSub != 0 && c.Proto == 2 && !allowedInPubSub(cmd):
 		return "ERR Can't execute '" + cmd.FullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
 	case s.Cfg.ReplicaOfHost != "" && !s.Cfg.ReplicaServeStaleData && !s.replLinkUp() && deniedWhenStale(c, cmd):

@@ -304,7 +304,7 @@ func (s *Server) OnClose(gc gnet.Conn, err error) gnet.Action {
 	// Valkey writes pending replies before it frees a client; gnet has
 	// not closed the socket yet.
 	cn.out, cn.cl.Out = cn.cl.Out, cn.out
-	if cn.closeReq.Load() == closeNow {
+	if cn.closeReq.Load() == closeNow || cn.cl.OutputHeld() {
 		cn.out.Reset()
 	}
 	srv.Stats.NetOutputBytes += int64(cn.out.Len())
@@ -509,9 +509,14 @@ func protocolFailure(srv *engine.Server, cl *engine.Client, perr error) {
 }
 
 // takeReplies moves the batch's replies from the client to cn.out,
-// counts them and returns their length.
+// counts them and returns their length. A replica's output is left where
+// it is while the engine sends it an RDB on the socket: it follows the
+// RDB, when the engine lets go of it and wakes the loop.
 func takeReplies(srv *engine.Server, cn *conn) int {
 	cl := cn.cl
+	if cl.OutputHeld() {
+		return 0
+	}
 	cn.out, cl.Out = cl.Out, cn.out
 	n := cn.out.Len()
 	cl.NetOut += int64(n)

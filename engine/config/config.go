@@ -129,6 +129,15 @@ type Config struct {
 	ReplBacklogSize       int64  // repl-backlog-size
 	ReplTimeout           int    // repl-timeout, seconds
 
+	// Replication, the primary's side.
+	ReplBacklogTTL              int64 // repl-backlog-ttl: seconds without replicas before the backlog goes
+	ReplPingReplicaPeriod       int   // repl-ping-replica-period, seconds
+	ReplDisklessSync            bool  // repl-diskless-sync: full syncs stream the RDB to the sockets
+	ReplDisklessSyncDelay       int   // repl-diskless-sync-delay, seconds
+	ReplDisklessSyncMaxReplicas int   // repl-diskless-sync-max-replicas
+	MinReplicasToWrite          int   // min-replicas-to-write
+	MinReplicasMaxLag           int   // min-replicas-max-lag, seconds
+
 	// Cluster.
 	ClusterEnabled     bool   // cluster-enabled
 	ClusterConfigFile  string // cluster-config-file
