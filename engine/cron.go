@@ -9,6 +9,8 @@ func (s *Server) Cron() {
 	if s.script.busy.timedOut {
 		return // the cron got the engine while a script lets others in: no timers then, as in Valkey
 	}
+	cronStart := s.mono.now()
+	defer func() { s.el.cron.add(s.mono.now() - cronStart) }()
 	now := s.Clock.NowMs()
 	s.cronLoops++
 	s.updateCachedTime(now)
@@ -44,7 +46,9 @@ func (s *Server) BeforeSleep() {
 		return // a batch served while a script or a load lets others in: it still runs
 	}
 	if len(s.aof.buf) > 0 {
+		aofStart := s.mono.now()
 		s.aofFlush() // before the replies go out: with appendfsync always, on disk
+		s.el.aof.add(s.mono.now() - aofStart)
 	}
 	if p := &s.repl.prim; len(p.wake) > 0 || p.getack {
 		s.replBeforeSleep() // WAIT's GETACK, then the replicas' I/O loops woken once for the stream

@@ -207,8 +207,7 @@ func (s *Server) appendInfo(dst []byte, secs infoSection) []byte {
 	}
 	if secs&secDebug != 0 {
 		w.section("Debug")
-		w.zeros("eventloop_duration_aof_sum", "eventloop_duration_cron_sum", "eventloop_duration_max",
-			"eventloop_cmd_per_cycle_max")
+		s.infoEventLoopDebug(&w)
 	}
 	return w.b
 }
@@ -560,9 +559,8 @@ func (s *Server) infoStats(w *infoWriter) {
 		"io_threaded_total_prefetch_batches", "io_threaded_total_prefetch_entries")
 	w.int("client_query_buffer_limit_disconnections", st.ClientQbufLimitDisc)
 	w.int("client_output_buffer_limit_disconnections", st.ClientOutbufLimitDisc)
-	w.zeros("reply_buffer_shrinks", "reply_buffer_expands", "eventloop_cycles", "eventloop_duration_sum",
-		"eventloop_duration_cmd_sum", "instantaneous_eventloop_cycles_per_sec",
-		"instantaneous_eventloop_duration_usec")
+	w.zeros("reply_buffer_shrinks", "reply_buffer_expands")
+	s.infoEventLoopStats(w)
 	w.int("acl_access_denied_auth", s.acl.deniedAuth)
 	w.int("acl_access_denied_cmd", s.acl.deniedCmd)
 	w.int("acl_access_denied_key", s.acl.deniedKey)
@@ -734,6 +732,8 @@ const (
 	instCommands instMetric = iota
 	instNetInput
 	instNetOutput
+	instELCycles   // event loop cycles a second
+	instELDuration // mean µs per cycle: sampled against cycles, not time
 	numInstMetrics
 )
 
@@ -743,10 +743,11 @@ const instSamples = 16
 // instantaneous tracks per-second rates from samples taken every 100 ms
 // or so by StatsCron, as Valkey's trackInstantaneousMetric does.
 type instantaneous struct {
-	lastMs  int64
-	last    [numInstMetrics]int64
-	samples [numInstMetrics][instSamples]int64
-	idx     int
+	lastMs     int64
+	last       [numInstMetrics]int64
+	lastCycles int64 // the cycle count instELDuration's last sample ended at
+	samples    [numInstMetrics][instSamples]int64
+	idx        int
 }
 
 // rate is the average of the samples, per second.
@@ -766,14 +767,21 @@ func (s *Server) StatsCron(nowMs int64) {
 	if in.lastMs != 0 && elapsed < 100 {
 		return
 	}
-	cur := [numInstMetrics]int64{s.Stats.CommandsProcessed, s.Stats.NetInputBytes, s.Stats.NetOutputBytes}
+	cycles := s.el.cycle.cnt
+	cur := [numInstMetrics]int64{s.Stats.CommandsProcessed, s.Stats.NetInputBytes, s.Stats.NetOutputBytes,
+		cycles, s.el.cycle.sum / 1000}
 	if in.lastMs != 0 && elapsed > 0 {
-		for m := range cur {
+		for m := range instELDuration {
 			in.samples[m][in.idx] = (cur[m] - in.last[m]) * 1000 / elapsed
 		}
+		var perCycle int64
+		if n := cycles - in.lastCycles; n > 0 {
+			perCycle = (cur[instELDuration] - in.last[instELDuration]) / n
+		}
+		in.samples[instELDuration][in.idx] = perCycle
 		in.idx = (in.idx + 1) % instSamples
 	}
-	in.last, in.lastMs = cur, nowMs
+	in.last, in.lastMs, in.lastCycles = cur, nowMs, cycles
 	s.TrackMemoryPeak()
 }
 

@@ -311,3 +311,98 @@ func TestExtendedRedisCompatibility(t *testing.T) {
 	e.do(c, "config", "set", "extended-redis-compatibility", "no")
 	check(false)
 }
+
+// TestInfoErrorStatsOverflow: codes a script makes up stop getting their
+// own line at 128 codes and go under ERRORSTATS_OVERFLOW, while the
+// server's own codes and codes already seen keep counting.
+func TestInfoErrorStatsOverflow(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	for j := 1; j <= 130; j++ {
+		n := strconv.Itoa(j)
+		want := "-" + n + " my error\r\n"
+		if got := e.do(c, "eval", "return {err=ARGV[1]..' my error'}", "0", n); got != want {
+			t.Fatalf("eval %d = %q, want %q", j, got, want)
+		}
+	}
+	e.do(c, "set", "a", "b", "c")                       // ERR syntax error: a server code, not capped
+	e.do(c, "eval", "return {err='1 again'}", "0")      // code 1 seen already
+	e.do(c, "eval", "return {err='nospaceatall'}", "0") // no code: ERR
+	text := infoText(t, e, c, "errorstats")
+	for _, want := range []string{
+		"errorstat_1:count=2\r\n",
+		"errorstat_128:count=1\r\n",
+		"errorstat_ERRORSTATS_OVERFLOW:count=2\r\n",
+		"errorstat_ERR:count=2\r\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("errorstats lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "errorstat_129:") || strings.Contains(text, "errorstat_nospaceatall") {
+		t.Errorf("errorstats over the cap:\n%s", text)
+	}
+}
+
+// TestInfoEventLoop: a hold on the engine is an event loop cycle; its
+// commands, its length and the cron's steps show in INFO stats and
+// debug, and RESETSTAT zeroes them.
+func TestInfoEventLoop(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	s := e.srv
+	s.Acquired()
+	for range 3 {
+		e.do(c, "ping")
+	}
+	s.Released()
+	s.Acquired()
+	e.do(c, "ping")
+	s.Released()
+	if s.el.cycle.cnt != 2 || s.el.cmdPerCycleMax != 3 || s.el.cmd.cnt != 4 || s.el.cmd.sum <= 0 {
+		t.Fatalf("after two holds: %+v", s.el)
+	}
+	if s.el.cycle.max <= 0 || s.el.cycle.sum < s.el.cycle.max {
+		t.Fatalf("cycle durations: %+v", s.el.cycle)
+	}
+	s.Cron()
+	if s.el.cron.cnt != 1 || s.el.cron.sum <= 0 {
+		t.Fatalf("cron: %+v", s.el.cron)
+	}
+	_, f := infoFields(t, infoText(t, e, c, "stats"))
+	if f["eventloop_cycles"] != "2" {
+		t.Errorf("eventloop_cycles = %q", f["eventloop_cycles"])
+	}
+	if _, f := infoFields(t, infoText(t, e, c)); f["eventloop_cmd_per_cycle_max"] != "" {
+		t.Error("INFO default shows the debug section")
+	}
+	_, f = infoFields(t, infoText(t, e, c, "debug"))
+	if f["eventloop_cmd_per_cycle_max"] != "3" || f["eventloop_duration_aof_sum"] != "0" ||
+		f["eventloop_duration_max"] != strconv.FormatInt(s.el.cycle.max/1000, 10) {
+		t.Errorf("INFO debug: %v", f)
+	}
+
+	// Rates: 20 cycles of 2 ms in 100 ms are 200 cycles a second of
+	// 2000 µs, one sample of the 16 the rates average.
+	s.inst.reset() // forget the cron's sample
+	s.el.cycle = durationStat{}
+	base := int64(1e12)
+	s.StatsCron(base)
+	s.el.cycle = durationStat{cnt: 20, sum: 40e6}
+	s.StatsCron(base + 100)
+	_, f = infoFields(t, infoText(t, e, c, "stats"))
+	if f["instantaneous_eventloop_cycles_per_sec"] != "12" || f["instantaneous_eventloop_duration_usec"] != "125" ||
+		f["eventloop_duration_sum"] != "40000" {
+		t.Errorf("rates: cycles/s %s, µs/cycle %s, sum %s", f["instantaneous_eventloop_cycles_per_sec"],
+			f["instantaneous_eventloop_duration_usec"], f["eventloop_duration_sum"])
+	}
+
+	e.do(c, "config", "resetstat")
+	_, f = infoFields(t, infoText(t, e, c, "stats", "debug"))
+	for _, k := range []string{"eventloop_cycles", "eventloop_duration_sum", "instantaneous_eventloop_cycles_per_sec",
+		"eventloop_duration_cron_sum", "eventloop_cmd_per_cycle_max"} {
+		if f[k] != "0" {
+			t.Errorf("after RESETSTAT %s = %q", k, f[k])
+		}
+	}
+}

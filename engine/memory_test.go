@@ -132,6 +132,19 @@ func TestMemoryStatsDatabases(t *testing.T) {
 	if got := e.do(c, "memory", "stats"); !strings.Contains(got, "$4\r\ndb.2\r\n*4\r\n$23\r\noverhead.hashtable.main\r\n:"+strconv.Itoa(db.Keys().MemUsage())+"\r\n") {
 		t.Errorf("MEMORY STATS lacks db.2: %q", got)
 	}
+	lut := strconv.Itoa(2*88 + db.Keys().MemUsage() + db.Expires().MemUsage())
+	if got := e.do(c, "memory", "stats"); !strings.Contains(got, "$25\r\noverhead.db.hashtable.lut\r\n:"+lut+"\r\n") {
+		t.Errorf("MEMORY STATS lut is not %s: %q", lut, got)
+	}
+	e.do(c, "flushall")
+	e.do(c, "set", "a", "b") // Valkey 9.0.4 on 64-bit: a table of one bucket is 152 bytes
+	if got := e.do(c, "memory", "stats"); !strings.Contains(got, "$25\r\noverhead.db.hashtable.lut\r\n:152\r\n") {
+		t.Errorf("MEMORY STATS lut with one key: %q", got)
+	}
+	e.do(c, "flushall")
+	if got := e.do(c, "memory", "stats"); !strings.Contains(got, "$25\r\noverhead.db.hashtable.lut\r\n:0\r\n") {
+		t.Errorf("MEMORY STATS lut after FLUSHALL: %q", got)
+	}
 }
 
 // used_memory counts the keyspace arenas, which live outside the Go heap.

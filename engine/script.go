@@ -443,7 +443,7 @@ func (s *Server) replyScriptError(c *Client, L *glua.LState, obj glua.LValue, na
 	if hasSrc && (line.Type() == glua.LTNumber || line.Type() == glua.LTString) {
 		msg += " script: " + name + ", on " + string(src) + ":" + luaToString(L, line) + "."
 	}
-	addTableError(c, t, msg)
+	addTableError(c, t, msg, false)
 }
 
 // crlfToSpace turns a reply line's CR and LF into spaces, as Valkey does
@@ -462,14 +462,26 @@ func calledErrorTable(L *glua.LState, msg string) *glua.LTable {
 }
 
 // addTableError replies msg, the error of error table t, counting it in
-// errorstats unless a called command's error was counted already.
-func addTableError(c *Client, t *glua.LTable, msg string) {
+// errorstats unless a called command's error was counted already. custom
+// marks an error the script returned as its reply: its code is the
+// script's own choice, so it goes under ERRORSTATS_OVERFLOW once the table
+// is full.
+func addTableError(c *Client, t *glua.LTable, msg string, custom bool) {
 	msg = crlfToSpace.Replace(msg)
 	if b, _ := t.RawGetString(ignoreErrorStats).(glua.LBool); b {
 		c.addErrorNoStats(msg)
 		return
 	}
-	c.AddError(msg)
+	if !custom {
+		c.AddError(msg)
+		return
+	}
+	c.errored = true
+	c.srv.countErrorCustom(msg)
+	if c.skipping() {
+		return
+	}
+	c.Out.buf = resp.AppendError(c.Out.buf, msg)
 }
 
 // addErrorNoStats replies an error already counted in errorstats (the
@@ -519,7 +531,7 @@ func (s *Server) replyFromLua(c *Client, ls *luaState, v glua.LValue, depth int)
 	case *glua.LTable:
 		t, _ := ls.real(x)
 		if e, ok := t.RawGetString("err").(glua.LString); ok {
-			addTableError(c, t, string(e))
+			addTableError(c, t, string(e), true)
 			return
 		}
 		if ok, isStr := t.RawGetString("ok").(glua.LString); isStr {

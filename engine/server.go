@@ -113,6 +113,7 @@ type Server struct {
 	mem      memoryState    // used_memory at start-up and its peak (memory.go)
 	evict    evictState     // maxmemory (evict.go)
 	inst     instantaneous  // INFO's instantaneous_* rates (info.go)
+	el       eventLoopStats // INFO's eventloop_* counters (eventloop.go)
 
 	mono         monoClock  // the per-command timing clock (monotime.go)
 	lastCmd      *Spec      // the last top-level command looked up, tried first
@@ -362,6 +363,7 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 		}
 		end := s.mono.now()
 		s.tick = end
+		s.el.cmd.add(end - start)
 		// A command that blocked is counted when it completes
 		// (blocking.go), but MONITOR shows it as it was called, and not
 		// again when it runs once more.
@@ -419,11 +421,15 @@ func (s *Server) commandCompleted(c *Client, cmd *Spec, start, end int64, replyB
 // a kvm-clock VM, as much as a simple command itself).
 func (s *Server) Acquired() {
 	s.tick = s.mono.now()
+	s.holdStarted(s.tick)
 	s.bgsave.holds++
 }
 
 // Released marks the end of a hold.
-func (s *Server) Released() { s.tick = 0 }
+func (s *Server) Released() {
+	s.holdEnded()
+	s.tick = 0
+}
 
 // monoNow is the monotonic time in ns: the end of the last command while
 // a hold times its commands, else the clock.
@@ -538,24 +544,50 @@ func allowedInPubSub(cmd *Spec) bool {
 }
 
 // countError counts an error reply by its code (the first word) for INFO
-// errorstats.
+// errorstats. The server's own codes are a fixed set, so they are always
+// counted under their own name.
 func (s *Server) countError(msg string) {
-	s.Stats.TotalErrorReplies++
-	code := msg
-	if i := strings.IndexByte(msg, ' '); i >= 0 {
-		code = msg[:i]
+	s.countErrorCode(errorCode(msg), false)
+}
+
+// countErrorCustom counts an error whose code a script chose: once the
+// table holds maxErrorCodes codes, a new one is counted under
+// ERRORSTATS_OVERFLOW so scripts cannot grow the table without bound.
+func (s *Server) countErrorCustom(msg string) {
+	s.countErrorCode(errorCode(msg), true)
+}
+
+// errorCode is the code errorstats counts msg under: its first word when a
+// space ends it within the first 31 bytes, else ERR (Valkey looks no
+// further for it).
+func errorCode(msg string) string {
+	head := msg
+	if len(head) > 31 {
+		head = head[:31]
 	}
+	if i := strings.IndexByte(head, ' '); i >= 0 {
+		return msg[:i]
+	}
+	return "ERR"
+}
+
+func (s *Server) countErrorCode(code string, custom bool) {
+	s.Stats.TotalErrorReplies++
 	if p := s.errStats[code]; p != nil {
 		*p++
 		return
 	}
-	if len(s.errStats) >= maxErrorCodes {
-		return
+	if custom && len(s.errStats) >= maxErrorCodes {
+		code = "ERRORSTATS_OVERFLOW"
+		if p := s.errStats[code]; p != nil {
+			*p++
+			return
+		}
 	}
 	n := int64(1)
 	s.errStats[code] = &n
 }
 
-// maxErrorCodes caps the distinct codes errorstats tracks, so a client
-// cannot grow the table without bound with made-up error codes.
+// maxErrorCodes is how many distinct codes errorstats holds before a
+// script's made-up codes go under ERRORSTATS_OVERFLOW.
 const maxErrorCodes = 128

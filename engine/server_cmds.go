@@ -201,6 +201,7 @@ func cmdConfigResetStat(c *Client) {
 	}
 	clear(s.errStats)
 	s.inst.reset()
+	s.resetEventLoopStats()
 	c.AddOK()
 }
 
