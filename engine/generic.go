@@ -810,6 +810,9 @@ func cmdFlushAll(c *Client) {
 		// at once, so that a restart does not bring the old one back.
 		_ = s.SaveRDB()
 	}
+	// Propagated even when nothing was there to flush, or the save above
+	// reset the dirty count.
+	c.forcePropagation()
 	c.AddOK()
 }
 

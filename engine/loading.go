@@ -27,12 +27,17 @@ type loadState struct {
 	loaded    int64        // loading_loaded_bytes
 	yield     func() error // hands the engine to waiting I/O loops, nil when no one can wait; an error ends the load
 	nextYield int64        // loaded count at which to yield next
+
+	// The replication aux fields of the RDB file loaded at start-up.
+	replID     string
+	replOffset int64 // -1 when absent
+	replDB     int   // -1 when absent
 }
 
 // BeginLoading marks the start of the start-up load: from now on commands
 // not allowed while loading are refused with LOADING.
 func (s *Server) BeginLoading() {
-	s.load = loadState{active: true, start: time.Now().Unix()}
+	s.load = loadState{active: true, start: time.Now().Unix(), replOffset: -1, replDB: -1}
 	s.loading = true
 }
 
@@ -98,6 +103,51 @@ func (s *Server) keyLoadDelay(us int64) {
 		us = 1
 	}
 	time.Sleep(time.Duration(us) * time.Microsecond)
+}
+
+// loadReplAux takes note of an RDB's replication aux field during the
+// start-up load.
+func (s *Server) loadReplAux(k, v string) {
+	if !s.load.active {
+		return
+	}
+	switch k {
+	case "repl-id":
+		if len(v) == len(replIDZero) {
+			s.load.replID = v
+		}
+	case "repl-offset":
+		if n, ok := parseInt([]byte(v)); ok {
+			s.load.replOffset = n
+		}
+	case "repl-stream-db":
+		if n, ok := parseInt([]byte(v)); ok {
+			s.load.replDB = int(n)
+		}
+	}
+}
+
+// restoreReplInfo continues the replication history the RDB file loaded
+// at start-up recorded, so that a restart does not cost a full
+// resynchronization: a replica keeps it as its cached primary, to ask
+// its primary to continue; a primary keeps it as its second history,
+// which its replicas may continue from.
+func (s *Server) restoreReplInfo() {
+	ld := &s.load
+	if ld.replID == "" || ld.replOffset < 0 || ld.replDB < 0 {
+		return
+	}
+	r := &s.repl
+	if s.Cfg.ReplicaOfHost != "" {
+		r.id, r.offset = ld.replID, ld.replOffset
+		s.replica.hist = primaryHist{id: ld.replID, off: ld.replOffset, readOff: ld.replOffset, db: ld.replDB}
+		s.replica.histOK = true
+		return
+	}
+	r.id2, r.secondOffset = ld.replID, ld.replOffset+1
+	r.offset += ld.replOffset
+	s.createReplBacklog()
+	r.noReplicasSince = s.unixNow()
 }
 
 // infoLoading writes INFO persistence's loading_* fields during a load.

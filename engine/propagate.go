@@ -278,7 +278,9 @@ func (s *Server) callPropagating(c *Client, cmd *Spec) {
 	s.enterUnit()
 	cmd.Handler(c)
 	f := &p.frames[p.depth-1] // frames may have grown under nested commands
-	if !f.prevent && cmd.Name != "exec" && p.on && (s.Dirty != f.dirty || f.force) {
+	// Dirty going down (SAVE resets it) is no change: as in Valkey, such
+	// a command is not propagated (a replica must not SAVE, or SHUTDOWN).
+	if !f.prevent && cmd.Name != "exec" && p.on && (s.Dirty > f.dirty || f.force) {
 		args := c.Argv
 		if f.argsSet {
 			args = f.args

@@ -310,6 +310,7 @@ func (s *Server) LoadRDB() error {
 	if err != nil {
 		return fmt.Errorf("error loading %s: %w", path, err)
 	}
+	s.restoreReplInfo()
 	s.Log.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d.", st.loaded, st.expired)
 	s.Log.Noticef("DB loaded from disk: %.3f seconds", time.Since(start).Seconds())
 	return nil
@@ -468,6 +469,7 @@ func (s *Server) readRDB(in io.Reader, size int64, merge bool) (loadStats, error
 
 // rdbAux takes note of an aux field, as rdbLoad logs the interesting ones.
 func (s *Server) rdbAux(k, v string) {
+	s.loadReplAux(k, v)
 	switch k {
 	case "redis-ver", "valkey-ver":
 		s.Log.Noticef("Loading RDB produced by %s version %s", k[:len(k)-4], v)

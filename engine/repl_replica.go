@@ -62,6 +62,7 @@ type primaryHist struct {
 	off      int64 // reploff: applied
 	readOff  int64 // read_reploff: read, applied or not
 	prePsync bool  // a primary that did not understand PSYNC: no offsets, no ACKs
+	db       int   // the database the primary's stream had selected: a partial resync continues in it
 }
 
 // replicaState is the replica side's state, touched only while holding
@@ -568,6 +569,7 @@ func (s *Server) psyncReplied(l *linkIO, rep repllink.PsyncReply, line string) {
 			s.replDisconnectReplicas()
 		}
 		s.createPrimaryClient(l)
+		r.primary.DB = r.hist.db // the stream goes on without a SELECT
 		if s.repl.backlog == nil {
 			s.createReplBacklog()
 		}
@@ -866,6 +868,7 @@ func (s *Server) replicaDropPrimary() {
 	if c.Flags&ClientMulti != 0 {
 		s.discardTransaction(c)
 	}
+	r.hist.db = c.DB
 	s.FreeClient(c)
 	r.pending = r.pending[:0]
 	r.hist.readOff = r.hist.off

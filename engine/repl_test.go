@@ -77,3 +77,21 @@ func TestReplFeed(t *testing.T) {
 		t.Fatalf("info replication:\n%s", r)
 	}
 }
+
+// A command that lowers the dirty count (SAVE resets it) changed nothing
+// a replica or the AOF must redo: it is not propagated.
+func TestReplSaveNotPropagated(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	e.srv.createReplBacklog()
+	e.do(c, "set", "a", "1")
+	if r := e.do(c, "save"); r != "+OK\r\n" {
+		t.Fatalf("SAVE: %q", r)
+	}
+	want := "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nset\r\n$1\r\na\r\n$1\r\n1\r\n"
+	var got strings.Builder
+	e.srv.replBacklogFrom(1, func(p []byte) { got.Write(p) })
+	if got.String() != want {
+		t.Fatalf("backlog %q\nwant %q", got.String(), want)
+	}
+}

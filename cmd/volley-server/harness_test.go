@@ -117,8 +117,14 @@ func startServer(t testing.TB, args ...string) *testServer {
 // test that starts a server again where an earlier one saved its data.
 func startServerIn(t testing.TB, dir string, args ...string) *testServer {
 	t.Helper()
+	return startServerAt(t, dir, freePort(t), args...)
+}
+
+// startServerAt is startServerIn on a given port, for a test that
+// restarts a server where its peers know it.
+func startServerAt(t testing.TB, dir string, port int, args ...string) *testServer {
+	t.Helper()
 	bin := serverBinary(t)
-	port := freePort(t)
 	full := append([]string{}, args...)
 	full = append(full, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir)
 	s := &testServer{t: t, Port: port, Dir: dir, log: new(bytes.Buffer), done: make(chan struct{}), waitReady: !loadingWanted(args)}

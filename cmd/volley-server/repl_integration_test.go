@@ -1,0 +1,110 @@
+package main
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// replInfo returns one field of INFO replication.
+func replInfo(rc *rawConn, field string) string {
+	rc.t.Helper()
+	info := rc.Do("info", "replication")
+	for _, line := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// waitUntil polls cond until it holds, failing after 20 seconds.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A Volley replica of a Volley primary: the full synchronization, the
+// stream, and a partial resynchronization after the link is killed.
+func TestReplicationVolleyToVolley(t *testing.T) {
+	primary := startServer(t, "--save", "", "--enable-debug-command", "yes")
+	replica := startServer(t, "--save", "", "--enable-debug-command", "yes")
+	p, r := dialRaw(t, primary), dialRaw(t, replica)
+	p.Expect("+OK\r\n", "set", "before", "1")
+	p.Expect(":3\r\n", "rpush", "list", "a", "b", "c")
+	p.Expect(":1\r\n", "hset", "h", "f", "v")
+	r.Expect("+OK\r\n", "replicaof", "127.0.0.1", strconv.Itoa(primary.Port))
+	waitUntil(t, "the link", func() bool { return replInfo(r, "master_link_status") == "up" })
+	for i := range 100 {
+		p.Do("set", "k"+strconv.Itoa(i), strconv.Itoa(i))
+	}
+	p.Do("select", "5")
+	p.Do("multi")
+	p.Do("incr", "n")
+	p.Do("sadd", "s", "x", "y")
+	p.Do("exec")
+	sameData := func() bool {
+		return replInfo(r, "slave_repl_offset") == replInfo(p, "master_repl_offset") &&
+			p.Do("debug", "digest") == r.Do("debug", "digest")
+	}
+	waitUntil(t, "the stream", sameData)
+	r.Expect("-READONLY You can't write against a read only replica.\r\n", "set", "x", "1")
+
+	// The link goes: the replica continues where it was.
+	p.Do("client", "kill", "type", "replica")
+	p.Do("set", "after", "kill")
+	waitUntil(t, "the partial resynchronization", sameData)
+	if !strings.Contains(replica.Log(), "Successful partial resynchronization with primary.") {
+		t.Fatalf("no partial resynchronization:\n%s", replica.Log())
+	}
+
+	// Promoted, it writes.
+	r.Expect("+OK\r\n", "replicaof", "no", "one")
+	r.Expect("+OK\r\n", "set", "x", "1")
+}
+
+// The replication history survives restarts through the RDB file's aux
+// fields: a replica restarted from its own save continues where it was,
+// and so do replicas of a restarted primary; neither costs a full
+// synchronization, and the stream goes on in the database it had
+// selected.
+func TestReplicationRestartsContinue(t *testing.T) {
+	pdir, rdir := t.TempDir(), t.TempDir()
+	primary := startServerIn(t, pdir, "--save", "", "--repl-diskless-sync-delay", "0")
+	pport := strconv.Itoa(primary.Port)
+	replica := startServerIn(t, rdir, "--save", "", "--replicaof", "127.0.0.1", pport)
+	p, r := dialRaw(t, primary), dialRaw(t, replica)
+	p.Expect("+OK\r\n", "select", "3")
+	p.Expect("+OK\r\n", "set", "k1", "v1")
+	r.Expect("+OK\r\n", "select", "3")
+	waitUntil(t, "the first write", func() bool { return r.Do("get", "k1") == "$2\r\nv1\r\n" })
+
+	r.Send(multibulk("shutdown", "save"))
+	<-replica.done
+	p.Expect("+OK\r\n", "set", "k2", "v2")
+	replica = startServerAt(t, rdir, replica.Port, "--save", "", "--replicaof", "127.0.0.1", pport)
+	r = dialRaw(t, replica)
+	r.Expect("+OK\r\n", "select", "3")
+	waitUntil(t, "the write made while the replica was down", func() bool { return r.Do("get", "k2") == "$2\r\nv2\r\n" })
+	if !strings.Contains(replica.Log(), "Successful partial resynchronization with primary.") {
+		t.Fatalf("the restarted replica did not continue:\n%s", replica.Log())
+	}
+
+	p.Send(multibulk("shutdown", "save"))
+	<-primary.done
+	primary = startServerAt(t, pdir, primary.Port, "--save", "", "--repl-diskless-sync-delay", "0")
+	p = dialRaw(t, primary)
+	p.Expect("+OK\r\n", "select", "3")
+	p.Expect("+OK\r\n", "set", "k3", "v3")
+	waitUntil(t, "the write after the primary's restart", func() bool { return r.Do("get", "k3") == "$2\r\nv3\r\n" })
+	if !strings.Contains(primary.Log(), "Partial resynchronization request from") {
+		t.Fatalf("the restarted primary did not let its replica continue:\n%s", primary.Log())
+	}
+}
