@@ -135,7 +135,12 @@ func cmdHello(c *Client) {
 	if ver != 0 {
 		c.Proto = int(ver)
 	}
-	c.AddMapLen(7)
+	zone, _ := c.srv.Cfg.Value("availability-zone")
+	if zone == "" {
+		c.AddMapLen(7)
+	} else {
+		c.AddMapLen(8) // availability_zone is shown once one is set
+	}
 	server, version := ServerName, Version
 	if c.srv.Cfg.ExtendedRedisCompat {
 		server, version = "redis", RedisVersion // for clients that check for Redis
@@ -162,6 +167,10 @@ func cmdHello(c *Client) {
 	}
 	c.AddBulkString("modules")
 	c.AddArrayLen(0)
+	if zone != "" {
+		c.AddBulkString("availability_zone")
+		c.AddBulkString(zone)
+	}
 }
 
 func cmdReset(c *Client) {

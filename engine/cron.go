@@ -9,6 +9,9 @@ func (s *Server) Cron() {
 	if s.script.busy.timedOut {
 		return // the cron got the engine while a script lets others in: no timers then, as in Valkey
 	}
+	if s.cronPaused {
+		return // DEBUG PAUSE-CRON 1
+	}
 	cronStart := s.mono.now()
 	defer func() { s.el.cron.add(s.mono.now() - cronStart) }()
 	now := s.Clock.NowMs()

@@ -114,6 +114,10 @@ var debugSubs = map[string]debugSub{
 		"HTSTATS <dbid> [full]",
 		"    Return hash table statistics of the specified database.",
 	}},
+	"pause-cron": {3, debugPauseCron, []string{
+		"PAUSE-CRON <0|1>",
+		"    Stop periodic cron job processing.",
+	}},
 	"log": {3, debugLog, []string{
 		"LOG <message>",
 		"    Write <message> to the server log.",
@@ -122,7 +126,7 @@ var debugSubs = map[string]debugSub{
 
 // debugHelpOrder lists debugSubs in DEBUG HELP's order.
 var debugHelpOrder = []string{"change-repl-id", "config-rewrite-force-all", "digest", "digest-value", "error", "log", "htstats", "loadaof", "object", "populate", "protocol",
-	"reload", "set-active-expire", "quicklist-packed-threshold", "set-skip-checksum-validation", "sleep"}
+	"reload", "set-active-expire", "quicklist-packed-threshold", "set-skip-checksum-validation", "sleep", "pause-cron"}
 
 func cmdDebug(c *Client) {
 	name := strings.ToLower(string(c.Argv[1]))
@@ -506,6 +510,13 @@ func debugPopulate(c *Client) {
 // As Valkey's atoi, anything not starting with a non-zero number is 0.
 func debugSetActiveExpire(c *Client) {
 	c.srv.expire.disabled = cnum.Atoi(c.Argv[2]) == 0
+	c.AddOK()
+}
+
+// DEBUG PAUSE-CRON 0|1: stop or restart the cron's work (the timer still
+// fires and does nothing), for tests that must not race it.
+func debugPauseCron(c *Client) {
+	c.srv.cronPaused = cnum.Atoi(c.Argv[2]) != 0
 	c.AddOK()
 }
 

@@ -115,6 +115,8 @@ type Server struct {
 	inst     instantaneous  // INFO's instantaneous_* rates (info.go)
 	el       eventLoopStats // INFO's eventloop_* counters (eventloop.go)
 
+	cronPaused bool // DEBUG PAUSE-CRON 1: Cron does nothing
+
 	mono         monoClock  // the per-command timing clock (monotime.go)
 	lastCmd      *Spec      // the last top-level command looked up, tried first
 	longCmdNames bool       // a rename-command name is longer than lookup's buffer
