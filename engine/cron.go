@@ -12,6 +12,9 @@ func (s *Server) Cron() {
 	if s.cronPaused {
 		return // DEBUG PAUSE-CRON 1
 	}
+	if s.sigShutdown.Load() > 0 {
+		s.shutdownCron()
+	}
 	cronStart := s.mono.now()
 	defer func() { s.el.cron.add(s.mono.now() - cronStart) }()
 	now := s.Clock.NowMs()

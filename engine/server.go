@@ -115,7 +115,8 @@ type Server struct {
 	inst     instantaneous  // INFO's instantaneous_* rates (info.go)
 	el       eventLoopStats // INFO's eventloop_* counters (eventloop.go)
 
-	cronPaused bool // DEBUG PAUSE-CRON 1: Cron does nothing
+	cronPaused  bool         // DEBUG PAUSE-CRON 1: Cron does nothing
+	sigShutdown atomic.Int32 // a signal's shutdown the cron has yet to serve (shutdown_signal.go)
 
 	mono         monoClock  // the per-command timing clock (monotime.go)
 	lastCmd      *Spec      // the last top-level command looked up, tried first

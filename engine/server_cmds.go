@@ -119,9 +119,13 @@ func cmdShutdown(c *Client) {
 		return
 	}
 	if abort {
-		// A shutdown waits only for lagging replicas, and there are none
-		// yet, so none is ever in progress.
-		c.AddError("ERR No shutdown in progress.")
+		// A shutdown a signal scheduled is the one that can be in
+		// progress: SHUTDOWN runs to its end within the command.
+		if c.srv.abortSignalShutdown() {
+			c.AddOK()
+		} else {
+			c.AddError("ERR No shutdown in progress.")
+		}
 		return
 	}
 	s := c.srv

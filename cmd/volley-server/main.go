@@ -207,34 +207,33 @@ func run(args []string) int {
 		log.Noticef("Ready to accept connections %s", strings.TrimRight(kind, "46"))
 	}
 
-	var exitCode int
-wait:
-	for {
-		select {
-		case sig := <-sigs:
-			name, flags := signalName(sig), cfg.ShutdownOnSigterm
+	// A signal schedules the shutdown and the cron serves it (as Valkey's
+	// serverCron serves shutdown_asap), so SHUTDOWN ABORT can cancel it in
+	// between. A second SIGINT while one waits exits at once.
+	go func() {
+		for sig := range sigs {
+			code := int32(engine.SignalTerm)
 			if sig == syscall.SIGINT {
-				flags = cfg.ShutdownOnSigint
+				code = engine.SignalInt
 			}
-			log.Noticef("Received %s scheduling shutdown...", name)
-			// The final save runs as a SHUTDOWN's does; if it fails the
-			// server stays up, as Valkey's does, unless told FORCE.
-			var err error
-			co.Do(func(srv *engine.Server) { err = srv.PrepareShutdown(flags) })
-			if err != nil {
-				log.Warningf("%s received but errors trying to shut down the server, check the logs for more information", name)
-				continue
+			if !srv.ScheduleSignalShutdown(code) {
+				log.Warningf("You insist... exiting now.")
+				srv.RemoveTempRDB()
+				os.Exit(1)
 			}
-			break wait
-		case <-shutdownReq:
-			// SHUTDOWN saved already, before it agreed to stop.
-			break wait
-		case err := <-serveErr:
-			if err != nil {
-				log.Warningf("I/O loops stopped: %v", err)
-				exitCode = 1
-			}
-			break wait
+			log.Noticef("Received %s scheduling shutdown...", signalName(sig))
+		}
+	}()
+
+	var exitCode int
+	select {
+	case <-shutdownReq:
+		// SHUTDOWN, or the cron serving a signal, saved already before it
+		// agreed to stop.
+	case err := <-serveErr:
+		if err != nil {
+			log.Warningf("I/O loops stopped: %v", err)
+			exitCode = 1
 		}
 	}
 

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// waitLog waits until the server's log holds want.
+func waitLog(t *testing.T, s *testServer, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(s.Log(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("log lacks %q:\n%s", want, s.Log())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A signal only schedules the shutdown; the cron serves it, so with the
+// cron paused SHUTDOWN ABORT cancels it and the server stays up.
+func TestSignalShutdownAbort(t *testing.T) {
+	s := startServer(t, "--enable-debug-command", "yes")
+	rc := dialRaw(t, s)
+	rc.Expect("-ERR No shutdown in progress.\r\n", "shutdown", "abort")
+	rc.Expect("+OK\r\n", "debug", "pause-cron", "1")
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waitLog(t, s, "Received SIGTERM scheduling shutdown...")
+	rc.Expect("+OK\r\n", "shutdown", "abort")
+	waitLog(t, s, "Shutdown manually aborted.")
+	rc.Expect("+OK\r\n", "debug", "pause-cron", "0")
+	time.Sleep(250 * time.Millisecond) // two cron steps at hz 10
+	rc.Expect("+PONG\r\n", "ping")
+	rc.Expect("-ERR No shutdown in progress.\r\n", "shutdown", "abort")
+}
+
+// A second SIGINT while the first waits exits at once, with status 1.
+func TestSignalShutdownInsist(t *testing.T) {
+	s := startServer(t, "--enable-debug-command", "yes")
+	rc := dialRaw(t, s)
+	rc.Expect("+OK\r\n", "debug", "pause-cron", "1")
+	if err := s.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	waitLog(t, s, "Received SIGINT scheduling shutdown...")
+	if err := s.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("server did not exit on the second SIGINT")
+	}
+	if code := exitCode(s.err); code != 1 || !strings.Contains(s.Log(), "You insist... exiting now.") {
+		t.Fatalf("exit %d:\n%s", code, s.Log())
+	}
+}
