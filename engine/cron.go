@@ -22,9 +22,12 @@ func (s *Server) Cron() {
 	s.updateCachedTime(now)
 	s.mono.tick()
 	s.StatsCron(now)
-	s.pauseCron(now)              // end CLIENT PAUSE when its time is up, waking the postponed clients
-	s.blockedCron(now)            // time out clients blocked in BLPOP and friends
-	s.databasesCron(now)          // active expiry, table resizing and rehashing
+	s.pauseCron(now)     // end CLIENT PAUSE when its time is up, waking the postponed clients
+	s.blockedCron(now)   // time out clients blocked in BLPOP and friends
+	s.databasesCron(now) // active expiry, table resizing and rehashing
+	if len(s.replicaKeys) > 0 && s.Cfg.ReplicaOfHost != "" && !s.expire.disabled {
+		s.expireReplicaKeys(now) // keys written on a writable replica expire there
+	}
 	keyspace.DecayLargeSpare(now) // kept memory goes back once churn stops
 	for _, db := range s.dbs {
 		db.arena.Decay(now)

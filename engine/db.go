@@ -246,6 +246,7 @@ func (db *DB) set(key []byte, h uint64, v keyspace.Value, keepTTL, notify bool) 
 			db.expires.Delete(key)
 		} else {
 			db.expires.Set(key, keyspace.Value{Expire: at})
+			db.srv.noteReplicaKeyExpire(db, key)
 		}
 	}
 	return e, prior.Replaced
@@ -278,6 +279,7 @@ func (db *DB) SetExpire(key []byte, at int64) bool {
 		db.expires.Delete(key)
 	} else {
 		db.expires.Set(key, keyspace.Value{Expire: at})
+		db.srv.noteReplicaKeyExpire(db, key)
 		// Valkey 9 reallocates an embedded string raw when the expiry field
 		// does not fit its 64 bytes (OBJECT ENCODING shows it).
 		if e.Kind() == KindEmbstr {

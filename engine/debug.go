@@ -40,6 +40,10 @@ var debugSubs = map[string]debugSub{
 		"    Like CONFIG REWRITE but writes all configuration options, including",
 		"    keywords not listed in original configuration file or default values.",
 	}},
+	"replicate": {-3, debugReplicate, []string{
+		"REPLICATE <string>",
+		"    Replicates the provided string to replicas, allowing data divergence.",
+	}},
 	"digest": {2, debugDigest, []string{
 		"DIGEST",
 		"    Output a hex signature representing the current DB content.",
@@ -125,7 +129,7 @@ var debugSubs = map[string]debugSub{
 }
 
 // debugHelpOrder lists debugSubs in DEBUG HELP's order.
-var debugHelpOrder = []string{"change-repl-id", "config-rewrite-force-all", "digest", "digest-value", "error", "log", "htstats", "loadaof", "object", "populate", "protocol",
+var debugHelpOrder = []string{"change-repl-id", "config-rewrite-force-all", "digest", "digest-value", "error", "log", "htstats", "loadaof", "replicate", "object", "populate", "protocol",
 	"reload", "set-active-expire", "quicklist-packed-threshold", "set-skip-checksum-validation", "sleep", "pause-cron"}
 
 func cmdDebug(c *Client) {
@@ -535,6 +539,17 @@ func debugConfigRewriteForceAll(c *Client) {
 		c.AddError("ERR CONFIG-REWRITE-FORCE-ALL failed: " + config.Strerror(err))
 		return
 	}
+	c.AddOK()
+}
+
+// DEBUG REPLICATE command [arg ...]: put a command into the replication
+// stream as it is, as if this server had executed it (a test's way of
+// sending replicas what the primary never ran). Not in DEBUG HELP, as in
+// Valkey.
+func debugReplicate(c *Client) {
+	var buf []byte
+	buf = appendCommand(buf, c.Argv[2:])
+	c.srv.replFeed(-1, buf)
 	c.AddOK()
 }
 

@@ -804,6 +804,7 @@ func cmdFlushAll(c *Client) {
 		s.Dirty += int64(db.Flush(async))
 	}
 	s.trackingFlushed()
+	s.forgetReplicaKeys()
 	s.bgsaveStop("Background saving stopped by FLUSHALL")
 	if len(s.Cfg.Save) > 0 {
 		// With save points configured Valkey writes the now empty dataset

@@ -542,7 +542,8 @@ func (s *Server) infoStats(w *infoWriter) {
 	tkeys, titems, tprefixes := s.TrackingCounts()
 	w.zeros("latest_fork_usec", "total_forks")
 	w.int("migrate_cached_sockets", int64(len(s.migrate.conns)))
-	w.zeros("slave_expires_tracked_keys",
+	w.int("slave_expires_tracked_keys", int64(len(s.replicaKeys)))
+	w.zeros(
 		"active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits", "active_defrag_key_misses",
 		"total_active_defrag_time", "current_active_defrag_time")
 	w.int("tracking_total_keys", int64(tkeys))

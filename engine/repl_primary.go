@@ -1218,8 +1218,14 @@ func (s *Server) refreshGoodReplicas() {
 // replicas (checkGoodReplicasStatus). The dispatcher calls it only when
 // min-replicas-to-write is set.
 func (s *Server) noGoodReplicas(c *Client, cmd *Spec) bool {
-	return s.Cfg.ReplicaOfHost == "" && s.Cfg.MinReplicasMaxLag > 0 &&
-		s.repl.prim.good < s.Cfg.MinReplicasToWrite && isWriteCommand(c, cmd)
+	return !s.goodReplicasOK() && isWriteCommand(c, cmd)
+}
+
+// goodReplicasOK reports whether writes may go on as far as
+// min-replicas-to-write is concerned (checkGoodReplicasStatus).
+func (s *Server) goodReplicasOK() bool {
+	return s.Cfg.ReplicaOfHost != "" || s.Cfg.MinReplicasMaxLag <= 0 || s.Cfg.MinReplicasToWrite <= 0 ||
+		s.repl.prim.good >= s.Cfg.MinReplicasToWrite
 }
 
 // --- the once-a-second upkeep ------------------------------------------

@@ -763,6 +763,7 @@ func (s *Server) emptyForSync() {
 		db.Flush(async)
 	}
 	s.trackingFlushed()
+	s.forgetReplicaKeys()
 	s.functionsFlush()
 }
 

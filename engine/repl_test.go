@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/volleydb/volley/engine/config"
 )
 
 // The backlog against a model: the whole stream, of which the backlog
@@ -93,5 +95,35 @@ func TestReplSaveNotPropagated(t *testing.T) {
 	e.srv.replBacklogFrom(1, func(p []byte) { got.Write(p) })
 	if got.String() != want {
 		t.Fatalf("backlog %q\nwant %q", got.String(), want)
+	}
+}
+
+// min-replicas-to-write holds for scripts too: a script declaring flags
+// without no-writes is refused before it runs, an EVAL without flags when
+// it first calls a write; reads go on. The texts are Valkey 9.0.4's.
+func TestReplNoReplicasScripts(t *testing.T) {
+	e := newTestEnv(t)
+	e.srv.Cfg.MinReplicasToWrite = 1
+	c := e.newClient()
+	e.expect(c, []replyCase{
+		{[]string{"eval", "redis.call('set','foo','bar')", "0"}, "-NOREPLICAS Not enough good replicas to write. script: a3862cfaeddaf7c3473803cba58cdd0bdca53397, on @user_script:1.\r\n"},
+		{[]string{"eval", "#!lua\nreturn redis.call('set','foo','bar')", "0"}, "-NOREPLICAS Not enough good replicas to write.\r\n"},
+		{[]string{"eval", "#!lua flags=no-writes\nreturn redis.call('get','foo')", "0"}, "$-1\r\n"},
+		{[]string{"eval", "return redis.call('get','foo')", "0"}, "$-1\r\n"},
+		rc("set a b", "-NOREPLICAS Not enough good replicas to write.\r\n"),
+	})
+}
+
+// DEBUG REPLICATE puts a command into the stream as it is.
+func TestDebugReplicate(t *testing.T) {
+	e := newTestEnv(t)
+	e.srv.Cfg.EnableDebugCommand = config.PermitYes
+	c := e.newClient()
+	e.srv.createReplBacklog()
+	e.expect(c, []replyCase{rc("debug replicate fake-command-1 a", "+OK\r\n")})
+	var got strings.Builder
+	e.srv.replBacklogFrom(1, func(p []byte) { got.Write(p) })
+	if want := "*2\r\n$14\r\nfake-command-1\r\n$1\r\na\r\n"; got.String() != want {
+		t.Fatalf("backlog %q, want %q", got.String(), want)
 	}
 }

@@ -329,6 +329,10 @@ func (s *Server) prepareRun(c *Client, name string, flags scriptFlags, ro, eval 
 				c.AddError("ERR Can not execute a script with write flag using *_ro command.")
 				return nil
 			}
+			if !s.goodReplicasOK() {
+				c.AddError(ErrNoReplicas)
+				return nil
+			}
 		}
 		if oom && flags&(scriptAllowOOM|scriptNoWrites) == 0 {
 			c.AddError("OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'")
@@ -716,6 +720,9 @@ func (s *Server) scriptCall(run *scriptRun, argv [][]byte) string {
 	}
 	if cmd.Flags&FlagWrite != 0 && !run.writeDirty && s.bgsave.lastErr && s.diskErrorRejects(run.sc, cmd) {
 		return reject("-" + s.misconfError()) // a failed background save (stop-writes-on-bgsave-error)
+	}
+	if cmd.Flags&FlagWrite != 0 && !run.writeDirty && !s.goodReplicasOK() {
+		return reject("-" + ErrNoReplicas) // min-replicas-to-write, for scripts that declared no flags
 	}
 	if !run.allowOOM && s.Cfg.MaxMemory != 0 && !run.writeDirty && run.oomAtStart && cmd.Flags&FlagDenyOOM != 0 {
 		return reject("-" + ErrOOM)
