@@ -44,6 +44,9 @@ type Server struct {
 
 	loopsMu sync.Mutex
 	loops   map[gnet.EventLoop]*loopState
+
+	tls     tlsServer     // TLS listeners and connections (tls.go)
+	noLoops chan struct{} // closed by Stop when there are no gnet listeners
 }
 
 // loopState is an event loop's own state: the connections whose replies
@@ -139,7 +142,7 @@ func New(co *loop.Coordinator, opts Options) *Server {
 		}
 		opts.Loops = limit
 	}
-	s := &Server{co: co, opts: opts, booted: make(chan struct{})}
+	s := &Server{co: co, opts: opts, booted: make(chan struct{}), noLoops: make(chan struct{})}
 	co.Do(func(srv *engine.Server) {
 		srv.IOLoops = opts.Loops
 		srv.SetBusyHooks(s.whileBusy, s.busyEnded)
@@ -169,6 +172,15 @@ func (s *Server) Serve() error {
 	if s.opts.TCPKeepAlive > 0 {
 		gopts = append(gopts, gnet.WithTCPKeepAlive(s.opts.TCPKeepAlive))
 	}
+	if err := s.serveTLS(); err != nil {
+		return err
+	}
+	if len(s.opts.Addrs) == 0 {
+		// TLS only (port 0, no unix socket): no event loops to run.
+		close(s.booted)
+		<-s.noLoops
+		return nil
+	}
 	return gnet.Rotate(s, s.opts.Addrs, gopts...)
 }
 
@@ -181,7 +193,12 @@ func (s *Server) Stop(ctx context.Context) error {
 		return nil
 	}
 	<-s.booted
-	return s.eng.Stop(ctx)
+	tlsErr := s.stopTLS(ctx)
+	if len(s.opts.Addrs) == 0 {
+		close(s.noLoops)
+		return tlsErr
+	}
+	return errors.Join(s.eng.Stop(ctx), tlsErr)
 }
 
 // OnBoot implements gnet.EventHandler.
@@ -191,10 +208,22 @@ func (s *Server) OnBoot(eng gnet.Engine) gnet.Action {
 	return gnet.None
 }
 
+// transport is what a conn needs from its connection. A gnet.Conn is
+// one (plain TCP and unix sockets); a tlsConn (tls.go) is the other. The
+// calls go through an interface either way, as they did through
+// gnet.Conn, so plain connections pay nothing for the choice.
+type transport interface {
+	Writev(bs [][]byte) (int, error)
+	OutboundBuffered() int         // bytes written but not yet taken by the socket
+	Wake(gnet.AsyncCallback) error // have the connection's traffic run with no new input
+	Fd() int                       // the socket for raw writes, or -1 for none
+}
+
 // conn is one client connection's I/O-loop state. Everything here is
-// touched only by the connection's own event loop, except closeReq.
+// touched only by the connection's own event loop (for TLS, by whichever
+// of its goroutines holds its lock), except closeReq.
 type conn struct {
-	gc     gnet.Conn
+	gc     transport
 	cl     *engine.Client
 	parser resp.Parser
 	qbuf   []byte       // the unparsed tail of the input, kept across reads
@@ -258,31 +287,49 @@ func maxBulkLen(cfg *config.Config) int64 {
 
 // OnOpen implements gnet.EventHandler.
 func (s *Server) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
-	cn := &conn{gc: gc}
 	addr, laddr, isUnix, local := describe(gc)
-	cn.unix = isUnix
+	cn, refused := s.open(gc, peer{addr, laddr, gc.Fd(), isUnix, local}, s.loopOf(gc.EventLoop()))
+	if cn == nil {
+		return []byte(refused), gnet.Close
+	}
+	gc.SetContext(cn)
+	return nil, gnet.None
+}
 
+// peer describes a new connection for open.
+type peer struct {
+	addr, laddr string // CLIENT LIST's addr and laddr
+	fd          int
+	unix        bool
+	local       bool // loopback or unix: exempt from protected mode
+}
+
+// open admits a new connection as a client, or refuses it: a nil conn
+// and the error line to send before closing it.
+func (s *Server) open(t transport, p peer, ls *loopState) (*conn, string) {
+	cn := &conn{gc: t, unix: p.unix}
 	srv := s.co.Acquire()
 	defer s.co.Release()
 	cfg := srv.Cfg
 	if srv.ClientCount() >= cfg.MaxClients {
 		srv.Stats.RejectedConns++
-		return []byte("-ERR max number of clients reached\r\n"), gnet.Close
+		return nil, errMaxClients
 	}
-	if cfg.ProtectedMode && cfg.RequirePass == "" && !local {
+	if cfg.ProtectedMode && cfg.RequirePass == "" && !p.local {
 		srv.Stats.RejectedConns++
-		return []byte(deniedProtectedMode), gnet.Close
+		return nil, deniedProtectedMode
 	}
-	cn.cl = srv.NewClient(addr, laddr, gc.Fd(), isUnix)
+	cn.cl = srv.NewClient(p.addr, p.laddr, p.fd, p.unix)
 	cn.cl.SetLink(link{cn})
 	cn.parser.MaxBulkLen = maxBulkLen(cfg)
-	cn.loop = s.loopOf(gc.EventLoop())
+	cn.loop = ls
 	if cn.loop != nil {
 		cn.loop.conns[cn] = struct{}{}
 	}
-	gc.SetContext(cn)
-	return nil, gnet.None
+	return cn, ""
 }
+
+const errMaxClients = "-ERR max number of clients reached\r\n"
 
 // OnClose implements gnet.EventHandler.
 func (s *Server) OnClose(gc gnet.Conn, err error) gnet.Action {
@@ -290,6 +337,14 @@ func (s *Server) OnClose(gc gnet.Conn, err error) gnet.Action {
 	if cn == nil || cn.cl == nil {
 		return gnet.None
 	}
+	s.closeConn(cn)
+	return gnet.None
+}
+
+// closeConn frees a closing connection's client. Replies still pending
+// are written (unless it is closed at once); the connection must still
+// take them.
+func (s *Server) closeConn(cn *conn) {
 	cn.flush()
 	if cn.loop != nil {
 		delete(cn.loop.conns, cn)
@@ -308,15 +363,14 @@ func (s *Server) OnClose(gc gnet.Conn, err error) gnet.Action {
 		cn.out.Reset()
 	}
 	srv.Stats.NetOutputBytes += int64(cn.out.Len())
-	srv.FreedHeap(gc.OutboundBuffered() + cap(cn.qbuf) + cn.out.Cap())
+	srv.FreedHeap(cn.gc.OutboundBuffered() + cap(cn.qbuf) + cn.out.Cap())
 	srv.FreeClient(cn.cl)
 	s.co.Release()
 	cn.cl = nil
 	if cn.out.Len() > 0 {
-		_, _ = gc.Writev(cn.out.Vec())
+		_, _ = cn.gc.Writev(cn.out.Vec())
 	}
 	cn.out.Reset()
-	return gnet.None
 }
 
 // OnTraffic implements gnet.EventHandler: parse every complete command in
@@ -331,6 +385,12 @@ func (s *Server) OnTraffic(gc gnet.Conn) gnet.Action {
 		return gnet.Close
 	}
 	data, _ := gc.Next(-1)
+	return s.traffic(cn, data)
+}
+
+// traffic serves data, the input just read (none for a wake-up): see
+// OnTraffic. Both transports run it.
+func (s *Server) traffic(cn *conn, data []byte) gnet.Action {
 	nread := len(data)
 	if cn.held != nil {
 		action, waiting := s.resumeHeld(cn, nread)

@@ -123,6 +123,10 @@ func run(args []string) int {
 		TCPBacklog:   cfg.TCPBacklog,
 		Log:          log,
 	})
+	if err := ios.ConfigureTLS(); err != nil {
+		log.Warningf("Failed to configure TLS. Check logs for more info.")
+		return 1
+	}
 
 	done := make(chan struct{})
 	shutdownReq := make(chan engine.ShutdownFlags, 1)
@@ -206,6 +210,9 @@ func run(args []string) int {
 		kind, _, _ := strings.Cut(a, "://")
 		log.Noticef("Ready to accept connections %s", strings.TrimRight(kind, "46"))
 	}
+	if cfg.TLSPort != 0 {
+		log.Noticef("Ready to accept connections tls")
+	}
 
 	// A signal schedules the shutdown and the cron serves it (as Valkey's
 	// serverCron serves shutdown_asap), so SHUTDOWN ABORT can cancel it in
@@ -268,43 +275,33 @@ func signalName(sig os.Signal) string {
 	return "SIGTERM"
 }
 
-// errNoListeners means neither a TCP port nor a unix socket is set.
-var errNoListeners = errors.New("no TCP port and no unix socket to listen on")
+// errNoListeners means neither a TCP port, a TLS port nor a unix socket
+// is set.
+var errNoListeners = errors.New("no TCP port, TLS port or unix socket to listen on")
 
-// listenAddrs turns bind, port and unixsocket into gnet addresses. A bind
-// address prefixed with '-' is optional, as in Valkey: it is skipped when
-// it cannot be bound (for instance ::1 on a host without IPv6).
+// listenAddrs turns bind, port and unixsocket into gnet addresses (the
+// TLS listeners are the I/O server's own). A bind address prefixed with
+// '-' is optional, as in Valkey: it is skipped when it cannot be bound
+// (for instance ::1 on a host without IPv6).
 func listenAddrs(cfg *config.Config) ([]string, error) {
 	var out []string
 	if cfg.Port != 0 {
-		for _, b := range cfg.Bind {
-			optional := strings.HasPrefix(b, "-")
-			b = strings.TrimPrefix(b, "-")
-			network, host := "tcp4", b
-			switch {
-			case b == "*":
-				host = "0.0.0.0"
-			case b == "::*":
-				network, host = "tcp6", "::"
-			case strings.Contains(b, ":"):
-				network = "tcp6"
-			}
-			hp := net.JoinHostPort(host, strconv.Itoa(cfg.Port))
-			if optional {
-				l, err := net.Listen(network, hp)
+		for _, a := range iothreads.BindAddrs(cfg.Bind, cfg.Port) {
+			if a.Optional {
+				l, err := net.Listen(a.Network, a.Addr)
 				if err != nil {
 					continue
 				}
 				_ = l.Close()
 			}
-			out = append(out, network+"://"+hp)
+			out = append(out, a.Network+"://"+a.Addr)
 		}
 	}
 	if cfg.UnixSocket != "" {
 		_ = os.Remove(cfg.UnixSocket)
 		out = append(out, "unix://"+cfg.UnixSocket)
 	}
-	if len(out) == 0 {
+	if len(out) == 0 && cfg.TLSPort == 0 {
 		return nil, errNoListeners
 	}
 	return out, nil
