@@ -154,18 +154,6 @@ func (p *testPKI) tryPing(t *testing.T, addr string, cert *tls.Certificate) bool
 	return err == nil && string(b) == "+PONG\r\n"
 }
 
-// waitLog waits for the server to log a line containing want: its output
-// reaches the test through a pipe, after the replies.
-func waitLog(t *testing.T, s *testServer, want string) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(s.Log(), want); {
-		if time.Now().After(deadline) {
-			t.Fatalf("the server did not log %q:\n%s", want, s.Log())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func startTLSServer(t *testing.T, args ...string) (*testServer, *testPKI, tls.Certificate, string) {
 	t.Helper()
 	p := newTestPKI(t)
