@@ -64,6 +64,10 @@ type aofState struct {
 	lastWriteErr     error // the writer's last error: aof_last_write_status:err and MISCONF
 	retryAt          int64 // unix seconds before which the automatic rewrite waits after failures
 	retryDelayMin    int64 // its current delay, doubling
+
+	stalls       int64 // hand-overs that waited for a writer too far behind
+	stallUs      int64 // the time they waited
+	stallLogSecs int64 // unix seconds of the last log of a stall
 }
 
 // aofDir is appenddirname inside dir.
@@ -127,9 +131,13 @@ func (s *Server) aofFlush() {
 	}
 	n := int64(len(a.buf))
 	always := s.Cfg.AppendFsync == config.FsyncAlways
-	a.buf = a.w.write(a.buf, always)
+	var stall aofStall
+	a.buf, stall = a.w.write(a.buf, always)
 	a.currentSize += n
 	a.incrSize += n
+	if stall.waited {
+		s.aofStalled(stall)
+	}
 	if always {
 		if err := a.w.lastError(); err != nil {
 			s.Log.Warningf("Can't recover from AOF write error when the AOF fsync policy is 'always': %v. Exiting...", err)
@@ -138,6 +146,34 @@ func (s *Server) aofFlush() {
 	}
 	if cap(a.buf) > 4<<20 {
 		a.buf = nil // do not keep a burst's buffer
+	}
+}
+
+// aofStalled accounts for a hand-over that waited for the writer to
+// catch up: the engine stalled on the disk, as Valkey's main thread
+// stalls in write(). The wait goes to the latency monitor under Valkey's
+// events for a slow AOF write, split as Valkey splits them (a snapshot or
+// rewrite running stands for its child process), and is logged at most
+// once a minute. aof_delayed_fsync does not count it: Valkey counts there
+// writes made while an fsync had been pending over two seconds, which the
+// writer, writing and fsyncing in turn, never does.
+func (s *Server) aofStalled(st aofStall) {
+	a := &s.aof
+	us := st.d.Microseconds()
+	a.stalls++
+	a.stallUs += us
+	switch {
+	case st.syncing:
+		s.LatencyAddSampleIfNeeded("aof-write-pending-fsync", us)
+	case s.bgsave.run != nil:
+		s.LatencyAddSampleIfNeeded("aof-write-active-child", us)
+	default:
+		s.LatencyAddSampleIfNeeded("aof-write-alone", us)
+	}
+	s.LatencyAddSampleIfNeeded("aof-write", us)
+	if now := s.Now() / 1000; now-a.stallLogSecs >= 60 {
+		a.stallLogSecs = now
+		s.Log.Noticef("The AOF writer fell more than %d MiB behind (disk is slow?): writes waited %.3f seconds for the disk.", aofMaxBehind>>20, st.d.Seconds())
 	}
 }
 
@@ -542,7 +578,11 @@ func (s *Server) infoAOF(w *infoWriter) {
 		w.int("aof_current_size", a.currentSize)
 		w.int("aof_base_size", a.baseSize)
 		w.int("aof_pending_rewrite", boolInt(a.rewriteScheduled))
-		w.int("aof_buffer_length", int64(len(a.buf)))
+		buffered := int64(len(a.buf))
+		if a.w != nil {
+			buffered += int64(a.w.behind()) // handed over, not in the file yet
+		}
+		w.int("aof_buffer_length", buffered)
 		pending := false
 		if a.w != nil {
 			pending = a.w.pendingFsync()

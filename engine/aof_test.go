@@ -455,7 +455,7 @@ func TestAOFWriteErrorMisconf(t *testing.T) {
 	w.mu.Lock()
 	good := w.f
 	bad, _ := os.Open(os.DevNull) // read-only: writes fail with EBADF
-	w.f = bad
+	w.f = osAOFFile{bad}
 	w.mu.Unlock()
 	e.do(c, "set", "a", "1")
 	e.srv.BeforeSleep()
