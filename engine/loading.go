@@ -134,20 +134,41 @@ func (s *Server) loadReplAux(k, v string) {
 // which its replicas may continue from.
 func (s *Server) restoreReplInfo() {
 	ld := &s.load
+	r := &s.repl
 	if ld.replID == "" || ld.replOffset < 0 || ld.replDB < 0 {
+		if s.Cfg.ReplicaOfHost == "" && r.backlog != nil {
+			s.freeReplBacklog() // no history to continue: the DELs of the load serve no one
+		}
 		return
 	}
-	r := &s.repl
 	if s.Cfg.ReplicaOfHost != "" {
 		r.id, r.offset = ld.replID, ld.replOffset
 		s.replica.hist = primaryHist{id: ld.replID, off: ld.replOffset, readOff: ld.replOffset, db: ld.replDB}
 		s.replica.histOK = true
 		return
 	}
+	// The stream so far (the load's DELs) continues the file's history:
+	// the offsets move up by the file's offset.
 	r.id2, r.secondOffset = ld.replID, ld.replOffset+1
 	r.offset += ld.replOffset
-	s.createReplBacklog()
+	if r.backlog == nil {
+		s.createReplBacklog()
+	} else {
+		r.backlog.start = r.offset - r.backlog.histlen + 1
+	}
 	r.noReplicasSince = s.unixNow()
+}
+
+// loadExpiredDel feeds the deletion of a key the start-up load of a
+// primary found expired to the backlog, for replicas that continue the
+// file's history and still hold the key.
+func (s *Server) loadExpiredDel(db int, key []byte) {
+	if !s.load.active || s.repl.backlog == nil || s.Cfg.ReplicaOfHost != "" {
+		return
+	}
+	var cmd []byte
+	cmd = appendCommand(cmd, [][]byte{delOrUnlink(s.Cfg.LazyfreeLazyExpire), key})
+	s.replFeed(db, cmd)
 }
 
 // infoLoading writes INFO persistence's loading_* fields during a load.

@@ -306,6 +306,9 @@ func (s *Server) LoadRDB() error {
 	}
 	defer f.Close()
 	start := time.Now()
+	if s.load.active && s.Cfg.ReplicaOfHost == "" {
+		s.createReplBacklog() // for the DELs of keys found expired; dropped if the file has no history
+	}
 	st, err := s.readRDB(f, fileSize(f), false)
 	if err != nil {
 		return fmt.Errorf("error loading %s: %w", path, err)
@@ -447,8 +450,11 @@ func (s *Server) readRDB(in io.Reader, size int64, merge bool) (loadStats, error
 		case err != nil:
 			return st, fmt.Errorf("loading key %q: %w", key, err)
 		case expire != -1 && expire < now:
-			// A primary drops what expired while the file was at rest.
+			// A primary drops what expired while the file was at rest,
+			// and at start-up tells the replicas that may continue from
+			// the file's history to drop it too.
 			st.expired++
+			s.loadExpiredDel(db.ID, key)
 		default:
 			if expire != -1 {
 				v.Expire = expire

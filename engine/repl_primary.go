@@ -1242,7 +1242,10 @@ func (s *Server) replPrimaryCron(nowMs int64) {
 	}
 	p.cronSec = sec
 	now := s.unixNow()
-	if period := int64(max(s.Cfg.ReplPingReplicaPeriod, 1)); p.cronRuns%period == 0 && len(p.replicas) > 0 {
+	// Run 0 is Valkey's first replicationCron, at start-up, before any
+	// replica can be there: a restarted primary must not PING into the
+	// history its replicas are about to continue before they have.
+	if period := int64(max(s.Cfg.ReplPingReplicaPeriod, 1)); p.cronRuns > 0 && p.cronRuns%period == 0 && len(p.replicas) > 0 {
 		s.replFeed(-1, []byte("*1\r\n$4\r\nPING\r\n"))
 	}
 	socketSave := p.sockSave != nil

@@ -387,7 +387,7 @@ func TestReplMinReplicasAndCron(t *testing.T) {
 		t.Fatalf("info:\n%s", r)
 	}
 	f.out()
-	e.srv.repl.prim.cronRuns = 0
+	e.srv.repl.prim.cronRuns = int64(e.srv.Cfg.ReplPingReplicaPeriod) // a run that PINGs (run 0, at start-up, never does)
 	clk.Ms += 1000
 	e.srv.Cron()
 	if got := f.out(); got != "*1\r\n$4\r\nPING\r\n" {

@@ -206,6 +206,8 @@ func cmdConfigResetStat(c *Client) {
 	clear(s.errStats)
 	s.inst.reset()
 	s.resetEventLoopStats()
+	p := &s.repl.prim
+	p.syncFull, p.syncPartialOK, p.syncPartialErr = 0, 0, 0
 	c.AddOK()
 }
 
