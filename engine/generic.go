@@ -791,6 +791,7 @@ func cmdFlushDB(c *Client) {
 	}
 	c.srv.Dirty += int64(c.db().Flush(async))
 	c.srv.trackingFlushed()
+	c.forcePropagation() // an empty database's FLUSHDB is propagated too, as in Valkey
 	c.AddOK()
 }
 

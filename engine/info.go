@@ -512,12 +512,13 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.int("instantaneous_ops_per_sec", s.inst.rate(instCommands))
 	w.int("total_net_input_bytes", st.NetInputBytes)
 	w.int("total_net_output_bytes", st.NetOutputBytes)
-	w.zeros("total_net_repl_input_bytes", "total_net_repl_output_bytes",
-		"total_net_cluster_slot_import_bytes", "total_net_cluster_slot_export_bytes")
+	w.int("total_net_repl_input_bytes", st.NetReplInputBytes)
+	w.int("total_net_repl_output_bytes", st.NetReplOutputBytes)
+	w.zeros("total_net_cluster_slot_import_bytes", "total_net_cluster_slot_export_bytes")
 	w.fixed("instantaneous_input_kbps", float64(float32(s.inst.rate(instNetInput))/1024), 2)
 	w.fixed("instantaneous_output_kbps", float64(float32(s.inst.rate(instNetOutput))/1024), 2)
-	w.fixed("instantaneous_input_repl_kbps", 0, 2)
-	w.fixed("instantaneous_output_repl_kbps", 0, 2)
+	w.fixed("instantaneous_input_repl_kbps", float64(float32(s.inst.rate(instNetReplInput))/1024), 2)
+	w.fixed("instantaneous_output_repl_kbps", float64(float32(s.inst.rate(instNetReplOutput))/1024), 2)
 	w.int("rejected_connections", st.RejectedConns)
 	w.int("sync_full", s.repl.prim.syncFull)
 	w.int("sync_partial_ok", s.repl.prim.syncPartialOK)
@@ -733,6 +734,8 @@ const (
 	instCommands instMetric = iota
 	instNetInput
 	instNetOutput
+	instNetReplInput
+	instNetReplOutput
 	instELCycles   // event loop cycles a second
 	instELDuration // mean µs per cycle: sampled against cycles, not time
 	numInstMetrics
@@ -770,7 +773,7 @@ func (s *Server) StatsCron(nowMs int64) {
 	}
 	cycles := s.el.cycle.cnt
 	cur := [numInstMetrics]int64{s.Stats.CommandsProcessed, s.Stats.NetInputBytes, s.Stats.NetOutputBytes,
-		cycles, s.el.cycle.sum / 1000}
+		s.Stats.NetReplInputBytes, s.Stats.NetReplOutputBytes, cycles, s.el.cycle.sum / 1000}
 	if in.lastMs != 0 && elapsed > 0 {
 		for m := range instELDuration {
 			in.samples[m][in.idx] = (cur[m] - in.last[m]) * 1000 / elapsed

@@ -966,6 +966,7 @@ func (s *Server) applyStream(p *resp.Parser, buf []byte, pos, n int, argv [][]by
 	r.hist.readOff += int64(n)
 	c.LastInteraction = now
 	c.NetIn += int64(n)
+	s.Stats.NetReplInputBytes += int64(n)
 	for pos < len(buf) {
 		var k int
 		var err error

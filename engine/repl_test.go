@@ -127,3 +127,20 @@ func TestDebugReplicate(t *testing.T) {
 		t.Fatalf("backlog %q, want %q", got.String(), want)
 	}
 }
+
+// FLUSHDB and FLUSHALL are propagated even when there was nothing to
+// flush, also from a script.
+func TestReplFlushOfEmptyPropagates(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	e.srv.createReplBacklog()
+	e.do(c, "flushdb")
+	e.do(c, "eval", "redis.call('flushdb')", "0")
+	e.do(c, "flushall")
+	want := "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*1\r\n$7\r\nflushdb\r\n*1\r\n$7\r\nflushdb\r\n*1\r\n$8\r\nflushall\r\n"
+	var got strings.Builder
+	e.srv.replBacklogFrom(1, func(p []byte) { got.Write(p) })
+	if got.String() != want {
+		t.Fatalf("backlog %q\nwant %q", got.String(), want)
+	}
+}

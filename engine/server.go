@@ -36,6 +36,8 @@ type Stats struct {
 	RejectedConns         int64
 	NetInputBytes         int64
 	NetOutputBytes        int64
+	NetReplInputBytes     int64 // the primary's stream, read by a replica
+	NetReplOutputBytes    int64 // the stream written to replicas
 	TotalErrorReplies     int64
 	UnexpectedErrReplies  int64
 	ClientQbufLimitDisc   int64

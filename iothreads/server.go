@@ -580,7 +580,11 @@ func takeReplies(srv *engine.Server, cn *conn) int {
 	cn.out, cl.Out = cl.Out, cn.out
 	n := cn.out.Len()
 	cl.NetOut += int64(n)
-	srv.Stats.NetOutputBytes += int64(n)
+	if cl.Flags&(engine.ClientReplica|engine.ClientMonitor) == engine.ClientReplica {
+		srv.Stats.NetReplOutputBytes += int64(n) // the stream, counted apart as in Valkey
+	} else {
+		srv.Stats.NetOutputBytes += int64(n)
+	}
 	return n
 }
 

@@ -56,6 +56,19 @@ func TestReplicationVolleyToVolley(t *testing.T) {
 	}
 	waitUntil(t, "the stream", sameData)
 	r.Expect("-READONLY You can't write against a read only replica.\r\n", "set", "x", "1")
+	// The stream is counted apart from client traffic, on both sides.
+	stat := func(rc *rawConn, field string) int {
+		for _, line := range strings.Split(rc.Do("info", "stats"), "\r\n") {
+			if v, ok := strings.CutPrefix(line, field+":"); ok {
+				n, _ := strconv.Atoi(v)
+				return n
+			}
+		}
+		return -1
+	}
+	if out, in := stat(p, "total_net_repl_output_bytes"), stat(r, "total_net_repl_input_bytes"); out <= 0 || in <= 0 {
+		t.Fatalf("total_net_repl_output_bytes %d on the primary, total_net_repl_input_bytes %d on the replica", out, in)
+	}
 
 	// The link goes: the replica continues where it was.
 	p.Do("client", "kill", "type", "replica")
