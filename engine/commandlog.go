@@ -183,13 +183,17 @@ func (s *Server) newCommandLogEntry(c *Client, cmd *Spec, value, id int64) comma
 			out[j] = append([]byte(nil), argv[j]...)
 		}
 	}
+	who := c
+	if run := s.script.running; run != nil && run.caller != nil {
+		who = run.caller // a script's command is logged as its caller's, as in Valkey
+	}
 	return commandLogEntry{
 		id:    id,
 		time:  s.Clock.NowMs() / 1000,
 		value: value,
 		argv:  out,
-		peer:  c.Addr,
-		name:  c.Name,
+		peer:  who.Addr,
+		name:  who.Name,
 	}
 }
 

@@ -190,3 +190,39 @@ func TestCommandlogMaxLen(t *testing.T) {
 		rc("slowlog len", ":3\r\n"),
 	})
 }
+
+// ACL SETUSER, DELUSER and GETUSER hide every user name and rule, even
+// when the command fails; a script's commands are logged under the
+// client that ran the script.
+func TestCommandlogACLRedactionAndScriptCaller(t *testing.T) {
+	e := newTestEnv(t)
+	e.srv.Clock = &FakeClock{Ms: 1_700_000_000_000}
+	c := e.newClient()
+	e.do(c, "client", "setname", "caller")
+	e.do(c, "config", "set", "slowlog-log-slower-than", "0")
+	e.do(c, "slowlog", "reset")
+	e.do(c, "acl", "setuser", "bad user", "+get")
+	e.do(c, "acl", "getuser", "bad user")
+	e.do(c, "acl", "deluser", "x", "y")
+	got := e.do(c, "slowlog", "get", "3")
+	for _, want := range []string{
+		"*4\r\n$3\r\nacl\r\n$7\r\nsetuser\r\n$10\r\n(redacted)\r\n$10\r\n(redacted)\r\n",
+		"*3\r\n$3\r\nacl\r\n$7\r\ngetuser\r\n$10\r\n(redacted)\r\n",
+		"*4\r\n$3\r\nacl\r\n$7\r\ndeluser\r\n$10\r\n(redacted)\r\n$10\r\n(redacted)\r\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("slowlog lacks %q: %q", want, got)
+		}
+	}
+	if strings.Contains(got, "bad user") {
+		t.Errorf("slowlog shows a user name: %q", got)
+	}
+
+	e.do(c, "slowlog", "reset")
+	e.do(c, "eval", "server.call('ping')", "0")
+	got = e.do(c, "slowlog", "get", "2")
+	who := "$" + strconv.Itoa(len(c.Addr)) + "\r\n" + c.Addr + "\r\n$6\r\ncaller\r\n"
+	if strings.Count(got, who) != 2 || !strings.Contains(got, "*1\r\n$4\r\nping\r\n"+who) {
+		t.Errorf("script's PING not logged as the caller's: %q", got)
+	}
+}

@@ -181,6 +181,11 @@ func redactions(cmd *Spec, argv [][]byte) redactSet {
 		redactHello(&r, argv)
 	case "migrate":
 		migrateRedactions(&r, argv)
+	case "acl|setuser", "acl|deluser", "acl|getuser":
+		// The user names and rules, whether the command succeeds or not.
+		for j := 2; j < len(argv); j++ {
+			r.add(j)
+		}
 	case "config|set":
 		// Every secret value is hidden, even when the command fails.
 		if len(argv)%2 == 0 {
