@@ -741,6 +741,9 @@ func (s *Server) scriptCall(run *scriptRun, argv [][]byte) string {
 		cmd.Handler(sc)
 	}
 	s.commandCompleted(sc, cmd, start, s.mono.now(), sc.Out.Len()-outBefore)
+	if run.caller.Flags&ClientTracking != 0 {
+		s.trackingRemember(run.caller, cmd, argv) // what the script read, for the client that ran it
+	}
 	return ""
 }
 

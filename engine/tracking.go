@@ -232,6 +232,10 @@ func (s *Server) trackingRemember(cl *Client, cmd *Spec, argv [][]byte) {
 	if t == nil || cmd.Flags&FlagReadonly == 0 || cl.Flags&ClientTrackingBcast != 0 || t.optin && !t.caching || t.optout && t.caching {
 		return
 	}
+	switch cmd.FullName {
+	case "eval_ro", "evalsha_ro", "fcall_ro":
+		return // the keys the script's commands read are tracked, not its declared ones
+	}
 	id := cl.ID
 	ts := &s.tracking
 	ts.keysBuf = cmd.CallKeys(argv, ts.keysBuf[:0])

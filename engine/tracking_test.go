@@ -172,3 +172,24 @@ func TestTrackingTableLimit(t *testing.T) {
 		t.Errorf("table holds %d keys, %d items, want 4 and 4", keys, items)
 	}
 }
+
+// A script tracks the keys its read commands read, for the client that
+// ran it; its declared keys are not tracked, EVAL_RO's neither.
+func TestTrackingScripts(t *testing.T) {
+	e := newTestEnv(t)
+	a, b := e.newClient(), e.newClient()
+	e.do(a, "hello", "3")
+	e.do(a, "client", "tracking", "on")
+	for _, eval := range []string{"eval", "eval_ro"} {
+		e.do(a, eval, "redis.call('ping')", "2", "k1", "k2")
+		e.do(b, "mset", "k1", "1", "k2", "1")
+		if got := pending(a); got != "" {
+			t.Fatalf("%s without reads tracked its keys: %q", eval, got)
+		}
+		e.do(a, eval, "redis.call('get', 'k2')", "2", "k1", "k3")
+		e.do(b, "mset", "k1", "2", "k2", "2", "k3", "2")
+		if got := pending(a); got != invalidate3("k2") {
+			t.Fatalf("%s reading k2: %q", eval, got)
+		}
+	}
+}
