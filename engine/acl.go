@@ -494,10 +494,11 @@ func (s *Server) aclSetSelector(sel *aclSelector, op string) aclErr {
 }
 
 // aclLookupCommand finds "cmd" or "container|sub" in any case, as ACL
-// rules name them.
+// rules name them: by the commands' own names, whatever rename-command
+// made of them.
 func (s *Server) aclLookupCommand(name string) *Spec {
 	base, sub, hasSub := strings.Cut(name, "|")
-	cmd := s.commands[asciiLower(base)]
+	cmd := s.origCommands[asciiLower(base)]
 	if cmd == nil || !hasSub {
 		return cmd
 	}

@@ -45,6 +45,7 @@ func handlerGroups() []map[string]Handler {
 // error, caught here at start-up and by the registry test.
 func (s *Server) buildCommandTable() {
 	s.commands = make(map[string]*Spec)
+	s.origCommands = make(map[string]*Spec)
 	s.cmdByID = s.cmdByID[:0]
 	index := func(sp *Spec, parent *Spec) {
 		sp.Parent = parent
@@ -59,6 +60,7 @@ func (s *Server) buildCommandTable() {
 		index(sp, nil)
 		sp.current = sp.Name
 		s.commands[sp.Name] = sp
+		s.origCommands[sp.Name] = sp
 		if len(sp.Subs) > 0 {
 			sp.subIndex = make(map[string]*Spec, len(sp.Subs))
 			for _, sub := range sp.Subs {
@@ -111,9 +113,10 @@ func (s *Server) CommandStats(sp *Spec) *CommandStats { return &s.cmdStats[sp.ID
 
 // rename-command: a top-level command known by another name, or by none.
 // The table's key changes, so everything that finds commands by name
-// (the dispatcher, COMMAND INFO, ACL rules, scripts) sees only the new
-// name; the spec keeps its own, which COMMAND, INFO commandstats and the
-// ACL log report, as Valkey's keep their full names.
+// (the dispatcher, COMMAND INFO, scripts) sees only the new name; the
+// spec keeps its own, which COMMAND, INFO commandstats and the ACL log
+// report, as Valkey's keep their full names, and by which ACL rules name
+// it (origCommands).
 
 // RenameChecker returns the validation of rename-command lines for
 // config.LoadOptions: each line is checked against the table as the lines

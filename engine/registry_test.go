@@ -50,3 +50,21 @@ func TestRenameChecker(t *testing.T) {
 		}
 	}
 }
+
+// ACL rules name commands by their own names, not their rename-command
+// ones, and the denial names the command so too.
+func TestRenameCommandACL(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.RenameCommands = [][2]string{{"ping", "vping"}, {"incr", "vincr"}, {"sadd", "vsadd"}}
+	e := &testEnv{t: t, srv: NewServer(cfg, NewLogger(io.Discard, LogWarning))}
+	c := e.newClient()
+	e.expect(c, []replyCase{
+		rc("acl setuser newuser on nopass ~* +acl -ping +incr", "+OK\r\n"),
+		rc("acl setuser other on nopass +vping", "-ERR Error in ACL SETUSER modifier '+vping': Unknown command or category name in ACL\r\n"),
+		rc("auth newuser x", "+OK\r\n"),
+		rc("vincr n", ":1\r\n"),
+		rc("vping", "-NOPERM User newuser has no permissions to run the 'ping' command\r\n"),
+		rc("acl setuser newuser -@all +@set +acl", "+OK\r\n"),
+		rc("vsadd s a", ":1\r\n"),
+	})
+}

@@ -65,6 +65,9 @@ type Server struct {
 	Log   *Logger
 
 	commands map[string]*Spec // top-level commands by lower-case name
+	// origCommands are the top-level commands by their own names, before
+	// rename-command: ACL rules name commands so, as Valkey's orig_commands.
+	origCommands map[string]*Spec
 	cmdByID  []*Spec
 	cmdStats []CommandStats
 	errStats map[string]*int64
