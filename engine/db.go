@@ -186,10 +186,18 @@ func (s *Server) expirePolicy(f lookupFlags) int {
 func (s *Server) importMode() bool { return s.Cfg.ImportMode }
 
 // noTouch reports whether the executing client asked with CLIENT NO-TOUCH
-// that its reads leave access times alone (TOUCH itself still touches).
+// that its reads leave access times alone. TOUCH itself still touches,
+// also when a script the client runs calls it.
 func (s *Server) noTouch() bool {
 	c := s.current
-	return c != nil && c.Flags&ClientNoTouch != 0 && (c.Cmd == nil || c.Cmd.Name != "touch")
+	if c == nil || c.Flags&ClientNoTouch == 0 {
+		return false
+	}
+	cmd := c.Cmd
+	if run := s.script.running; run != nil && run.sc != nil {
+		cmd = run.sc.Cmd // the command the script is running
+	}
+	return cmd == nil || cmd.Name != "touch"
 }
 
 // expireKey deletes key, found expired by a lookup or the active cycle, and

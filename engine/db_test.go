@@ -181,3 +181,24 @@ func TestCronTrimsIdleArenas(t *testing.T) {
 		t.Fatalf("GET after trim: %q", r)
 	}
 }
+
+// With CLIENT NO-TOUCH on, reads leave access times alone but TOUCH still
+// touches, also when a script calls it.
+func TestNoTouchAndScriptTouch(t *testing.T) {
+	e, clk := fakeClockEnv(t)
+	c := e.newClient()
+	e.do(c, "set", "a", "1")
+	e.do(c, "set", "b", "1")
+	e.do(c, "set", "g", "1")
+	e.do(c, "client", "no-touch", "on")
+	clk.Ms += 5000
+	e.srv.updateCachedTime(clk.Ms)
+	e.do(c, "get", "g")
+	e.do(c, "touch", "a")
+	e.do(c, "eval", "redis.call('touch', KEYS[1])", "1", "b")
+	e.expect(c, []replyCase{
+		rc("object idletime g", ":5\r\n"),
+		rc("object idletime a", ":0\r\n"),
+		rc("object idletime b", ":0\r\n"),
+	})
+}
