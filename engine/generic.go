@@ -94,16 +94,15 @@ func delGeneric(c *Client, lazy bool) {
 	c.AddInt(n)
 }
 
-// freeLazily accounts for a value whose memory Valkey would free on its
-// lazy-free thread: collections with more than lazyfreeThreshold elements.
-// The Go collector frees ours; the counters are what INFO shows.
+// freeLazily frees in the background a value whose memory Valkey would
+// free on its lazy-free thread: a free effort over lazyfreeThreshold
+// (lazyfree.go).
 func (s *Server) freeLazily(e keyspace.Entry) {
 	o, ok := e.Obj().(Object)
-	if !ok || o.Len() <= lazyfreeThreshold {
+	if !ok || freeEffort(o) <= lazyfreeThreshold {
 		return
 	}
-	s.lazyfreeStarted(1)
-	s.lazyfreeDone(1)
+	s.lazyfreeObject()
 }
 
 func cmdExists(c *Client) {

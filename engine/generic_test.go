@@ -121,12 +121,14 @@ func TestGenericDelUnlinkExists(t *testing.T) {
 	g.putList(0, "big", big...)
 	g.putList(0, "small", big[:lazyfreeThreshold]...)
 	g.expect(g.c, []replyCase{rc("unlink big small", ":2\r\n")})
+	waitLazyfree(g.srv) // the collection that reclaims it runs on its own goroutine
 	if n := g.srv.lazyfreed.Load(); n != 1 {
 		t.Errorf("lazyfreed %d, want 1", n)
 	}
 	g.srv.Cfg.LazyfreeLazyUserDel = false
 	g.putList(0, "big", big...)
 	g.expect(g.c, []replyCase{rc("del big", ":1\r\n")})
+	waitLazyfree(g.srv)
 	if n := g.srv.lazyfreed.Load(); n != 1 {
 		t.Errorf("DEL without lazyfree-lazy-user-del freed lazily: %d", n)
 	}

@@ -68,10 +68,10 @@ type Server struct {
 	// origCommands are the top-level commands by their own names, before
 	// rename-command: ACL rules name commands so, as Valkey's orig_commands.
 	origCommands map[string]*Spec
-	cmdByID  []*Spec
-	cmdStats []CommandStats
-	errStats map[string]*int64
-	Stats    Stats
+	cmdByID      []*Spec
+	cmdStats     []CommandStats
+	errStats     map[string]*int64
+	Stats        Stats
 
 	// IOLoops is the number of I/O event loops running (io-threads after
 	// the I/O layer's cap); INFO's io_threads_active is IOLoops > 1.
@@ -142,8 +142,9 @@ type Server struct {
 
 	expire expireState // active expiry and the cron's table upkeep (expire.go)
 
-	lazyfreePending atomic.Int64 // objects a background flush has yet to free
-	lazyfreed       atomic.Int64 // objects freed in the background
+	lazyfreePending atomic.Int64  // objects a background flush has yet to free
+	lazyfreed       atomic.Int64  // objects freed in the background
+	lazy            lazyfreeState // values waiting for a collection (lazyfree.go)
 
 	pubsub      pubsubState   // channels, patterns and shard channels (pubsub.go)
 	tracking    trackingState // client-side caching's tables (tracking.go)

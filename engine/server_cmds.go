@@ -208,6 +208,7 @@ func cmdConfigResetStat(c *Client) {
 	s.resetEventLoopStats()
 	p := &s.repl.prim
 	p.syncFull, p.syncPartialOK, p.syncPartialErr = 0, 0, 0
+	s.lazyfreed.Store(0)
 	c.AddOK()
 }
 

@@ -1,0 +1,72 @@
+package engine
+
+import (
+	"runtime"
+	"strconv"
+	"testing"
+)
+
+// waitLazyfree waits for the lazy-free collection in flight, if any.
+func waitLazyfree(s *Server) {
+	for s.lazy.inFlight.Load() || s.lazyfreePending.Load() != 0 {
+		runtime.Gosched()
+	}
+}
+
+// The free effort is Valkey's: a list's nodes, not its elements; a
+// stream's nodes plus its groups and their pending entries; elements for
+// the rest.
+func TestFreeEffort(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	e.do(c, "config", "set", "list-max-listpack-size", "4")
+	e.do(c, "config", "set", "stream-node-max-entries", "5")
+	e.do(c, "config", "set", "set-max-listpack-entries", "16")
+	for i := range 100 {
+		n := strconv.Itoa(i)
+		e.do(c, "rpush", "l", n)
+		e.do(c, "sadd", "s", "m"+n)
+		e.do(c, "xadd", "x", n+"-1", "f", "v")
+	}
+	e.do(c, "xgroup", "create", "x", "g1", "0")
+	e.do(c, "xgroup", "create", "x", "g2", "0")
+	e.do(c, "xreadgroup", "group", "g1", "alice", "count", "3", "streams", "x", ">")
+	effort := func(key string) int {
+		en, ok := e.srv.DB(0).Keys().Get([]byte(key))
+		if !ok {
+			t.Fatalf("no %s", key)
+		}
+		return freeEffort(en.Obj().(Object))
+	}
+	if got := effort("l"); got != 25 {
+		t.Errorf("list of 100 in nodes of 4: effort %d, want 25", got)
+	}
+	if got := effort("s"); got != 100 {
+		t.Errorf("set of 100: effort %d", got)
+	}
+	if got := effort("x"); got != 20+2*(1+3) {
+		t.Errorf("stream of 20 nodes, 2 groups, 3 pending: effort %d", got)
+	}
+}
+
+// UNLINK of a large value leaves it pending until the collection that
+// reclaims it ran; RESETSTAT zeroes lazyfreed_objects.
+func TestLazyfreeCounters(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	for i := range 200 {
+		e.do(c, "sadd", "s", "m"+strconv.Itoa(i))
+	}
+	if got := e.do(c, "unlink", "s"); got != ":1\r\n" {
+		t.Fatalf("unlink = %q", got)
+	}
+	waitLazyfree(e.srv)
+	_, f := infoFields(t, infoText(t, e, c, "memory"))
+	if f["lazyfreed_objects"] != "1" || f["lazyfree_pending_objects"] != "0" {
+		t.Errorf("after UNLINK: lazyfreed_objects %s pending %s", f["lazyfreed_objects"], f["lazyfree_pending_objects"])
+	}
+	e.do(c, "config", "resetstat")
+	if _, f := infoFields(t, infoText(t, e, c, "memory")); f["lazyfreed_objects"] != "0" {
+		t.Errorf("after RESETSTAT: lazyfreed_objects %s", f["lazyfreed_objects"])
+	}
+}
