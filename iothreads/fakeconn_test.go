@@ -2,6 +2,7 @@ package iothreads
 
 import (
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -121,5 +122,32 @@ func BenchmarkOnTrafficPipeline16(b *testing.B) {
 	for b.Loop() {
 		fc.in = pipeline16
 		s.OnTraffic(fc)
+	}
+}
+
+// A command with more arguments than maxKeptArgs does not leave its
+// argument table to the connection; a pipeline's ordinary batch does.
+func TestHugeCommandArgsNotKept(t *testing.T) {
+	s, fc := newTestIO(t)
+	var b strings.Builder
+	n := maxKeptArgs + 10
+	b.WriteString("*" + strconv.Itoa(n+2) + "\r\n$4\r\nSADD\r\n$1\r\ns\r\n")
+	for i := range n {
+		v := strconv.Itoa(i)
+		b.WriteString("$" + strconv.Itoa(len(v)) + "\r\n" + v + "\r\n")
+	}
+	fc.in = []byte(b.String())
+	s.OnTraffic(fc)
+	if got, want := string(fc.out), ":"+strconv.Itoa(n)+"\r\n"; got != want {
+		t.Fatalf("SADD = %q, want %q", got, want)
+	}
+	cn := fc.ctx.(*conn)
+	if cn.args != nil || cn.ends != nil {
+		t.Fatalf("kept an argument table of %d", cap(cn.args))
+	}
+	fc.out, fc.in = nil, pipeline16
+	s.OnTraffic(fc)
+	if cap(cn.args) == 0 {
+		t.Fatal("an ordinary batch's table was dropped")
 	}
 }

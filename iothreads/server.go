@@ -520,11 +520,20 @@ func (s *Server) execute(cn *conn, nread int, perr error) gnet.Action {
 	if !cn.pending {
 		cn.out.Reset()
 	}
+	if cap(cn.args) > maxKeptArgs {
+		// One huge command (SADD of 100k members) would otherwise keep its
+		// argument table for the connection's life; Valkey frees argv.
+		cn.args, cn.ends = nil, nil
+	}
 	if closing {
 		return gnet.Close
 	}
 	return gnet.None
 }
+
+// maxKeptArgs is the most arguments whose table a connection keeps
+// between batches: far more than a busy pipeline's batch needs.
+const maxKeptArgs = 1 << 16
 
 // The steps of running a batch that execute and, for a loop serving its
 // connections while a script is busy, executeBusy share.
