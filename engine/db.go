@@ -2,6 +2,7 @@ package engine
 
 import (
 	"hash/maphash"
+	"runtime"
 
 	"github.com/volleydb/volley/engine/config"
 	"github.com/volleydb/volley/engine/keyspace"
@@ -324,8 +325,12 @@ func (db *DB) Flush(async bool) int {
 		// A background save still reading the old table frees it.
 	case async && n > 0:
 		db.srv.lazyfreeStarted(n)
+		heapObjs := old.Stats().Objects
 		go func() {
 			old.Release()
+			if heapObjs > 0 {
+				runtime.GC() // the values on the Go heap come back once it ran
+			}
 			db.srv.lazyfreeDone(n)
 		}()
 	default:

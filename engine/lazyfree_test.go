@@ -70,3 +70,21 @@ func TestLazyfreeCounters(t *testing.T) {
 		t.Errorf("after RESETSTAT: lazyfreed_objects %s", f["lazyfreed_objects"])
 	}
 }
+
+// FLUSHDB ASYNC of a database holding values on the Go heap counts them
+// freed only after a collection has run.
+func TestFlushAsyncCollects(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	for i := range 200 {
+		e.do(c, "sadd", "s", "m"+strconv.Itoa(i))
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	e.do(c, "flushdb", "async")
+	waitLazyfree(e.srv)
+	runtime.ReadMemStats(&after)
+	if after.NumGC == before.NumGC || e.srv.lazyfreed.Load() != 1 {
+		t.Fatalf("GCs %d→%d, lazyfreed %d", before.NumGC, after.NumGC, e.srv.lazyfreed.Load())
+	}
+}
