@@ -21,8 +21,8 @@ func (s *Server) Cron() {
 	s.cronLoops++
 	s.updateCachedTime(now)
 	s.mono.tick()
-	s.StatsCron(now)
 	s.lazyfreeKick(s.mono.now()) // values lazily freed while a collection ran
+	s.StatsCron(now)
 	s.pauseCron(now)     // end CLIENT PAUSE when its time is up, waking the postponed clients
 	s.blockedCron(now)   // time out clients blocked in BLPOP and friends
 	s.databasesCron(now) // active expiry, table resizing and rehashing
