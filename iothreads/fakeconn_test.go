@@ -24,10 +24,18 @@ type fakeConn struct {
 	written int
 	wakes   int
 	el      gnet.EventLoop // nil: replies are written at once
+
+	// onWriteFail, when set, makes Writev fail as gnet's does when the
+	// peer has gone: it closes the connection (OnClose) there and then.
+	onWriteFail func()
 }
 
 func (f *fakeConn) Next(int) ([]byte, error) { b := f.in; f.in = nil; return b, nil }
 func (f *fakeConn) Writev(bs [][]byte) (int, error) {
+	if f.onWriteFail != nil {
+		f.onWriteFail()
+		return 0, net.ErrClosed
+	}
 	n := 0
 	for _, b := range bs {
 		n += len(b)
@@ -149,5 +157,25 @@ func TestHugeCommandArgsNotKept(t *testing.T) {
 	s.OnTraffic(fc)
 	if cap(cn.args) == 0 {
 		t.Fatal("an ordinary batch's table was dropped")
+	}
+}
+
+// A write that fails closes the connection inside Writev, as gnet does;
+// an unauthenticated client's commands run one at a time, so the batch
+// loop must stop there instead of parsing on for a client that is gone.
+// (A replica retrying AUTH against a primary made this crash.)
+func TestWriteFailureMidBatchStops(t *testing.T) {
+	s, fc := newTestIO(t, "--requirepass", "pw")
+	closed := 0
+	fc.onWriteFail = func() {
+		closed++
+		s.OnClose(fc, net.ErrClosed)
+	}
+	fc.in = []byte("PING\r\nPING\r\nPING\r\n")
+	if action := s.OnTraffic(fc); action != gnet.None && action != gnet.Close {
+		t.Fatalf("action %v", action)
+	}
+	if closed != 1 {
+		t.Fatalf("closed %d times", closed)
 	}
 }

@@ -417,6 +417,12 @@ func (s *Server) traffic(cn *conn, data []byte) gnet.Action {
 		if action := s.execute(cn, nread, perr); action != gnet.None {
 			return action
 		}
+		if cn.cl == nil {
+			// Writing the replies failed (the peer went away) and gnet
+			// closed the connection there and then: nothing is left to
+			// serve.
+			return gnet.None
+		}
 		nread = 0
 		if !early || perr != nil || cn.held != nil {
 			break
