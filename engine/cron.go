@@ -15,6 +15,9 @@ func (s *Server) Cron() {
 	if s.sigShutdown.Load() > 0 {
 		s.shutdownCron()
 	}
+	if s.shutdownWait.active {
+		s.shutdownWaitCron(s.Clock.NowMs())
+	}
 	cronStart := s.mono.now()
 	defer func() { s.el.cron.add(s.mono.now() - cronStart) }()
 	now := s.Clock.NowMs()

@@ -122,8 +122,9 @@ type Server struct {
 	inst        instantaneous     // INFO's instantaneous_* rates (info.go)
 	el          eventLoopStats    // INFO's eventloop_* counters (eventloop.go)
 
-	cronPaused  bool         // DEBUG PAUSE-CRON 1: Cron does nothing
-	sigShutdown atomic.Int32 // a signal's shutdown the cron has yet to serve (shutdown_signal.go)
+	cronPaused   bool         // DEBUG PAUSE-CRON 1: Cron does nothing
+	sigShutdown  atomic.Int32 // a signal's shutdown the cron has yet to serve (shutdown_signal.go)
+	shutdownWait shutdownWait // a shutdown waiting for the replicas (shutdown_wait.go)
 
 	mono         monoClock  // the per-command timing clock (monotime.go)
 	lastCmd      *Spec      // the last top-level command looked up, tried first

@@ -121,7 +121,8 @@ func cmdShutdown(c *Client) {
 	if abort {
 		// A shutdown a signal scheduled is the one that can be in
 		// progress: SHUTDOWN runs to its end within the command.
-		if c.srv.abortSignalShutdown() {
+		if c.srv.abortSignalShutdown() || c.srv.abortShutdownWait() {
+			c.srv.sigShutdown.Store(0)
 			c.AddOK()
 		} else {
 			c.AddError("ERR No shutdown in progress.")
@@ -137,7 +138,14 @@ func cmdShutdown(c *Client) {
 		c.AddError("ERR Errors trying to SHUTDOWN. Check logs.")
 		return
 	}
+	if s.shutdownWait.active {
+		c.AddError("ERR Errors trying to SHUTDOWN. Check logs.") // one is under way already
+		return
+	}
 	s.Log.Noticef("User requested shutdown...")
+	if s.waitReplicasBeforeShutdown(c, flags, "") {
+		return // blocked until the replicas caught up (shutdown_wait.go)
+	}
 	if err := s.PrepareShutdown(flags); err != nil {
 		c.AddError("ERR Errors trying to SHUTDOWN. Check logs.")
 		return

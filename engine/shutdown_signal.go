@@ -48,6 +48,14 @@ func (s *Server) shutdownCron() {
 	if sig == SignalInt {
 		name, flags = "SIGINT", s.Cfg.ShutdownOnSigint
 	}
+	if s.shutdownWait.active {
+		s.sigShutdown.Store(-1) // a SHUTDOWN waits already; a second SIGINT exits at once
+		return
+	}
+	if s.waitReplicasBeforeShutdown(nil, flags, name) {
+		s.sigShutdown.Store(-1) // served by the wait (shutdown_wait.go)
+		return
+	}
 	if err := s.PrepareShutdown(flags); err != nil || s.Shutdown == nil {
 		s.Log.Warningf("%s received but errors trying to shut down the server, check the logs for more information", name)
 		s.sigShutdown.Store(0)

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// A primary's SHUTDOWN waits for its replicas to have everything: with
+// the replica stopped, the SHUTDOWN blocks and writes are paused; SHUTDOWN
+// ABORT cancels it (the waiting client gets the error); a second
+// SHUTDOWN goes through once the resumed replica has caught up, and the
+// replica holds the last write.
+func TestShutdownWaitsForReplicas(t *testing.T) {
+	primary := startServer(t, "--save", "", "--repl-diskless-sync-delay", "0", "--shutdown-timeout", "60")
+	replica := startServer(t, "--save", "", "--replicaof", "127.0.0.1", strconv.Itoa(primary.Port))
+	p, r := dialRaw(t, primary), dialRaw(t, replica)
+	waitUntil(t, "the link", func() bool { return replInfo(r, "master_link_status") == "up" })
+	p.Expect("+OK\r\n", "set", "k", "1")
+	waitUntil(t, "the first write", func() bool { return r.Do("get", "k") == "$1\r\n1\r\n" })
+
+	stop := func(sig syscall.Signal) {
+		if err := syscall.Kill(replica.cmd.Process.Pid, sig); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop(syscall.SIGSTOP)
+	defer stop(syscall.SIGCONT)
+	p.Expect("+OK\r\n", "set", "k", "2")
+
+	waiter := dialRaw(t, primary)
+	waiter.Send(multibulk("shutdown"))
+	waitLog(t, primary, "Waiting for replicas before shutting down.")
+	if r := p.Do("info", "clients"); !strings.Contains(r, "\r\npaused_reason:shutdown_in_progress\r\n") {
+		t.Fatalf("writes not paused:\n%s", r)
+	}
+	p.Expect("+OK\r\n", "shutdown", "abort")
+	waiter.ExpectReplies("the waiting SHUTDOWN", "-ERR Errors trying to SHUTDOWN. Check logs.\r\n")
+	p.Expect("+OK\r\n", "set", "k", "3")
+
+	waiter.Send(multibulk("shutdown", "nosave"))
+	waitUntil(t, "the second wait", func() bool {
+		return strings.Count(primary.Log(), "Waiting for replicas before shutting down.") == 2
+	})
+	stop(syscall.SIGCONT)
+	<-primary.done
+	if strings.Contains(primary.Log(), "Lagging replica") {
+		t.Fatalf("the primary gave up on its replica:\n%s", primary.Log())
+	}
+	r.Expect("$1\r\n3\r\n", "get", "k")
+}

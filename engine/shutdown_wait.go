@@ -1,0 +1,118 @@
+package engine
+
+import "math"
+
+// A primary's shutdown waits for its replicas (shutdown-timeout), as
+// Valkey's does: writes are paused, the replicas are asked for their
+// offsets (REPLCONF GETACK), and the shutdown goes on once every online
+// replica has acknowledged everything, or after shutdown-timeout seconds
+// at the latest. A replica that had not caught up is logged. Without it a
+// planned restart of a primary would lose the writes still on their way.
+// SHUTDOWN blocks its client meanwhile; SHUTDOWN ABORT cancels the wait.
+
+// shutdownWait is a shutdown waiting for the replicas.
+type shutdownWait struct {
+	active   bool
+	deadline int64 // unix ms
+	flags    ShutdownFlags
+	client   *Client // the SHUTDOWN waiting, nil for a signal's
+	signal   string  // the signal's name, for a signal's
+}
+
+// readyToShutdown reports whether every online replica has acknowledged
+// the whole stream (isReadyToShutdown).
+func (s *Server) readyToShutdown() bool {
+	for _, c := range s.repl.prim.replicas {
+		if c.repl.state == replOnline && c.repl.ackOff != s.repl.offset {
+			return false
+		}
+	}
+	return true
+}
+
+// waitReplicasBeforeShutdown starts the wait and reports true when there
+// is one to make; SHUTDOWN NOW, shutdown-timeout 0, a load in progress and
+// replicas all caught up go on at once.
+func (s *Server) waitReplicasBeforeShutdown(c *Client, flags ShutdownFlags, signal string) bool {
+	if flags&ShutdownNow != 0 || s.Cfg.ShutdownTimeout == 0 || s.loading || s.readyToShutdown() {
+		return false
+	}
+	w := &s.shutdownWait
+	*w = shutdownWait{active: true, deadline: s.Clock.NowMs() + int64(s.Cfg.ShutdownTimeout)*1000, flags: flags, client: c, signal: signal}
+	if s.ActionsPaused(PauseReplica) == 0 {
+		s.repl.prim.getack = true // REPLCONF GETACK goes out before the engine is let go
+	}
+	s.PauseActions(PauseDuringShutdown, math.MaxInt64, PauseWriteSet)
+	s.Log.Noticef("Waiting for replicas before shutting down.")
+	if c != nil {
+		// Blocked as a WAIT that never counts enough replicas: the cron
+		// ends it.
+		s.blockForKeys(c, blockWait, nil, 0)
+		c.blocked.wait = &waitState{offset: s.repl.offset, numreplicas: math.MaxInt64}
+		s.repl.prim.waiting = append(s.repl.prim.waiting, c)
+	}
+	return true
+}
+
+// shutdownWaitCron finishes a waiting shutdown once the replicas caught
+// up or the time is up; if the final save fails the server stays up and
+// the SHUTDOWN waiting gets its error.
+func (s *Server) shutdownWaitCron(now int64) {
+	w := &s.shutdownWait
+	ready := s.readyToShutdown()
+	if !ready && now < w.deadline {
+		return
+	}
+	if !ready {
+		for _, c := range s.repl.prim.replicas {
+			r := c.repl
+			if r.state == replOnline && r.ackOff != s.repl.offset {
+				s.Log.Warningf("Lagging replica %s reported offset %d behind master, lag=%d, state=%s.",
+					replicaName(c), s.repl.offset-r.ackOff, s.unixNow()-r.ackTime, "online")
+			}
+		}
+	}
+	wait := *w
+	s.endShutdownWait()
+	err := s.PrepareShutdown(wait.flags)
+	if err == nil && s.Shutdown != nil {
+		_ = s.Shutdown(wait.flags)
+		return // the process exits; the SHUTDOWN gets no reply, as in Valkey
+	}
+	if wait.signal != "" {
+		s.Log.Warningf("%s received but errors trying to shut down the server, check the logs for more information", wait.signal)
+		s.sigShutdown.Store(0)
+	}
+	s.failShutdownClient(wait.client)
+}
+
+// abortShutdownWait cancels a waiting shutdown (SHUTDOWN ABORT) and
+// reports whether there was one.
+func (s *Server) abortShutdownWait() bool {
+	w := &s.shutdownWait
+	if !w.active {
+		return false
+	}
+	c := w.client
+	s.endShutdownWait()
+	s.Log.Noticef("Shutdown manually aborted.")
+	s.failShutdownClient(c)
+	return true
+}
+
+// endShutdownWait lifts the pause of a waiting shutdown.
+func (s *Server) endShutdownWait() {
+	s.shutdownWait = shutdownWait{}
+	s.UnpauseActions(PauseDuringShutdown)
+}
+
+// failShutdownClient answers the SHUTDOWN that waited, if it is still
+// there, with the failure.
+func (s *Server) failShutdownClient(c *Client) {
+	if c == nil || c.blocked == nil || c.blocked.wait == nil || s.clients[c.ID] != c {
+		return
+	}
+	s.unblockWait(c, false)
+	c.AddError("ERR Errors trying to SHUTDOWN. Check logs.")
+	s.wakeUnblocked(c)
+}
