@@ -206,9 +206,13 @@ func run(args []string) int {
 		return exitCode
 	}
 	co.Start()
+	logged := map[string]bool{}
 	for _, a := range addrs {
 		kind, _, _ := strings.Cut(a, "://")
-		log.Noticef("Ready to accept connections %s", strings.TrimRight(kind, "46"))
+		if kind = strings.TrimRight(kind, "46"); !logged[kind] { // tcp4 and tcp6 are one "tcp", as in Valkey
+			logged[kind] = true
+			log.Noticef("Ready to accept connections %s", kind)
+		}
 	}
 	if cfg.TLSPort != 0 {
 		log.Noticef("Ready to accept connections tls")
