@@ -128,7 +128,7 @@ type aclState struct {
 	logNext int64 // entry-id of the next new log entry
 	keyBuf  []KeyRef
 
-	deniedAuth, deniedCmd, deniedKey, deniedChannel int64 // INFO stats
+	deniedAuth, deniedCmd, deniedKey, deniedChannel, deniedTLSCert int64 // INFO stats
 }
 
 // initACL creates the default user and applies requirepass, the user

@@ -12,6 +12,7 @@ const (
 	aclDeniedKey
 	aclDeniedAuth // only in the log
 	aclDeniedChannel
+	aclDeniedTLSCert // only in the log: tls-auth-clients-user named no usable user
 )
 
 // ACL log contexts.

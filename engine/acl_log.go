@@ -83,6 +83,8 @@ func aclReasonName(r aclResult) string {
 		return "channel"
 	case aclDeniedAuth:
 		return "auth"
+	case aclDeniedTLSCert:
+		return "tls-cert"
 	}
 	return "unknown"
 }

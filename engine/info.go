@@ -567,7 +567,7 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.int("acl_access_denied_cmd", s.acl.deniedCmd)
 	w.int("acl_access_denied_key", s.acl.deniedKey)
 	w.int("acl_access_denied_channel", s.acl.deniedChannel)
-	w.int("acl_access_denied_tls_cert", 0)
+	w.int("acl_access_denied_tls_cert", s.acl.deniedTLSCert)
 }
 
 // infoReplication reports a primary with no replicas.

@@ -204,7 +204,7 @@ func cmdConfigResetStat(c *Client) {
 	s := c.srv
 	s.Stats = Stats{ResetTimeMs: s.Clock.NowMs()}
 	s.resetExpireStats()
-	s.acl.deniedAuth, s.acl.deniedCmd, s.acl.deniedKey, s.acl.deniedChannel = 0, 0, 0, 0
+	s.acl.deniedAuth, s.acl.deniedCmd, s.acl.deniedKey, s.acl.deniedChannel, s.acl.deniedTLSCert = 0, 0, 0, 0, 0
 	s.evict.exceededTotal, s.evict.exceededSince = 0, 0
 	for i := range s.cmdStats {
 		st := &s.cmdStats[i]

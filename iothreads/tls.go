@@ -352,6 +352,9 @@ func (t *tlsConn) run() {
 		_ = t.tc.Close()
 		return
 	}
+	if certs := t.tc.ConnectionState().PeerCertificates; len(certs) > 0 {
+		s.co.Do(func(srv *engine.Server) { certLogin(srv, cn.cl, certs[0].Subject.CommonName) })
+	}
 	t.mu.Lock()
 	t.cn = cn
 	t.mu.Unlock()
@@ -373,6 +376,19 @@ func (t *tlsConn) run() {
 		}
 	}
 	<-writerDone
+}
+
+// certLogin applies tls-auth-clients-user to a new client whose
+// certificate's common name is cn.
+func certLogin(srv *engine.Server, cl *engine.Client, cn string) {
+	if v, _ := srv.Cfg.Value("tls-auth-clients-user"); v != "CN" {
+		return
+	}
+	if cn == "" {
+		srv.Log.Noticef("TLS: Failed to extract field 'CN' from certificate")
+		return
+	}
+	srv.TLSCertLogin(cl, cn)
 }
 
 // forget drops t from the server's connections.

@@ -382,3 +382,30 @@ func TestTLSBadFilesAtStartup(t *testing.T) {
 		})
 	}
 }
+
+func TestTLSAuthClientsUser(t *testing.T) {
+	s, p, client, addr := startTLSServer(t)
+	plain := dialRaw(t, s)
+	plain.Expect("+OK\r\n", "ACL", "SETUSER", "Client-only", "on", ">clientpass", "allcommands", "allkeys")
+	c := p.mustDialTLS(t, addr, &client)
+	c.Expect("$7\r\ndefault\r\n", "ACL", "WHOAMI") // off by default
+
+	plain.Expect("+OK\r\n", "CONFIG", "SET", "tls-auth-clients-user", "CN")
+	c = p.mustDialTLS(t, addr, &client)
+	c.Expect("$11\r\nClient-only\r\n", "ACL", "WHOAMI")
+
+	// A certificate naming no user leaves the client as it was, and is
+	// logged.
+	nobody := p.issue(t, "nobody", "Nobody", false)
+	c = p.mustDialTLS(t, addr, &nobody)
+	c.Expect("$7\r\ndefault\r\n", "ACL", "WHOAMI")
+	if got := plain.Do("INFO", "stats"); !strings.Contains(got, "acl_access_denied_tls_cert:1\r\n") {
+		t.Fatalf("INFO stats:\n%s", got)
+	}
+	entry := plain.Do("ACL", "LOG", "1")
+	for _, w := range []string{"$6\r\nreason\r\n$8\r\ntls-cert\r\n", "$8\r\nusername\r\n$6\r\nNobody\r\n", "$7\r\ncontext\r\n$8\r\ntoplevel\r\n", "$6\r\nobject\r\n$0\r\n\r\n"} {
+		if !strings.Contains(entry, w) {
+			t.Fatalf("ACL LOG entry lacks %q:\n%q", w, entry)
+		}
+	}
+}

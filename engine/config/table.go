@@ -357,7 +357,7 @@ func directives() []*Directive {
 		optional("tls-ciphers"),
 		optional("tls-ciphersuites"),
 		enum("tls-auth-clients", tlsAuthClients, 1).impl(),
-		enum("tls-auth-clients-user", tlsAuthUser, 0),
+		enum("tls-auth-clients-user", tlsAuthUser, 0).impl(),
 		boolean("tls-replication", false),
 		boolean("tls-cluster", false),
 		boolean("tls-prefer-server-ciphers", false),
