@@ -12,4 +12,9 @@
 // The engine reaches a connection only through engine.Link: Wake to have
 // the loop flush output that another client's command produced (pub/sub,
 // unblocking), and Close.
+//
+// TLS connections (tls-port; gnet has no TLS) are served by crypto/tls on
+// standard listeners, a few goroutines per connection, through the same
+// conn code: conn reaches its connection only through the transport
+// interface, which gnet.Conn and tlsConn both implement (tls.go).
 package iothreads

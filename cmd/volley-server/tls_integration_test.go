@@ -409,3 +409,33 @@ func TestTLSAuthClientsUser(t *testing.T) {
 		}
 	}
 }
+
+// The engine closes TLS clients as it closes plain ones: CLIENT KILL,
+// and a subscriber that does not read past its output buffer limit
+// (what the writer has queued counts, as gnet's outbound buffer does).
+func TestTLSClientKillAndOutputLimit(t *testing.T) {
+	s, p, client, addr := startTLSServer(t)
+	plain := dialRaw(t, s)
+
+	victim := p.mustDialTLS(t, addr, &client)
+	victim.Expect("+OK\r\n", "CLIENT", "SETNAME", "victim")
+	plain.Expect(":1\r\n", "CLIENT", "KILL", "USER", "default", "SKIPME", "yes")
+	victim.ExpectClosed()
+
+	plain.Expect("+OK\r\n", "CONFIG", "SET", "client-output-buffer-limit", "pubsub 1mb 0 0")
+	sub := p.mustDialTLS(t, addr, &client)
+	sub.Expect("*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n", "SUBSCRIBE", "ch")
+	msg := strings.Repeat("m", 64<<10)
+	for i := 0; ; i++ {
+		if got := plain.Do("PUBLISH", "ch", msg); got == ":0\r\n" {
+			break // the subscriber is gone
+		}
+		if i > 10000 {
+			t.Fatal("a subscriber that does not read was never disconnected")
+		}
+	}
+	if got := plain.Do("INFO", "stats"); !strings.Contains(got, "client_output_buffer_limit_disconnections:1\r\n") {
+		t.Fatalf("INFO stats:\n%s", got)
+	}
+	waitLog(t, s, "closed for overcoming of output buffer limits.")
+}
