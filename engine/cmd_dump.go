@@ -137,6 +137,7 @@ func cmdRestore(c *Client) {
 		// The value would be gone at once: only the REPLACE's deletion
 		// happens.
 		if deleted {
+			c.rewriteArgv(delOrUnlink(s.Cfg.LazyfreeLazyServerDel), key) // replicas delete it too
 			s.keyModified(db, key)
 			s.notifyKeyspaceEvent(config.NotifyGeneric, "del", key, db.ID)
 			s.Dirty++

@@ -144,3 +144,28 @@ func TestReplFlushOfEmptyPropagates(t *testing.T) {
 		t.Fatalf("backlog %q\nwant %q", got.String(), want)
 	}
 }
+
+// RESTORE ... REPLACE of a value already expired deletes the key, and
+// propagates as DEL (UNLINK under lazyfree-lazy-server-del).
+func TestReplRestoreExpiredPropagatesDel(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	e.do(c, "set", "k1", "v")
+	e.do(c, "set", "k2", "v")
+	payload := e.do(c, "dump", "k1")
+	payload = payload[strings.Index(payload, "\r\n")+2 : len(payload)-2]
+	e.srv.createReplBacklog()
+	e.srv.Cfg.LazyfreeLazyServerDel = false
+	e.do(c, "restore", "k1", "1", payload, "replace", "absttl")
+	e.srv.Cfg.LazyfreeLazyServerDel = true // the default
+	e.do(c, "restore", "k2", "1", payload, "replace", "absttl")
+	want := "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*2\r\n$3\r\nDEL\r\n$2\r\nk1\r\n*2\r\n$6\r\nUNLINK\r\n$2\r\nk2\r\n"
+	var got strings.Builder
+	e.srv.replBacklogFrom(1, func(p []byte) { got.Write(p) })
+	if got.String() != want {
+		t.Fatalf("backlog %q\nwant %q", got.String(), want)
+	}
+	if r := e.do(c, "exists", "k1", "k2"); r != ":0\r\n" {
+		t.Fatalf("EXISTS: %q", r)
+	}
+}
