@@ -439,3 +439,30 @@ func TestTLSClientKillAndOutputLimit(t *testing.T) {
 	}
 	waitLog(t, s, "closed for overcoming of output buffer limits.")
 }
+
+// tls-port set at run time configures TLS first (Valkey's applyTLSPort),
+// failing as Valkey does when that cannot be done.
+func TestTLSPortAtRunTime(t *testing.T) {
+	p := newTestPKI(t)
+	p.issue(t, "server", "Server", true)
+	client := p.issue(t, "client", "Client-only", false)
+	s := startServer(t)
+	plain := dialRaw(t, s)
+	tp := strconv.Itoa(freePort(t))
+	plain.Expect("-ERR CONFIG SET failed (possibly related to argument 'tls-port') - Unable to update TLS configuration. Check server logs.\r\n",
+		"CONFIG", "SET", "tls-port", tp)
+	waitLog(t, s, "No tls-cert-file configured!")
+	plain.Expect("*2\r\n$8\r\ntls-port\r\n$1\r\n0\r\n", "CONFIG", "GET", "tls-port")
+	// Without TLS in use the files are only recorded.
+	plain.Expect("+OK\r\n", "CONFIG", "SET", "tls-cert-file", p.path("server.crt"), "tls-key-file", p.path("server.key"), "tls-ca-cert-file", p.path("ca.crt"))
+	plain.Expect("+OK\r\n", "CONFIG", "SET", "tls-port", tp)
+	c := p.mustDialTLS(t, "127.0.0.1:"+tp, &client)
+	c.Expect("+PONG\r\n", "PING")
+	// A port in use is refused.
+	busy := strconv.Itoa(s.Port)
+	plain.Expect("-ERR CONFIG SET failed (possibly related to argument 'tls-port') - Unable to listen on this port. Check server logs.\r\n",
+		"CONFIG", "SET", "tls-port", busy)
+	if !p.tryPing(t, "127.0.0.1:"+tp, &client) {
+		t.Fatal("a failed tls-port change closed the listener")
+	}
+}
