@@ -466,3 +466,64 @@ func TestTLSPortAtRunTime(t *testing.T) {
 		t.Fatal("a failed tls-port change closed the listener")
 	}
 }
+
+// Busy scripts: a script run by a TLS client leaves the plain clients
+// -BUSY and killable (they reach the engine through the coordinator's
+// Yield), and one run by a plain client leaves TLS clients the same.
+func TestTLSBusyScript(t *testing.T) {
+	s, p, client, addr := startTLSServer(t)
+	plain := dialRaw(t, s)
+	tc := p.mustDialTLS(t, addr, &client)
+	plain.Expect("+OK\r\n", "CONFIG", "SET", "busy-reply-threshold", "100")
+
+	tc.Send(multibulk("EVAL", "while true do end", "0") + multibulk("PING"))
+	waitBusy(t, plain, busyEval)
+	plain.Expect("+OK\r\n", "SCRIPT", "KILL")
+	if got := tc.Reply(); !strings.HasPrefix(got, "-ERR Script killed by user with SCRIPT KILL. script: ") {
+		t.Fatalf("the TLS caller got %q", got)
+	}
+	if got := tc.Reply(); got != "+PONG\r\n" {
+		t.Fatalf("the TLS caller's next command got %q", got)
+	}
+
+	plain.Send(multibulk("EVAL", "while true do end", "0"))
+	waitBusy(t, tc, busyEval)
+	tc.Expect(busyEval, "GET", "k")
+	tc.Expect("+OK\r\n", "SCRIPT", "KILL")
+	if got := plain.Reply(); !strings.HasPrefix(got, "-ERR Script killed by user with SCRIPT KILL. script: ") {
+		t.Fatalf("the plain caller got %q", got)
+	}
+	tc.Expect("+PONG\r\n", "PING")
+}
+
+// CLIENT PAUSE holds a TLS client's write and its pipelined followers
+// until the pause ends, when the engine's wake-up runs them.
+func TestTLSClientPause(t *testing.T) {
+	s, p, client, addr := startTLSServer(t)
+	plain := dialRaw(t, s)
+	tc := p.mustDialTLS(t, addr, &client)
+	tc.Expect("+OK\r\n", "CLIENT", "SETNAME", "tlsc")
+	netIn := func() string { // the TLS client's tot-net-in
+		for line := range strings.SplitSeq(plain.Do("CLIENT", "LIST"), "\n") {
+			if strings.Contains(line, " name=tlsc ") {
+				_, after, _ := strings.Cut(line, " tot-net-in=")
+				n, _, _ := strings.Cut(after, " ")
+				return n
+			}
+		}
+		t.Fatal("the TLS client is not listed")
+		return ""
+	}
+	before := netIn()
+	plain.Expect("+OK\r\n", "CLIENT", "PAUSE", "100000", "WRITE")
+	tc.Send(multibulk("SET", "k", "v") + multibulk("GET", "k"))
+	for deadline := time.Now().Add(10 * time.Second); netIn() == before; {
+		if time.Now().After(deadline) {
+			t.Fatal("the server never read the paused commands")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	plain.Expect("$-1\r\n", "GET", "k") // read but held, not run
+	plain.Expect("+OK\r\n", "CLIENT", "UNPAUSE")
+	tc.ExpectReplies("after the pause", "+OK\r\n", "$1\r\nv\r\n")
+}
