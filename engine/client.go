@@ -74,6 +74,7 @@ type Client struct {
 
 	Addr, LAddr string // "ip:port" (or "path:0" for unix sockets)
 	Fd          int
+	TLS         bool // the connection is encrypted: only its I/O loop may write to Fd
 
 	Created         int64 // unix ms
 	LastInteraction int64 // unix ms

@@ -204,6 +204,12 @@ func cmdSync(c *Client) {
 	if c.Flags&ClientReplica != 0 {
 		return // already a replica: ignored
 	}
+	if c.TLS {
+		// The snapshot and the keep-alives go straight to the socket,
+		// which on a TLS connection would send them unencrypted.
+		c.AddError("ERR Replication over TLS is not supported by Volley yet")
+		return
+	}
 	if c.repl == nil {
 		c.repl = &replClient{}
 	}

@@ -288,7 +288,7 @@ func maxBulkLen(cfg *config.Config) int64 {
 // OnOpen implements gnet.EventHandler.
 func (s *Server) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	addr, laddr, isUnix, local := describe(gc)
-	cn, refused := s.open(gc, peer{addr, laddr, gc.Fd(), isUnix, local}, s.loopOf(gc.EventLoop()))
+	cn, refused := s.open(gc, peer{addr: addr, laddr: laddr, fd: gc.Fd(), unix: isUnix, local: local}, s.loopOf(gc.EventLoop()))
 	if cn == nil {
 		return []byte(refused), gnet.Close
 	}
@@ -302,6 +302,7 @@ type peer struct {
 	fd          int
 	unix        bool
 	local       bool // loopback or unix: exempt from protected mode
+	tls         bool // encrypted: the engine must not write to fd itself
 }
 
 // open admits a new connection as a client, or refuses it: a nil conn
@@ -320,6 +321,7 @@ func (s *Server) open(t transport, p peer, ls *loopState) (*conn, string) {
 		return nil, deniedProtectedMode
 	}
 	cn.cl = srv.NewClient(p.addr, p.laddr, p.fd, p.unix)
+	cn.cl.TLS = p.tls
 	cn.cl.SetLink(link{cn})
 	cn.parser.MaxBulkLen = maxBulkLen(cfg)
 	cn.loop = ls

@@ -345,6 +345,7 @@ func (t *tlsConn) run() {
 		return
 	}
 	p.fd = rawFd(t.raw)
+	p.tls = true
 	cn, refused := s.open(t, p, nil)
 	if cn == nil {
 		_ = t.raw.SetWriteDeadline(time.Now().Add(tlsCloseFlush))

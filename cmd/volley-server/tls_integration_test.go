@@ -189,6 +189,11 @@ func TestTLSCommands(t *testing.T) {
 	c.Send(b.String())
 	c.ExpectReplies("pipeline", want...)
 
+	// Replication over TLS is refused rather than sent unencrypted on
+	// the socket underneath.
+	c.Expect("-ERR Replication over TLS is not supported by Volley yet\r\n", "PSYNC", "?", "-1")
+	c.Expect("+PONG\r\n", "PING")
+
 	// A large value both ways.
 	big := strings.Repeat("x", 1<<20)
 	c.Expect("+OK\r\n", "SET", "big", big)
