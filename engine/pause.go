@@ -185,7 +185,7 @@ func (s *Server) postpone(c *Client, argv [][]byte) bool {
 	if s.rejection(c, cmd, argv) != "" {
 		return false
 	}
-	if s.pause.actions&PauseClientAll == 0 && s.pauseFlags(c, cmd)&(FlagWrite|FlagMayReplicate) == 0 {
+	if s.pause.actions&PauseClientAll == 0 && s.pauseFlags(c, cmd, argv)&(FlagWrite|FlagMayReplicate) == 0 {
 		return false
 	}
 	if !c.postponed {
@@ -204,14 +204,17 @@ func (s *Server) postpone(c *Client, argv [][]byte) bool {
 }
 
 // pauseFlags returns the flags a WRITE pause judges cmd by: EXEC takes
-// those of the commands it would run.
-//
-// Scripting must extend this when it lands: EVAL/EVALSHA/FCALL are judged
-// by the script's shebang flags (a no-writes script is not held back).
-func (s *Server) pauseFlags(c *Client, cmd *Spec) Flags {
+// those of the commands it would run, EVAL/EVALSHA/FCALL those of the
+// script's shebang (a no-writes script is not held back).
+func (s *Server) pauseFlags(c *Client, cmd *Spec, argv [][]byte) Flags {
 	f := cmd.Flags
 	if cmd.FullName == "exec" && c.Flags&ClientMulti != 0 {
 		f |= c.Counts.MultiFlags
+	}
+	if cmd.Group == GroupScripting && f&FlagMayReplicate != 0 {
+		if sf, ok := s.scriptFlagsOf(cmd, argv); ok {
+			f = scriptCommandFlags(f, sf)
+		}
 	}
 	return f
 }

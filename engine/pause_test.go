@@ -244,3 +244,37 @@ func TestPauseForgetsClosedClients(t *testing.T) {
 		t.Fatal("closed client woken")
 	}
 }
+
+// Under a WRITE pause scripts are judged by their declared flags: a
+// no-writes script runs, one that may write, or declares nothing, waits
+// (Valkey's evalGetCommandFlags / fcallGetCommandFlags).
+func TestPauseWriteJudgesScriptsByFlags(t *testing.T) {
+	e := newClientTestEnv(t)
+	admin, _ := e.client()
+	c, _ := e.client()
+	ro := "#!lua flags=no-writes\nreturn 1"
+	rw := "#!lua\nreturn 1"
+	if got := e.call(admin, "script", "load", ro); !strings.HasPrefix(got, "$40\r\n") {
+		t.Fatalf("SCRIPT LOAD: %q", got)
+	}
+	e.call(admin, "function", "load", "#!lua name=lib\nserver.register_function{function_name='r', callback=function() return 1 end, flags={'no-writes'}}\nserver.register_function('w', function() return 1 end)")
+	if got := e.call(admin, "client", "pause", "60000", "write"); got != "+OK\r\n" {
+		t.Fatalf("PAUSE: %q", got)
+	}
+	for _, tt := range []struct {
+		argv   []string
+		paused bool
+	}{
+		{[]string{"eval", ro, "0"}, false},
+		{[]string{"evalsha", sha1hex(ro), "0"}, false},
+		{[]string{"eval", rw, "0"}, true},
+		{[]string{"eval", "return 1", "0"}, true}, // no shebang: may replicate
+		{[]string{"fcall", "r", "0"}, false},
+		{[]string{"fcall", "w", "0"}, true},
+		{[]string{"eval_ro", "return 1", "0"}, false},
+	} {
+		if got := e.s.Paused(c, argvOf(tt.argv...)); got != tt.paused {
+			t.Errorf("Paused(%q) = %v, want %v", tt.argv, got, tt.paused)
+		}
+	}
+}

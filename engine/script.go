@@ -996,3 +996,60 @@ var scriptHandlers = map[string]Handler{
 	"script|debug":  cmdScriptDebug,
 	"script|kill":   cmdScriptKill,
 }
+
+// scriptFlagsOf returns the declared flags of the script an EVAL, EVALSHA
+// or FCALL (or their _RO forms) would run, and false when it has none
+// (no shebang, or no such script: the command is judged by its own
+// flags) (evalGetCommandFlags, fcallGetCommandFlags).
+func (s *Server) scriptFlagsOf(cmd *Spec, argv [][]byte) (scriptFlags, bool) {
+	if len(argv) < 2 {
+		return 0, false
+	}
+	st := s.scripting()
+	var flags scriptFlags
+	switch cmd.Name {
+	case "eval", "eval_ro":
+		if es := st.scripts[sha1hex(string(argv[1]))]; es != nil {
+			flags = es.flags
+		} else {
+			_, fl, _, err := parseShebang(string(argv[1]))
+			if err != nil {
+				return 0, false
+			}
+			flags = fl
+		}
+	case "evalsha", "evalsha_ro":
+		es := st.scripts[lowerSHA(argv[1])]
+		if es == nil {
+			return 0, false
+		}
+		flags = es.flags
+	case "fcall", "fcall_ro":
+		f := st.funcs.funcs[strings.ToLower(string(argv[1]))]
+		if f == nil {
+			return 0, false
+		}
+		flags = f.flags
+	default:
+		return 0, false
+	}
+	return flags, flags&scriptEvalCompat == 0
+}
+
+// scriptCommandFlags is a scripting command's flags as its script's
+// declared flags make them (scriptFlagsToCmdFlags): write and deny-oom
+// unless declared otherwise, stale when allowed, and no may-replicate,
+// since the flags say whether it writes.
+func scriptCommandFlags(f Flags, sf scriptFlags) Flags {
+	f &^= FlagStale | FlagDenyOOM | FlagWrite | FlagMayReplicate
+	if sf&(scriptAllowOOM|scriptNoWrites) == 0 {
+		f |= FlagDenyOOM
+	}
+	if sf&scriptNoWrites == 0 {
+		f |= FlagWrite
+	}
+	if sf&scriptAllowStale != 0 {
+		f |= FlagStale
+	}
+	return f
+}
