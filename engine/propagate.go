@@ -45,17 +45,19 @@ type propState struct {
 // propOp is one propagated command: its database (-1 for none) and where
 // its encoding ends in propState.buf (it starts where the previous ends).
 type propOp struct {
-	db  int
-	end int
+	db       int
+	end      int
+	replOnly bool // for replicas only, not the AOF (PUBLISH)
 }
 
 // propFrame is one executing command's propagation settings.
 type propFrame struct {
-	dirty   int64    // s.Dirty when it started: changed means propagate
-	prevent bool     // the command propagates itself through alsoPropagate (or not at all)
-	force   bool     // propagate even if nothing changed
-	argsSet bool     // args holds what to propagate instead of the command
-	args    [][]byte // the rewritten command's arguments
+	dirty    int64    // s.Dirty when it started: changed means propagate
+	prevent  bool     // the command propagates itself through alsoPropagate (or not at all)
+	force    bool     // propagate even if nothing changed
+	replOnly bool     // to replicas only, not the AOF (PUBLISH)
+	argsSet  bool     // args holds what to propagate instead of the command
+	args     [][]byte // the rewritten command's arguments
 }
 
 // Encoded MULTI and EXEC, which wrap a unit of several commands.
@@ -177,6 +179,31 @@ func (c *Client) rewriteArg(i int, v []byte) {
 	}
 }
 
+// propagateWithout drops from the running command's propagation the
+// arguments before index end for which drop is true (options that only
+// decided whether it ran, such as HSETEX's FNX). Indexes are those of
+// c.Argv; earlier rewriteArg replacements are kept.
+func (c *Client) propagateWithout(end int, drop func(arg []byte) bool) {
+	p := &c.srv.prop
+	if !p.on || p.depth == 0 {
+		return
+	}
+	f := &p.frames[p.depth-1]
+	if !f.argsSet {
+		f.args = append(f.args[:0], c.Argv...)
+		f.argsSet = true
+	}
+	kept := f.args[:0]
+	for j, a := range f.args {
+		if j < end && drop(a) {
+			continue
+		}
+		kept = append(kept, a)
+	}
+	clear(f.args[len(kept):])
+	f.args = kept
+}
+
 // propagateWithoutGet makes SET ... GET propagate without its GET
 // arguments, which only shaped the reply.
 func (c *Client) propagateWithoutGet() {
@@ -222,6 +249,17 @@ func (c *Client) forcePropagation() {
 	}
 }
 
+// forcePropagationToReplicas propagates the running command to the
+// replicas, not the AOF, even if it changed nothing (PUBLISH, so that
+// subscribers of replicas get the message).
+func (c *Client) forcePropagationToReplicas() {
+	p := &c.srv.prop
+	if p.depth > 0 {
+		f := &p.frames[p.depth-1]
+		f.force, f.replOnly = true, true
+	}
+}
+
 // alsoPropagate adds a command to the running unit's propagation, in
 // database db (-1: not tied to a database). Outside any unit it is
 // propagated at once. args are copied.
@@ -255,7 +293,7 @@ func (s *Server) enterUnit() {
 		p.frames = append(p.frames, propFrame{})
 	}
 	f := &p.frames[p.depth]
-	f.dirty, f.prevent, f.force, f.argsSet = s.Dirty, false, false, false
+	f.dirty, f.prevent, f.force, f.replOnly, f.argsSet = s.Dirty, false, false, false, false
 	p.depth++
 }
 
@@ -285,11 +323,18 @@ func (s *Server) callPropagating(c *Client, cmd *Spec) {
 		if f.argsSet {
 			args = f.args
 		}
-		if p.depth == 1 && len(p.ops) == 0 {
+		switch {
+		case f.replOnly:
+			p.buf = appendCommand(p.buf, args)
+			p.ops = append(p.ops, propOp{db: c.DB, end: len(p.buf), replOnly: true})
+			if p.depth == 1 {
+				s.propagatePending() // nothing else can join the unit
+			}
+		case p.depth == 1 && len(p.ops) == 0:
 			// The unit is this command alone: it is encoded once, where
 			// it is consumed, not first in p.buf.
 			s.propagateArgs(c.DB, args)
-		} else {
+		default:
 			p.buf = appendCommand(p.buf, args)
 			p.ops = append(p.ops, propOp{db: c.DB, end: len(p.buf)})
 		}
@@ -322,7 +367,11 @@ func (s *Server) propagatePending() {
 	}
 	start := 0
 	for _, op := range p.ops {
-		s.propagateNow(op.db, p.buf[start:op.end])
+		if op.replOnly {
+			s.replFeed(op.db, p.buf[start:op.end])
+		} else {
+			s.propagateNow(op.db, p.buf[start:op.end])
+		}
 		start = op.end
 	}
 	if tx {

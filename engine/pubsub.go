@@ -118,7 +118,7 @@ var pubsubHandlers = map[string]Handler{
 	"unsubscribe":          func(c *Client) { unsubscribeCommand(c, kindChannel) },
 	"punsubscribe":         func(c *Client) { unsubscribeCommand(c, kindPattern) },
 	"sunsubscribe":         func(c *Client) { unsubscribeCommand(c, kindShard) },
-	"publish":              func(c *Client) { c.AddInt(int64(c.srv.publish(c.Argv[1], c.Argv[2], false))) },
+	"publish":              cmdPublish,
 	"spublish":             func(c *Client) { c.AddInt(int64(c.srv.publish(c.Argv[1], c.Argv[2], true))) },
 	"pubsub|channels":      func(c *Client) { channelList(c, kindChannel) },
 	"pubsub|shardchannels": func(c *Client) { channelList(c, kindShard) },
@@ -475,4 +475,13 @@ func (s *Server) publishKeyspace(event string, key []byte, dbID int) {
 func (s *Server) PubSubCounts() (channels, patterns, shard int) {
 	t := &s.pubsub.tables
 	return len(t[kindChannel].list), len(t[kindPattern].list), len(t[kindShard].list)
+}
+
+// PUBLISH channel message. Without cluster mode it is propagated to the
+// replicas (not the AOF), so that their subscribers get the message too.
+func cmdPublish(c *Client) {
+	c.AddInt(int64(c.srv.publish(c.Argv[1], c.Argv[2], false)))
+	if !c.srv.Cfg.ClusterEnabled {
+		c.forcePropagationToReplicas()
+	}
 }

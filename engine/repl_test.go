@@ -169,3 +169,21 @@ func TestReplRestoreExpiredPropagatesDel(t *testing.T) {
 		t.Fatalf("EXISTS: %q", r)
 	}
 }
+
+// PUBLISH goes to the replicas, so that their subscribers get it, and
+// not to the AOF; inside MULTI it is not wrapped when alone.
+func TestReplPublishToReplicasOnly(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	e.srv.createReplBacklog()
+	e.do(c, "publish", "ch", "m1")
+	e.do(c, "multi")
+	e.do(c, "publish", "ch", "m2")
+	e.do(c, "exec")
+	want := "*3\r\n$7\r\npublish\r\n$2\r\nch\r\n$2\r\nm1\r\n*3\r\n$7\r\npublish\r\n$2\r\nch\r\n$2\r\nm2\r\n"
+	var got strings.Builder
+	e.srv.replBacklogFrom(1, func(p []byte) { got.Write(p) })
+	if !strings.HasSuffix(got.String(), want) || strings.Count(got.String(), "publish") != 2 {
+		t.Fatalf("backlog %q\nwant ...%q", got.String(), want)
+	}
+}

@@ -1333,10 +1333,15 @@ func cmdHsetex(c *Client) {
 		w.create()
 	}
 	changes, overwritten := 0, 0
+	var deleted [][]byte // a past time: HDEL of the fields it removed is what replays
+	if past {
+		deleted = append(make([][]byte, 0, 2+(len(argv)-start)/2), argHDEL, w.key)
+	}
 	for i := start; i < len(argv); i += 2 {
 		if past {
 			if w.del(argv[i], true) {
 				changes++
+				deleted = append(deleted, argv[i])
 			}
 			s.hash.ExpiredFields++ // counted as an expiry, present or not
 			continue
@@ -1374,6 +1379,17 @@ func cmdHsetex(c *Client) {
 	}
 	if past {
 		w.notify("hexpired")
+	}
+	if past {
+		if len(deleted) > 2 {
+			c.rewriteArgv(deleted...)
+		} else {
+			c.preventPropagation() // nothing was there to remove
+		}
+	}
+	if (o.fnx || o.fxx) && !past {
+		// The conditions held here: a replica must not test them again.
+		c.propagateWithout(fi, func(a []byte) bool { return equalFoldASCII(a, "fnx") || equalFoldASCII(a, "fxx") })
 	}
 	w.finish()
 	c.AddInt(1)

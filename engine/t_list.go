@@ -1059,9 +1059,10 @@ func listMpop(c *Client, numkeysIdx int, block bool) {
 		}
 		c.AddArrayLen(2)
 		c.AddBulkCopy(key)
+		popped := min(count, int64(w.length())) // propagated as what was popped, as in Valkey
 		w.popRangeReply(c, head, count)
 		w.releaseBuf()
-		c.rewriteArgv(popCommand(head), key, c.srv.propInt(count))
+		c.rewriteArgv(popCommand(head), key, c.srv.propInt(popped))
 		return
 	}
 	c.AddNullArray()
@@ -1095,8 +1096,9 @@ func listBlockingPop(c *Client, keys [][]byte, head bool, timeoutIdx int, count 
 		c.AddArrayLen(2)
 		c.AddBulkCopy(key)
 		if count != -1 {
+			popped := min(count, int64(w.length()))
 			w.popRangeReply(c, head, count)
-			c.rewriteArgv(popCommand(head), key, c.srv.propInt(count))
+			c.rewriteArgv(popCommand(head), key, c.srv.propInt(popped))
 		} else {
 			c.rewriteArgv(popCommand(head), key)
 			pos := w.first()

@@ -829,6 +829,7 @@ func cmdDelifeq(c *Client) {
 		return
 	}
 	db.Delete(key)
+	c.rewriteArgv(argDEL, key) // replicas need not compare again
 	s.keyModified(db, key)
 	s.notifyKeyspaceEvent(config.NotifyGeneric, "del", key, db.ID)
 	s.Dirty++

@@ -1483,7 +1483,7 @@ func zpopGeneric(c *Client, keys [][]byte, max, emitKey bool, count int64, neste
 		if single {
 			c.rewriteArgv(cmd, key)
 		} else {
-			c.rewriteArgv(cmd, key, srv.propInt(count))
+			c.rewriteArgv(cmd, key, srv.propInt(rangeLen)) // what was popped, as Valkey propagates
 		}
 	}
 	return true
