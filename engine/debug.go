@@ -528,11 +528,7 @@ func debugPauseCron(c *Client) {
 // written, defaults included.
 func debugConfigRewriteForceAll(c *Client) {
 	s := c.srv
-	path := s.ConfigFile
-	if path == "" {
-		path = s.Cfg.ConfigFile
-	}
-	if err := s.Cfg.RewriteAll(path); err == config.ErrNoConfigFile {
+	if err := s.Cfg.RewriteAll(s.configPath()); err == config.ErrNoConfigFile {
 		c.AddError(err.Error())
 		return
 	} else if err != nil {

@@ -72,10 +72,8 @@ func TestMigratePropagatesDel(t *testing.T) {
 		rc("exists a b refused c", ":2\r\n"),
 	})
 	want := "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nDEL\r\n$1\r\na\r\n$1\r\nb\r\n"
-	var got strings.Builder
-	e.srv.replBacklogFrom(1, func(p []byte) { got.Write(p) })
-	if got.String() != want {
-		t.Fatalf("propagated %q\nwant %q", got.String(), want)
+	if got := e.backlog(); got != want {
+		t.Fatalf("propagated %q\nwant %q", got, want)
 	}
 }
 

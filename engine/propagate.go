@@ -163,14 +163,9 @@ func (c *Client) rewriteArgv(args ...[]byte) {
 // rewriteClientCommandArgument). v must stay unchanged until the command
 // ends: a constant, an argument, or propInt's or propCopy's bytes.
 func (c *Client) rewriteArg(i int, v []byte) {
-	p := &c.srv.prop
-	if !p.on || p.depth == 0 {
+	f := c.rewriteFrame()
+	if f == nil {
 		return
-	}
-	f := &p.frames[p.depth-1]
-	if !f.argsSet {
-		f.args = append(f.args[:0], c.Argv...)
-		f.argsSet = true
 	}
 	if i == len(f.args) {
 		f.args = append(f.args, v)
@@ -179,19 +174,30 @@ func (c *Client) rewriteArg(i int, v []byte) {
 	}
 }
 
-// propagateWithout drops from the running command's propagation the
-// arguments before index end for which drop is true (options that only
-// decided whether it ran, such as HSETEX's FNX). Indexes are those of
-// c.Argv; earlier rewriteArg replacements are kept.
-func (c *Client) propagateWithout(end int, drop func(arg []byte) bool) {
+// rewriteFrame returns the running command's propagation frame with its
+// arguments to propagate set (the command's own until rewritten), or nil
+// when nothing is propagated.
+func (c *Client) rewriteFrame() *propFrame {
 	p := &c.srv.prop
 	if !p.on || p.depth == 0 {
-		return
+		return nil
 	}
 	f := &p.frames[p.depth-1]
 	if !f.argsSet {
 		f.args = append(f.args[:0], c.Argv...)
 		f.argsSet = true
+	}
+	return f
+}
+
+// propagateWithout drops from the running command's propagation the
+// arguments before index end for which drop is true (options that only
+// decided whether it ran, such as HSETEX's FNX). Indexes are those of
+// c.Argv; earlier rewriteArg replacements are kept.
+func (c *Client) propagateWithout(end int, drop func(arg []byte) bool) {
+	f := c.rewriteFrame()
+	if f == nil {
+		return
 	}
 	kept := f.args[:0]
 	for j, a := range f.args {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/volleydb/volley/engine/rdb"
+	"github.com/volleydb/volley/engine/resp"
 )
 
 // The primary side of replication (Valkey's replication.c, primary half):
@@ -742,15 +743,15 @@ func cmdReplconf(c *Client) {
 			}
 			r.rdbOnly = v == 1
 		case equalFoldASCII(opt, "rdb-filter-only"):
-			filters, ok := replSplitArgs(string(val))
-			if !ok {
+			filters, err := resp.SplitArgs(val)
+			if err != nil {
 				c.AddError("ERR Missing rdb-filter-only values")
 				return
 			}
 			r.req |= reqNoData | reqNoFunctions
 			for _, f := range filters {
-				if !strings.EqualFold(f, "functions") {
-					c.AddError("ERR Unsupported rdb-filter-only option: " + f)
+				if !equalFoldASCII(f, "functions") {
+					c.AddError("ERR Unsupported rdb-filter-only option: " + string(f))
 					return
 				}
 				r.req &^= reqNoFunctions
@@ -872,106 +873,6 @@ func parseVersion(b []byte) (int, bool) {
 		}
 	}
 	return v, parts == 3
-}
-
-// replSplitArgs splits s into words as sdssplitargs does: blanks
-// separate them, "double quotes" take backslash escapes (\n, \xHH, ...),
-// 'single quotes' only \'. It reports false for an unbalanced quote or a
-// closing quote not followed by a blank.
-func replSplitArgs(s string) ([]string, bool) {
-	var out []string
-	i := 0
-	for {
-		for i < len(s) && isSplitSpace(s[i]) {
-			i++
-		}
-		if i == len(s) {
-			return out, true
-		}
-		var cur []byte
-		inq, insq := false, false
-		for done := false; !done; {
-			switch {
-			case inq:
-				switch {
-				case i >= len(s):
-					return nil, false
-				case s[i] == '\\' && i+3 < len(s) && s[i+1] == 'x' && isHex(s[i+2]) && isHex(s[i+3]):
-					cur = append(cur, hexVal(s[i+2])<<4|hexVal(s[i+3]))
-					i += 3
-				case s[i] == '\\' && i+1 < len(s):
-					i++
-					ch := s[i]
-					switch ch {
-					case 'n':
-						ch = '\n'
-					case 'r':
-						ch = '\r'
-					case 't':
-						ch = '\t'
-					case 'b':
-						ch = '\b'
-					case 'a':
-						ch = '\a'
-					}
-					cur = append(cur, ch)
-				case s[i] == '"':
-					if i+1 < len(s) && !isSplitSpace(s[i+1]) {
-						return nil, false
-					}
-					done = true
-				default:
-					cur = append(cur, s[i])
-				}
-			case insq:
-				switch {
-				case i >= len(s):
-					return nil, false
-				case s[i] == '\\' && i+1 < len(s) && s[i+1] == '\'':
-					i++
-					cur = append(cur, '\'')
-				case s[i] == '\'':
-					if i+1 < len(s) && !isSplitSpace(s[i+1]) {
-						return nil, false
-					}
-					done = true
-				default:
-					cur = append(cur, s[i])
-				}
-			default:
-				switch {
-				case i >= len(s) || isSplitSpace(s[i]):
-					done = true
-				case s[i] == '"':
-					inq = true
-				case s[i] == '\'':
-					insq = true
-				default:
-					cur = append(cur, s[i])
-				}
-			}
-			if i < len(s) {
-				i++
-			}
-		}
-		out = append(out, string(cur))
-	}
-}
-
-func isSplitSpace(b byte) bool {
-	return b == ' ' || b == '\n' || b == '\r' || b == '\t' || b == 0 || b == '\v' || b == '\f'
-}
-
-func isHex(b byte) bool { return '0' <= b && b <= '9' || 'a' <= b && b <= 'f' || 'A' <= b && b <= 'F' }
-
-func hexVal(b byte) byte {
-	switch {
-	case b <= '9':
-		return b - '0'
-	case b >= 'a':
-		return b - 'a' + 10
-	}
-	return b - 'A' + 10
 }
 
 // --- WAIT and WAITAOF --------------------------------------------------

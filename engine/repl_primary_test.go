@@ -131,24 +131,19 @@ func TestReplconfReplies(t *testing.T) {
 	}
 }
 
-func TestReplSplitArgs(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want []string
-		ok   bool
-	}{
-		{"", nil, true},
-		{"functions", []string{"functions"}, true},
-		{` a  "b c" 'd\'e' "\x41\n" `, []string{"a", "b c", "d'e", "A\n"}, true},
-		{`"`, nil, false},
-		{`"a"b`, nil, false},
-		{`'a`, nil, false},
-	} {
-		got, ok := replSplitArgs(tc.in)
-		if ok != tc.ok || strings.Join(got, "|") != strings.Join(tc.want, "|") {
-			t.Errorf("%q: %q %v, want %q %v", tc.in, got, ok, tc.want, tc.ok)
-		}
-	}
+// REPLCONF rdb-filter-only splits its value as Valkey 9.0.4's sdssplitargs
+// does: quoted pieces join the word around them, an open quote is an
+// error, and "functions" is the one filter known.
+func TestReplconfRdbFilterOnly(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	e.expectAll(c,
+		replyCase{[]string{"replconf", "rdb-filter-only", ""}, "+OK\r\n"},
+		replyCase{[]string{"replconf", "rdb-filter-only", ` "functions" `}, "+OK\r\n"},
+		replyCase{[]string{"replconf", "rdb-filter-only", `"fun"ctions`}, "+OK\r\n"},
+		replyCase{[]string{"replconf", "rdb-filter-only", `"a"b`}, "-ERR Unsupported rdb-filter-only option: ab\r\n"},
+		replyCase{[]string{"replconf", "rdb-filter-only", `'a`}, "-ERR Missing rdb-filter-only values\r\n"},
+	)
 }
 
 func TestWaitReplies(t *testing.T) {
@@ -441,7 +436,6 @@ func FuzzReplconf(f *testing.F) {
 			t.Fatalf("reply %q", out)
 		}
 		e.srv.FreeClient(cl)
-		replSplitArgs(b)
 		parseVersion([]byte(d))
 		parseReplconfAck([][]byte{[]byte(a), []byte(b), []byte(c), []byte(d)})
 	})

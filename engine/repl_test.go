@@ -67,10 +67,9 @@ func TestReplFeed(t *testing.T) {
 	e.do(c, "get", "n")
 	want := "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nset\r\n$1\r\nb\r\n$1\r\n2\r\n" +
 		"*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*2\r\n$4\r\nincr\r\n$1\r\nn\r\n"
-	var got strings.Builder
-	e.srv.replBacklogFrom(1, func(p []byte) { got.Write(p) })
-	if got.String() != want {
-		t.Fatalf("backlog %q\nwant %q", got.String(), want)
+	got := e.backlog()
+	if got != want {
+		t.Fatalf("backlog %q\nwant %q", got, want)
 	}
 	if e.srv.repl.offset != int64(len(want)) || !e.srv.replCanContinue(1) || !e.srv.replCanContinue(int64(len(want))+1) || e.srv.replCanContinue(int64(len(want))+2) {
 		t.Fatalf("offset %d for %d bytes", e.srv.repl.offset, len(want))
@@ -91,10 +90,9 @@ func TestReplSaveNotPropagated(t *testing.T) {
 		t.Fatalf("SAVE: %q", r)
 	}
 	want := "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nset\r\n$1\r\na\r\n$1\r\n1\r\n"
-	var got strings.Builder
-	e.srv.replBacklogFrom(1, func(p []byte) { got.Write(p) })
-	if got.String() != want {
-		t.Fatalf("backlog %q\nwant %q", got.String(), want)
+	got := e.backlog()
+	if got != want {
+		t.Fatalf("backlog %q\nwant %q", got, want)
 	}
 }
 
@@ -121,10 +119,9 @@ func TestDebugReplicate(t *testing.T) {
 	c := e.newClient()
 	e.srv.createReplBacklog()
 	e.expect(c, []replyCase{rc("debug replicate fake-command-1 a", "+OK\r\n")})
-	var got strings.Builder
-	e.srv.replBacklogFrom(1, func(p []byte) { got.Write(p) })
-	if want := "*2\r\n$14\r\nfake-command-1\r\n$1\r\na\r\n"; got.String() != want {
-		t.Fatalf("backlog %q, want %q", got.String(), want)
+	got := e.backlog()
+	if want := "*2\r\n$14\r\nfake-command-1\r\n$1\r\na\r\n"; got != want {
+		t.Fatalf("backlog %q, want %q", got, want)
 	}
 }
 
@@ -138,10 +135,9 @@ func TestReplFlushOfEmptyPropagates(t *testing.T) {
 	e.do(c, "eval", "redis.call('flushdb')", "0")
 	e.do(c, "flushall")
 	want := "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*1\r\n$7\r\nflushdb\r\n*1\r\n$7\r\nflushdb\r\n*1\r\n$8\r\nflushall\r\n"
-	var got strings.Builder
-	e.srv.replBacklogFrom(1, func(p []byte) { got.Write(p) })
-	if got.String() != want {
-		t.Fatalf("backlog %q\nwant %q", got.String(), want)
+	got := e.backlog()
+	if got != want {
+		t.Fatalf("backlog %q\nwant %q", got, want)
 	}
 }
 
@@ -160,10 +156,9 @@ func TestReplRestoreExpiredPropagatesDel(t *testing.T) {
 	e.srv.Cfg.LazyfreeLazyServerDel = true // the default
 	e.do(c, "restore", "k2", "1", payload, "replace", "absttl")
 	want := "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*2\r\n$3\r\nDEL\r\n$2\r\nk1\r\n*2\r\n$6\r\nUNLINK\r\n$2\r\nk2\r\n"
-	var got strings.Builder
-	e.srv.replBacklogFrom(1, func(p []byte) { got.Write(p) })
-	if got.String() != want {
-		t.Fatalf("backlog %q\nwant %q", got.String(), want)
+	got := e.backlog()
+	if got != want {
+		t.Fatalf("backlog %q\nwant %q", got, want)
 	}
 	if r := e.do(c, "exists", "k1", "k2"); r != ":0\r\n" {
 		t.Fatalf("EXISTS: %q", r)
@@ -181,9 +176,15 @@ func TestReplPublishToReplicasOnly(t *testing.T) {
 	e.do(c, "publish", "ch", "m2")
 	e.do(c, "exec")
 	want := "*3\r\n$7\r\npublish\r\n$2\r\nch\r\n$2\r\nm1\r\n*3\r\n$7\r\npublish\r\n$2\r\nch\r\n$2\r\nm2\r\n"
-	var got strings.Builder
-	e.srv.replBacklogFrom(1, func(p []byte) { got.Write(p) })
-	if !strings.HasSuffix(got.String(), want) || strings.Count(got.String(), "publish") != 2 {
-		t.Fatalf("backlog %q\nwant ...%q", got.String(), want)
+	got := e.backlog()
+	if !strings.HasSuffix(got, want) || strings.Count(got, "publish") != 2 {
+		t.Fatalf("backlog %q\nwant ...%q", got, want)
 	}
+}
+
+// backlog returns the whole stream the backlog holds.
+func (e *testEnv) backlog() string {
+	var b strings.Builder
+	e.srv.replBacklogFrom(e.srv.repl.backlog.start, func(p []byte) { b.Write(p) })
+	return b.String()
 }

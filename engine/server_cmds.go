@@ -220,15 +220,19 @@ func cmdConfigResetStat(c *Client) {
 	c.AddOK()
 }
 
+// configPath is the configuration file the server started with.
+func (s *Server) configPath() string {
+	if s.ConfigFile != "" {
+		return s.ConfigFile
+	}
+	return s.Cfg.ConfigFile
+}
+
 // CONFIG REWRITE: rewrite the configuration file the server started
 // with.
 func cmdConfigRewrite(c *Client) {
 	s := c.srv
-	path := s.ConfigFile
-	if path == "" {
-		path = s.Cfg.ConfigFile
-	}
-	if err := s.Cfg.Rewrite(path); err != nil {
+	if err := s.Cfg.Rewrite(s.configPath()); err != nil {
 		s.Log.Warningf("CONFIG REWRITE failed: %v", err)
 		c.AddError(replyErrorText(err))
 		return
