@@ -1127,7 +1127,17 @@ func (s *Server) infoPrimaryLink(w *infoWriter) {
 // isWriteCommand reports whether cmd writes, counting for EXEC the
 // commands it would run (processCommand's is_write_command).
 func isWriteCommand(c *Client, cmd *Spec) bool {
-	return cmd.Flags&FlagWrite != 0 || cmd.FullName == "exec" && c.multi.writes()
+	if cmd.Flags&FlagWrite != 0 || cmd.FullName == "exec" && c.multi.writes() {
+		return true
+	}
+	// A script that declared flags writes unless it said no-writes
+	// (Valkey judges EVAL and FCALL by getCommandFlags).
+	if cmd.Group == GroupScripting && cmd.Flags&FlagMayReplicate != 0 {
+		if sf, ok := c.srv.scriptFlagsOf(cmd, c.Argv); ok {
+			return sf&scriptNoWrites == 0
+		}
+	}
+	return false
 }
 
 // deniedWhenStale reports whether a replica with its link down and

@@ -188,3 +188,37 @@ func (e *testEnv) backlog() string {
 	e.srv.replBacklogFrom(e.srv.repl.backlog.start, func(p []byte) { b.Write(p) })
 	return b.String()
 }
+
+// A read-only replica refuses a script that declared it may write as it
+// refuses any write; a no-writes one runs.
+func TestReplReadOnlyReplicaScripts(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	e.do(c, "function", "load", "#!lua name=lib\nserver.register_function('w', function() return server.call('set', 'x', '1') end)\nserver.register_function{function_name='r', callback=function() return 1 end, flags={'no-writes'}}")
+	e.srv.Cfg.ReplicaOfHost, e.srv.Cfg.ReplicaOfPort = "127.0.0.1", 1 // the role only: never connected
+	e.expect(c, []replyCase{
+		rc("fcall w 0", "-READONLY You can't write against a read only replica.\r\n"),
+		{[]string{"eval", "#!lua\nreturn 1", "0"}, "-READONLY You can't write against a read only replica.\r\n"},
+		rc("fcall r 0", ":1\r\n"),
+		{[]string{"eval", "return 1", "0"}, ":1\r\n"},
+	})
+}
+
+// DEBUG SET-DISABLE-DENY-SCRIPTS lets scripts call commands flagged
+// noscript, as Valkey's test switch does.
+func TestDebugDisableDenyScripts(t *testing.T) {
+	e := newTestEnv(t)
+	e.srv.Cfg.EnableDebugCommand = config.PermitYes
+	c := e.newClient()
+	e.expect(c, []replyCase{
+		{[]string{"eval", "return redis.pcall('client', 'id') ~= nil", "0"}, ":1\r\n"},
+	})
+	r := e.do(c, "eval", "return redis.call('multi')", "0")
+	if !strings.Contains(r, "This Valkey command is not allowed from script") {
+		t.Fatalf("MULTI from a script: %q", r)
+	}
+	e.expect(c, []replyCase{rc("debug set-disable-deny-scripts 1", "+OK\r\n")})
+	if r := e.do(c, "eval", "return redis.call('multi')", "0"); strings.Contains(r, "not allowed from script") {
+		t.Fatalf("MULTI from a script with the switch on: %q", r)
+	}
+}

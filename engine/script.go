@@ -698,7 +698,7 @@ func (s *Server) scriptCall(run *scriptRun, argv [][]byte) string {
 	if !cmd.arityOK(len(argv)) {
 		return reject("Wrong number of args calling command from script")
 	}
-	if cmd.Flags&FlagNoScript != 0 {
+	if cmd.Flags&FlagNoScript != 0 && !s.scriptDenyOff {
 		return reject("This Valkey command is not allowed from script")
 	}
 	if u := run.caller.User; !u.open {

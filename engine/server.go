@@ -122,9 +122,10 @@ type Server struct {
 	inst        instantaneous     // INFO's instantaneous_* rates (info.go)
 	el          eventLoopStats    // INFO's eventloop_* counters (eventloop.go)
 
-	cronPaused   bool         // DEBUG PAUSE-CRON 1: Cron does nothing
-	sigShutdown  atomic.Int32 // a signal's shutdown the cron has yet to serve (shutdown_signal.go)
-	shutdownWait shutdownWait // a shutdown waiting for the replicas (shutdown_wait.go)
+	cronPaused    bool         // DEBUG PAUSE-CRON 1: Cron does nothing
+	sigShutdown   atomic.Int32 // a signal's shutdown the cron has yet to serve (shutdown_signal.go)
+	shutdownWait  shutdownWait // a shutdown waiting for the replicas (shutdown_wait.go)
+	scriptDenyOff bool         // DEBUG SET-DISABLE-DENY-SCRIPTS 1: scripts may call noscript commands
 
 	mono         monoClock  // the per-command timing clock (monotime.go)
 	lastCmd      *Spec      // the last top-level command looked up, tried first
