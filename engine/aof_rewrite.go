@@ -65,6 +65,7 @@ func (s *Server) startAOFRewrite() error {
 		aofPreamble: true, tmp: tmp} // a base in commands (aof-use-rdb-preamble no) is not written yet
 	bg.rdbImage = s.newRDBImageFor(rdb.NewWriter(bg.out), true, true)
 	s.bgsave.run = bg
+	s.snapshotStarted(bg)
 	a.rewriteScheduled = false
 	s.Log.Noticef("Background append only file rewriting started")
 	go bg.out.drain(f, tmp, tmp)

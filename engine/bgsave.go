@@ -51,6 +51,8 @@ type bgsaveState struct {
 	lastTry   int64   // unix seconds the last background save started
 	lastSecs  int64   // rdb_last_bgsave_time_sec, -1 before the first
 	holds     int64   // times the engine was acquired: tells a busy engine from an idle one
+	forks     int64   // total_forks: background snapshots started, Volley's fork
+	forkUsec  int64   // latest_fork_usec: how long the last one took to start
 	stepHolds int64   // holds as the last step ended
 }
 
@@ -88,6 +90,7 @@ func (s *Server) startBGSave() error {
 	bg := &bgSave{out: newSaveQueue(), start: time.Now(), dirty: s.Dirty}
 	bg.rdbImage = s.newRDBImage(rdb.NewWriter(bg.out), true)
 	st.run = bg
+	s.snapshotStarted(bg)
 	s.Log.Noticef("Background saving started")
 	go bg.out.drain(f, tmp, path)
 	if s.Hold != nil {
@@ -467,3 +470,12 @@ func (q *saveQueue) drainTo(write func([]byte) error) error {
 
 // inExec reports whether c's command runs inside EXEC.
 func (c *Client) inExec() bool { return c.multi != nil && c.multi.execCmd != nil }
+
+// snapshotStarted counts a background snapshot where Valkey counts a
+// fork (INFO's total_forks and latest_fork_usec): the copy-ahead
+// snapshot is what stands in for one, and its start is what the engine
+// waits for.
+func (s *Server) snapshotStarted(bg *bgSave) {
+	s.bgsave.forks++
+	s.bgsave.forkUsec = time.Since(bg.start).Microseconds()
+}

@@ -180,6 +180,9 @@ func TestBGSaveCommand(t *testing.T) {
 			t.Errorf("INFO during the save lacks %q:\n%s", f, info)
 		}
 	}
+	if stats := e.do(c, "info", "stats"); !strings.Contains(stats, "\r\ntotal_forks:1\r\n") {
+		t.Errorf("INFO stats: the snapshot is not counted as Valkey counts its fork:\n%s", stats)
+	}
 	e.do(c, "set", "during", "1")
 	e.do(c, "set", "during", "2")
 	clk.Advance(3 * time.Second)

@@ -541,7 +541,8 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.int("pubsub_patterns", int64(patterns))
 	w.int("pubsubshard_channels", int64(shard))
 	tkeys, titems, tprefixes := s.TrackingCounts()
-	w.zeros("latest_fork_usec", "total_forks")
+	w.int("latest_fork_usec", s.bgsave.forkUsec)
+	w.int("total_forks", s.bgsave.forks)
 	w.int("migrate_cached_sockets", int64(len(s.migrate.conns)))
 	w.int("slave_expires_tracked_keys", int64(len(s.replicaKeys)))
 	w.zeros(

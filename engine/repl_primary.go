@@ -444,6 +444,7 @@ func (s *Server) startSocketSave(req int) error {
 		bg.tables, bg.total = nil, 0
 	}
 	st.run = bg
+	s.snapshotStarted(bg)
 	s.repl.prim.sockSave = x
 	go x.drain(bg.out)
 	if s.Hold != nil {
