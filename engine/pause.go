@@ -211,10 +211,8 @@ func (s *Server) pauseFlags(c *Client, cmd *Spec, argv [][]byte) Flags {
 	if cmd.FullName == "exec" && c.Flags&ClientMulti != 0 {
 		f |= c.Counts.MultiFlags
 	}
-	if cmd.Group == GroupScripting && f&FlagMayReplicate != 0 {
-		if sf, ok := s.scriptFlagsOf(cmd, argv); ok {
-			f = scriptCommandFlags(f, sf)
-		}
+	if cmd.Group == GroupScripting {
+		f = s.commandFlags(cmd, argv)
 	}
 	return f
 }

@@ -1130,21 +1130,15 @@ func isWriteCommand(c *Client, cmd *Spec) bool {
 	if cmd.Flags&FlagWrite != 0 || cmd.FullName == "exec" && c.multi.writes() {
 		return true
 	}
-	// A script that declared flags writes unless it said no-writes
-	// (Valkey judges EVAL and FCALL by getCommandFlags).
-	if cmd.Group == GroupScripting && cmd.Flags&FlagMayReplicate != 0 {
-		if sf, ok := c.srv.scriptFlagsOf(cmd, c.Argv); ok {
-			return sf&scriptNoWrites == 0
-		}
-	}
-	return false
+	// A script that declared flags writes unless it said no-writes.
+	return cmd.Group == GroupScripting && c.srv.commandFlags(cmd, c.Argv)&FlagWrite != 0
 }
 
 // deniedWhenStale reports whether a replica with its link down and
 // replica-serve-stale-data off refuses cmd: every command without the
 // stale flag, and EXEC when one it would run lacks it.
 func deniedWhenStale(c *Client, cmd *Spec) bool {
-	if cmd.Flags&FlagStale == 0 {
+	if c.srv.commandFlags(cmd, c.Argv)&FlagStale == 0 {
 		return true
 	}
 	if cmd.FullName != "exec" || c.multi == nil {

@@ -222,3 +222,18 @@ func TestDebugDisableDenyScripts(t *testing.T) {
 		t.Fatalf("MULTI from a script with the switch on: %q", r)
 	}
 }
+
+// A stale replica (link down, replica-serve-stale-data no) runs a
+// function only if it declared allow-stale, as Valkey judges FCALL by the
+// function's flags.
+func TestReplStaleReplicaFunctions(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	e.do(c, "function", "load", "#!lua name=t\nserver.register_function{function_name='f1', callback=function() return 'hello' end, flags={'no-writes'}}\nserver.register_function{function_name='f2', callback=function() return 'hello' end, flags={'allow-stale', 'no-writes'}}")
+	e.srv.Cfg.ReplicaOfHost, e.srv.Cfg.ReplicaOfPort = "127.0.0.1", 1 // the role only: never connected
+	e.srv.Cfg.ReplicaServeStaleData = false
+	e.expect(c, []replyCase{
+		rc("fcall f1 0", "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n"),
+		rc("fcall f2 0", "$5\r\nhello\r\n"),
+	})
+}

@@ -1036,6 +1036,18 @@ func (s *Server) scriptFlagsOf(cmd *Spec, argv [][]byte) (scriptFlags, bool) {
 	return flags, flags&scriptEvalCompat == 0
 }
 
+// commandFlags is cmd's flags as Valkey's getCommandFlags gives them:
+// those of the script an EVAL or FCALL runs when it declared flags, the
+// command's own otherwise.
+func (s *Server) commandFlags(cmd *Spec, argv [][]byte) Flags {
+	if cmd.Group == GroupScripting && cmd.Flags&FlagMayReplicate != 0 {
+		if sf, ok := s.scriptFlagsOf(cmd, argv); ok {
+			return scriptCommandFlags(cmd.Flags, sf)
+		}
+	}
+	return cmd.Flags
+}
+
 // scriptCommandFlags is a scripting command's flags as its script's
 // declared flags make them (scriptFlagsToCmdFlags): write and deny-oom
 // unless declared otherwise, stale when allowed, and no may-replicate,
