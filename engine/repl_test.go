@@ -229,11 +229,12 @@ func TestDebugDisableDenyScripts(t *testing.T) {
 func TestReplStaleReplicaFunctions(t *testing.T) {
 	e := newTestEnv(t)
 	c := e.newClient()
-	e.do(c, "function", "load", "#!lua name=t\nserver.register_function{function_name='f1', callback=function() return 'hello' end, flags={'no-writes'}}\nserver.register_function{function_name='f2', callback=function() return 'hello' end, flags={'allow-stale', 'no-writes'}}")
+	e.do(c, "function", "load", "#!lua name=t\nserver.register_function{function_name='f1', callback=function() return 'hello' end, flags={'no-writes'}}\nserver.register_function{function_name='f2', callback=function() return 'hello' end, flags={'allow-stale', 'no-writes'}}\nserver.register_function{function_name='f3', callback=function() return server.call('get', 'x') end, flags={'allow-stale', 'no-writes'}}")
 	e.srv.Cfg.ReplicaOfHost, e.srv.Cfg.ReplicaOfPort = "127.0.0.1", 1 // the role only: never connected
 	e.srv.Cfg.ReplicaServeStaleData = false
 	e.expect(c, []replyCase{
 		rc("fcall f1 0", "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n"),
 		rc("fcall f2 0", "$5\r\nhello\r\n"),
+		rc("fcall f3 1 x", "-ERR Can not execute the command on a stale replica script: f3, on @user_function:4.\r\n"),
 	})
 }

@@ -701,6 +701,9 @@ func (s *Server) scriptCall(run *scriptRun, argv [][]byte) string {
 	if cmd.Flags&FlagNoScript != 0 && !s.scriptDenyOff {
 		return reject("This Valkey command is not allowed from script")
 	}
+	if s.Cfg.ReplicaOfHost != "" && !s.Cfg.ReplicaServeStaleData && !s.replLinkUp() && cmd.Flags&FlagStale == 0 {
+		return reject("Can not execute the command on a stale replica") // an allow-stale script calling a command that is not
+	}
 	if u := run.caller.User; !u.open {
 		sc := run.sc
 		sc.User, sc.Cmd = u, cmd
