@@ -39,6 +39,7 @@ type propState struct {
 	buf     []byte      // their RESP encoding, op after op
 	num     []byte      // scratch for rewritten arguments: numbers, copied members
 	batch   propBatch   // newPropBatch's reused batch
+	scriptOff uint8     // where the running script's commands do not go (server.set_repl); 0: everywhere
 	scratch [][]byte    // argument lists built for rewriteArgv
 }
 
@@ -47,8 +48,17 @@ type propState struct {
 type propOp struct {
 	db       int
 	end      int
-	replOnly bool // for replicas only, not the AOF (PUBLISH)
+	replOnly bool // for replicas only, not the AOF (PUBLISH, server.set_repl)
+	aofOnly  bool // for the AOF only (server.set_repl(REPL_AOF))
 }
+
+// Where a script's commands propagate (server.set_repl): the AOF, the
+// replicas, both (the default) or neither.
+const (
+	scriptReplAOF     = 1
+	scriptReplReplica = 2
+	scriptReplAll     = scriptReplAOF | scriptReplReplica
+)
 
 // propFrame is one executing command's propagation settings.
 type propFrame struct {
@@ -330,6 +340,13 @@ func (s *Server) callPropagating(c *Client, cmd *Spec) {
 			args = f.args
 		}
 		switch {
+		case p.scriptOff != 0 && p.depth > 1:
+			// A script's command, where server.set_repl sends it.
+			if to := scriptReplAll &^ p.scriptOff; to != 0 {
+				p.buf = appendCommand(p.buf, args)
+				p.ops = append(p.ops, propOp{db: c.DB, end: len(p.buf),
+					replOnly: to == scriptReplReplica, aofOnly: to == scriptReplAOF})
+			}
 		case f.replOnly:
 			p.buf = appendCommand(p.buf, args)
 			p.ops = append(p.ops, propOp{db: c.DB, end: len(p.buf), replOnly: true})
@@ -375,6 +392,8 @@ func (s *Server) propagatePending() {
 	for _, op := range p.ops {
 		if op.replOnly {
 			s.replFeed(op.db, p.buf[start:op.end])
+		} else if op.aofOnly {
+			s.aofFeed(op.db, p.buf[start:op.end])
 		} else {
 			s.propagateNow(op.db, p.buf[start:op.end])
 		}

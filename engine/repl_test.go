@@ -238,3 +238,53 @@ func TestReplStaleReplicaFunctions(t *testing.T) {
 		rc("fcall f3 1 x", "-ERR Can not execute the command on a stale replica script: f3, on @user_function:4.\r\n"),
 	})
 }
+
+// server.set_repl chooses where a script's following commands go: both
+// (the default), the AOF, the replicas, or neither.
+func TestReplScriptSetRepl(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	e.srv.createReplBacklog()
+	e.do(c, "eval", `
+		redis.call('set','a','1')
+		redis.set_repl(redis.REPL_NONE)
+		redis.call('set','b','2')
+		redis.set_repl(redis.REPL_AOF)
+		redis.call('set','c','3')
+		redis.set_repl(redis.REPL_REPLICA)
+		redis.call('set','d','4')
+		redis.set_repl(redis.REPL_ALL)
+		redis.call('set','e','5')`, "0")
+	e.do(c, "set", "f", "6") // after the script: everywhere again
+	got := e.backlog()
+	for _, k := range []string{"a", "d", "e", "f"} {
+		if !strings.Contains(got, "$1\r\n"+k+"\r\n") {
+			t.Errorf("%s not propagated to replicas: %q", k, got)
+		}
+	}
+	for _, k := range []string{"b", "c"} {
+		if strings.Contains(got, "$1\r\n"+k+"\r\n") {
+			t.Errorf("%s propagated to replicas: %q", k, got)
+		}
+	}
+}
+
+// The AOF side of server.set_repl, and PUBLISH kept out of the AOF.
+func TestAOFScriptSetReplAndPublish(t *testing.T) {
+	e, _ := aofEnv(t)
+	e.srv.createReplBacklog()
+	c := e.newClient()
+	e.do(c, "eval", `
+		redis.set_repl(redis.REPL_REPLICA)
+		redis.call('set','r','1')
+		redis.set_repl(redis.REPL_AOF)
+		redis.call('set','a','2')`, "0")
+	e.do(c, "publish", "ch", "m")
+	got := strings.Join(aofCommands(t, e.incrFile(t)), "|")
+	if want := "MULTI|SELECT 0|set a 2|EXEC"; got != want {
+		t.Fatalf("AOF %q, want %q", got, want)
+	}
+	if b := e.backlog(); !strings.Contains(b, "$1\r\nr\r\n") || strings.Contains(b, "$1\r\na\r\n") || !strings.Contains(b, "publish") {
+		t.Fatalf("backlog %q", b)
+	}
+}

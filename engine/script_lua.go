@@ -599,10 +599,12 @@ func (ls *luaState) setRepl(L *glua.LState) int {
 	if L.GetTop() != 1 {
 		raiseErrorTable(L, "server.set_repl() requires one argument.")
 	}
-	if f := int(luaToNumber(L.Get(1))); f&^3 != 0 {
+	f := int(luaToNumber(L.Get(1)))
+	if f&^scriptReplAll != 0 {
 		raiseErrorTable(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.")
 	}
-	return 0 // there is no replication yet: nothing to switch
+	ls.srv.prop.scriptOff = uint8(scriptReplAll &^ f) // reset when the script ends (runScript)
+	return 0
 }
 
 // aclCheckCmd answers whether the script's caller may run the command
