@@ -288,3 +288,15 @@ func TestAOFScriptSetReplAndPublish(t *testing.T) {
 		t.Fatalf("backlog %q", b)
 	}
 }
+
+// TIME inside a script is the script's start time throughout.
+func TestScriptTimeIsFrozen(t *testing.T) {
+	e := newTestEnv(t)
+	e.srv.Cfg.EnableDebugCommand = config.PermitYes
+	c := e.newClient()
+	e.srv.scriptDenyOff = true // DEBUG SLEEP from the script, as Valkey's test does it
+	r := e.do(c, "eval", "local a = redis.call('time'); redis.call('debug', 'sleep', '0.002'); local b = redis.call('time'); return {a[1] == b[1] and a[2] == b[2] and 1 or 0}", "0")
+	if r != "*1\r\n:1\r\n" {
+		t.Fatalf("TIME moved inside a script: %q", r)
+	}
+}

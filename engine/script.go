@@ -90,6 +90,7 @@ type scriptRun struct {
 	writeDirty bool
 	killed     bool
 	start      int64 // monotonic ns
+	wallNs     int64 // unix ns at the start: TIME inside the script (time is frozen in a script)
 	argbuf     []byte
 	argv       [][]byte
 }
@@ -349,6 +350,7 @@ func (s *Server) prepareRun(c *Client, name string, flags scriptFlags, ro, eval 
 	run.readOnly = ro || (flags&scriptEvalCompat == 0 && flags&scriptNoWrites != 0)
 	run.allowOOM = flags&scriptEvalCompat == 0 && flags&scriptAllowOOM != 0
 	run.start = st.busy.clock(s)
+	run.wallNs = nanotimeWall()
 	st.sc.DB = c.DB
 	st.sc.User = c.User
 	st.sc.Proto = 2

@@ -57,6 +57,9 @@ var serverHandlers = map[string]Handler{
 
 func cmdTime(c *Client) {
 	now := nanotimeWall()
+	if run := c.srv.script.running; run != nil {
+		now = run.wallNs // a script sees one time throughout, as in Valkey
+	}
 	c.AddArrayLen(2)
 	c.AddBulkString(strconv.FormatInt(now/1e9, 10))
 	c.AddBulkString(strconv.FormatInt(now%1e9/1e3, 10))
