@@ -295,10 +295,7 @@ func (s *Server) diskErrorRejects(c *Client, cmd *Spec) bool {
 // misconfError is the MISCONF reply to a write refused by
 // diskErrorRejects.
 func (s *Server) misconfError() string {
-	name := "Valkey"
-	if s.Cfg.ExtendedRedisCompat {
-		name = "Redis"
-	}
+	name := s.serverTitle()
 	return "MISCONF " + name + " is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
 		"Commands that may modify the data set are disabled, because this instance is configured to report errors " +
 		"during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the " + name +

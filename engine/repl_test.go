@@ -300,3 +300,14 @@ func TestScriptTimeIsFrozen(t *testing.T) {
 		t.Fatalf("TIME moved inside a script: %q", r)
 	}
 }
+
+// Under extended-redis-compatibility the noscript refusal names Redis,
+// as Valkey's does.
+func TestScriptNoscriptTitle(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	e.srv.Cfg.ExtendedRedisCompat = true
+	if r := e.do(c, "eval", "return redis.pcall('multi')['err']", "0"); r != "$49\r\nERR This Redis command is not allowed from script\r\n" {
+		t.Fatalf("EVAL: %q", r)
+	}
+}

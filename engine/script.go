@@ -702,7 +702,7 @@ func (s *Server) scriptCall(run *scriptRun, argv [][]byte) string {
 		return reject("Wrong number of args calling command from script")
 	}
 	if cmd.Flags&FlagNoScript != 0 && !s.scriptDenyOff {
-		return reject("This Valkey command is not allowed from script")
+		return reject("This " + s.serverTitle() + " command is not allowed from script")
 	}
 	if s.Cfg.ReplicaOfHost != "" && !s.Cfg.ReplicaServeStaleData && !s.replLinkUp() && cmd.Flags&FlagStale == 0 {
 		return reject("Can not execute the command on a stale replica") // an allow-stale script calling a command that is not

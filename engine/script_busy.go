@@ -157,10 +157,7 @@ func (s *Server) endBusy(run *scriptRun) {
 // busyError is the -BUSY error a command gets while a script is timed
 // out (without its '-').
 func (s *Server) busyError() string {
-	name := "Valkey"
-	if s.Cfg.ExtendedRedisCompat {
-		name = "Redis"
-	}
+	name := s.serverTitle()
 	return "BUSY " + name + " is busy running a script. You can only call " + kill(s.script.running) + " or SHUTDOWN NOSAVE."
 }
 

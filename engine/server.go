@@ -604,3 +604,12 @@ func (s *Server) countErrorCode(code string, custom bool) {
 // maxErrorCodes is how many distinct codes errorstats holds before a
 // script's made-up codes go under ERRORSTATS_OVERFLOW.
 const maxErrorCodes = 128
+
+// serverTitle is the product name Valkey's error texts carry: "Valkey",
+// or "Redis" under extended-redis-compatibility (SERVER_TITLE).
+func (s *Server) serverTitle() string {
+	if s.Cfg.ExtendedRedisCompat {
+		return "Redis"
+	}
+	return "Valkey"
+}
