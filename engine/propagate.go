@@ -32,15 +32,15 @@ import (
 
 // propState is the propagation of the running execution unit.
 type propState struct {
-	on      bool        // something consumes propagation: the AOF
-	frames  []propFrame // one per nested command being executed
-	depth   int         // frames in use
-	ops     []propOp    // the unit's commands so far
-	buf     []byte      // their RESP encoding, op after op
-	num     []byte      // scratch for rewritten arguments: numbers, copied members
-	batch   propBatch   // newPropBatch's reused batch
-	scriptOff uint8     // where the running script's commands do not go (server.set_repl); 0: everywhere
-	scratch [][]byte    // argument lists built for rewriteArgv
+	on        bool        // something consumes propagation: the AOF
+	frames    []propFrame // one per nested command being executed
+	depth     int         // frames in use
+	ops       []propOp    // the unit's commands so far
+	buf       []byte      // their RESP encoding, op after op
+	num       []byte      // scratch for rewritten arguments: numbers, copied members
+	batch     propBatch   // newPropBatch's reused batch
+	scriptOff uint8       // where the running script's commands do not go (server.set_repl); 0: everywhere
+	scratch   [][]byte    // argument lists built for rewriteArgv
 }
 
 // propOp is one propagated command: its database (-1 for none) and where
