@@ -16,7 +16,8 @@ build: ## build bin/volley-server
 run: build ## build and start the server with volley.conf (127.0.0.1:6379)
 	./$(BIN) volley.conf
 
-test: ## vet (also for macOS), then every test with the race detector (what CI runs)
+test: ## gofmt and vet (also for macOS), then every test with the race detector (what CI runs)
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 	GOOS=darwin GOARCH=arm64 $(GO) vet $(PKGS)
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)

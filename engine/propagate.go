@@ -32,7 +32,7 @@ import (
 
 // propState is the propagation of the running execution unit.
 type propState struct {
-	on        bool        // something consumes propagation: the AOF
+	on        bool        // something consumes propagation: the AOF or the replication backlog
 	frames    []propFrame // one per nested command being executed
 	depth     int         // frames in use
 	ops       []propOp    // the unit's commands so far
