@@ -28,13 +28,6 @@ func TestGeoAllocs(t *testing.T) {
 		t.Fatalf("the search finds %.8q, want all 100 members", got)
 	}
 
-	argvOf := func(args ...string) [][]byte {
-		argv := make([][]byte, len(args))
-		for i, a := range args {
-			argv[i] = []byte(a)
-		}
-		return argv
-	}
 	for _, tc := range []struct {
 		name string
 		argv [][]byte

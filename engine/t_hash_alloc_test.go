@@ -10,13 +10,6 @@ func TestHashHotPathAllocs(t *testing.T) {
 	e := newTestEnv(t)
 	c := e.newClient()
 	e.do(c, "hset", "h", "a", "1", "b", "hello", "c", "333")
-	argvOf := func(args ...string) [][]byte {
-		argv := make([][]byte, len(args))
-		for i, a := range args {
-			argv[i] = []byte(a)
-		}
-		return argv
-	}
 	for _, tc := range []struct {
 		name string
 		argv [][]byte

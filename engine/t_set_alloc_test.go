@@ -15,13 +15,6 @@ func TestSetHotPathAllocs(t *testing.T) {
 	e.do(c, cmd("sadd table", rangeWords("element:", 0, 1000)...)...)
 	e.do(c, cmd("sadd ints", rangeWords("", 0, 100)...)...)
 	e.do(c, cmd("sadd small", rangeWords("m", 0, 50)...)...)
-	argvOf := func(args ...string) [][]byte {
-		argv := make([][]byte, len(args))
-		for i, a := range args {
-			argv[i] = []byte(a)
-		}
-		return argv
-	}
 	for _, tc := range []struct {
 		name string
 		cmds [][][]byte // run in turn, so the set returns to its size

@@ -18,13 +18,6 @@ func TestStringHotPathAllocs(t *testing.T) {
 	e.do(c, "set", "big", strings.Repeat("x", 100))
 	e.do(c, "mset", "a", "1", "b", "22", "c", "333")
 
-	argvOf := func(args ...string) [][]byte {
-		argv := make([][]byte, len(args))
-		for i, a := range args {
-			argv[i] = []byte(a)
-		}
-		return argv
-	}
 	for _, tc := range []struct {
 		name string
 		argv [][]byte

@@ -20,13 +20,6 @@ func TestZsetHotPathAllocs(t *testing.T) {
 	}
 	e.do(c, args...)
 
-	argvOf := func(args ...string) [][]byte {
-		argv := make([][]byte, len(args))
-		for i, a := range args {
-			argv[i] = []byte(a)
-		}
-		return argv
-	}
 	for _, tc := range []struct {
 		name string
 		argv [][]byte
