@@ -559,9 +559,19 @@ func countInput(srv *engine.Server, cn *conn, nread int) {
 }
 
 // securityAttack reports, and logs as Valkey does, a command line that is
-// an HTTP request: its connection is to be closed at once.
+// an HTTP request ("POST" or a "Host:" header line): its connection is to
+// be closed at once. It is run for every command, so it is one call.
 func securityAttack(srv *engine.Server, argv [][]byte) bool {
-	if !isSecurityAttack(argv[0]) {
+	switch name := argv[0]; len(name) {
+	case 4:
+		if !strings.EqualFold(string(name), "post") {
+			return false
+		}
+	case 5:
+		if !strings.EqualFold(string(name), "host:") {
+			return false
+		}
+	default:
 		return false
 	}
 	srv.Log.Warningf("Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Valkey. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Valkey instance. Connection aborted.")
@@ -720,18 +730,6 @@ func head(b []byte, n int) []byte {
 		return b[:n]
 	}
 	return b
-}
-
-// isSecurityAttack spots HTTP requests sent to the server ("POST" or a
-// "Host:" header line): Valkey drops such connections.
-func isSecurityAttack(name []byte) bool {
-	switch len(name) {
-	case 4:
-		return strings.EqualFold(string(name), "post")
-	case 5:
-		return strings.EqualFold(string(name), "host:")
-	}
-	return false
 }
 
 // describe returns the peer and local addresses in CLIENT LIST's form,
