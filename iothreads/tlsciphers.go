@@ -55,11 +55,14 @@ var tlsSuites = []tlsSuite{
 }
 
 // suite makes a tlsSuite from its facts (key exchange, authentication,
-// cipher, MAC) and adds the tags that follow from them: AEAD, the
+// cipher, MAC) and adds the tags that follow from them: AES, AEAD, the
 // protocol, the strength and whether DEFAULT has it.
 func suite(id uint16, name, facts string) tlsSuite {
 	tags := strings.Fields(facts)
 	has := func(t string) bool { return slices.Contains(tags, t) }
+	if has("AES128") || has("AES256") {
+		tags = append(tags, "AES")
+	}
 	aead := has("AESGCM") || has("CHACHA20")
 	if aead {
 		tags = append(tags, "AEAD")

@@ -65,6 +65,7 @@ func TestParseCipherList(t *testing.T) {
 		{"AES128-SHA256:AES256-SHA256", []string{"AES128-SHA256"}},
 		{"ECDHE+AESGCM", []string{"ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256"}},
 		{"kRSA+AESGCM:!AES256", []string{"AES128-GCM-SHA256"}},
+		{"kRSA+AES+SHA1", []string{"AES256-SHA", "AES128-SHA"}}, // AES: both key sizes, as OpenSSL's alias
 		{"!AES256:kRSA+AESGCM", []string{"AES128-GCM-SHA256"}},
 		{"-ALL:AES128-SHA", []string{"AES128-SHA"}},
 		{"AES128-SHA:AES256-SHA:+AES128-SHA", []string{"AES256-SHA", "AES128-SHA"}},
