@@ -274,44 +274,25 @@ func (s *Server) aclSetUser(u *User, op string) aclErr {
 	case ruleIs(op, "resetpass"):
 		u.flags &^= userNoPass
 		u.passwords = u.passwords[:0]
-	case op[0] == '>' || op[0] == '#':
-		var h string
-		if op[0] == '>' {
-			h = hashPassword(op[1:])
-		} else {
-			if !validPasswordHash(op[1:]) {
-				return aclErrBadHash
+	case op[0] == '>' || op[0] == '#' || op[0] == '<' || op[0] == '!':
+		h := op[1:]
+		if op[0] == '>' || op[0] == '<' {
+			h = hashPassword(h)
+		} else if !validPasswordHash(h) {
+			return aclErrBadHash
+		}
+		i := slices.Index(u.passwords, h)
+		switch {
+		case op[0] == '>' || op[0] == '#':
+			if i < 0 {
+				u.passwords = append(u.passwords, h)
 			}
-			h = op[1:]
-		}
-		found := false
-		for _, p := range u.passwords {
-			if p == h {
-				found = true
-				break
-			}
-		}
-		if !found {
-			u.passwords = append(u.passwords, h)
-		}
-		u.flags &^= userNoPass
-	case op[0] == '<' || op[0] == '!':
-		var h string
-		if op[0] == '<' {
-			h = hashPassword(op[1:])
-		} else {
-			if !validPasswordHash(op[1:]) {
-				return aclErrBadHash
-			}
-			h = op[1:]
-		}
-		i := 0
-		for ; i < len(u.passwords) && u.passwords[i] != h; i++ {
-		}
-		if i == len(u.passwords) {
+			u.flags &^= userNoPass
+		case i < 0:
 			return aclErrNoSuchPass
+		default:
+			u.passwords = slices.Delete(u.passwords, i, i+1)
 		}
-		u.passwords = append(u.passwords[:i], u.passwords[i+1:]...)
 	case op[0] == '(' && op[len(op)-1] == ')':
 		sel := s.newSelector(0)
 		// Unbalanced quotes leave the selector empty, as in Valkey.
@@ -404,15 +385,9 @@ func (s *Server) aclSetSelector(sel *aclSelector, op string) aclErr {
 		if hasSpaces(pat) {
 			return aclErrSyntax
 		}
-		found := false
-		for i := range sel.keys {
-			if sel.keys[i].pattern == pat {
-				sel.keys[i].perm |= perm
-				found = true
-				break
-			}
-		}
-		if !found {
+		if i := slices.IndexFunc(sel.keys, func(k keyPattern) bool { return k.pattern == pat }); i >= 0 {
+			sel.keys[i].perm |= perm
+		} else {
 			sel.keys = append(sel.keys, keyPattern{perm, pat})
 		}
 		sel.flags &^= selAllKeys
@@ -424,14 +399,7 @@ func (s *Server) aclSetSelector(sel *aclSelector, op string) aclErr {
 		if hasSpaces(pat) {
 			return aclErrSyntax
 		}
-		found := false
-		for _, ch := range sel.channels {
-			if ch == pat {
-				found = true
-				break
-			}
-		}
-		if !found {
+		if !slices.Contains(sel.channels, pat) {
 			sel.channels = append(sel.channels, pat)
 		}
 		sel.flags &^= selAllChannels

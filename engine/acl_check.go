@@ -258,14 +258,7 @@ func upcomingChannels(nu, old *User) (pats []string, all bool) {
 			return pats, false
 		}
 		for _, ch := range sel.channels {
-			found := false
-			for _, p := range pats {
-				if p == ch {
-					found = true
-					break
-				}
-			}
-			if !found {
+			if !slices.Contains(pats, ch) {
 				return pats, false
 			}
 		}
