@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/volleydb/volley/engine/config"
@@ -506,21 +505,7 @@ func (s *Server) aofMisconf() string {
 }
 
 // errnoText is the strerror text of a system call's error.
-func errnoText(err error) string {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	var se *os.SyscallError
-	if errors.As(err, &se) {
-		err = se.Err
-	}
-	msg := err.Error()
-	if msg != "" {
-		msg = strings.ToUpper(msg[:1]) + msg[1:] // strerror's capital
-	}
-	return msg
-}
+func errnoText(err error) string { return config.Strerror(err) }
 
 // FlushAOF writes and fsyncs what the AOF has buffered, for a shutdown
 // (Valkey's prepareForShutdown flushes with force and fsyncs).
