@@ -208,7 +208,13 @@ func (w *aofWriter) wantsWork() bool {
 	if w.paused {
 		return false
 	}
-	return len(w.queue) > 0 || w.syncTo > w.synced || (w.dirty && w.policy == config.FsyncEverysec && time.Since(w.lastSync) >= time.Second)
+	return len(w.queue) > 0 || w.syncTo > w.synced || (w.dirty && w.everysecDue())
+}
+
+// everysecDue reports whether appendfsync everysec wants an fsync now;
+// w.mu held.
+func (w *aofWriter) everysecDue() bool {
+	return w.policy == config.FsyncEverysec && time.Since(w.lastSync) >= time.Second
 }
 
 func (w *aofWriter) run() {
@@ -245,8 +251,7 @@ func (w *aofWriter) run() {
 			w.dirty = true
 			w.cond.Broadcast() // a hand-over waiting for it to catch up does not wait for the fsync
 		}
-		needSync := w.dirty && (w.syncTo > w.synced || closing || w.policy == config.FsyncAlways ||
-			(w.policy == config.FsyncEverysec && time.Since(w.lastSync) >= time.Second))
+		needSync := w.dirty && (w.syncTo > w.synced || closing || w.policy == config.FsyncAlways || w.everysecDue())
 		if needSync {
 			w.syncing = true
 			w.mu.Unlock()
