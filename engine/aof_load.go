@@ -41,19 +41,17 @@ func newAOFReader(r io.Reader, off int64) *aofReader {
 	return &aofReader{r: bufio.NewReaderSize(r, 64<<10), off: off}
 }
 
-// line reads one line of at most aofLineMax bytes; partial reports a line
-// cut short by the end of the stream (fgets' last line), long one cut at
-// the limit. io.EOF only when nothing is left.
+// line reads one line of at most aofLineMax bytes; the last one may lack
+// its newline (fgets' last line). A longer line is errAOFFormat; io.EOF
+// only when nothing is left.
 func (ar *aofReader) line() (b []byte, err error) {
 	b, err = ar.r.ReadSlice('\n')
 	switch {
-	case err == bufio.ErrBufferFull || (err == nil && len(b) > aofLineMax):
-		return nil, errAOFFormat
 	case err == io.EOF && len(b) == 0:
 		return nil, io.EOF
-	case err != nil && err != io.EOF:
+	case err != nil && err != io.EOF && err != bufio.ErrBufferFull:
 		return nil, err
-	case len(b) > aofLineMax:
+	case len(b) > aofLineMax: // bufio.ErrBufferFull too: the buffer is larger
 		return nil, errAOFFormat
 	}
 	ar.off += int64(len(b))
