@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"github.com/volleydb/volley/engine/cnum"
@@ -246,12 +247,12 @@ func (m *aofManifest) incrToHistory(keepLast bool) {
 	if keepLast && n > 0 {
 		n--
 	}
-	for i := n - 1; i >= 0; i-- {
-		h := m.incr[i]
-		h.typ = aofTypeHist
-		m.history = append([]aofInfo{h}, m.history...)
+	moved := slices.Clone(m.incr[:n]) // in order, ahead of older history
+	for i := range moved {
+		moved[i].typ = aofTypeHist
 	}
-	m.incr = append(m.incr[:0:0], m.incr[n:]...)
+	m.history = append(moved, m.history...)
+	m.incr = slices.Clone(m.incr[n:])
 }
 
 // writeManifest replaces dir's manifest with m: written to a temporary
