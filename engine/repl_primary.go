@@ -4,6 +4,7 @@ import (
 	crand "crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"slices"
@@ -893,9 +894,8 @@ func cmdWait(c *Client) {
 		c.AddError("ERR WAIT cannot be used with replica instances. Please also note that if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.")
 		return
 	}
-	num, ok := parseInt(c.Argv[1])
+	num, ok := parseLongArg(c, c.Argv[1], "")
 	if !ok {
-		c.AddError(ErrNotInteger)
 		return
 	}
 	timeout, ok := parseBlockTimeoutMs(c, c.Argv[2])
@@ -914,22 +914,13 @@ func cmdWait(c *Client) {
 // WAITAOF numlocal numreplicas timeout
 func cmdWaitAOF(c *Client) {
 	s := c.srv
-	numlocal, ok := parseInt(c.Argv[1])
+	numlocal, ok := parseRangeLongArg(c, c.Argv[1], 0, 1, "")
 	if !ok {
-		c.AddError(ErrNotInteger)
 		return
 	}
-	if numlocal < 0 || numlocal > 1 {
-		c.AddError("ERR value is out of range, value must between 0 and 1")
-		return
-	}
-	num, ok := parseInt(c.Argv[2])
+	// getPositiveLongFromObjectOrReply: its message also answers a non-integer.
+	num, ok := parseRangeLongArg(c, c.Argv[2], 0, math.MaxInt64, ErrNegativeCount)
 	if !ok {
-		c.AddError(ErrNotInteger)
-		return
-	}
-	if num < 0 {
-		c.AddError("ERR value is out of range, must be positive")
 		return
 	}
 	timeout, ok := parseBlockTimeoutMs(c, c.Argv[3])

@@ -156,6 +156,8 @@ func TestWaitReplies(t *testing.T) {
 		rc("wait -1 0", ":0\r\n"),
 		rc("waitaof 2 0 0", "-ERR value is out of range, value must between 0 and 1\r\n"),
 		rc("waitaof 0 -1 0", "-ERR value is out of range, must be positive\r\n"),
+		rc("waitaof x 0 0", "-ERR value is not an integer or out of range\r\n"),
+		rc("waitaof 0 x 0", "-ERR value is out of range, must be positive\r\n"),
 		rc("waitaof 1 0 0", "-ERR WAITAOF cannot be used when numlocal is set but appendonly is disabled.\r\n"),
 		rc("waitaof 0 0 0", "*2\r\n:0\r\n:0\r\n"),
 		rc("multi", "+OK\r\n"),
