@@ -45,14 +45,8 @@ func (s *replSock) write(b []byte) error {
 		if n > 0 {
 			b = b[n:]
 		}
-		switch {
-		case err == nil, err == unix.EINTR:
-		case err == unix.EAGAIN:
-			if err := s.waitWritable(); err != nil {
-				return err
-			}
-		default:
-			return os.NewSyscallError("sendmsg", err)
+		if err := s.retry("sendmsg", err); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -67,17 +61,23 @@ func (s *replSock) sendFile(f *os.File, size int64) error {
 			return errReplSockStopped
 		}
 		_, err := unix.Sendfile(s.fd, in, &off, int(min(size-off, 1<<30)))
-		switch {
-		case err == nil, err == unix.EINTR:
-		case err == unix.EAGAIN:
-			if err := s.waitWritable(); err != nil {
-				return err
-			}
-		default:
-			return os.NewSyscallError("sendfile", err)
+		if err := s.retry("sendfile", err); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// retry sorts the error of one send: nil to send again, after waiting for
+// room when the socket was full, else the error that ends the transfer.
+func (s *replSock) retry(call string, err error) error {
+	switch err {
+	case nil, unix.EINTR:
+		return nil
+	case unix.EAGAIN:
+		return s.waitWritable()
+	}
+	return os.NewSyscallError(call, err)
 }
 
 // waitWritable waits for room in the socket's send buffer.
