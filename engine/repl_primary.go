@@ -707,9 +707,8 @@ func cmdReplconf(c *Client) {
 		opt, val := c.Argv[j], c.Argv[j+1]
 		switch {
 		case equalFoldASCII(opt, "listening-port"):
-			port, ok := parseInt(val)
+			port, ok := parseLongArg(c, val, "")
 			if !ok {
-				c.AddError(ErrNotInteger)
 				return
 			}
 			r.port = int(port)
@@ -739,7 +738,7 @@ func cmdReplconf(c *Client) {
 			}
 			return // no reply
 		case equalFoldASCII(opt, "rdb-only"):
-			v, ok := replconfRange(c, val)
+			v, ok := parseRangeLongArg(c, val, 0, 1, "")
 			if !ok {
 				return
 			}
@@ -768,13 +767,12 @@ func cmdReplconf(c *Client) {
 		case equalFoldASCII(opt, "rdb-channel"):
 			// Dual-channel synchronization is not offered (the capa is
 			// ignored), but the option parses as Valkey's does.
-			if _, ok := replconfRange(c, val); !ok {
+			if _, ok := parseRangeLongArg(c, val, 0, 1, ""); !ok {
 				return
 			}
 		case equalFoldASCII(opt, "set-rdb-client-id"):
-			id, ok := parseInt(val)
+			id, ok := parseLongArg(c, val, "")
 			if !ok {
-				c.AddError(ErrNotInteger)
 				return
 			}
 			c.AddError("ERR Unrecognized RDB client id " + strconv.FormatInt(id, 10))
@@ -788,20 +786,6 @@ func cmdReplconf(c *Client) {
 		}
 	}
 	c.AddOK()
-}
-
-// replconfRange parses a 0 or 1 option value, with Valkey's error.
-func replconfRange(c *Client, val []byte) (int64, bool) {
-	v, ok := parseInt(val)
-	switch {
-	case !ok:
-		c.AddError(ErrNotInteger)
-		return 0, false
-	case v < 0 || v > 1:
-		c.AddError("ERR value is out of range, value must between 0 and 1")
-		return 0, false
-	}
-	return v, true
 }
 
 // replconfAck applies REPLCONF ACK offset [FACK aofoffset] from a
