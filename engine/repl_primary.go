@@ -1053,7 +1053,7 @@ func (s *Server) infoReplicas(w *infoWriter) {
 		w.int("min_slaves_good_slaves", int64(p.good))
 	}
 	id := 0
-	now := time.Now().Unix()
+	now := s.unixNow()
 	for _, c := range p.replicas {
 		r := c.repl
 		ip := replicaIP(c)
