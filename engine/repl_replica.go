@@ -139,7 +139,7 @@ func cmdReplicaOf(c *Client) {
 		return
 	}
 	host := string(c.Argv[1])
-	if s.Cfg.ReplicaOfHost != "" && equalFoldASCII([]byte(s.Cfg.ReplicaOfHost), lowerASCII(host)) && s.Cfg.ReplicaOfPort == int(port) {
+	if s.Cfg.ReplicaOfHost != "" && kwEqual(c.Argv[1], s.Cfg.ReplicaOfHost) && s.Cfg.ReplicaOfPort == int(port) {
 		s.Log.Noticef("REPLICAOF would result into synchronization with the primary we are already connected with. No operation performed.")
 		c.AddRawString("+OK Already connected to specified master\r\n")
 		return
@@ -147,16 +147,6 @@ func cmdReplicaOf(c *Client) {
 	s.replicationSetPrimary(host, int(port))
 	s.Log.Noticef("REPLICAOF %s:%d enabled (user request from '%s')", host, port, clientShortInfo(c))
 	c.AddOK()
-}
-
-func lowerASCII(s string) string {
-	b := []byte(s)
-	for i, ch := range b {
-		if 'A' <= ch && ch <= 'Z' {
-			b[i] = ch + 'a' - 'A'
-		}
-	}
-	return string(b)
 }
 
 // clientShortInfo is catClientInfoShortString, for the log.
