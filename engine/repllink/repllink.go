@@ -16,6 +16,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/volleydb/volley/engine/resp"
 )
 
 // MarkSize is the length of the end mark of an EOF-delimited transfer
@@ -248,15 +250,9 @@ func strtoll(s string) int64 {
 // AppendCommand appends args as a RESP multibulk command, as the
 // handshake sends its commands.
 func AppendCommand(dst []byte, args ...string) []byte {
-	dst = append(dst, '*')
-	dst = strconv.AppendInt(dst, int64(len(args)), 10)
-	dst = append(dst, '\r', '\n')
+	dst = resp.AppendArrayLen(dst, len(args))
 	for _, a := range args {
-		dst = append(dst, '$')
-		dst = strconv.AppendInt(dst, int64(len(a)), 10)
-		dst = append(dst, '\r', '\n')
-		dst = append(dst, a...)
-		dst = append(dst, '\r', '\n')
+		dst = resp.AppendBulkString(dst, a)
 	}
 	return dst
 }
