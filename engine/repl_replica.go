@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -452,7 +453,7 @@ func (l *linkIO) handshake(hs handshake) (repllink.PsyncKind, bool) {
 	if !ok {
 		return 0, false
 	}
-	if line == "" || line[0] != '+' && !hasPrefix(line, "-NOAUTH") && !hasPrefix(line, "-NOPERM") && !hasPrefix(line, "-ERR operation not permitted") {
+	if line == "" || line[0] != '+' && !strings.HasPrefix(line, "-NOAUTH") && !strings.HasPrefix(line, "-NOPERM") && !strings.HasPrefix(line, "-ERR operation not permitted") {
 		l.fail("Error reply to PING from primary: '%s'", line)
 		return 0, false
 	}
@@ -464,7 +465,7 @@ func (l *linkIO) handshake(hs handshake) (repllink.PsyncKind, bool) {
 		if line, ok = l.reply(); !ok {
 			return 0, false
 		}
-		if hasPrefix(line, "-") {
+		if strings.HasPrefix(line, "-") {
 			l.fail("Unable to AUTH to PRIMARY: %s", line)
 			return 0, false
 		}
@@ -477,7 +478,7 @@ func (l *linkIO) handshake(hs handshake) (repllink.PsyncKind, bool) {
 		if line, ok = l.reply(); !ok {
 			return 0, false
 		}
-		if hasPrefix(line, "-") {
+		if strings.HasPrefix(line, "-") {
 			s.replicaHold(l.gen, func() {
 				s.Log.Noticef("(Non critical) Primary does not understand %s: %s", what, line)
 			})
@@ -533,8 +534,6 @@ func (l *linkIO) handshake(hs handshake) (repllink.PsyncKind, bool) {
 	return rep.Kind, true
 }
 
-func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
-
 // psyncReplied acts on the reply to PSYNC (replicaProcessPsyncReply).
 func (s *Server) psyncReplied(l *linkIO, rep repllink.PsyncReply, line string) {
 	r := &s.replica
@@ -572,7 +571,7 @@ func (s *Server) psyncReplied(l *linkIO, rep repllink.PsyncReply, line string) {
 		s.Log.Warningf("Unexpected reply to PSYNC from primary: %s", line)
 		s.Log.Noticef("Retrying with SYNC...")
 	default:
-		if hasPrefix(line, "-ERR") {
+		if strings.HasPrefix(line, "-ERR") {
 			s.Log.Noticef("Primary does not support PSYNC or is in error state (reply: %s)", line)
 		} else {
 			s.Log.Warningf("Unexpected reply to PSYNC from primary: %s", line)
