@@ -89,7 +89,6 @@ type replicaState struct {
 	progressed   atomic.Bool  // the transfer read something since the cron last looked
 
 	user *User // the primary client's user: allowed everything ("(superuser)")
-	ack  []byte
 }
 
 // replicaHold runs fn while holding the engine if the connection attempt
@@ -878,21 +877,21 @@ func (s *Server) replicaSendAck() {
 		return
 	}
 	fack := s.replFsyncedOffset()
-	b := r.ack[:0]
+	n := 3
 	if fack >= 0 {
-		b = append(b, "*5\r\n"...)
-	} else {
-		b = append(b, "*3\r\n"...)
+		n = 5
 	}
-	b = append(b, "$8\r\nREPLCONF\r\n$3\r\nACK\r\n"...)
+	// A fresh buffer each time: the writer goroutine owns what it is sent.
+	b := resp.AppendArrayLen(make([]byte, 0, 64), n)
+	b = resp.AppendBulkString(b, "REPLCONF")
+	b = resp.AppendBulkString(b, "ACK")
 	b = resp.AppendBulkInt(b, r.hist.off)
 	if fack >= 0 {
-		b = append(b, "$4\r\nFACK\r\n"...)
+		b = resp.AppendBulkString(b, "FACK")
 		b = resp.AppendBulkInt(b, fack)
 	}
-	r.ack = b
 	select {
-	case r.out <- append([]byte(nil), b...):
+	case r.out <- b:
 	default: // the primary is not reading: the next ACK will tell it
 	}
 }
