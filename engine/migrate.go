@@ -110,11 +110,13 @@ func parseMigrate(c *Client) (o migrateOptions, ok bool) {
 }
 
 // migrateRedactions hides MIGRATE's AUTH and AUTH2 secrets from MONITOR
-// and the command log, following the parse up to KEYS.
+// and the command log, following the parse as far as it goes: up to
+// KEYS, or to the argument it refuses, as Valkey redacts while parsing.
 func migrateRedactions(r *redactSet, argv [][]byte) {
 	for j := 6; j < len(argv); j++ {
 		more := len(argv) - 1 - j
 		switch {
+		case equalFoldASCII(argv[j], "copy"), equalFoldASCII(argv[j], "replace"):
 		case equalFoldASCII(argv[j], "auth") && more >= 1:
 			j++
 			r.add(j)
@@ -122,7 +124,7 @@ func migrateRedactions(r *redactSet, argv [][]byte) {
 			r.add(j + 1)
 			r.add(j + 2)
 			j += 2
-		case equalFoldASCII(argv[j], "keys"):
+		default: // KEYS, or where the parse stops with an error
 			return
 		}
 	}

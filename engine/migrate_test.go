@@ -88,3 +88,17 @@ func TestMigrateRedactions(t *testing.T) {
 		}
 	}
 }
+
+// The redaction stops where MIGRATE's parse stops with an error, as
+// Valkey's, which redacts while it parses: an AUTH after an unknown
+// option is shown.
+func TestMigrateRedactionsStopAtError(t *testing.T) {
+	argv := [][]byte{[]byte("migrate"), []byte("h"), []byte("1"), []byte("k"), []byte("0"), []byte("1"),
+		[]byte("copy"), []byte("auth"), []byte("pw"), []byte("nosuch"), []byte("auth"), []byte("x")}
+	r := redactions(&Spec{FullName: "migrate"}, argv)
+	for i := range argv {
+		if want := i == 8; r.has(i) != want {
+			t.Errorf("argument %d (%s) redacted: %v", i, argv[i], r.has(i))
+		}
+	}
+}
