@@ -923,9 +923,7 @@ func cmdWaitAOF(c *Client) {
 	acks := s.countAcks(off, true)
 	local := int64(boolInt(s.replFsyncedOffset() >= off))
 	if int64(acks) >= num && local >= numlocal || s.blockingDenied(c) {
-		c.AddArrayLen(2)
-		c.AddInt(local)
-		c.AddInt(int64(acks))
+		addWaitReply(c, true, local, acks)
 		return
 	}
 	s.blockForReplicas(c, timeout, &waitState{offset: off, numreplicas: num, numlocal: numlocal, aof: true})
@@ -991,20 +989,23 @@ func (s *Server) processWaitingReplicas() {
 			continue
 		}
 		s.unblockWait(c, false)
-		s.replyWait(c, w)
+		addWaitReply(c, w.aof, local, n)
 		s.wakeUnblocked(c)
 	}
 }
 
 // replyWait is a WAIT's or WAITAOF's reply: the acknowledgements now.
 func (s *Server) replyWait(c *Client, w *waitState) {
-	if w.aof {
+	addWaitReply(c, w.aof, int64(boolInt(s.replFsyncedOffset() >= w.offset)), s.countAcks(w.offset, w.aof))
+}
+
+// addWaitReply replies n replicas to WAIT, or [local, n] to WAITAOF.
+func addWaitReply(c *Client, aof bool, local int64, n int) {
+	if aof {
 		c.AddArrayLen(2)
-		c.AddInt(int64(boolInt(s.replFsyncedOffset() >= w.offset)))
-		c.AddInt(int64(s.countAcks(w.offset, true)))
-		return
+		c.AddInt(local)
 	}
-	c.AddInt(int64(s.countAcks(w.offset, false)))
+	c.AddInt(int64(n))
 }
 
 // unblockWait ends c's wait, counting the command as completed.
