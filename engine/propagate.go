@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/volleydb/volley/engine/resp"
+	"github.com/volleydb/volley/engine/stream"
 )
 
 // Propagation: what a write did, as commands that redo it.
@@ -121,9 +122,7 @@ func (s *Server) propID(ms, seq uint64) []byte {
 		return nil
 	}
 	start := len(p.num)
-	p.num = strconv.AppendUint(p.num, ms, 10)
-	p.num = append(p.num, '-')
-	p.num = strconv.AppendUint(p.num, seq, 10)
+	p.num = stream.ID{Ms: ms, Seq: seq}.Append(p.num)
 	return p.num[start:len(p.num):len(p.num)]
 }
 
