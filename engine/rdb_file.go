@@ -572,6 +572,7 @@ func debugSetSkipChecksum(c *Client) {
 // not given, or when SAVE is. A failed save stops the shutdown, unless
 // FORCE.
 func (s *Server) PrepareShutdown(flags ShutdownFlags) error {
+	s.logReplicasAtShutdown()
 	if s.aof.status != aofOff {
 		if s.aof.status == aofWaitRewrite && s.aofRewriteRunning() {
 			if flags&ShutdownForce == 0 {

@@ -1047,6 +1047,20 @@ func (s *Server) rolePrimary(c *Client) {
 
 // infoReplicas writes INFO replication's connected_slaves, the replicas
 // and replicas_waiting_psync.
+// replStateName is a replica's sync state as INFO and the log name it
+// (replstateToString); "" for a state they do not show.
+func replStateName(st replSyncState) string {
+	switch st {
+	case replWaitBgsave, replWaitBgsaveEnd:
+		return "wait_bgsave"
+	case replSendBulk:
+		return "send_bulk"
+	case replOnline:
+		return "online"
+	}
+	return ""
+}
+
 func (s *Server) infoReplicas(w *infoWriter) {
 	p := &s.repl.prim
 	w.int("connected_slaves", int64(len(p.replicas)))
@@ -1058,15 +1072,7 @@ func (s *Server) infoReplicas(w *infoWriter) {
 	for _, c := range p.replicas {
 		r := c.repl
 		ip := replicaIP(c)
-		state := ""
-		switch r.state {
-		case replWaitBgsave, replWaitBgsaveEnd:
-			state = "wait_bgsave"
-		case replSendBulk:
-			state = "send_bulk"
-		case replOnline:
-			state = "online"
-		}
+		state := replStateName(r.state)
 		if ip == "" || state == "" {
 			continue
 		}

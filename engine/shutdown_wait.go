@@ -19,15 +19,41 @@ type shutdownWait struct {
 	signal   string  // the signal's name, for a signal's
 }
 
-// readyToShutdown reports whether every online replica has acknowledged
-// the whole stream (isReadyToShutdown).
+// readyToShutdown reports whether every replica has acknowledged the
+// whole stream (isReadyToShutdown): one still syncing is waited for too.
 func (s *Server) readyToShutdown() bool {
 	for _, c := range s.repl.prim.replicas {
-		if c.repl.state == replOnline && c.repl.ackOff != s.repl.offset {
+		if c.repl.ackOff != s.repl.offset {
 			return false
 		}
 	}
 	return true
+}
+
+// logReplicasAtShutdown logs, as Valkey's finishShutdown does on every
+// shutdown of a server with replicas, each replica that lags and how
+// many are in sync.
+func (s *Server) logReplicasAtShutdown() {
+	reps := s.repl.prim.replicas
+	if len(reps) == 0 {
+		return
+	}
+	lagging := 0
+	now := s.unixNow()
+	for _, c := range reps {
+		r := c.repl
+		if r.ackOff == s.repl.offset {
+			continue
+		}
+		lagging++
+		lag := int64(0)
+		if r.state == replOnline {
+			lag = now - r.ackTime
+		}
+		s.Log.Noticef("Lagging replica %s reported offset %d behind master, lag=%d, state=%s.",
+			replicaName(c), s.repl.offset-r.ackOff, lag, replStateName(r.state))
+	}
+	s.Log.Noticef("%d of %d replicas are in sync when shutting down.", len(reps)-lagging, len(reps))
 }
 
 // waitReplicasBeforeShutdown starts the wait and reports true when there
@@ -59,18 +85,8 @@ func (s *Server) waitReplicasBeforeShutdown(c *Client, flags ShutdownFlags, sign
 // the SHUTDOWN waiting gets its error.
 func (s *Server) shutdownWaitCron(now int64) {
 	w := &s.shutdownWait
-	ready := s.readyToShutdown()
-	if !ready && now < w.deadline {
+	if !s.readyToShutdown() && now < w.deadline {
 		return
-	}
-	if !ready {
-		for _, c := range s.repl.prim.replicas {
-			r := c.repl
-			if r.state == replOnline && r.ackOff != s.repl.offset {
-				s.Log.Warningf("Lagging replica %s reported offset %d behind master, lag=%d, state=%s.",
-					replicaName(c), s.repl.offset-r.ackOff, s.unixNow()-r.ackTime, "online")
-			}
-		}
 	}
 	wait := *w
 	s.endShutdownWait()
