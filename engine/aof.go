@@ -537,7 +537,7 @@ func (s *Server) aofRejects(c *Client, cmd *Spec) bool {
 	if s.aof.status == aofOff {
 		return false
 	}
-	return cmd.Flags&FlagWrite != 0 || cmd.FullName == "ping" || cmd.FullName == "exec" && c.multi.writes()
+	return cmd.Flags&FlagWrite != 0 || cmd.FullName == "ping" || cmd.FullName == "exec" && c.Counts.MultiFlags&FlagWrite != 0
 }
 
 // infoAOF writes INFO persistence's aof_* fields.

@@ -289,7 +289,7 @@ func (s *Server) diskErrorRejects(c *Client, cmd *Spec) bool {
 	if !s.Cfg.StopWritesOnBgsaveError || len(s.Cfg.Save) == 0 {
 		return false
 	}
-	return cmd.Flags&FlagWrite != 0 || cmd.FullName == "ping" || cmd.FullName == "exec" && c.multi.writes()
+	return cmd.Flags&FlagWrite != 0 || cmd.FullName == "ping" || cmd.FullName == "exec" && c.Counts.MultiFlags&FlagWrite != 0
 }
 
 // misconfError is the MISCONF reply to a write refused by

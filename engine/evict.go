@@ -226,14 +226,7 @@ func (s *Server) oomRejects(c *Client, cmd *Spec) bool {
 	if cmd.Flags&FlagDenyOOM != 0 {
 		return true
 	}
-	if cmd.FullName == "exec" && c.multi != nil {
-		for i := range c.multi.cmds[:c.multi.n] {
-			if c.multi.cmds[i].cmd.Flags&FlagDenyOOM != 0 {
-				return true
-			}
-		}
-	}
-	return false
+	return cmd.FullName == "exec" && c.Counts.MultiFlags&FlagDenyOOM != 0
 }
 
 // performEvictions evicts keys until the memory counted is back under

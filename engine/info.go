@@ -478,11 +478,7 @@ func (s *Server) infoPersistence(w *infoWriter) {
 	w.int("rdb_changes_since_last_save", s.Dirty)
 	w.int("rdb_bgsave_in_progress", boolInt(bg != nil))
 	w.int("rdb_last_save_time", s.lastSave())
-	status := "ok"
-	if s.bgsave.lastErr {
-		status = "err"
-	}
-	w.str("rdb_last_bgsave_status", status)
+	w.str("rdb_last_bgsave_status", okErr(!s.bgsave.lastErr))
 	w.int("rdb_last_bgsave_time_sec", s.bgsave.lastSecs)
 	w.int("rdb_current_bgsave_time_sec", current)
 	w.int("rdb_saves", s.persist.saves)

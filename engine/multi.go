@@ -32,24 +32,15 @@ type multiState struct {
 	n       int           // commands queued
 	watched []*watchedKey // the keys this client watches, in WATCH order
 
+	// invFlags is the union of the queued commands' missing flags (Valkey's
+	// mstate cmd_inv_flags): a flag in it is one some command lacks. The
+	// union of the flags they have is c.Counts.MultiFlags.
+	invFlags Flags
+
 	// While EXEC runs the queue: EXEC itself, which CLIENT LIST keeps
 	// showing (Valkey's lastcmd and argv-mem stay EXEC's).
 	execCmd  *Spec
 	execArgv [][]byte
-}
-
-// writes reports whether a queued command is a write, which makes EXEC
-// one (Valkey's mstate cmd_flags).
-func (ms *multiState) writes() bool {
-	if ms == nil {
-		return false
-	}
-	for i := range ms.cmds[:ms.n] {
-		if ms.cmds[i].cmd.Flags&FlagWrite != 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // queuedCmd is one queued command. Its arguments are copied into one
@@ -124,7 +115,11 @@ func (s *Server) queueMultiCommand(c *Client, cmd *Spec, argv [][]byte) {
 	q.buf, q.argv, q.cmd = buf, hdrs, cmd
 	c.Counts.Multi = ms.n
 	c.Counts.MultiMem += size + 8*len(argv) // Valkey's argv_len_sums: bytes plus a pointer per argument
-	c.Counts.MultiFlags |= cmd.Flags
+	// A script's declared flags count, as Valkey's getCommandFlags at
+	// queue time.
+	f := s.commandFlags(cmd, argv)
+	c.Counts.MultiFlags |= f
+	ms.invFlags |= ^f
 }
 
 // resetMultiCommands drops c's queued commands (resetClientMultiState),
@@ -132,6 +127,9 @@ func (s *Server) queueMultiCommand(c *Client, cmd *Spec, argv [][]byte) {
 func (c *Client) resetMultiCommands() {
 	c.Counts.Multi, c.Counts.MultiMem, c.Counts.MultiFlags = 0, 0, 0
 	ms := c.multi
+	if ms != nil {
+		ms.invFlags = 0
+	}
 	if ms == nil || ms.n == 0 {
 		return
 	}

@@ -1115,7 +1115,7 @@ func (s *Server) infoPrimaryLink(w *infoWriter) {
 // isWriteCommand reports whether cmd writes, counting for EXEC the
 // commands it would run (processCommand's is_write_command).
 func isWriteCommand(c *Client, cmd *Spec) bool {
-	if cmd.Flags&FlagWrite != 0 || cmd.FullName == "exec" && c.multi.writes() {
+	if cmd.Flags&FlagWrite != 0 || cmd.FullName == "exec" && c.Counts.MultiFlags&FlagWrite != 0 {
 		return true
 	}
 	// A script that declared flags writes unless it said no-writes.
@@ -1129,13 +1129,5 @@ func deniedWhenStale(c *Client, cmd *Spec) bool {
 	if c.srv.commandFlags(cmd, c.Argv)&FlagStale == 0 {
 		return true
 	}
-	if cmd.FullName != "exec" || c.multi == nil {
-		return false
-	}
-	for i := range c.multi.cmds[:c.multi.n] {
-		if c.multi.cmds[i].cmd.Flags&FlagStale == 0 {
-			return true
-		}
-	}
-	return false
+	return cmd.FullName == "exec" && c.multi != nil && c.multi.invFlags&FlagStale != 0
 }

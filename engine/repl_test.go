@@ -311,3 +311,24 @@ func TestScriptNoscriptTitle(t *testing.T) {
 		t.Fatalf("EVAL: %q", r)
 	}
 }
+
+// EXEC is judged by its queued commands' flags as they were at queue
+// time, scripts by their declared flags: on a stale replica EXEC of an
+// allow-stale function runs, EXEC of a plain GET does not.
+func TestReplStaleReplicaExec(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	e.do(c, "function", "load", "#!lua name=t\nserver.register_function{function_name='f2', callback=function() return 'hello' end, flags={'allow-stale', 'no-writes'}}")
+	e.srv.Cfg.ReplicaOfHost, e.srv.Cfg.ReplicaOfPort = "127.0.0.1", 1 // the role only: never connected
+	e.srv.Cfg.ReplicaServeStaleData = false
+	// Queued while the link is up, run after it went down.
+	queue := func(cmds ...replyCase) {
+		e.srv.replica.state = linkConnected
+		e.expect(c, append([]replyCase{rc("multi", "+OK\r\n")}, cmds...))
+		e.srv.replica.state = linkNone
+	}
+	queue(rc("fcall f2 0", "+QUEUED\r\n"))
+	e.expect(c, []replyCase{rc("exec", "*1\r\n$5\r\nhello\r\n")})
+	queue(rc("fcall f2 0", "+QUEUED\r\n"), rc("get x", "+QUEUED\r\n"))
+	e.expect(c, []replyCase{rc("exec", "-EXECABORT Transaction discarded because of: MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n")})
+}
