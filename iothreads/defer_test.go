@@ -1,32 +1,21 @@
 package iothreads
 
 import (
-	"context"
 	"testing"
 
 	"github.com/panjf2000/gnet/v2"
 )
 
-// fakeLoop stands in for a gnet event loop: Execute queues the runnable,
-// endRound runs what was queued, as gnet does after a poll round's events.
+// fakeLoop stands in for a gnet event loop; endRound runs what gnet runs
+// after a poll round's events: the hook the server installed, if any.
 type fakeLoop struct {
 	gnet.EventLoop
-	queued []gnet.Runnable
+	roundEnd func()
 }
 
-func (l *fakeLoop) Execute(_ context.Context, r gnet.Runnable) error {
-	l.queued = append(l.queued, r)
-	return nil
-}
-
-func (l *fakeLoop) endRound(t *testing.T) {
-	t.Helper()
-	q := l.queued
-	l.queued = nil
-	for _, r := range q {
-		if err := r.Run(context.Background()); err != nil {
-			t.Fatal(err)
-		}
+func (l *fakeLoop) endRound() {
+	if l.roundEnd != nil {
+		l.roundEnd()
 	}
 }
 
@@ -40,11 +29,13 @@ func openOn(t *testing.T, s *Server, el gnet.EventLoop) *fakeConn {
 	return fc
 }
 
-// newDeferIO is an I/O server with a connection open on a fake loop.
+// newDeferIO is an I/O server with a connection open on a fake loop
+// that runs the server's round-end hook, as the patched gnet does.
 func newDeferIO(t *testing.T) (*Server, *fakeLoop, *fakeConn) {
 	t.Helper()
 	s, _ := newTestIO(t)
 	el := &fakeLoop{}
+	el.roundEnd = s.RoundEndHook(el)
 	return s, el, openOn(t, s, el)
 }
 
@@ -59,10 +50,7 @@ func TestPipelinedRepliesWaitForTheEndOfTheRound(t *testing.T) {
 	if len(a.out) != 0 || len(b.out) != 0 {
 		t.Fatalf("replies written before the round ended: %q %q", a.out, b.out)
 	}
-	if len(el.queued) != 1 {
-		t.Fatalf("%d flushes queued for one round, want 1", len(el.queued))
-	}
-	el.endRound(t)
+	el.endRound()
 	if got, want := string(a.out), "+OK\r\n$1\r\n1\r\n"; got != want {
 		t.Fatalf("a got %q, want %q", got, want)
 	}
@@ -70,41 +58,46 @@ func TestPipelinedRepliesWaitForTheEndOfTheRound(t *testing.T) {
 		t.Fatalf("b got %q, want %q", got, want)
 	}
 
-	// The next round queues its own flush.
+	// The next round waits for its own end.
 	a.out, b.out = nil, nil
 	a.in = []byte("PING\r\nPING\r\n")
 	s.OnTraffic(a)
-	if len(el.queued) != 1 {
-		t.Fatalf("%d flushes queued for the second round, want 1", len(el.queued))
+	if len(a.out) != 0 {
+		t.Fatalf("second round written before it ended: %q", a.out)
 	}
-	el.endRound(t)
+	el.endRound()
 	if got, want := string(a.out), "+PONG\r\n+PONG\r\n"; got != want {
 		t.Fatalf("second round: got %q, want %q", got, want)
 	}
 }
 
-func TestSingleCommandIsWrittenAtOnce(t *testing.T) {
+func TestSingleCommandWaitsForTheRound(t *testing.T) {
 	s, el, a := newDeferIO(t)
-	b := openOn(t, s, el)
 
 	a.in = []byte("PING\r\n")
 	s.OnTraffic(a)
-	if got := string(a.out); got != "+PONG\r\n" || len(el.queued) != 0 {
-		t.Fatalf("one command: wrote %q with %d flushes queued, want +PONG and none", got, len(el.queued))
-	}
-	// Once a pipelined batch has queued the round's flush, a single
-	// command joins it.
-	b.in = []byte("PING\r\nPING\r\n")
-	s.OnTraffic(b)
-	a.out = nil
-	a.in = []byte("PING\r\n")
-	s.OnTraffic(a)
 	if len(a.out) != 0 {
-		t.Fatalf("written before the queued flush: %q", a.out)
+		t.Fatalf("written before the round ended: %q", a.out)
 	}
-	el.endRound(t)
-	if string(a.out) != "+PONG\r\n" || string(b.out) != "+PONG\r\n+PONG\r\n" {
-		t.Fatalf("after the round: a %q, b %q", a.out, b.out)
+	el.endRound()
+	if got := string(a.out); got != "+PONG\r\n" {
+		t.Fatalf("after the round: %q, want +PONG", got)
+	}
+	a.out = nil
+	el.endRound() // nothing is left to write
+	if len(a.out) != 0 {
+		t.Fatalf("written twice: %q", a.out)
+	}
+}
+
+func TestWithoutTheRoundHookRepliesAreWrittenAtOnce(t *testing.T) {
+	// A gnet built with poll_opt never installs the hook.
+	s, _ := newTestIO(t)
+	a := openOn(t, s, &fakeLoop{})
+	a.in = []byte("PING\r\nPING\r\n")
+	s.OnTraffic(a)
+	if got, want := string(a.out), "+PONG\r\n+PONG\r\n"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
 	}
 }
 
@@ -117,7 +110,7 @@ func TestDeferredRepliesPrecedeLaterOnes(t *testing.T) {
 	s.OnTraffic(a)
 	a.in = []byte("ECHO z\r\n")
 	s.OnTraffic(a)
-	el.endRound(t)
+	el.endRound()
 	if got, want := string(a.out), "$1\r\nx\r\n$1\r\ny\r\n$1\r\nz\r\n"; got != want {
 		t.Fatalf("got %q, want %q", got, want)
 	}
@@ -132,7 +125,7 @@ func TestCloseWritesDeferredReplies(t *testing.T) {
 	if got, want := string(a.out), "$1\r\nx\r\n$1\r\ny\r\n"; got != want {
 		t.Fatalf("got %q, want %q", got, want)
 	}
-	el.endRound(t) // the flush finds nothing left to write
+	el.endRound() // the flush finds nothing left to write
 	if got, want := string(a.out), "$1\r\nx\r\n$1\r\ny\r\n"; got != want {
 		t.Fatalf("after the round: got %q, want %q", got, want)
 	}
