@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -785,10 +786,12 @@ func (s *Server) cancelHandshake(reconnect bool) bool {
 
 // primaryClientLink is the Link of the primary client: its replies are
 // discarded, and closing it (CLIENT KILL) closes the connection, which
-// the link's goroutine then finds lost.
+// the link's goroutine then finds lost. Waking it (the CLIENT PAUSE that
+// held its stream back has ended) cuts the goroutine's read short, so
+// that it applies what it has read without waiting for more.
 type primaryClientLink struct{ conn net.Conn }
 
-func (primaryClientLink) Wake()        {}
+func (p primaryClientLink) Wake()      { _ = p.conn.SetReadDeadline(time.Unix(1, 0)) }
 func (p primaryClientLink) Close(bool) { p.conn.Close() }
 func (s *Server) primaryUser() *User {
 	r := &s.replica
@@ -924,9 +927,13 @@ func (l *linkIO) stream() {
 		}
 		n, err := l.br.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			// A wake-up (primaryClientLink.Wake), not a failure.
+			err = l.conn.SetReadDeadline(time.Time{})
+		}
 		lost := false
 		ok := s.replicaHold(l.gen, func() {
-			if n > 0 {
+			if n > 0 || pos < len(buf) {
 				argv, pos = s.applyStream(&p, buf, pos, n, argv)
 			}
 			if err != nil && s.replica.primary != nil {
@@ -965,6 +972,13 @@ func (s *Server) applyStream(p *resp.Parser, buf []byte, pos, n int, argv [][]by
 			return argv, len(buf)
 		}
 		if k == 0 {
+			break
+		}
+		if len(argv) > 0 && s.Paused(c, argv) {
+			// A CLIENT PAUSE holds writes back: so is the stream, from
+			// this command on, as Valkey postpones its primary client.
+			// Reading goes on (slave_read_repl_offset); the wake-up at
+			// the pause's end resumes applying.
 			break
 		}
 		raw := buf[pos : pos+k]

@@ -501,3 +501,45 @@ func TestReplicaUnblocksAndLargeCommands(t *testing.T) {
 		t.Fatalf("PSYNC after a protocol error: %q", got)
 	}
 }
+
+// A replica under CLIENT PAUSE WRITE goes on reading its primary's stream
+// but applies none of it until the pause ends, as Valkey postpones its
+// primary client; reads are served meanwhile.
+func TestReplicaStreamWaitsForClientPause(t *testing.T) {
+	r := newReplicaEnv(t)
+	fp := newFakePrimary(t)
+	file, _ := snapshot(t)
+	l := r.syncFrom(fp, file)
+	a := streamCmd("SET", "a", "1")
+	l.send(a)
+	r.waitFor("the first SET", func() bool { return r.srv.repl.offset == int64(len(a)) })
+
+	if got := r.run("client", "pause", "100000", "write"); got != "+OK\r\n" {
+		t.Fatalf("CLIENT PAUSE: %q", got)
+	}
+	b := streamCmd("SET", "b", "2")
+	c := streamCmd("INCR", "a")
+	l.send(b + c)
+	all := int64(len(a) + len(b) + len(c))
+	r.waitFor("the stream read", func() bool { return r.srv.replica.hist.readOff == all })
+	if got, want := r.info("slave_read_repl_offset"), strconv.FormatInt(all, 10); got != want {
+		t.Fatalf("slave_read_repl_offset %s, want %s", got, want)
+	}
+	if got, want := r.info("slave_repl_offset"), strconv.Itoa(len(a)); got != want {
+		t.Fatalf("slave_repl_offset %s during the pause, want %s", got, want)
+	}
+	if got := r.run("get", "b"); got != "$-1\r\n" {
+		t.Fatalf("GET b during the pause: %q", got)
+	}
+
+	if got := r.run("client", "unpause"); got != "+OK\r\n" {
+		t.Fatalf("CLIENT UNPAUSE: %q", got)
+	}
+	r.waitFor("the stream after the pause", func() bool { return r.srv.repl.offset == all })
+	if got := r.run("mget", "a", "b"); got != "*2\r\n$1\r\n2\r\n$1\r\n2\r\n" {
+		t.Fatalf("MGET after the pause: %q", got)
+	}
+	if got, want := r.info("slave_repl_offset"), strconv.FormatInt(all, 10); got != want {
+		t.Fatalf("slave_repl_offset %s after the pause, want %s", got, want)
+	}
+}
