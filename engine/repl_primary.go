@@ -1,8 +1,6 @@
 package engine
 
 import (
-	crand "crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"math"
 	"net"
@@ -413,10 +411,7 @@ func (s *Server) replStartSnapshot(mincapa, req int) {
 // startSocketSave starts a snapshot streamed to the sockets of the
 // replicas waiting with requirements req.
 func (s *Server) startSocketSave(req int) error {
-	x := &replSockSave{}
-	var mark [20]byte
-	_, _ = crand.Read(mark[:])
-	x.mark = hex.EncodeToString(mark[:])
+	x := &replSockSave{mark: newReplID()} // the $EOF: mark: 40 random hex characters, as a replication ID
 	for _, c := range slices.Clone(s.repl.prim.replicas) {
 		if c.repl.state != replWaitBgsave || c.repl.req != req {
 			continue
