@@ -219,13 +219,14 @@ func (s *Server) bgsaveStop(why string) bool {
 	bg.out.abort()
 	_ = bg.out.wait()
 	s.releaseKept(bg)
-	if len(s.repl.prim.replicas) > 0 {
-		s.replSaveEnded(bg, errBGSaveStopped) // the replicas waiting for it are dropped
+	if bg.repl != nil || len(s.repl.prim.replicas) > 0 {
+		// The replicas waiting for it are dropped; a socket transfer's
+		// sockets are closed.
+		s.replSaveEnded(bg, errBGSaveStopped)
 	}
-	if bg.repl != nil {
-		return true
+	if bg.repl == nil {
+		st.lastSecs = int64(time.Since(bg.start).Seconds())
 	}
-	st.lastSecs = int64(time.Since(bg.start).Seconds())
 	return true
 }
 

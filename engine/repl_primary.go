@@ -100,14 +100,13 @@ type replClient struct {
 
 // replPrimary is the primary side's state.
 type replPrimary struct {
-	replicas []*Client     // replicas from their SYNC on, in arrival order
-	wake     []*Client     // replicas with stream to write since the last BeforeSleep
-	good     int           // replicas online with a recent ACK (repl_good_replicas_count)
-	getack   bool          // WAIT asked for ACKs: GETACK goes out before the engine is let go
-	waiting  []*Client     // clients blocked in WAIT or WAITAOF
-	cronSec  int64         // the second the once-a-second work last ran
-	cronRuns int64         // its runs, for repl-ping-replica-period
-	sockSave *replSockSave // the running snapshot streamed to sockets
+	replicas []*Client // replicas from their SYNC on, in arrival order
+	wake     []*Client // replicas with stream to write since the last BeforeSleep
+	good     int       // replicas online with a recent ACK (repl_good_replicas_count)
+	getack   bool      // WAIT asked for ACKs: GETACK goes out before the engine is let go
+	waiting  []*Client // clients blocked in WAIT or WAITAOF
+	cronSec  int64     // the second the once-a-second work last ran
+	cronRuns int64     // its runs, for repl-ping-replica-period
 
 	syncFull, syncPartialOK, syncPartialErr int64 // INFO stats
 }
@@ -441,7 +440,6 @@ func (s *Server) startSocketSave(req int) error {
 	}
 	st.run = bg
 	s.snapshotStarted(bg)
-	s.repl.prim.sockSave = x
 	go x.drain(bg.out)
 	if s.Hold != nil {
 		go s.driveBGSave(bg)
@@ -491,9 +489,6 @@ func (x *replSockSave) writeAll(b []byte) {
 // disk the replicas waiting for it are sent the file.
 func (s *Server) replSaveEnded(bg *bgSave, err error) {
 	if x := bg.repl; x != nil {
-		if s.repl.prim.sockSave == x {
-			s.repl.prim.sockSave = nil
-		}
 		if err == nil {
 			s.Log.Noticef("Background RDB transfer terminated with success")
 		} else {
@@ -1133,7 +1128,7 @@ func (s *Server) replPrimaryCron(nowMs int64) {
 	if period := int64(max(s.Cfg.ReplPingReplicaPeriod, 1)); p.cronRuns > 0 && p.cronRuns%period == 0 && len(p.replicas) > 0 {
 		s.replFeed(-1, []byte("*1\r\n$4\r\nPING\r\n"))
 	}
-	socketSave := p.sockSave != nil
+	socketSave := s.bgsave.run != nil && s.bgsave.run.repl != nil
 	for _, c := range slices.Clone(p.replicas) {
 		r := c.repl
 		if r.state == replWaitBgsave || r.state == replWaitBgsaveEnd && !socketSave {

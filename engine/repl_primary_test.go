@@ -442,3 +442,31 @@ func FuzzReplconf(f *testing.F) {
 		parseReplconfAck([][]byte{[]byte(a), []byte(b), []byte(c), []byte(d)})
 	})
 }
+
+// A socket transfer stopped after its replica went away (FLUSHALL,
+// SHUTDOWN, BGSAVE CANCEL) still closes the socket it duplicated.
+func TestStoppedSocketSaveClosesItsSockets(t *testing.T) {
+	e := newTestEnv(t)
+	e.srv.Cfg.ReplDisklessSyncDelay = 0
+	e.do(e.newClient(), "set", "a", "1")
+	f := e.fakeReplica()
+	e.expectAll(f.c,
+		rc("replconf listening-port 7001 capa eof capa psync2", "+OK\r\n"),
+		rc("psync ? -1", ""),
+	)
+	bg := e.srv.bgsave.run
+	if bg == nil || bg.repl == nil || len(bg.repl.targets) != 1 {
+		t.Fatalf("no socket save under way: %+v", bg)
+	}
+	sock := bg.repl.targets[0].sock
+	e.srv.FreeClient(f.c)
+	if !e.srv.bgsaveStop("stopping") {
+		t.Fatal("bgsaveStop found no save")
+	}
+	sock.mu.Lock()
+	fd := sock.fd
+	sock.mu.Unlock()
+	if fd != -1 {
+		t.Fatalf("the transfer's socket %d is still open", fd)
+	}
+}
