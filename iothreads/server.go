@@ -69,7 +69,6 @@ type Server struct {
 // 0.15 epoll_pwait calls per batch at GET -P 16. Without the hook (a
 // poll_opt build of gnet) replies are written at once.
 type loopState struct {
-	el      gnet.EventLoop
 	hooked  bool // gnet runs flushRound at the end of every round
 	pending []*conn
 
@@ -120,7 +119,7 @@ func (s *Server) loopOf(el gnet.EventLoop) *loopState {
 		if s.loops == nil {
 			s.loops = make(map[gnet.EventLoop]*loopState)
 		}
-		ls = &loopState{el: el, conns: make(map[*conn]struct{})}
+		ls = &loopState{conns: make(map[*conn]struct{})}
 		s.loops[el] = ls
 	}
 	return ls
