@@ -21,8 +21,8 @@ const maxIov = 1024
 // futex calls and a context switch per batch. A non-blocking socket write
 // never sleeps, so the raw call cannot stall the scheduler beyond the copy.
 func (cn *conn) write(vec [][]byte) {
-	if cn.gc.OutboundBuffered() == 0 {
-		vec = cn.writeRaw(vec)
+	if fd := cn.gc.Fd(); fd >= 0 && cn.gc.OutboundBuffered() == 0 {
+		vec = cn.writeRaw(fd, vec) // a TLS connection has no fd: its writer goroutine sends
 	}
 	if len(vec) > 0 {
 		_, _ = cn.gc.Writev(vec)
@@ -33,11 +33,7 @@ func (cn *conn) write(vec [][]byte) {
 // rest; on an error other than EAGAIN it returns the rest unchanged, so
 // that gnet's Writev meets the error again and closes the connection its
 // own way. The segments of vec are re-sliced in place.
-func (cn *conn) writeRaw(vec [][]byte) [][]byte {
-	fd := cn.gc.Fd()
-	if fd < 0 {
-		return vec
-	}
+func (cn *conn) writeRaw(fd int, vec [][]byte) [][]byte {
 	for len(vec) > 0 {
 		iov, want := cn.iov[:0], 0
 		for _, b := range vec {
