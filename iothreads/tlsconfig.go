@@ -7,7 +7,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -161,7 +160,7 @@ func buildTLS(st tlsSettings, log *engine.Logger) (*tlsConfigs, error) {
 		// crypto/tls has no finite-field Diffie-Hellman: the file is only
 		// checked for being readable, as the first thing Valkey checks.
 		if f, err := os.Open(st.dhParams); err != nil {
-			return fail("Failed to load %s: %s", st.dhParams, errnoText(err))
+			return fail("Failed to load %s: %s", st.dhParams, config.Strerror(err))
 		} else {
 			f.Close()
 		}
@@ -271,7 +270,7 @@ func loadKeyPair(certFile, keyFile, pass string, log *engine.Logger) (tls.Certif
 		err = checkPEMCerts(certPEM)
 	}
 	if err != nil {
-		log.Warningf("Failed to load certificate: %s: %s", certFile, errnoText(err))
+		log.Warningf("Failed to load certificate: %s: %s", certFile, config.Strerror(err))
 		return tls.Certificate{}, errTLSConfig
 	}
 	keyPEM, err := os.ReadFile(keyFile)
@@ -283,7 +282,7 @@ func loadKeyPair(certFile, keyFile, pass string, log *engine.Logger) (tls.Certif
 		cert, err = tls.X509KeyPair(certPEM, keyPEM)
 	}
 	if err != nil {
-		log.Warningf("Failed to load private key: %s: %s", keyFile, errnoText(err))
+		log.Warningf("Failed to load private key: %s: %s", keyFile, config.Strerror(err))
 		return tls.Certificate{}, errTLSConfig
 	}
 	return cert, nil
@@ -321,7 +320,7 @@ func loadCAs(pool *x509.CertPool, file, dir string) error {
 	if file != "" {
 		b, err := os.ReadFile(file)
 		if err != nil {
-			return errnoError(err)
+			return errors.New(config.Strerror(err))
 		}
 		if !pool.AppendCertsFromPEM(b) {
 			return fmt.Errorf("%s: no certificate found", file)
@@ -330,7 +329,7 @@ func loadCAs(pool *x509.CertPool, file, dir string) error {
 	if dir != "" {
 		entries, err := os.ReadDir(dir)
 		if err != nil {
-			return errnoError(err)
+			return errors.New(config.Strerror(err))
 		}
 		for _, e := range entries {
 			if e.IsDir() {
@@ -342,15 +341,4 @@ func loadCAs(pool *x509.CertPool, file, dir string) error {
 		}
 	}
 	return nil
-}
-
-// errnoText is an error's text without the path a file error repeats.
-func errnoText(err error) string { return errnoError(err).Error() }
-
-func errnoError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

@@ -362,10 +362,10 @@ func TestTLSBadFilesAtStartup(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"missing certificate", []string{"--tls-cert-file", missing}, "Failed to load certificate: " + missing + ": no such file or directory"},
+		{"missing certificate", []string{"--tls-cert-file", missing}, "Failed to load certificate: " + missing + ": No such file or directory"},
 		{"not a certificate", []string{"--tls-cert-file", p.path("server.key")}, "Failed to load certificate: " + p.path("server.key") + ": "},
 		{"mismatched key", []string{"--tls-key-file", p.path("other.key")}, "Failed to load private key: " + p.path("other.key") + ": "},
-		{"missing CA", []string{"--tls-ca-cert-file", missing}, "Failed to configure CA certificate(s) file/directory: no such file or directory"},
+		{"missing CA", []string{"--tls-ca-cert-file", missing}, "Failed to configure CA certificate(s) file/directory: No such file or directory"},
 		{"no CA", []string{"--tls-ca-cert-file", ""}, "Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-cluster, tls-replication or tls-auth-clients are enabled!"},
 		{"no certificate", []string{"--tls-cert-file", ""}, "No tls-cert-file configured!"},
 		{"bad protocols", []string{"--tls-protocols", "TLSv1.2 SSLv3"}, "Invalid tls-protocols specified. Use a combination of 'TLSv1', 'TLSv1.1', 'TLSv1.2' and 'TLSv1.3'."},
