@@ -483,12 +483,8 @@ func addTableError(c *Client, t *glua.LTable, msg string, custom bool) {
 		c.AddError(msg)
 		return
 	}
-	c.errored = true
 	c.srv.countErrorCustom(msg)
-	if c.skipping() {
-		return
-	}
-	c.Out.buf = resp.AppendError(c.Out.buf, msg)
+	c.addErrorNoStats(msg)
 }
 
 // addErrorNoStats replies an error already counted in errorstats (the
