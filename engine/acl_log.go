@@ -31,6 +31,8 @@ func (s *Server) addACLLogEntry(c *Client, reason aclResult, ctx int, username, 
 		a.deniedKey++
 	case aclDeniedChannel:
 		a.deniedChannel++
+	case aclDeniedTLSCert:
+		a.deniedTLSCert++
 	}
 	max := int(s.Cfg.AclLogMaxLen)
 	if max == 0 {

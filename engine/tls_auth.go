@@ -17,6 +17,5 @@ func (s *Server) TLSCertLogin(c *Client, name string) {
 		s.Log.Verbosef("TLS: Auto-authenticated client as %s", shown)
 		return
 	}
-	s.acl.deniedTLSCert++
 	s.addACLLogEntry(c, aclDeniedTLSCert, aclCtxTopLevel, name, "")
 }
