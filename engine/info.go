@@ -744,11 +744,10 @@ const instSamples = 16
 // instantaneous tracks per-second rates from samples taken every 100 ms
 // or so by StatsCron, as Valkey's trackInstantaneousMetric does.
 type instantaneous struct {
-	lastMs     int64
-	last       [numInstMetrics]int64
-	lastCycles int64 // the cycle count instELDuration's last sample ended at
-	samples    [numInstMetrics][instSamples]int64
-	idx        int
+	lastMs  int64
+	last    [numInstMetrics]int64
+	samples [numInstMetrics][instSamples]int64
+	idx     int
 }
 
 // rate is the average of the samples, per second.
@@ -776,13 +775,13 @@ func (s *Server) StatsCron(nowMs int64) {
 			in.samples[m][in.idx] = (cur[m] - in.last[m]) * 1000 / elapsed
 		}
 		var perCycle int64
-		if n := cycles - in.lastCycles; n > 0 {
+		if n := cycles - in.last[instELCycles]; n > 0 {
 			perCycle = (cur[instELDuration] - in.last[instELDuration]) / n
 		}
 		in.samples[instELDuration][in.idx] = perCycle
 		in.idx = (in.idx + 1) % instSamples
 	}
-	in.last, in.lastMs, in.lastCycles = cur, nowMs, cycles
+	in.last, in.lastMs = cur, nowMs
 	s.TrackMemoryPeak()
 }
 
