@@ -65,7 +65,6 @@ type aofState struct {
 	retryDelayMin    int64 // its current delay, doubling
 
 	stalls       int64 // hand-overs that waited for a writer too far behind
-	stallUs      int64 // the time they waited
 	stallLogSecs int64 // unix seconds of the last log of a stall
 }
 
@@ -160,7 +159,6 @@ func (s *Server) aofStalled(st aofStall) {
 	a := &s.aof
 	us := st.d.Microseconds()
 	a.stalls++
-	a.stallUs += us
 	switch {
 	case st.syncing:
 		s.LatencyAddSampleIfNeeded("aof-write-pending-fsync", us)

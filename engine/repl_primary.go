@@ -369,11 +369,11 @@ func (s *Server) replSetupFullResync(c *Client, offset int64) bool {
 // of them takes the EOF form, else a save to disk.
 func (s *Server) replStartSnapshot(mincapa, req int) {
 	socket := (s.Cfg.ReplDisklessSync || req&reqMask != 0) && mincapa&capaEOF != 0
-	target, using := "disk", "normal sync"
+	target := "disk"
 	if socket {
 		target = "replicas sockets"
 	}
-	s.Log.Noticef("Starting BGSAVE for SYNC with target: %s using: %s", target, using)
+	s.Log.Noticef("Starting BGSAVE for SYNC with target: %s using: normal sync", target)
 	var err error
 	if socket {
 		err = s.startSocketSave(req)
@@ -1016,13 +1016,7 @@ func (s *Server) rolePrimary(c *Client) {
 	c.AddArrayLen(3)
 	c.AddBulkString("master")
 	c.AddInt(s.repl.offset)
-	n := 0
-	for _, r := range s.repl.prim.replicas {
-		if r.repl.state == replOnline && replicaIP(r) != "" {
-			n++
-		}
-	}
-	c.AddArrayLen(n)
+	d, n := c.AddDeferredLen(), 0
 	for _, r := range s.repl.prim.replicas {
 		ip := replicaIP(r)
 		if r.repl.state != replOnline || ip == "" {
@@ -1032,11 +1026,11 @@ func (s *Server) rolePrimary(c *Client) {
 		c.AddBulkString(ip)
 		c.AddBulkInt(int64(r.repl.port))
 		c.AddBulkInt(r.repl.ackOff)
+		n++
 	}
+	c.SetDeferredArrayLen(d, n)
 }
 
-// infoReplicas writes INFO replication's connected_slaves, the replicas
-// and replicas_waiting_psync.
 // replStateName is a replica's sync state as INFO and the log name it
 // (replstateToString); "" for a state they do not show.
 func replStateName(st replSyncState) string {
@@ -1051,6 +1045,8 @@ func replStateName(st replSyncState) string {
 	return ""
 }
 
+// infoReplicas writes INFO replication's connected_slaves, the replicas
+// and replicas_waiting_psync.
 func (s *Server) infoReplicas(w *infoWriter) {
 	p := &s.repl.prim
 	w.int("connected_slaves", int64(len(p.replicas)))
