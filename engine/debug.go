@@ -544,8 +544,7 @@ func debugConfigRewriteForceAll(c *Client) {
 
 // DEBUG REPLICATE command [arg ...]: put a command into the replication
 // stream as it is, as if this server had executed it (a test's way of
-// sending replicas what the primary never ran). Not in DEBUG HELP, as in
-// Valkey.
+// sending replicas what the primary never ran).
 func debugReplicate(c *Client) {
 	var buf []byte
 	buf = appendCommand(buf, c.Argv[2:])

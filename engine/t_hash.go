@@ -1379,8 +1379,6 @@ func cmdHsetex(c *Client) {
 	}
 	if past {
 		w.notify("hexpired")
-	}
-	if past {
 		if len(deleted) > 2 {
 			c.rewriteArgv(deleted...)
 		} else {
