@@ -18,9 +18,9 @@ const replicaKeysMaxDB = 64
 const replicaExpireBudget = time.Millisecond
 
 // noteReplicaKeyExpire remembers key of db when a client other than the
-// primary gives it an expiry on a replica.
+// primary gives it an expiry on a writable replica.
 func (s *Server) noteReplicaKeyExpire(db *DB, key []byte) {
-	if s.Cfg.ReplicaOfHost == "" || s.loading || db.ID >= replicaKeysMaxDB {
+	if s.Cfg.ReplicaOfHost == "" || s.Cfg.ReplicaReadOnly || s.loading || db.ID >= replicaKeysMaxDB {
 		return
 	}
 	c := s.current
@@ -34,13 +34,14 @@ func (s *Server) noteReplicaKeyExpire(db *DB, key []byte) {
 }
 
 // expireReplicaKeys deletes the remembered keys that expired and forgets
-// those that are gone or have no expiry any more (expireReplicaKeys), for
-// at most replicaExpireBudget.
+// those that are gone or have no expiry any more (expireReplicaKeys). As
+// Valkey's, it looks at keys in random order (the map's) and stops after
+// more than three that are not due yet, or after replicaExpireBudget.
 func (s *Server) expireReplicaKeys(nowMs int64) {
 	start := time.Now()
-	n := 0
+	n, notDue := 0, 0
 	for name, dbs := range s.replicaKeys {
-		key := []byte(name)
+		key := bstr(name) // read only, while name is a live map key
 		left := dbs
 		for id := 0; dbs>>id != 0; id++ {
 			if dbs&(1<<id) == 0 || id >= len(s.dbs) {
@@ -56,6 +57,8 @@ func (s *Server) expireReplicaKeys(nowMs int64) {
 			case e.Expire() < nowMs:
 				db.expireKey(key, h)
 				left &^= 1 << id
+			default:
+				notDue++
 			}
 		}
 		if left == 0 {
@@ -63,14 +66,14 @@ func (s *Server) expireReplicaKeys(nowMs int64) {
 		} else {
 			s.replicaKeys[name] = left
 		}
-		if n++; n%64 == 0 && time.Since(start) > replicaExpireBudget {
+		if n++; notDue > 3 || n%64 == 0 && time.Since(start) > replicaExpireBudget {
 			return
 		}
 	}
 }
 
-// forgetReplicaKeys drops the remembered keys: the server turned primary,
-// whose active expiry covers every key, or its dataset was replaced.
+// forgetReplicaKeys drops the remembered keys: the dataset was emptied
+// (FLUSHALL) or replaced by the primary's.
 func (s *Server) forgetReplicaKeys() {
 	s.replicaKeys = nil
 }
