@@ -17,17 +17,13 @@ const (
 	SignalInt  = 2
 )
 
+// SignalShutdownPending reports whether a signal's shutdown is scheduled
+// and not yet served or aborted. It may be called from any goroutine.
+func (s *Server) SignalShutdownPending() bool { return s.sigShutdown.Load() != 0 }
+
 // ScheduleSignalShutdown records that sig asked for a shutdown. It may be
-// called from any goroutine. It reports false, scheduling nothing, when a
-// SIGINT repeats one already scheduled: the caller then exits at once, as
-// Valkey does when the user insists.
-func (s *Server) ScheduleSignalShutdown(sig int32) bool {
-	if sig == SignalInt && s.sigShutdown.Load() != 0 {
-		return false
-	}
-	s.sigShutdown.Store(sig)
-	return true
-}
+// called from any goroutine.
+func (s *Server) ScheduleSignalShutdown(sig int32) { s.sigShutdown.Store(sig) }
 
 // RemoveTempRDB removes the file a foreground save of this process writes
 // before renaming it, for an exit in the middle of the save. Any

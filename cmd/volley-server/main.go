@@ -176,8 +176,8 @@ func run(args []string) int {
 			co.Yield()
 			select {
 			case <-shutdownReq:
-			case sig := <-sigs:
-				log.Warningf("Received %s during loading, scheduling shutdown.", signalName(sig))
+			case <-sigs:
+				signalLog(log, "Received shutdown signal during loading, scheduling shutdown.")
 			default:
 				return nil
 			}
@@ -227,12 +227,13 @@ func run(args []string) int {
 			if sig == syscall.SIGINT {
 				code = engine.SignalInt
 			}
-			if !srv.ScheduleSignalShutdown(code) {
-				log.Warningf("You insist... exiting now.")
+			if sig == syscall.SIGINT && srv.SignalShutdownPending() {
+				signalLog(log, "You insist... exiting now.")
 				srv.RemoveTempRDB()
 				os.Exit(1)
 			}
-			log.Noticef("Received %s scheduling shutdown...", signalName(sig))
+			signalLog(log, "Received "+signalName(sig)+" scheduling shutdown...")
+			srv.ScheduleSignalShutdown(code)
 		}
 	}()
 
@@ -270,6 +271,12 @@ func run(args []string) int {
 
 // errLoadStopped ends a start-up load that a shutdown interrupted.
 var errLoadStopped = errors.New("loading stopped by a shutdown")
+
+// signalLog logs a signal's line as Valkey's handler writes it, in its
+// own form ("<pid>:signal-handler (<unix time>) <msg>"), at warning level.
+func signalLog(log *engine.Logger, msg string) {
+	log.Raw(engine.LogWarning, fmt.Sprintf("%d:signal-handler (%d) %s\n", os.Getpid(), time.Now().Unix(), msg))
+}
 
 // signalName names the shutdown signals as Valkey's log does.
 func signalName(sig os.Signal) string {
