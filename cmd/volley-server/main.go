@@ -206,11 +206,11 @@ func run(args []string) int {
 		return exitCode
 	}
 	co.Start()
-	logged := map[string]bool{}
+	prev := "" // listenAddrs lists every tcp address before the unix socket
 	for _, a := range addrs {
 		kind, _, _ := strings.Cut(a, "://")
-		if kind = strings.TrimRight(kind, "46"); !logged[kind] { // tcp4 and tcp6 are one "tcp", as in Valkey
-			logged[kind] = true
+		if kind = strings.TrimRight(kind, "46"); kind != prev { // tcp4 and tcp6 are one "tcp", as in Valkey
+			prev = kind
 			log.Noticef("Ready to accept connections %s", kind)
 		}
 	}
