@@ -43,7 +43,6 @@ import (
 // tlsServer is the TLS side of a Server.
 type tlsServer struct {
 	confs atomic.Pointer[tlsConfigs] // nil until configured
-	auth  atomic.Int32               // tls-auth-clients, read per connection
 
 	mu      sync.Mutex
 	lns     []net.Listener
@@ -60,7 +59,6 @@ func (s *Server) ConfigureTLS() error {
 	var err error
 	s.co.Do(func(srv *engine.Server) {
 		cfg := srv.Cfg
-		s.tls.auth.Store(int32(authMode(mustValue(srv, "tls-auth-clients"))))
 		if tlsWanted(cfg) {
 			var c *tlsConfigs
 			if c, err = buildTLS(readTLSSettings(cfg), srv.Log); err != nil {
@@ -71,10 +69,6 @@ func (s *Server) ConfigureTLS() error {
 		for _, name := range tlsReloadDirectives {
 			cfg.OnChange(name, func(_, _ string) error { return s.reconfigureTLS(srv, true) })
 		}
-		cfg.OnChange("tls-auth-clients", func(_, v string) error {
-			s.tls.auth.Store(int32(authMode(v)))
-			return nil
-		})
 		cfg.OnChange("tls-port", func(_, _ string) error { return s.rebindTLS(srv) })
 	})
 	return err
@@ -321,8 +315,9 @@ func (t *tlsConn) run() {
 
 	// Valkey refuses a client over maxclients before the handshake, so
 	// without a word: nothing could be read before it.
-	full := false
+	full, auth := false, authYes
 	s.co.Do(func(srv *engine.Server) {
+		auth = authMode(mustValue(srv, "tls-auth-clients"))
 		if srv.ClientCount() >= srv.Cfg.MaxClients {
 			srv.Stats.RejectedConns++
 			full = true
@@ -338,7 +333,7 @@ func (t *tlsConn) run() {
 		_ = t.raw.Close()
 		return
 	}
-	t.tc = tls.Server(t.raw, confs.byAuth[s.tls.auth.Load()])
+	t.tc = tls.Server(t.raw, confs.byAuth[auth])
 	if err := t.tc.HandshakeContext(context.Background()); err != nil {
 		s.opts.Log.Warningf("Error accepting a client connection: %s (addr=%s laddr=%s)", handshakeError(err), p.addr, p.laddr)
 		_ = t.raw.Close()
