@@ -33,42 +33,42 @@ import (
 
 // propState is the propagation of the running execution unit.
 type propState struct {
-	on        bool        // something consumes propagation: the AOF or the replication backlog
-	frames    []propFrame // one per nested command being executed
-	depth     int         // frames in use
-	ops       []propOp    // the unit's commands so far
-	buf       []byte      // their RESP encoding, op after op
-	num       []byte      // scratch for rewritten arguments: numbers, copied members
-	batch     propBatch   // newPropBatch's reused batch
-	scriptOff uint8       // where the running script's commands do not go (server.set_repl); 0: everywhere
-	scratch   [][]byte    // argument lists built for rewriteArgv
+	on      bool        // something consumes propagation: the AOF or the replication backlog
+	frames  []propFrame // one per nested command being executed
+	depth   int         // frames in use
+	ops     []propOp    // the unit's commands so far
+	buf     []byte      // their RESP encoding, op after op
+	num     []byte      // scratch for rewritten arguments: numbers, copied members
+	batch   propBatch   // newPropBatch's reused batch
+	callOff uint8       // targets the running script's commands may not reach (server.set_repl); 0: none barred
+	scratch [][]byte    // argument lists built for rewriteArgv
 }
 
-// propOp is one propagated command: its database (-1 for none) and where
-// its encoding ends in propState.buf (it starts where the previous ends).
+// propOp is one propagated command: its database (-1 for none), where
+// its encoding ends in propState.buf (it starts where the previous ends),
+// and where it goes.
 type propOp struct {
-	db       int
-	end      int
-	replOnly bool // for replicas only, not the AOF (PUBLISH, server.set_repl)
-	aofOnly  bool // for the AOF only (server.set_repl(REPL_AOF))
+	db  int
+	end int
+	to  uint8 // its targets: propAOF, propRepl
 }
 
-// Where a script's commands propagate (server.set_repl): the AOF, the
-// replicas, both (the default) or neither.
+// Propagation targets, a mask (Valkey's PROPAGATE_AOF and
+// PROPAGATE_REPL, which server.set_repl's REPL_AOF and REPL_REPLICA
+// equal): the AOF, the replication stream, both or neither.
 const (
-	scriptReplAOF     = 1
-	scriptReplReplica = 2
-	scriptReplAll     = scriptReplAOF | scriptReplReplica
+	propAOF  uint8 = 1
+	propRepl uint8 = 2
+	propAll        = propAOF | propRepl
 )
 
 // propFrame is one executing command's propagation settings.
 type propFrame struct {
-	dirty    int64    // s.Dirty when it started: changed means propagate
-	prevent  bool     // the command propagates itself through alsoPropagate (or not at all)
-	force    bool     // propagate even if nothing changed
-	replOnly bool     // to replicas only, not the AOF (PUBLISH)
-	argsSet  bool     // args holds what to propagate instead of the command
-	args     [][]byte // the rewritten command's arguments
+	dirty   int64    // s.Dirty when it started: changed means propagate everywhere
+	prevent bool     // the command propagates itself through alsoPropagate (or not at all)
+	force   uint8    // targets it goes to even if nothing changed (FLUSHALL: all; PUBLISH: replicas)
+	argsSet bool     // args holds what to propagate instead of the command
+	args    [][]byte // the rewritten command's arguments
 }
 
 // Encoded MULTI and EXEC, which wrap a unit of several commands.
@@ -260,7 +260,7 @@ func (c *Client) preventPropagation() {
 func (c *Client) forcePropagation() {
 	p := &c.srv.prop
 	if p.depth > 0 {
-		p.frames[p.depth-1].force = true
+		p.frames[p.depth-1].force |= propAll
 	}
 }
 
@@ -270,8 +270,7 @@ func (c *Client) forcePropagation() {
 func (c *Client) forcePropagationToReplicas() {
 	p := &c.srv.prop
 	if p.depth > 0 {
-		f := &p.frames[p.depth-1]
-		f.force, f.replOnly = true, true
+		p.frames[p.depth-1].force |= propRepl
 	}
 }
 
@@ -283,11 +282,37 @@ func (s *Server) alsoPropagate(db int, args ...[]byte) {
 	if !p.on {
 		return
 	}
-	p.buf = appendCommand(p.buf, args)
-	p.ops = append(p.ops, propOp{db: db, end: len(p.buf)})
+	s.queueProp(db, args, propAll)
 	if p.depth == 0 {
 		s.propagatePending()
 	}
+}
+
+// queueProp adds a command for targets to to the running unit's
+// propagation, unless none of them consumes it now (Valkey's
+// shouldPropagate): with no replication backlog, a command for the
+// replicas only is not even encoded. args are copied.
+func (s *Server) queueProp(db int, args [][]byte, to uint8) {
+	if to&s.propTargets() == 0 {
+		return
+	}
+	p := &s.prop
+	p.buf = appendCommand(p.buf, args)
+	p.ops = append(p.ops, propOp{db: db, end: len(p.buf), to: to})
+}
+
+// propTargets is where propagation goes now: the AOF when it is on, the
+// replication stream when this primary has a backlog (a replica's
+// stream is its primary's, which replFeedRaw passes on).
+func (s *Server) propTargets() uint8 {
+	var t uint8
+	if s.aof.status != aofOff && s.aof.w != nil {
+		t |= propAOF
+	}
+	if s.repl.backlog != nil && s.Cfg.ReplicaOfHost == "" {
+		t |= propRepl
+	}
+	return t
 }
 
 // propagateDeletion propagates the deletion of a key the server removed
@@ -308,7 +333,7 @@ func (s *Server) enterUnit() {
 		p.frames = append(p.frames, propFrame{})
 	}
 	f := &p.frames[p.depth]
-	f.dirty, f.prevent, f.force, f.replOnly, f.argsSet = s.Dirty, false, false, false, false
+	f.dirty, f.prevent, f.force, f.argsSet = s.Dirty, false, 0, false
 	p.depth++
 }
 
@@ -331,34 +356,29 @@ func (s *Server) callPropagating(c *Client, cmd *Spec) {
 	s.enterUnit()
 	cmd.Handler(c)
 	f := &p.frames[p.depth-1] // frames may have grown under nested commands
-	// Dirty going down (SAVE resets it) is no change: as in Valkey, such
-	// a command is not propagated (a replica must not SAVE, or SHUTDOWN).
-	if !f.prevent && cmd.Name != "exec" && p.on && (s.Dirty > f.dirty || f.force) {
-		args := c.Argv
-		if f.argsSet {
-			args = f.args
+	// Where it goes, as Valkey's call() works it out: everywhere if it
+	// changed the dataset, plus where it forced itself, less where the
+	// caller may not propagate (a script's server.set_repl). Dirty going
+	// down (SAVE resets it) is no change: as in Valkey, such a command is
+	// not propagated (a replica must not SAVE, or SHUTDOWN).
+	if !f.prevent && cmd.Name != "exec" && p.on {
+		to := f.force
+		if s.Dirty > f.dirty {
+			to = propAll
 		}
-		switch {
-		case p.scriptOff != 0 && p.depth > 1:
-			// A script's command, where server.set_repl sends it.
-			if to := scriptReplAll &^ p.scriptOff; to != 0 {
-				p.buf = appendCommand(p.buf, args)
-				p.ops = append(p.ops, propOp{db: c.DB, end: len(p.buf),
-					replOnly: to == scriptReplReplica, aofOnly: to == scriptReplAOF})
+		to &^= p.callOff
+		if to != 0 {
+			args := c.Argv
+			if f.argsSet {
+				args = f.args
 			}
-		case f.replOnly:
-			p.buf = appendCommand(p.buf, args)
-			p.ops = append(p.ops, propOp{db: c.DB, end: len(p.buf), replOnly: true})
-			if p.depth == 1 {
-				s.propagatePending() // nothing else can join the unit
+			if p.depth == 1 && len(p.ops) == 0 {
+				// The unit is this command alone: it is encoded once,
+				// where it is consumed, not first in p.buf.
+				s.propagateArgs(c.DB, args, to)
+			} else {
+				s.queueProp(c.DB, args, to)
 			}
-		case p.depth == 1 && len(p.ops) == 0:
-			// The unit is this command alone: it is encoded once, where
-			// it is consumed, not first in p.buf.
-			s.propagateArgs(c.DB, args)
-		default:
-			p.buf = appendCommand(p.buf, args)
-			p.ops = append(p.ops, propOp{db: c.DB, end: len(p.buf)})
 		}
 	}
 	if f.argsSet {
@@ -389,12 +409,11 @@ func (s *Server) propagatePending() {
 	}
 	start := 0
 	for _, op := range p.ops {
-		if op.replOnly {
-			s.replFeed(op.db, p.buf[start:op.end])
-		} else if op.aofOnly {
+		if op.to&propAOF != 0 {
 			s.aofFeed(op.db, p.buf[start:op.end])
-		} else {
-			s.propagateNow(op.db, p.buf[start:op.end])
+		}
+		if op.to&propRepl != 0 {
+			s.replFeed(op.db, p.buf[start:op.end])
 		}
 		start = op.end
 	}
@@ -414,18 +433,25 @@ func (s *Server) propagateNow(db int, cmd []byte) {
 	s.replFeed(db, cmd)
 }
 
-// propagateArgs is propagateNow of a command not encoded yet. Without a
-// backlog the AOF encodes it straight into its buffer; with one it is
-// encoded once for both.
-func (s *Server) propagateArgs(db int, args [][]byte) {
-	if s.repl.backlog == nil {
-		s.aofFeedArgs(db, args)
+// propagateArgs sends a command not encoded yet to targets to. When the
+// replication stream does not take it the AOF encodes it straight into
+// its buffer (if it is for the AOF); otherwise it is encoded once for
+// both.
+func (s *Server) propagateArgs(db int, args [][]byte, to uint8) {
+	if to&propRepl == 0 || s.propTargets()&propRepl == 0 {
+		if to&propAOF != 0 {
+			s.aofFeedArgs(db, args)
+		}
 		return
 	}
 	p := &s.prop
 	start := len(p.buf)
 	p.buf = appendCommand(p.buf, args)
-	s.propagateNow(db, p.buf[start:])
+	cmd := p.buf[start:]
+	if to&propAOF != 0 {
+		s.aofFeed(db, cmd)
+	}
+	s.replFeed(db, cmd)
 	p.buf = p.buf[:start]
 }
 

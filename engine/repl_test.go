@@ -289,6 +289,36 @@ func TestAOFScriptSetReplAndPublish(t *testing.T) {
 	}
 }
 
+// Where each command goes is one mask, as Valkey's call() computes it:
+// everywhere when it changed the dataset, plus where it forced itself
+// (PUBLISH: the replicas), less where server.set_repl bars it; and a
+// target nothing consumes (no backlog) takes no command.
+func TestPropagationTargets(t *testing.T) {
+	e, _ := aofEnv(t)
+	c := e.newClient()
+	// No backlog: the script's PUBLISH goes nowhere, so its SET is a unit
+	// of one command, with no MULTI around it.
+	e.do(c, "eval", "server.call('publish','ch','m'); server.call('set','y','1')", "0")
+	if got, want := strings.Join(aofCommands(t, e.incrFile(t)), "|"), "SELECT 0|set y 1"; got != want {
+		t.Fatalf("AOF without a backlog %q, want %q", got, want)
+	}
+	e.srv.createReplBacklog()
+	e.do(c, "eval", "server.set_repl(server.REPL_AOF); server.call('publish','ch','m')", "0") // nowhere
+	e.do(c, "eval", "server.set_repl(server.REPL_REPLICA); server.call('set','k','v')", "0")  // backlog only
+	e.do(c, "publish", "ch", "m")                                                             // backlog only
+	e.do(c, "set", "x", "1")                                                                  // both
+	if got, want := strings.Join(aofCommands(t, e.incrFile(t)), "|"), "SELECT 0|set y 1|set x 1"; got != want {
+		t.Fatalf("AOF %q, want %q", got, want)
+	}
+	want := "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n" +
+		"*3\r\n$3\r\nset\r\n$1\r\nk\r\n$1\r\nv\r\n" +
+		"*3\r\n$7\r\npublish\r\n$2\r\nch\r\n$1\r\nm\r\n" +
+		"*3\r\n$3\r\nset\r\n$1\r\nx\r\n$1\r\n1\r\n"
+	if got := e.backlog(); got != want {
+		t.Fatalf("backlog %q\nwant %q", got, want)
+	}
+}
+
 // TIME inside a script is the script's start time throughout.
 func TestScriptTimeIsFrozen(t *testing.T) {
 	e := newTestEnv(t)

@@ -388,7 +388,7 @@ func (s *Server) runScript(ls *luaState, c *Client, fn *glua.LFunction, name str
 	}
 	ls.startHook()
 	err := protectedPCall(L, nargs, ls.errh)
-	s.prop.scriptOff = 0 // server.set_repl lasts as long as the script
+	s.prop.callOff = 0 // server.set_repl lasts as long as the script
 	L.RemoveContext()
 	if err != nil {
 		var obj glua.LValue = glua.LString(err.Error())

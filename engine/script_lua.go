@@ -600,10 +600,10 @@ func (ls *luaState) setRepl(L *glua.LState) int {
 		raiseErrorTable(L, "server.set_repl() requires one argument.")
 	}
 	f := int(luaToNumber(L.Get(1)))
-	if f&^scriptReplAll != 0 {
+	if f&^int(propAll) != 0 {
 		raiseErrorTable(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.")
 	}
-	ls.srv.prop.scriptOff = uint8(scriptReplAll &^ f) // reset when the script ends (runScript)
+	ls.srv.prop.callOff = propAll &^ uint8(f) // reset when the script ends (runScript)
 	return 0
 }
 
