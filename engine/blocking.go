@@ -58,7 +58,8 @@ const (
 	blockList
 	blockZSet
 	blockStream
-	blockWait // WAIT and WAITAOF: replicas' acknowledgements, no keys (repl_primary.go)
+	blockWait     // WAIT and WAITAOF: replicas' acknowledgements, no keys (repl_primary.go)
+	blockShutdown // SHUTDOWN waiting for the replicas; no timeout, no CLIENT UNBLOCK (shutdown_wait.go)
 	numBlockTypes
 )
 
@@ -440,11 +441,12 @@ func (s *Server) replyBlockedTimeout(c *Client) {
 }
 
 // unblockClientByID is CLIENT UNBLOCK: it ends the wait of the client
-// with that ID if it is blocked on keys, replying as a timeout would or,
-// with withError, with -UNBLOCKED, and reports whether it did.
+// with that ID if it is one that may time out, replying as a timeout
+// would or, with withError, with -UNBLOCKED, and reports whether it did.
+// A SHUTDOWN waiting for the replicas stays blocked, as in Valkey.
 func (s *Server) unblockClientByID(id int64, withError bool) bool {
 	c := s.clients[id]
-	if c == nil || c.blocked == nil {
+	if c == nil || c.blocked == nil || !blockedMayTimeout(c.blocked) {
 		return false
 	}
 	if !withError {
@@ -459,6 +461,13 @@ func (s *Server) unblockClientByID(id int64, withError bool) bool {
 	c.AddError("UNBLOCKED client unblocked via CLIENT UNBLOCK")
 	s.wakeUnblocked(c)
 	return true
+}
+
+// blockedMayTimeout reports whether a wait may end as a timeout would
+// (blockedClientMayTimeout): not a SHUTDOWN's, which only the shutdown's
+// end releases.
+func blockedMayTimeout(st *blockState) bool {
+	return st.btype != blockShutdown
 }
 
 // forgetBlockedClient drops a closing client's wait, leaving nothing

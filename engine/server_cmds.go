@@ -142,7 +142,10 @@ func cmdShutdown(c *Client) {
 		return
 	}
 	if s.shutdownWait.active {
-		c.AddError("ERR Errors trying to SHUTDOWN. Check logs.") // one is under way already
+		// One is under way already: this SHUTDOWN waits for its end too,
+		// as Valkey's prepareForShutdown leaves it blocked, and the
+		// first one's flags stand.
+		s.blockForShutdown(c)
 		return
 	}
 	s.Log.Noticef("User requested shutdown...")

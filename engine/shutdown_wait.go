@@ -1,6 +1,9 @@
 package engine
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // A primary's shutdown waits for its replicas (shutdown-timeout), as
 // Valkey's does: writes are paused, the replicas are asked for their
@@ -8,15 +11,19 @@ import "math"
 // replica has acknowledged everything, or after shutdown-timeout seconds
 // at the latest. A replica that had not caught up is logged. Without it a
 // planned restart of a primary would lose the writes still on their way.
-// SHUTDOWN blocks its client meanwhile; SHUTDOWN ABORT cancels the wait.
+// SHUTDOWN blocks its client meanwhile, and so does any SHUTDOWN sent
+// during the wait; SHUTDOWN ABORT cancels the wait. Each of them gets an
+// error if the wait is aborted or the shutdown fails, and no reply if
+// the server exits.
 
-// shutdownWait is a shutdown waiting for the replicas.
+// shutdownWait is a shutdown waiting for the replicas. The SHUTDOWN
+// clients waiting on it are the ones blocked as blockShutdown: the first
+// and any that came during the wait.
 type shutdownWait struct {
 	active   bool
 	deadline int64 // unix ms
 	flags    ShutdownFlags
-	client   *Client // the SHUTDOWN waiting, nil for a signal's
-	signal   string  // the signal's name, for a signal's
+	signal   string // the signal's name, for a signal's
 }
 
 // readyToShutdown reports whether every replica has acknowledged the
@@ -64,25 +71,28 @@ func (s *Server) waitReplicasBeforeShutdown(c *Client, flags ShutdownFlags, sign
 		return false
 	}
 	w := &s.shutdownWait
-	*w = shutdownWait{active: true, deadline: s.Clock.NowMs() + int64(s.Cfg.ShutdownTimeout)*1000, flags: flags, client: c, signal: signal}
+	*w = shutdownWait{active: true, deadline: s.Clock.NowMs() + int64(s.Cfg.ShutdownTimeout)*1000, flags: flags, signal: signal}
 	if s.ActionsPaused(PauseReplica) == 0 {
 		s.repl.prim.getack = true // REPLCONF GETACK goes out before the engine is let go
 	}
 	s.PauseActions(PauseDuringShutdown, math.MaxInt64, PauseWriteSet)
 	s.Log.Noticef("Waiting for replicas before shutting down.")
 	if c != nil {
-		// Blocked as a WAIT that never counts enough replicas: the cron
-		// ends it.
-		s.blockForKeys(c, blockWait, nil, 0)
-		c.blocked.wait = &waitState{offset: s.repl.offset, numreplicas: math.MaxInt64}
-		s.repl.prim.waiting = append(s.repl.prim.waiting, c)
+		s.blockForShutdown(c)
 	}
 	return true
 }
 
+// blockForShutdown blocks c until the waiting shutdown ends
+// (blockClientShutdown): its own kind of wait, off the WAIT clients'
+// list and deaf to CLIENT UNBLOCK, without a timeout of its own.
+func (s *Server) blockForShutdown(c *Client) {
+	s.blockForKeys(c, blockShutdown, nil, 0)
+}
+
 // shutdownWaitCron finishes a waiting shutdown once the replicas caught
 // up or the time is up; if the final save fails the server stays up and
-// the SHUTDOWN waiting gets its error.
+// every SHUTDOWN waiting gets the error.
 func (s *Server) shutdownWaitCron(now int64) {
 	w := &s.shutdownWait
 	if !s.readyToShutdown() && now < w.deadline {
@@ -99,7 +109,7 @@ func (s *Server) shutdownWaitCron(now int64) {
 		s.Log.Warningf("%s received but errors trying to shut down the server, check the logs for more information", wait.signal)
 		s.sigShutdown.Store(0)
 	}
-	s.failShutdownClient(wait.client)
+	s.failShutdownClients()
 }
 
 // abortShutdownWait cancels a waiting shutdown (SHUTDOWN ABORT) and
@@ -109,10 +119,9 @@ func (s *Server) abortShutdownWait() bool {
 	if !w.active {
 		return false
 	}
-	c := w.client
 	s.endShutdownWait()
 	s.Log.Noticef("Shutdown manually aborted.")
-	s.failShutdownClient(c)
+	s.failShutdownClients()
 	return true
 }
 
@@ -122,13 +131,19 @@ func (s *Server) endShutdownWait() {
 	s.UnpauseActions(PauseDuringShutdown)
 }
 
-// failShutdownClient answers the SHUTDOWN that waited, if it is still
-// there, with the failure.
-func (s *Server) failShutdownClient(c *Client) {
-	if c == nil || c.blocked == nil || c.blocked.wait == nil || s.clients[c.ID] != c {
+// failShutdownClients answers every SHUTDOWN still waiting with the
+// failure (replyToClientsBlockedOnShutdown): the shutdown was aborted or
+// could not be made. Like Valkey, it counts no statistics for them.
+func (s *Server) failShutdownClients() {
+	if s.blocking.byType[blockShutdown] == 0 {
 		return
 	}
-	s.unblockWait(c, false)
-	c.AddError("ERR Errors trying to SHUTDOWN. Check logs.")
-	s.wakeUnblocked(c)
+	for _, c := range slices.Clone(s.blocking.clients) {
+		if c.blocked.btype != blockShutdown {
+			continue
+		}
+		s.releaseBlocked(c)
+		c.AddError("ERR Errors trying to SHUTDOWN. Check logs.")
+		s.wakeUnblocked(c)
+	}
 }

@@ -8,10 +8,10 @@ import (
 )
 
 // A primary's SHUTDOWN waits for its replicas to have everything: with
-// the replica stopped, the SHUTDOWN blocks and writes are paused; SHUTDOWN
-// ABORT cancels it (the waiting client gets the error); a second
-// SHUTDOWN goes through once the resumed replica has caught up, and the
-// replica holds the last write.
+// the replica stopped, the SHUTDOWN blocks and writes are paused, and a
+// second SHUTDOWN blocks beside it; SHUTDOWN ABORT cancels the wait (both
+// get the error); a further SHUTDOWN goes through once the resumed
+// replica has caught up, and the replica holds the last write.
 func TestShutdownWaitsForReplicas(t *testing.T) {
 	primary := startServer(t, "--save", "", "--repl-diskless-sync-delay", "0", "--shutdown-timeout", "60")
 	replica := startServer(t, "--save", "", "--replicaof", "127.0.0.1", strconv.Itoa(primary.Port))
@@ -29,14 +29,19 @@ func TestShutdownWaitsForReplicas(t *testing.T) {
 	defer stop(syscall.SIGCONT)
 	p.Expect("+OK\r\n", "set", "k", "2")
 
-	waiter := dialRaw(t, primary)
+	waiter, second := dialRaw(t, primary), dialRaw(t, primary)
 	waiter.Send(multibulk("shutdown"))
 	waitLog(t, primary, "Waiting for replicas before shutting down.")
 	if r := p.Do("info", "clients"); !strings.Contains(r, "\r\npaused_reason:shutdown_in_progress\r\n") {
 		t.Fatalf("writes not paused:\n%s", r)
 	}
+	second.Send(multibulk("shutdown"))
+	waitUntil(t, "both SHUTDOWNs blocked", func() bool {
+		return strings.Contains(p.Do("info", "clients"), "\r\nblocked_clients:2\r\n")
+	})
 	p.Expect("+OK\r\n", "shutdown", "abort")
 	waiter.ExpectReplies("the waiting SHUTDOWN", "-ERR Errors trying to SHUTDOWN. Check logs.\r\n")
+	second.ExpectReplies("the second waiting SHUTDOWN", "-ERR Errors trying to SHUTDOWN. Check logs.\r\n")
 	p.Expect("+OK\r\n", "set", "k", "3")
 
 	waiter.Send(multibulk("shutdown", "nosave"))
