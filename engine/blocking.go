@@ -260,6 +260,14 @@ func (s *Server) releaseBlocked(c *Client) *blockState {
 		b.clients = slices.Delete(b.clients, i, i+1)
 	}
 	b.byType[st.btype]--
+	if st.btype == blockWait {
+		// Whatever ends the wait (an ACK, a timeout, CLIENT UNBLOCK, a
+		// role change, the client closing), it leaves no stale WAIT behind.
+		p := &s.repl.prim
+		if i := slices.Index(p.waiting, c); i >= 0 {
+			p.waiting = slices.Delete(p.waiting, i, i+1)
+		}
+	}
 	if st.timeout != 0 && st.timeout == b.deadline {
 		b.deadline = 0
 		for _, o := range b.clients {
@@ -423,19 +431,18 @@ func (s *Server) countUnblocked(c *Client, st *blockState, rejected bool) {
 }
 
 // replyBlockedTimeout unblocks c with the reply of a timeout: a null
-// array for the list, zset and stream commands (replyToBlockedClientTimedOut).
+// array for the list, zset and stream commands, the acknowledgements so
+// far for WAIT and WAITAOF (replyToBlockedClientTimedOut).
 func (s *Server) replyBlockedTimeout(c *Client) {
-	if w := c.blocked; w != nil && w.wait != nil {
-		s.unblockWait(c, false)
-		s.replyWait(c, w.wait) // the acknowledgements so far
-		s.wakeUnblocked(c)
-		return
-	}
 	st := s.releaseBlocked(c)
 	if st == nil {
 		return
 	}
-	c.AddNullArray()
+	if st.wait != nil {
+		s.replyWait(c, st.wait) // the acknowledgements so far
+	} else {
+		c.AddNullArray()
+	}
 	s.countUnblocked(c, st, false)
 	s.wakeUnblocked(c)
 }
@@ -453,11 +460,7 @@ func (s *Server) unblockClientByID(id int64, withError bool) bool {
 		s.replyBlockedTimeout(c)
 		return true
 	}
-	if c.blocked.wait != nil {
-		s.unblockWait(c, true)
-	} else {
-		s.countUnblocked(c, s.releaseBlocked(c), true)
-	}
+	s.countUnblocked(c, s.releaseBlocked(c), true)
 	c.AddError("UNBLOCKED client unblocked via CLIENT UNBLOCK")
 	s.wakeUnblocked(c)
 	return true

@@ -104,7 +104,7 @@ type replPrimary struct {
 	wake     []*Client // replicas with stream to write since the last BeforeSleep
 	good     int       // replicas online with a recent ACK (repl_good_replicas_count)
 	getack   bool      // WAIT asked for ACKs: GETACK goes out before the engine is let go
-	waiting  []*Client // clients blocked in WAIT or WAITAOF
+	waiting  []*Client // clients blocked in WAIT or WAITAOF; releaseBlocked takes them off
 	cronSec  int64     // the second the once-a-second work last ran
 	cronRuns int64     // its runs, for repl-ping-replica-period
 
@@ -636,9 +636,6 @@ func (s *Server) freeReplClient(c *Client) {
 		s.replRemove(c)
 		s.refreshGoodReplicas()
 	}
-	if i := slices.Index(s.repl.prim.waiting, c); i >= 0 {
-		s.repl.prim.waiting = slices.Delete(s.repl.prim.waiting, i, i+1)
-	}
 }
 
 // replSaveStopping is called when a running snapshot is abandoned: its
@@ -965,7 +962,7 @@ func (s *Server) processWaitingReplicas() {
 		}
 		w := st.wait
 		if w.aof && w.numlocal != 0 && s.aof.status == aofOff {
-			s.unblockWait(c, false)
+			s.countUnblocked(c, s.releaseBlocked(c), false)
 			c.AddError("ERR WAITAOF cannot be used when numlocal is set but appendonly is disabled.")
 			s.wakeUnblocked(c)
 			continue
@@ -978,7 +975,7 @@ func (s *Server) processWaitingReplicas() {
 		if w.aof && local < w.numlocal {
 			continue
 		}
-		s.unblockWait(c, false)
+		s.countUnblocked(c, s.releaseBlocked(c), false)
 		addWaitReply(c, w.aof, local, n)
 		s.wakeUnblocked(c)
 	}
@@ -996,16 +993,6 @@ func addWaitReply(c *Client, aof bool, local int64, n int) {
 		c.AddInt(local)
 	}
 	c.AddInt(int64(n))
-}
-
-// unblockWait ends c's wait, counting the command as completed.
-func (s *Server) unblockWait(c *Client, rejected bool) {
-	if i := slices.Index(s.repl.prim.waiting, c); i >= 0 {
-		s.repl.prim.waiting = slices.Delete(s.repl.prim.waiting, i, i+1)
-	}
-	if st := s.releaseBlocked(c); st != nil {
-		s.countUnblocked(c, st, rejected)
-	}
 }
 
 // --- ROLE and INFO -----------------------------------------------------

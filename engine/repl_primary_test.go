@@ -349,6 +349,53 @@ func TestReplWait(t *testing.T) {
 	}
 }
 
+// A WAIT or WAITAOF ended by anything but the ACKs leaves nothing on
+// the list the ACKs are counted for: a client that closes while it waits,
+// one released by CLIENT UNBLOCK, one turned away when the server
+// becomes a replica.
+func TestReplWaitLeavesNoStaleWaiter(t *testing.T) {
+	e := newTestEnv(t)
+	f := e.onlineReplica()
+	w, o := e.newClient(), e.newClient()
+	waiting := func(what string, want int) {
+		t.Helper()
+		if n := len(e.srv.repl.prim.waiting); n != want {
+			t.Fatalf("%s: %d WAIT clients, want %d", what, n, want)
+		}
+	}
+	e.do(w, "set", "k", "v")
+	if r := e.do(w, "wait", "1", "0"); r != "" {
+		t.Fatalf("wait replied %q", r)
+	}
+	waiting("blocked", 1)
+	e.srv.FreeClient(w)
+	waiting("after the client closed", 0)
+	e.expectAll(f.c, rc("replconf ack "+strconv.FormatInt(e.srv.repl.offset, 10), ""))
+
+	u := e.newClient()
+	e.do(u, "set", "k", "w")
+	if r := e.do(u, "waitaof", "0", "1", "0"); r != "" {
+		t.Fatalf("waitaof replied %q", r)
+	}
+	e.expectAll(o, rc("client unblock "+strconv.FormatInt(u.ID, 10)+" error", ":1\r\n"))
+	if got := string(u.Out.Bytes()); got != "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n" {
+		t.Fatalf("unblocked WAITAOF got %q", got)
+	}
+	waiting("after CLIENT UNBLOCK", 0)
+
+	r := e.newClient()
+	e.do(r, "set", "k", "x")
+	if got := e.do(r, "wait", "1", "0"); got != "" {
+		t.Fatalf("wait replied %q", got)
+	}
+	waiting("blocked again", 1)
+	e.srv.unblockForRoleChange()
+	if got := string(r.Out.Bytes()); got != "-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n" {
+		t.Fatalf("role change got %q", got)
+	}
+	waiting("after the role change", 0)
+}
+
 // onlineReplica is a replica that completed a diskless sync and sent its
 // first ACK.
 func (e *testEnv) onlineReplica() *fakeReplica {
