@@ -531,11 +531,11 @@ func (s *Server) CloseAOF() {
 // aofRejects reports whether cmd is refused while the AOF cannot be
 // written: writes, and PING so that monitoring notices, as for RDB
 // errors.
-func (s *Server) aofRejects(c *Client, cmd *Spec) bool {
+func (s *Server) aofRejects(cmd *Spec, flags Flags) bool {
 	if s.aof.status == aofOff {
 		return false
 	}
-	return cmd.Flags&FlagWrite != 0 || cmd.FullName == "ping" || cmd.FullName == "exec" && c.Counts.MultiFlags&FlagWrite != 0
+	return flags&FlagWrite != 0 || cmd.FullName == "ping"
 }
 
 // infoAOF writes INFO persistence's aof_* fields.

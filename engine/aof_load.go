@@ -250,7 +250,7 @@ func (s *Server) replayAOF(in io.Reader, off int64, path string) (truncated bool
 		s.nowMs = 0
 		c.Argv, c.Cmd = argv, cmd
 		if c.Flags&ClientMulti != 0 && cmd.Name != "exec" {
-			s.queueMultiCommand(c, cmd, argv)
+			s.queueMultiCommand(c, cmd, argv, s.commandFlags(cmd, argv))
 		} else {
 			cmd.Handler(c)
 		}

@@ -283,14 +283,14 @@ func (s *Server) saveCron(nowMs int64) {
 	}
 }
 
-// diskErrorRejects reports whether cmd is refused because the last
-// background save failed (stop-writes-on-bgsave-error): writes, and PING,
-// so that monitoring notices.
-func (s *Server) diskErrorRejects(c *Client, cmd *Spec) bool {
+// diskErrorRejects reports whether cmd, judged by flags, is refused
+// because the last background save failed (stop-writes-on-bgsave-error):
+// writes, and PING, so that monitoring notices.
+func (s *Server) diskErrorRejects(cmd *Spec, flags Flags) bool {
 	if !s.Cfg.StopWritesOnBgsaveError || len(s.Cfg.Save) == 0 {
 		return false
 	}
-	return cmd.Flags&FlagWrite != 0 || cmd.FullName == "ping" || cmd.FullName == "exec" && c.Counts.MultiFlags&FlagWrite != 0
+	return flags&FlagWrite != 0 || cmd.FullName == "ping"
 }
 
 // misconfError is the MISCONF reply to a write refused by

@@ -91,6 +91,11 @@ type Client struct {
 	// commandstats failed_calls.
 	errored bool
 
+	// evalSHA is the SHA1 of an EVAL's script body, worked out when the
+	// dispatcher judged the command by its script's flags, so that EVAL
+	// does not hash the body again (Valkey's cur_script); "" otherwise.
+	evalSHA string
+
 	Counts    ClientCounts    // other subsystems' counters CLIENT LIST reports (client_info.go)
 	Capa      ClientCapa      // capabilities declared with CLIENT CAPA
 	postponed bool            // waiting for a CLIENT PAUSE to end (pause.go)

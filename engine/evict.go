@@ -71,6 +71,11 @@ type evictCandidate struct {
 
 // evictState is the server's maxmemory bookkeeping.
 type evictState struct {
+	// preCommandOOM is whether the eviction before the last command left
+	// memory over the limit (pre_command_oom_state): a script run judges
+	// OOM by it, so that what the script itself uses does not count.
+	preCommandOOM bool
+
 	pool    [evictPoolSize]evictCandidate
 	samples []keyspace.Entry
 	nextDB  int // where the random policies look first
@@ -216,17 +221,14 @@ func evictionTimeLimitNs(tenacity int) int64 {
 }
 
 // oomRejects runs the eviction a command is preceded by under maxmemory
-// and reports whether cmd must be refused with ErrOOM: memory is still
-// over the limit, nothing may be evicted, and cmd may grow the dataset
-// (for EXEC: one of the queued commands may).
-func (s *Server) oomRejects(c *Client, cmd *Spec) bool {
-	if s.performEvictions() != evictFail {
-		return false
-	}
-	if cmd.Flags&FlagDenyOOM != 0 {
-		return true
-	}
-	return cmd.FullName == "exec" && c.Counts.MultiFlags&FlagDenyOOM != 0
+// and reports whether a command with the given flags (the dispatcher's
+// judgement: a script's declared ones, EXEC's queued commands') must be
+// refused with ErrOOM: memory is still over the limit, nothing may be
+// evicted, and the command may grow the dataset.
+func (s *Server) oomRejects(flags Flags) bool {
+	oom := s.performEvictions() == evictFail
+	s.evict.preCommandOOM = oom
+	return oom && flags&FlagDenyOOM != 0
 }
 
 // performEvictions evicts keys until the memory counted is back under

@@ -86,9 +86,12 @@ func runsInMulti(cmd *Spec) bool {
 	return false
 }
 
-// queueMultiCommand appends argv to c's transaction. A transaction that
-// is already doomed (dirty) keeps nothing, as Valkey saves the memory.
-func (s *Server) queueMultiCommand(c *Client, cmd *Spec, argv [][]byte) {
+// queueMultiCommand appends argv to c's transaction, flags being the
+// command's as the dispatcher judged them (commandFlags: a script's
+// declared flags count, as Valkey's getCommandFlags at queue time). A
+// transaction that is already doomed (dirty) keeps nothing, as Valkey
+// saves the memory.
+func (s *Server) queueMultiCommand(c *Client, cmd *Spec, argv [][]byte, flags Flags) {
 	if c.Flags&(ClientDirtyCAS|ClientDirtyExec) != 0 {
 		return
 	}
@@ -115,11 +118,8 @@ func (s *Server) queueMultiCommand(c *Client, cmd *Spec, argv [][]byte) {
 	q.buf, q.argv, q.cmd = buf, hdrs, cmd
 	c.Counts.Multi = ms.n
 	c.Counts.MultiMem += size + 8*len(argv) // Valkey's argv_len_sums: bytes plus a pointer per argument
-	// A script's declared flags count, as Valkey's getCommandFlags at
-	// queue time.
-	f := s.commandFlags(cmd, argv)
-	c.Counts.MultiFlags |= f
-	ms.invFlags |= ^f
+	c.Counts.MultiFlags |= flags
+	ms.invFlags |= ^flags
 }
 
 // resetMultiCommands drops c's queued commands (resetClientMultiState),

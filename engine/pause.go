@@ -181,11 +181,16 @@ func (s *Server) postpone(c *Client, argv [][]byte) bool {
 	}
 	// The checks Call makes before running a command, in step with it:
 	// a command Call would reject gets its error now, not after the pause.
+	// A WRITE pause holds back what may replicate, judged by the flags
+	// the checks judged it by: EXEC by the commands it would run,
+	// EVAL/EVALSHA/FCALL by their script's shebang (a no-writes script is
+	// not held back).
 	cmd := s.LookupCommand(argv)
-	if s.rejection(c, cmd, argv) != "" {
+	msg, flags := s.rejection(c, cmd, argv)
+	if msg != "" {
 		return false
 	}
-	if s.pause.actions&PauseClientAll == 0 && s.pauseFlags(c, cmd, argv)&(FlagWrite|FlagMayReplicate) == 0 {
+	if s.pause.actions&PauseClientAll == 0 && flags&(FlagWrite|FlagMayReplicate) == 0 {
 		return false
 	}
 	if !c.postponed {
@@ -201,20 +206,6 @@ func (s *Server) postpone(c *Client, argv [][]byte) bool {
 		c.ArgvMem += len(a)
 	}
 	return true
-}
-
-// pauseFlags returns the flags a WRITE pause judges cmd by: EXEC takes
-// those of the commands it would run, EVAL/EVALSHA/FCALL those of the
-// script's shebang (a no-writes script is not held back).
-func (s *Server) pauseFlags(c *Client, cmd *Spec, argv [][]byte) Flags {
-	f := cmd.Flags
-	if cmd.FullName == "exec" && c.Flags&ClientMulti != 0 {
-		f |= c.Counts.MultiFlags
-	}
-	if cmd.Group == GroupScripting {
-		f = s.commandFlags(cmd, argv)
-	}
-	return f
 }
 
 // releasePostponed wakes every postponed client so its I/O loop retries

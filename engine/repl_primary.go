@@ -1077,13 +1077,6 @@ func (s *Server) refreshGoodReplicas() {
 	s.repl.prim.good = good
 }
 
-// noGoodReplicas reports whether a write is refused for want of good
-// replicas (checkGoodReplicasStatus). The dispatcher calls it only when
-// min-replicas-to-write is set.
-func (s *Server) noGoodReplicas(c *Client, cmd *Spec) bool {
-	return !s.goodReplicasOK() && isWriteCommand(c, cmd)
-}
-
 // goodReplicasOK reports whether writes may go on as far as
 // min-replicas-to-write is concerned (checkGoodReplicasStatus).
 func (s *Server) goodReplicasOK() bool {

@@ -1125,23 +1125,3 @@ func (s *Server) infoPrimaryLink(w *infoWriter) {
 	w.int("slave_read_only", boolInt(s.Cfg.ReplicaReadOnly))
 	w.int("replica_announced", boolInt(s.cfgBool("replica-announced")))
 }
-
-// isWriteCommand reports whether cmd writes, counting for EXEC the
-// commands it would run (processCommand's is_write_command).
-func isWriteCommand(c *Client, cmd *Spec) bool {
-	if cmd.Flags&FlagWrite != 0 || cmd.FullName == "exec" && c.Counts.MultiFlags&FlagWrite != 0 {
-		return true
-	}
-	// A script that declared flags writes unless it said no-writes.
-	return cmd.Group == GroupScripting && c.srv.commandFlags(cmd, c.Argv)&FlagWrite != 0
-}
-
-// deniedWhenStale reports whether a replica with its link down and
-// replica-serve-stale-data off refuses cmd: every command without the
-// stale flag, and EXEC when one it would run lacks it.
-func deniedWhenStale(c *Client, cmd *Spec) bool {
-	if c.srv.commandFlags(cmd, c.Argv)&FlagStale == 0 {
-		return true
-	}
-	return cmd.FullName == "exec" && c.multi != nil && c.multi.invFlags&FlagStale != 0
-}

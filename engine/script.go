@@ -275,11 +275,15 @@ func (s *Server) evalGeneric(c *Client, evalsha bool) {
 	}
 	st := s.scripting()
 	var sha string
-	if evalsha {
+	switch {
+	case evalsha:
 		sha = lowerSHA(c.Argv[1])
-	} else {
+	case c.evalSHA != "":
+		sha = c.evalSHA // hashed when the dispatcher looked for the script's flags
+	default:
 		sha = sha1hex(string(c.Argv[1]))
 	}
+	c.evalSHA = ""
 	es := st.scripts[sha]
 	if es == nil {
 		if evalsha {
@@ -319,11 +323,29 @@ func scriptKeysArgs(c *Client, badNumkeys string) (keys, args [][]byte, ok bool)
 // the given flags, replying the error and returning nil if it may not run.
 func (s *Server) prepareRun(c *Client, name string, flags scriptFlags, ro, eval bool) *scriptRun {
 	st := &s.script
-	oom := s.Cfg.MaxMemory != 0 && s.performEvictions() == evictFail
-	if flags&scriptEvalCompat == 0 {
+	oom := s.Cfg.MaxMemory != 0 && s.evict.preCommandOOM // as the dispatcher's eviction left it
+	stale := s.Cfg.ReplicaOfHost != "" && !s.Cfg.ReplicaServeStaleData && !s.replLinkUp()
+	// The dispatcher has refused most of what follows already, by the
+	// flags the script declared; these catch a script whose flags it did
+	// not know then (an EVALSHA queued in MULTI before SCRIPT LOAD), and
+	// one without a shebang on a stale replica.
+	if flags&scriptEvalCompat != 0 {
+		if stale {
+			c.AddError(ErrPrimaryDown)
+			return nil
+		}
+	} else {
+		if stale && flags&scriptAllowStale == 0 {
+			c.AddError("MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.")
+			return nil
+		}
 		if flags&scriptNoWrites == 0 {
 			if s.Cfg.ReplicaOfHost != "" && s.Cfg.ReplicaReadOnly {
 				c.AddError("READONLY Can not run script with write flag on readonly replica")
+				return nil
+			}
+			if msg := s.scriptDiskError(); msg != "" && c.Flags&ClientPrimary == 0 {
+				c.AddError(msg)
 				return nil
 			}
 			if ro {
@@ -356,6 +378,21 @@ func (s *Server) prepareRun(c *Client, name string, flags scriptFlags, ro, eval 
 	st.sc.Proto = 2
 	st.sc.Out.Reset()
 	return run
+}
+
+// scriptDiskError is the MISCONF error a script with the write flag gets
+// while writes are refused for a failed save or AOF write (the
+// dispatcher's misconfError and aofMisconf, in the words scriptPrepareForRun
+// uses), "" when writes may go on.
+func (s *Server) scriptDiskError() string {
+	const blocked = "but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts."
+	switch {
+	case s.bgsave.lastErr && s.Cfg.StopWritesOnBgsaveError && len(s.Cfg.Save) > 0:
+		return "MISCONF " + s.serverTitle() + " is configured to save RDB snapshots, " + blocked
+	case s.aof.status != aofOff && s.aof.lastWriteErr != nil:
+		return "MISCONF " + s.serverTitle() + " is configured to persist data to AOF, " + blocked + " AOF error: " + errnoText(s.aof.lastWriteErr)
+	}
+	return ""
 }
 
 // runScript runs a compiled script (eval) or function with keys and
@@ -720,7 +757,7 @@ func (s *Server) scriptCall(run *scriptRun, argv [][]byte) string {
 	if cmd.Flags&FlagWrite != 0 && !run.writeDirty && s.Cfg.ReplicaOfHost != "" && s.Cfg.ReplicaReadOnly {
 		return reject("-" + ErrReadonly)
 	}
-	if cmd.Flags&FlagWrite != 0 && !run.writeDirty && s.bgsave.lastErr && s.diskErrorRejects(run.sc, cmd) {
+	if cmd.Flags&FlagWrite != 0 && !run.writeDirty && s.bgsave.lastErr && s.diskErrorRejects(cmd, cmd.Flags) {
 		return reject("-" + s.misconfError()) // a failed background save (stop-writes-on-bgsave-error)
 	}
 	if cmd.Flags&FlagWrite != 0 && !run.writeDirty && !s.goodReplicasOK() {
@@ -1002,52 +1039,66 @@ var scriptHandlers = map[string]Handler{
 // scriptFlagsOf returns the declared flags of the script an EVAL, EVALSHA
 // or FCALL (or their _RO forms) would run, and false when it has none
 // (no shebang, or no such script: the command is judged by its own
-// flags) (evalGetCommandFlags, fcallGetCommandFlags).
-func (s *Server) scriptFlagsOf(cmd *Spec, argv [][]byte) (scriptFlags, bool) {
+// flags) (evalGetCommandFlags, fcallGetCommandFlags). For EVAL it also
+// returns the SHA1 of the body, which it hashed to find the script.
+func (s *Server) scriptFlagsOf(cmd *Spec, argv [][]byte) (scriptFlags, bool, string) {
 	if len(argv) < 2 {
-		return 0, false
+		return 0, false, ""
 	}
 	st := s.scripting()
 	var flags scriptFlags
+	var sha string
 	switch cmd.Name {
 	case "eval", "eval_ro":
-		if es := st.scripts[sha1hex(string(argv[1]))]; es != nil {
+		sha = sha1hex(string(argv[1]))
+		if es := st.scripts[sha]; es != nil {
 			flags = es.flags
 		} else {
 			_, fl, _, err := parseShebang(string(argv[1]))
 			if err != nil {
-				return 0, false
+				return 0, false, sha
 			}
 			flags = fl
 		}
 	case "evalsha", "evalsha_ro":
 		es := st.scripts[lowerSHA(argv[1])]
 		if es == nil {
-			return 0, false
+			return 0, false, ""
 		}
 		flags = es.flags
 	case "fcall", "fcall_ro":
 		f := st.funcs.funcs[strings.ToLower(string(argv[1]))]
 		if f == nil {
-			return 0, false
+			return 0, false, ""
 		}
 		flags = f.flags
 	default:
-		return 0, false
+		return 0, false, ""
 	}
-	return flags, flags&scriptEvalCompat == 0
+	return flags, flags&scriptEvalCompat == 0, sha
 }
 
 // commandFlags is cmd's flags as Valkey's getCommandFlags gives them:
 // those of the script an EVAL or FCALL runs when it declared flags, the
 // command's own otherwise.
 func (s *Server) commandFlags(cmd *Spec, argv [][]byte) Flags {
-	if cmd.Group == GroupScripting && cmd.Flags&FlagMayReplicate != 0 {
-		if sf, ok := s.scriptFlagsOf(cmd, argv); ok {
-			return scriptCommandFlags(cmd.Flags, sf)
-		}
+	f, _ := s.commandFlagsSHA(cmd, argv)
+	return f
+}
+
+// commandFlagsSHA is commandFlags, also returning the SHA1 of an EVAL's
+// body ("" for other commands), which it computes to find the script.
+// The _RO forms are judged by their script's flags too (getCommandFlags):
+// EVAL_RO of a script that may write counts as a write.
+func (s *Server) commandFlagsSHA(cmd *Spec, argv [][]byte) (Flags, string) {
+	if cmd.Group != GroupScripting {
+		return cmd.Flags, ""
 	}
-	return cmd.Flags
+	sf, ok, sha := s.scriptFlagsOf(cmd, argv)
+	if !ok {
+		return cmd.Flags, sha
+	}
+	return scriptCommandFlags(cmd.Flags, sf), sha
 }
 
 // scriptCommandFlags is a scripting command's flags as its script's

@@ -352,7 +352,7 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 	if lim := s.Cfg.TrackingTableMaxKeys; lim > 0 && len(s.tracking.table) > lim {
 		s.trackingLimit()
 	}
-	msg := s.rejection(c, cmd, argv)
+	msg, flags := s.rejection(c, cmd, argv)
 	if len(s.pendingPush) > 0 {
 		// Keys evicted before the command ran: their invalidations and
 		// notifications for this client come before its reply.
@@ -361,7 +361,7 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 	if msg != "" {
 		s.rejectCommand(c, cmd, argv, msg) // multi.go: dooms a transaction being queued
 	} else if c.Flags&ClientMulti != 0 && !runsInMulti(cmd) {
-		s.queueMultiCommand(c, cmd, argv) // multi.go
+		s.queueMultiCommand(c, cmd, argv, flags) // multi.go
 		c.AddRawString("+QUEUED\r\n")
 	} else {
 		outBefore := c.Out.Len()
@@ -400,6 +400,7 @@ func (s *Server) Call(c *Client, argv [][]byte) {
 		s.flushPendingPush(c)
 	}
 	c.Argv = nil
+	c.evalSHA = ""
 	s.current = nil
 	if len(s.blocking.ready) > 0 || s.blocking.deadline != 0 {
 		s.afterCommand() // serve clients blocked on keys this command filled, time out others (blocking.go)
@@ -479,46 +480,65 @@ func (s *Server) CachedNowMs() int64 { return s.cachedUnixMs }
 // rejection returns the error a command gets without running, from the
 // checks Valkey's processCommand makes before executing, in its order; ""
 // when the command may run. cmd is argv's spec, nil if unknown.
-func (s *Server) rejection(c *Client, cmd *Spec, argv [][]byte) string {
+//
+// With "" it also returns the flags the checks judged the command by,
+// worked out once here as processCommand does with getCommandFlags: those
+// a script's shebang declares for EVAL/EVALSHA/FCALL, and for EXEC the
+// union of its queued commands' (what a CLIENT PAUSE WRITE holds back by,
+// and what a command queued in MULTI is recorded with).
+func (s *Server) rejection(c *Client, cmd *Spec, argv [][]byte) (string, Flags) {
 	switch {
 	case !c.Authenticated && !s.defaultAuthenticated() && (cmd == nil || cmd.Flags&FlagNoAuth == 0):
-		return ErrNoAuth
+		return ErrNoAuth, 0
 	case cmd == nil:
-		return unknownCommandError(s, argv)
+		return unknownCommandError(s, argv), 0
 	case !cmd.arityOK(len(argv)):
-		return "ERR wrong number of arguments for '" + cmd.FullName + "' command"
+		return "ERR wrong number of arguments for '" + cmd.FullName + "' command", 0
 	case cmd.Flags&FlagProtected != 0 && !s.protectedAllowed(c, cmd):
-		return protectedError(cmd)
+		return protectedError(cmd), 0
 	case c.Flags&ClientMulti != 0 && cmd.Flags&FlagNoMulti != 0:
-		return "ERR Command '" + cmd.FullName + "' not allowed inside a transaction"
+		return "ERR Command '" + cmd.FullName + "' not allowed inside a transaction", 0
 	case !c.User.open: // one test for a user allowed everything
 		if msg := s.aclRejection(c, cmd, argv, s.aclContext(c)); msg != "" {
-			return msg
+			return msg, 0
 		}
 	}
-	switch {
-	case cmd.Handler == nil:
-		return "ERR command '" + cmd.FullName + "' is not implemented in Volley yet"
-	case s.Cfg.MaxMemory != 0 && !s.script.busy.timedOut && s.oomRejects(c, cmd): // evicts first (evict.go)
-		return ErrOOM
-	case s.bgsave.lastErr && c.Flags&ClientPrimary == 0 && s.diskErrorRejects(c, cmd):
-		return s.misconfError()
-	case s.aof.lastWriteErr != nil && c.Flags&ClientPrimary == 0 && s.aofRejects(c, cmd):
-		return s.aofMisconf()
-	case s.Cfg.ReplicaOfHost != "" && s.Cfg.ReplicaReadOnly && c.Flags&ClientPrimary == 0 && isWriteCommand(c, cmd):
-		return ErrReadonly // a read-only replica takes writes from its primary only (repl_replica.go)
-	case s.Cfg.MinReplicasToWrite > 0 && s.noGoodReplicas(c, cmd): // repl_primary.go
-		return ErrNoReplicas
-	case c.Flags&ClientPubSub != 0 && c.Proto == 2 && !allowedInPubSub(cmd):
-		return "ERR Can't execute '" + cmd.FullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
-	case s.Cfg.ReplicaOfHost != "" && !s.Cfg.ReplicaServeStaleData && !s.replLinkUp() && deniedWhenStale(c, cmd):
-		return ErrPrimaryDown
-	case s.loading && cmd.Flags&FlagLoading == 0: // the start-up load serves others between its reads (loading.go)
-		return ErrLoading
-	case s.script.busy.timedOut && cmd.Flags&FlagAllowBusy == 0: // a script serves others between its instructions (script_busy.go)
-		return s.busyError()
+	if cmd.Handler == nil {
+		return "ERR command '" + cmd.FullName + "' is not implemented in Volley yet", 0
 	}
-	return ""
+	// flags is what the command has, inv what it lacks; EXEC adds its
+	// queued commands' (combined_flags and combined_inv_flags).
+	var flags Flags
+	flags, c.evalSHA = s.commandFlagsSHA(cmd, argv)
+	inv := ^flags
+	if cmd.FullName == "exec" && c.Flags&ClientMulti != 0 {
+		flags |= c.Counts.MultiFlags
+		if c.multi != nil {
+			inv |= c.multi.invFlags
+		}
+	}
+	write := flags&FlagWrite != 0
+	switch {
+	case s.Cfg.MaxMemory != 0 && !s.script.busy.timedOut && s.oomRejects(flags): // evicts first (evict.go)
+		return ErrOOM, 0
+	case s.bgsave.lastErr && c.Flags&ClientPrimary == 0 && s.diskErrorRejects(cmd, flags):
+		return s.misconfError(), 0
+	case s.aof.lastWriteErr != nil && c.Flags&ClientPrimary == 0 && s.aofRejects(cmd, flags):
+		return s.aofMisconf(), 0
+	case write && s.Cfg.MinReplicasToWrite > 0 && !s.goodReplicasOK(): // repl_primary.go
+		return ErrNoReplicas, 0
+	case write && s.Cfg.ReplicaOfHost != "" && s.Cfg.ReplicaReadOnly && c.Flags&ClientPrimary == 0:
+		return ErrReadonly, 0 // a read-only replica takes writes from its primary only (repl_replica.go)
+	case c.Flags&ClientPubSub != 0 && c.Proto == 2 && !allowedInPubSub(cmd):
+		return "ERR Can't execute '" + cmd.FullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", 0
+	case inv&FlagStale != 0 && s.Cfg.ReplicaOfHost != "" && !s.Cfg.ReplicaServeStaleData && !s.replLinkUp():
+		return ErrPrimaryDown, 0
+	case s.loading && inv&FlagLoading != 0: // the start-up load serves others between its reads (loading.go)
+		return ErrLoading, 0
+	case s.script.busy.timedOut && cmd.Flags&FlagAllowBusy == 0: // a script serves others between its instructions (script_busy.go)
+		return s.busyError(), 0
+	}
+	return "", flags
 }
 
 func unknownCommandError(s *Server, argv [][]byte) string {
