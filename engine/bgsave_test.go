@@ -274,6 +274,12 @@ func TestBGSaveCancelAndSchedule(t *testing.T) {
 	noTempFiles(t, e.srv.Cfg.Dir)
 }
 
+// misconf is the MISCONF reply once a background save has failed.
+const misconf = "-MISCONF Valkey is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
+	"Commands that may modify the data set are disabled, because this instance is configured to report errors " +
+	"during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Valkey logs " +
+	"for details about the RDB error.\r\n"
+
 // TestBGSaveFailure: a failed background save sets the status to err,
 // and with stop-writes-on-bgsave-error writes and PING are refused with
 // MISCONF until a save succeeds, while reads go on.
@@ -282,10 +288,6 @@ func TestBGSaveFailure(t *testing.T) {
 	e.do(c, "set", "k", "v")
 	dir := e.srv.Cfg.Dir
 	e.srv.Cfg.Dir = filepath.Join(dir, "missing")
-	misconf := "-MISCONF Valkey is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
-		"Commands that may modify the data set are disabled, because this instance is configured to report errors " +
-		"during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Valkey logs " +
-		"for details about the RDB error.\r\n"
 	e.expect(c, []replyCase{
 		rc("bgsave", "-ERR\r\n"),
 		rc("set k w", misconf),

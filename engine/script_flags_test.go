@@ -49,10 +49,6 @@ func TestScriptFlagsMisconf(t *testing.T) {
 	other := e.newClient()
 	dir := e.srv.Cfg.Dir
 	e.srv.Cfg.Dir = filepath.Join(dir, "missing")
-	misconf := "-MISCONF Valkey is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
-		"Commands that may modify the data set are disabled, because this instance is configured to report errors " +
-		"during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Valkey logs " +
-		"for details about the RDB error.\r\n"
 	rw := "#!lua\nreturn 1"
 	e.expect(c, []replyCase{
 		rc("bgsave", "-ERR\r\n"),
