@@ -163,6 +163,20 @@ func startServerAt(t testing.TB, dir string, port int, args ...string) *testServ
 
 func (s *testServer) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.Port) }
 
+// waitLog waits until the server's log holds want. The log reaches the
+// test through a pipe, so a line the server wrote before a reply the test
+// has seen may still be on its way.
+func waitLog(t testing.TB, s *testServer, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(s.Log(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("log lacks %q:\n%s", want, s.Log())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // Log returns what the server printed so far.
 func (s *testServer) Log() string {
 	s.mu.Lock()

@@ -177,9 +177,8 @@ func TestSavePointSnapshots(t *testing.T) {
 	rc := dialRaw(t, s)
 	fillAll(rc)
 	waitPersistence(t, rc, "rdb_changes_since_last_save:0\r\n")
-	if !strings.Contains(s.Log(), "changes in 1 seconds. Saving...") || !strings.Contains(s.Log(), "Background saving terminated with success") {
-		t.Errorf("the save point's save is not logged:\n%s", s.Log())
-	}
+	waitLog(t, s, "changes in 1 seconds. Saving...")
+	waitLog(t, s, "Background saving terminated with success")
 	s.Kill()
 	checkAll(t, dialRaw(t, startServerIn(t, dir)))
 }

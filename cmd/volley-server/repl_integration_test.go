@@ -74,9 +74,7 @@ func TestReplicationVolleyToVolley(t *testing.T) {
 	p.Do("client", "kill", "type", "replica")
 	p.Do("set", "after", "kill")
 	waitUntil(t, "the partial resynchronization", sameData)
-	if !strings.Contains(replica.Log(), "Successful partial resynchronization with primary.") {
-		t.Fatalf("no partial resynchronization:\n%s", replica.Log())
-	}
+	waitLog(t, replica, "Successful partial resynchronization with primary.")
 
 	// Promoted, it writes.
 	r.Expect("+OK\r\n", "replicaof", "no", "one")
@@ -106,9 +104,7 @@ func TestReplicationRestartsContinue(t *testing.T) {
 	r = dialRaw(t, replica)
 	r.Expect("+OK\r\n", "select", "3")
 	waitUntil(t, "the write made while the replica was down", func() bool { return r.Do("get", "k2") == "$2\r\nv2\r\n" })
-	if !strings.Contains(replica.Log(), "Successful partial resynchronization with primary.") {
-		t.Fatalf("the restarted replica did not continue:\n%s", replica.Log())
-	}
+	waitLog(t, replica, "Successful partial resynchronization with primary.")
 
 	p.Send(multibulk("shutdown", "save"))
 	<-primary.done
@@ -117,7 +113,5 @@ func TestReplicationRestartsContinue(t *testing.T) {
 	p.Expect("+OK\r\n", "select", "3")
 	p.Expect("+OK\r\n", "set", "k3", "v3")
 	waitUntil(t, "the write after the primary's restart", func() bool { return r.Do("get", "k3") == "$2\r\nv3\r\n" })
-	if !strings.Contains(primary.Log(), "Partial resynchronization request from") {
-		t.Fatalf("the restarted primary did not let its replica continue:\n%s", primary.Log())
-	}
+	waitLog(t, primary, "Partial resynchronization request from")
 }

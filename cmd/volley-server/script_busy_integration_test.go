@@ -69,9 +69,7 @@ func busyScriptKill(t *testing.T, s *testServer) {
 		k.Expect("+PONG\r\n", "PING")
 	}
 	other.Expect("-NOTBUSY No scripts in execution right now.\r\n", "SCRIPT", "KILL")
-	if !strings.Contains(s.Log(), "Slow script detected: still in execution after ") {
-		t.Errorf("no slow script warning in the log:\n%s", s.Log())
-	}
+	waitLog(t, s, "Slow script detected: still in execution after ")
 }
 
 func TestBusyFunctionKill(t *testing.T) {

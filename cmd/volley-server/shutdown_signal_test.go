@@ -7,18 +7,6 @@ import (
 	"time"
 )
 
-// waitLog waits until the server's log holds want.
-func waitLog(t *testing.T, s *testServer, want string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(s.Log(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("log lacks %q:\n%s", want, s.Log())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // A signal only schedules the shutdown; the cron serves it, so with the
 // cron paused SHUTDOWN ABORT cancels it and the server stays up.
 func TestSignalShutdownAbort(t *testing.T) {
