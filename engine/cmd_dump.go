@@ -37,6 +37,9 @@ type dumpState struct {
 func (s *Server) dumpPayload(e keyspace.Entry) []byte {
 	d := &s.dump
 	d.buf.Reset()
+	// A string's payload is about its length: sized at once, a large one
+	// is built without growing through copies of itself.
+	d.buf.Grow(len(e.Value()) + 32)
 	if d.w == nil {
 		d.w = rdb.NewWriter(&d.buf)
 	} else {
@@ -46,11 +49,14 @@ func (s *Server) dumpPayload(e keyspace.Entry) []byte {
 	d.w.SetChecksum(false) // the trailer has a checksum of its own
 	rdbSaveValue(d.w, e, nil)
 	_ = d.w.Flush() // a bytes.Buffer does not fail
+	if d.buf.Cap() > 1<<20 {
+		// A huge value's buffer is not kept: it becomes the payload.
+		p := d.buf.Bytes()
+		d.buf = bytes.Buffer{}
+		return rdb.AppendDumpTrailer(p)
+	}
 	p := make([]byte, d.buf.Len(), d.buf.Len()+10)
 	copy(p, d.buf.Bytes())
-	if d.buf.Cap() > 1<<20 {
-		d.buf = bytes.Buffer{} // do not keep a huge value's buffer
-	}
 	return rdb.AppendDumpTrailer(p)
 }
 
