@@ -151,6 +151,9 @@ func parseShebang(body string) (engine string, flags scriptFlags, skip int, err 
 			return "", 0, 0, errors.New("Unknown lua shebang option: " + opt)
 		}
 		list := opt[len("flags="):]
+		if list == "" {
+			continue // "flags=" names none, as an empty split in Valkey
+		}
 		for _, f := range strings.Split(list, ",") {
 			found := false
 			for _, n := range scriptFlagNames {

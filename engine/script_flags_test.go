@@ -24,6 +24,7 @@ func TestScriptFlagsOOM(t *testing.T) {
 	e.expect(c, []replyCase{
 		{[]string{"eval", rw, "0"}, "-OOM command not allowed when used memory > 'maxmemory'.\r\n"},
 		{[]string{"eval_ro", rw, "0"}, "-OOM command not allowed when used memory > 'maxmemory'.\r\n"},
+		{[]string{"eval", "#!lua flags=\nreturn 1", "0"}, "-OOM command not allowed when used memory > 'maxmemory'.\r\n"},
 		{[]string{"eval", "#!lua flags=allow-oom\nreturn 1", "0"}, ":1\r\n"},
 		{[]string{"eval", "#!lua flags=no-writes\nreturn 1", "0"}, ":1\r\n"},
 		{[]string{"eval", "return 1", "0"}, ":1\r\n"}, // no shebang: judged when it writes
