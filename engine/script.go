@@ -104,7 +104,7 @@ func (s *Server) scripting() *scriptingState {
 		st.scripts = make(map[string]*evalScript)
 		st.lru = list.New()
 		st.rand48 = 0x1234ABCD330E
-		st.sc = &Client{srv: s, ID: -1, Proto: 2, Addr: "lua", User: s.acl.def, Authenticated: true}
+		st.sc = &Client{srv: s, ID: scriptClientID, Proto: 2, Addr: "lua", User: s.acl.def, Authenticated: true}
 		st.eval = newLuaState(s, false)
 		st.fn = newLuaState(s, true)
 		st.funcs.init()
@@ -343,11 +343,11 @@ func (s *Server) prepareRun(c *Client, name string, flags scriptFlags, ro, eval 
 			return nil
 		}
 		if flags&scriptNoWrites == 0 {
-			if s.Cfg.ReplicaOfHost != "" && s.Cfg.ReplicaReadOnly {
+			if s.Cfg.ReplicaOfHost != "" && s.Cfg.ReplicaReadOnly && !c.mustObey() {
 				c.AddError("READONLY Can not run script with write flag on readonly replica")
 				return nil
 			}
-			if msg := s.scriptDiskError(); msg != "" && c.Flags&ClientPrimary == 0 {
+			if msg := s.scriptDiskError(); msg != "" && !c.mustObey() {
 				c.AddError(msg)
 				return nil
 			}
@@ -757,7 +757,7 @@ func (s *Server) scriptCall(run *scriptRun, argv [][]byte) string {
 	if run.readOnly && cmd.Flags&(FlagWrite|FlagMayReplicate) != 0 {
 		return reject("Write commands are not allowed from read-only scripts.")
 	}
-	if cmd.Flags&FlagWrite != 0 && !run.writeDirty && s.Cfg.ReplicaOfHost != "" && s.Cfg.ReplicaReadOnly {
+	if cmd.Flags&FlagWrite != 0 && !run.writeDirty && s.Cfg.ReplicaOfHost != "" && s.Cfg.ReplicaReadOnly && !run.caller.mustObey() {
 		return reject("-" + ErrReadonly)
 	}
 	if cmd.Flags&FlagWrite != 0 && !run.writeDirty && s.bgsave.lastErr && s.diskErrorRejects(cmd, cmd.Flags) {
@@ -766,7 +766,7 @@ func (s *Server) scriptCall(run *scriptRun, argv [][]byte) string {
 	if cmd.Flags&FlagWrite != 0 && !run.writeDirty && !s.goodReplicasOK() {
 		return reject("-" + ErrNoReplicas) // min-replicas-to-write, for scripts that declared no flags
 	}
-	if !run.allowOOM && s.Cfg.MaxMemory != 0 && !run.writeDirty && run.oomAtStart && cmd.Flags&FlagDenyOOM != 0 {
+	if !run.allowOOM && s.Cfg.MaxMemory != 0 && !run.caller.mustObey() && !run.writeDirty && run.oomAtStart && cmd.Flags&FlagDenyOOM != 0 {
 		return reject("-" + ErrOOM)
 	}
 	if cmd.Flags&FlagWrite != 0 {

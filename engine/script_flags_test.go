@@ -125,3 +125,32 @@ func TestScriptFlagsPausedReadOnlyReplica(t *testing.T) {
 		t.Error("not a replica")
 	}
 }
+
+// A read-only replica refuses a script that may write (the dispatcher
+// does, knowing its flags), except from its primary and from the AOF it
+// replays, whose commands it must obey.
+func TestScriptWriteFlagOnReplicaObeysPrimary(t *testing.T) {
+	e := newTestEnv(t)
+	s := e.srv
+	s.Cfg.ReplicaOfHost, s.Cfg.ReplicaOfPort = "127.0.0.1", 1 // never connected: only the role matters
+	c := e.newClient()
+	primary := e.newClient()
+	primary.Flags |= ClientPrimary
+	set := "#!lua\nreturn redis.call('set', KEYS[1], 'v')"
+	if got := e.do(c, "eval", set, "1", "k"); got != "-"+ErrReadonly+"\r\n" {
+		t.Fatalf("EVAL from a client: %q", got)
+	}
+	if got := e.do(primary, "eval", set, "1", "k"); got != "+OK\r\n" {
+		t.Fatalf("EVAL from the primary: %q", got)
+	}
+	// The AOF loader runs commands without the dispatcher's checks.
+	aof := s.newAOFClient()
+	aof.Argv = [][]byte{[]byte("eval"), []byte(set), []byte("1"), []byte("k2")}
+	aof.Cmd = s.LookupCommand(aof.Argv)
+	s.current = aof
+	aof.Cmd.Handler(aof)
+	s.current = nil
+	if got := e.do(c, "exists", "k", "k2"); got != ":2\r\n" {
+		t.Fatalf("EXISTS: %q", got)
+	}
+}
