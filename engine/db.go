@@ -2,7 +2,6 @@ package engine
 
 import (
 	"hash/maphash"
-	"runtime"
 
 	"github.com/volleydb/volley/engine/config"
 	"github.com/volleydb/volley/engine/keyspace"
@@ -328,10 +327,13 @@ func (db *DB) Flush(async bool) int {
 		heapObjs := old.Stats().Objects
 		go func() {
 			old.Release()
-			if heapObjs > 0 {
-				runtime.GC() // the values on the Go heap come back once it ran
+			if heapObjs == 0 {
+				db.srv.lazyfreeDone(n)
+				return
 			}
-			db.srv.lazyfreeDone(n)
+			// The values on the Go heap come back once a collection ran;
+			// a FLUSHALL's databases share one.
+			db.srv.gc.request(func() { db.srv.lazyfreeDone(n) })
 		}()
 	default:
 		old.Release()

@@ -2,9 +2,7 @@ package engine
 
 import (
 	"math"
-	"runtime"
 	"runtime/metrics"
-	"sync/atomic"
 
 	"github.com/volleydb/volley/engine/config"
 	"github.com/volleydb/volley/engine/keyspace"
@@ -92,10 +90,9 @@ type evictState struct {
 	// live).
 	pendCur, pendPrev uint64
 
-	gcSeenAt   int64       // monotonic ns when a completed collection was first seen
-	gcForcedAt int64       // monotonic ns when eviction last started a collection
-	gcInFlight atomic.Bool // a collection eviction started is running
-	gcMinGapNs int64       // the least time between forced collections; 0 for 100 ms (tests raise it)
+	gcSeenAt   int64 // monotonic ns when a completed collection was first seen
+	gcForcedAt int64 // monotonic ns when eviction last started a collection
+	gcMinGapNs int64 // the least time between forced collections; 0 for 100 ms (tests raise it)
 
 	running       bool  // the last pass stopped at its time limit with memory still over
 	exceededSince int64 // monotonic ns since memory has been over the limit, 0 when under
@@ -155,7 +152,7 @@ func (ev *evictState) readHeap(now int64, force bool) {
 // the limit.
 func (s *Server) staleHeap(now int64, used uint64) bool {
 	ev := &s.evict
-	if ev.gcInFlight.Load() {
+	if s.gc.running() {
 		return used <= s.Cfg.MaxMemory+s.Cfg.MaxMemory/8
 	}
 	gap := ev.gcMinGapNs
@@ -170,11 +167,7 @@ func (s *Server) staleHeap(now int64, used uint64) bool {
 		return false // recent figures, and nothing known freed since
 	}
 	ev.gcForcedAt = now
-	ev.gcInFlight.Store(true)
-	go func() {
-		runtime.GC()
-		ev.gcInFlight.Store(false)
-	}()
+	s.gc.request(nil)
 	return true
 }
 
@@ -185,7 +178,7 @@ func (s *Server) usedMemory(fresh bool) uint64 {
 	ev := &s.evict
 	// A collection eviction started has ended but is not in the figures
 	// yet: they are what eviction waited for.
-	fresh = fresh || ev.gcSeenAt < ev.gcForcedAt && !ev.gcInFlight.Load()
+	fresh = fresh || ev.gcSeenAt < ev.gcForcedAt && !s.gc.running()
 	ev.readHeap(s.monoNow(), fresh)
 	used := ev.heapLive + ev.stacks
 	for _, db := range s.dbs {

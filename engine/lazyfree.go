@@ -1,11 +1,6 @@
 package engine
 
-import (
-	"runtime"
-	"sync/atomic"
-
-	"github.com/volleydb/volley/engine/stream"
-)
+import "github.com/volleydb/volley/engine/stream"
 
 // Lazy freeing. Valkey hands a large value that UNLINK (or a lazyfree-*
 // directive) deletes to a background thread, which frees it while the
@@ -18,9 +13,8 @@ import (
 
 // lazyfreeState batches the values waiting for a collection.
 type lazyfreeState struct {
-	waiting  int64       // values freed since the last collection started
-	lastKick int64       // monotonic ns the last collection started
-	inFlight atomic.Bool // a collection is running
+	waiting  int64 // values freed since the last collection started
+	lastKick int64 // monotonic ns the last collection started
 }
 
 // lazyfreeMinGapNs spaces the collections lazy freeing starts; values
@@ -58,15 +52,10 @@ func (s *Server) lazyfreeObject() {
 // calls it again.
 func (s *Server) lazyfreeKick(now int64) {
 	lz := &s.lazy
-	if lz.waiting == 0 || lz.inFlight.Load() || now-lz.lastKick < lazyfreeMinGapNs {
+	if lz.waiting == 0 || s.gc.running() || now-lz.lastKick < lazyfreeMinGapNs {
 		return
 	}
 	n := lz.waiting
 	lz.waiting, lz.lastKick = 0, now
-	lz.inFlight.Store(true)
-	go func() {
-		runtime.GC()
-		s.lazyfreeDone(int(n))
-		lz.inFlight.Store(false)
-	}()
+	s.gc.request(func() { s.lazyfreeDone(int(n)) })
 }

@@ -3,12 +3,13 @@ package engine
 import (
 	"runtime"
 	"strconv"
+	"sync/atomic"
 	"testing"
 )
 
 // waitLazyfree waits for the lazy-free collection in flight, if any.
 func waitLazyfree(s *Server) {
-	for s.lazy.inFlight.Load() || s.lazyfreePending.Load() != 0 {
+	for s.gc.running() || s.lazyfreePending.Load() != 0 {
 		runtime.Gosched()
 	}
 }
@@ -86,5 +87,53 @@ func TestFlushAsyncCollects(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	if after.NumGC == before.NumGC || e.srv.lazyfreed.Load() != 1 {
 		t.Fatalf("GCs %d→%d, lazyfreed %d", before.NumGC, after.NumGC, e.srv.lazyfreed.Load())
+	}
+}
+
+// FLUSHALL ASYNC of sixteen databases, each holding values on the Go
+// heap, counts every database freed once the shared runner's collections
+// have run.
+func TestFlushAllAsyncFreesEveryDatabase(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	for db := range 16 {
+		e.do(c, "select", strconv.Itoa(db))
+		for i := range 200 { // past set-max-listpack-entries: a Go heap value
+			e.do(c, "sadd", "s", "m"+strconv.Itoa(i))
+		}
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	e.do(c, "flushall", "async")
+	waitLazyfree(e.srv)
+	runtime.ReadMemStats(&after)
+	if forced := after.NumForcedGC - before.NumForcedGC; forced < 1 || e.srv.lazyfreed.Load() != 16 {
+		t.Fatalf("forced collections %d, lazyfreed %d", forced, e.srv.lazyfreed.Load())
+	}
+}
+
+// A request made while a collection runs is served by a later one, which
+// starts after it; each callback runs once.
+func TestGCRunnerServesLateRequests(t *testing.T) {
+	var g gcRunner
+	var calls atomic.Int32
+	release := make(chan struct{})
+	g.request(func() { <-release; calls.Add(1) }) // holds the runner in its first batch
+	for !g.running() {
+		runtime.Gosched()
+	}
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range 5 {
+		g.request(func() { calls.Add(1) })
+	}
+	close(release)
+	for g.running() {
+		runtime.Gosched()
+	}
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	if calls.Load() != 6 || after.NumForcedGC-before.NumForcedGC < 1 {
+		t.Fatalf("callbacks %d, forced collections after the late requests %d", calls.Load(), after.NumForcedGC-before.NumForcedGC)
 	}
 }

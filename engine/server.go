@@ -119,6 +119,7 @@ type Server struct {
 	monitors    []*Client         // MONITOR clients (monitor.go)
 	mem         memoryState       // used_memory at start-up and its peak (memory.go)
 	evict       evictState        // maxmemory (evict.go)
+	gc          gcRunner          // forced collections (gc.go)
 	inst        instantaneous     // INFO's instantaneous_* rates (info.go)
 	el          eventLoopStats    // INFO's eventloop_* counters (eventloop.go)
 
