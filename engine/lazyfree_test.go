@@ -72,43 +72,30 @@ func TestLazyfreeCounters(t *testing.T) {
 	}
 }
 
-// FLUSHDB ASYNC of a database holding values on the Go heap counts them
-// freed only after a collection has run.
+// FLUSHDB ASYNC and FLUSHALL ASYNC of databases holding values on the
+// Go heap count each database freed only after a forced collection has
+// run; FLUSHALL's sixteen share the runner's collections.
 func TestFlushAsyncCollects(t *testing.T) {
-	e := newTestEnv(t)
-	c := e.newClient()
-	for i := range 200 {
-		e.do(c, "sadd", "s", "m"+strconv.Itoa(i))
-	}
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	e.do(c, "flushdb", "async")
-	waitLazyfree(e.srv)
-	runtime.ReadMemStats(&after)
-	if after.NumGC == before.NumGC || e.srv.lazyfreed.Load() != 1 {
-		t.Fatalf("GCs %d→%d, lazyfreed %d", before.NumGC, after.NumGC, e.srv.lazyfreed.Load())
-	}
-}
-
-// FLUSHALL ASYNC of sixteen databases, each holding values on the Go
-// heap, counts every database freed once the shared runner's collections
-// have run.
-func TestFlushAllAsyncFreesEveryDatabase(t *testing.T) {
-	e := newTestEnv(t)
-	c := e.newClient()
-	for db := range 16 {
-		e.do(c, "select", strconv.Itoa(db))
-		for i := range 200 { // past set-max-listpack-entries: a Go heap value
-			e.do(c, "sadd", "s", "m"+strconv.Itoa(i))
+	for _, tc := range []struct {
+		flush string
+		dbs   int
+	}{{"flushdb", 1}, {"flushall", 16}} {
+		e := newTestEnv(t)
+		c := e.newClient()
+		for db := range tc.dbs {
+			e.do(c, "select", strconv.Itoa(db))
+			for i := range 200 { // past set-max-listpack-entries: a Go heap value
+				e.do(c, "sadd", "s", "m"+strconv.Itoa(i))
+			}
 		}
-	}
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	e.do(c, "flushall", "async")
-	waitLazyfree(e.srv)
-	runtime.ReadMemStats(&after)
-	if forced := after.NumForcedGC - before.NumForcedGC; forced < 1 || e.srv.lazyfreed.Load() != 16 {
-		t.Fatalf("forced collections %d, lazyfreed %d", forced, e.srv.lazyfreed.Load())
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		e.do(c, tc.flush, "async")
+		waitLazyfree(e.srv)
+		runtime.ReadMemStats(&after)
+		if forced := after.NumForcedGC - before.NumForcedGC; forced < 1 || e.srv.lazyfreed.Load() != int64(tc.dbs) {
+			t.Fatalf("%s async: forced collections %d, lazyfreed %d", tc.flush, forced, e.srv.lazyfreed.Load())
+		}
 	}
 }
 
