@@ -822,30 +822,35 @@ func parseReplconfAck(args [][]byte) (off, fack int64, hasFack, ok bool) {
 	return off, fack, hasFack, true
 }
 
-// parseVersion parses major.minor.patch as Valkey's version2num: each
-// part 0-255, digits only.
+// parseVersion parses major.minor.patch as Valkey's version2num: digits
+// and exactly two dots, each part at most 255; a part may be empty (0),
+// the whole may not.
 func parseVersion(b []byte) (int, bool) {
-	v, part, parts, digits := 0, 0, 0, 0
+	if len(b) == 0 {
+		return 0, false
+	}
+	v, part, parts := 0, 0, 0
 	for i := 0; i <= len(b); i++ {
 		if i == len(b) || b[i] == '.' {
-			if digits == 0 || part > 255 {
+			if parts++; parts > 3 {
 				return 0, false
 			}
 			v = v<<8 | part
-			parts++
-			part, digits = 0, 0
+			part = 0
 			continue
 		}
 		if b[i] < '0' || b[i] > '9' {
 			return 0, false
 		}
 		part = part*10 + int(b[i]-'0')
-		digits++
 		if part > 255 {
 			return 0, false
 		}
 	}
-	return v, parts == 3
+	if parts != 3 {
+		return 0, false
+	}
+	return v, true
 }
 
 // --- WAIT and WAITAOF --------------------------------------------------

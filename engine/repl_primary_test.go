@@ -473,6 +473,31 @@ func TestReplSockCancel(t *testing.T) {
 	s.close()
 }
 
+// REPLCONF VERSION reads versions as Valkey's version2num does.
+func TestParseVersion(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int
+		ok   bool
+	}{
+		{"9.0.4", 0x090004, true},
+		{"255.255.255", 0xffffff, true},
+		{"7..0", 0x070000, true},
+		{"7.0.", 0x070000, true},
+		{"..", 0, true},
+		{"", 0, false},
+		{"7.0", 0, false},
+		{"7.0.0.1", 0, false},
+		{"7.256.0", 0, false},
+		{"7.0.x", 0, false},
+		{"-7.0.0", 0, false},
+	} {
+		if got, ok := parseVersion([]byte(tc.in)); got != tc.want || ok != tc.ok {
+			t.Errorf("parseVersion(%q) = %#x, %v; want %#x, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
 func FuzzReplconf(f *testing.F) {
 	f.Add("ack", "12", "fack", "7")
 	f.Add("rdb-filter-only", `"functions" 'x'`, "version", "1.2.3")
