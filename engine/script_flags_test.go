@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"github.com/volleydb/volley/engine/config"
+
 	"math"
 	"path/filepath"
 	"strings"
@@ -153,4 +155,28 @@ func TestScriptWriteFlagOnReplicaObeysPrimary(t *testing.T) {
 	if got := e.do(c, "exists", "k", "k2"); got != ":2\r\n" {
 		t.Fatalf("EXISTS: %q", got)
 	}
+}
+
+// getfenv, setfenv and newproxy exist in scripts only with
+// lua-enable-insecure-api; changing it remakes EVAL's interpreter and
+// empties the script cache, as Valkey's evalReset.
+func TestLuaInsecureAPI(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	e.srv.Cfg.EnableProtectedConfigs = config.PermitYes
+	missing := func(name string) string {
+		return "-ERR user_script:1: Script attempted to access nonexistent global variable '" + name + "' script: " +
+			sha1hex("return "+name+"()") + ", on @user_script:1.\r\n"
+	}
+	loaded := bulk(sha1hex("return 1"))
+	e.expect(c, []replyCase{
+		{[]string{"eval", "return getfenv()", "0"}, missing("getfenv")},
+		{[]string{"script", "load", "return 1"}, loaded},
+		rc("config set lua-enable-insecure-api yes", "+OK\r\n"),
+		{[]string{"evalsha", sha1hex("return 1"), "0"}, "-NOSCRIPT No matching script.\r\n"},
+		{[]string{"eval", "return getfenv()", "0"}, "*0\r\n"},
+		{[]string{"eval", "return type(setfenv) .. type(newproxy)", "0"}, bulk("functionfunction")},
+		rc("config set lua-enable-insecure-api no", "+OK\r\n"),
+		{[]string{"eval", "return getfenv()", "0"}, missing("getfenv")},
+	})
 }

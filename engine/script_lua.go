@@ -61,8 +61,15 @@ func newLuaState(s *Server, functions bool) *luaState {
 		L.Call(1, 0)
 	}
 	g := ls.globals
-	for _, name := range []string{"dofile", "loadfile", "print", "getfenv", "setfenv", "newproxy", "module", "require", "_printregs", "collectgarbage"} {
+	for _, name := range []string{"dofile", "loadfile", "print", "module", "require", "_printregs", "collectgarbage"} {
 		g.RawSetString(name, glua.LNil)
+	}
+	// The deprecated builtins stay only with lua-enable-insecure-api,
+	// read when the interpreter is made (a change remakes EVAL's).
+	if !s.Cfg.LuaEnableInsecureAPI {
+		for _, name := range []string{"getfenv", "setfenv", "newproxy"} {
+			g.RawSetString(name, glua.LNil)
+		}
 	}
 	g.RawSetString("collectgarbage", L.NewFunction(luaCollectGarbage))
 	g.RawSetString("gcinfo", L.NewFunction(func(L *glua.LState) int { L.Push(glua.LNumber(ls.memoryKB())); return 1 }))

@@ -205,6 +205,12 @@ func NewServer(cfg *config.Config, log *Logger) *Server {
 	s.initDBs()
 	s.resetHooks = append(s.resetHooks, s.discardTransaction) // RESET ends a transaction and its watches
 	cfg.OnChange("maxmemory", func(_, _ string) error { s.maxmemoryChanged(); return nil })
+	cfg.OnChange("lua-enable-insecure-api", func(old, cur string) error {
+		if old != cur && s.script.inited {
+			s.script.resetEval(s) // as Valkey's evalReset: the script cache goes too
+		}
+		return nil
+	})
 	cfg.OnChange("appendonly", s.aofConfigChanged) // starts or stops the AOF (aof.go)
 	cfg.OnChange("appendfsync", s.aofFsyncChanged)
 	s.memory() // used_memory_startup

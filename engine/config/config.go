@@ -84,6 +84,7 @@ type Config struct {
 	LazyfreeLazyServerDel     bool           // lazyfree-lazy-server-del
 	LazyfreeLazyUserDel       bool           // lazyfree-lazy-user-del
 	LazyfreeLazyUserFlush     bool           // lazyfree-lazy-user-flush
+	LuaEnableInsecureAPI      bool           // lua-enable-insecure-api: scripts get getfenv, setfenv, newproxy
 	ImportMode                bool           // import-mode: keys being imported expire only when the import source says
 	LFULogFactor              int            // lfu-log-factor
 	LFUDecayTime              int            // lfu-decay-time

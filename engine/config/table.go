@@ -163,7 +163,7 @@ func directives() []*Directive {
 		enum("enable-module-command", permissions, int64(PermitNo)).with(Immutable).to(num(func(c *Config) *Permission { return &c.EnableModuleCommand })),
 		enum("sanitize-dump-payload", sanitizeModes, 0).with(Debug),
 		boolean("hide-user-data-from-log", true),
-		boolean("lua-enable-insecure-api", false).alias("lua-enable-deprecated-api").with(Hidden | Protected),
+		boolean("lua-enable-insecure-api", false).alias("lua-enable-deprecated-api").with(Hidden | Protected).toBool(func(c *Config) *bool { return &c.LuaEnableInsecureAPI }).impl(),
 
 		// Process and logging.
 		boolean("daemonize", false).with(Immutable).toBool(func(c *Config) *bool { return &c.Daemonize }).impl(),
