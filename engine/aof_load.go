@@ -148,19 +148,6 @@ func (ar *aofReader) readN(n int) error {
 
 // newAOFClient is the client commands are replayed on: it never replies,
 // never blocks and is not listed.
-// The IDs of the two clients no connection has: the one that replays
-// the AOF (Valkey's CLIENT_ID_AOF) and the one scripts call commands
-// through.
-const (
-	aofClientID    = -1
-	scriptClientID = -2
-)
-
-// mustObey reports whether c's commands are applied whatever this
-// server's state (Valkey's mustObeyClient): the primary's stream and the
-// AOF being replayed.
-func (c *Client) mustObey() bool { return c.Flags&ClientPrimary != 0 || c.ID == aofClientID }
-
 func (s *Server) newAOFClient() *Client {
 	return &Client{srv: s, ID: aofClientID, Proto: 2, User: s.acl.def, Authenticated: true, Replying: ReplyOff}
 }

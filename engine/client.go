@@ -53,6 +53,14 @@ const (
 	ClientTrackingBrokenRedir // tracking's redirect client went away
 )
 
+// The IDs of the two clients no connection has: the one that replays
+// the AOF (Valkey's CLIENT_ID_AOF) and the one scripts call commands
+// through.
+const (
+	aofClientID    = -1
+	scriptClientID = -2
+)
+
 // Client is one connection's state. It is owned by the engine: only the
 // goroutine holding the engine reads or writes it, except the I/O-loop
 // fields documented as such.
@@ -107,6 +115,11 @@ type Client struct {
 	repl      *replClient     // a replica's state, from its first REPLCONF or SYNC (repl_primary.go)
 	woff      int64           // the stream's offset after its last propagated write, for WAIT
 }
+
+// mustObey reports whether c's commands are applied whatever this
+// server's state (Valkey's mustObeyClient): the primary's stream and the
+// AOF being replayed.
+func (c *Client) mustObey() bool { return c.Flags&ClientPrimary != 0 || c.ID == aofClientID }
 
 // Server returns the server this client belongs to.
 func (c *Client) Server() *Server { return c.srv }

@@ -237,14 +237,14 @@ func (s *Server) migrateOnce(c *Client, db *DB, host, port string, keys [][]byte
 		head = resp.AppendArrayLen(head, n)
 		head = resp.AppendBulk(head, restore)
 		head = resp.AppendBulk(head, k)
-		head = resp.AppendBulk(head, strconv.AppendInt(nil, ttl, 10))
+		head = resp.AppendBulkInt(head, ttl)
 		head = resp.AppendBulkHeader(head, len(payload))
 		out.write(head[start:])
 		out.write(payload)
 		start = len(head)
 		head = append(head, "\r\n"...)
 		if o.replace {
-			head = resp.AppendBulk(head, []byte("REPLACE"))
+			head = resp.AppendBulkString(head, "REPLACE")
 		}
 		out.write(head[start:])
 		sent = append(sent, k)

@@ -823,12 +823,8 @@ func parseReplconfAck(args [][]byte) (off, fack int64, hasFack, ok bool) {
 }
 
 // parseVersion parses major.minor.patch as Valkey's version2num: digits
-// and exactly two dots, each part at most 255; a part may be empty (0),
-// the whole may not.
+// and exactly two dots, each part at most 255; a part may be empty (0).
 func parseVersion(b []byte) (int, bool) {
-	if len(b) == 0 {
-		return 0, false
-	}
 	v, part, parts := 0, 0, 0
 	for i := 0; i <= len(b); i++ {
 		if i == len(b) || b[i] == '.' {
