@@ -223,15 +223,25 @@ func TestDebugDisableDenyScripts(t *testing.T) {
 	}
 }
 
+// staleReplicaWith returns a server with the function library lib loaded
+// that then became a stale replica: a replica in role only, never
+// connected, with replica-serve-stale-data no.
+func staleReplicaWith(t *testing.T, lib string) (*testEnv, *Client) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	if got := e.do(c, "function", "load", lib); got != "$1\r\nt\r\n" {
+		t.Fatalf("FUNCTION LOAD: %q", got)
+	}
+	e.srv.Cfg.ReplicaOfHost, e.srv.Cfg.ReplicaOfPort = "127.0.0.1", 1
+	e.srv.Cfg.ReplicaServeStaleData = false
+	return e, c
+}
+
 // A stale replica (link down, replica-serve-stale-data no) runs a
 // function only if it declared allow-stale, as Valkey judges FCALL by the
 // function's flags.
 func TestReplStaleReplicaFunctions(t *testing.T) {
-	e := newTestEnv(t)
-	c := e.newClient()
-	e.do(c, "function", "load", "#!lua name=t\nserver.register_function{function_name='f1', callback=function() return 'hello' end, flags={'no-writes'}}\nserver.register_function{function_name='f2', callback=function() return 'hello' end, flags={'allow-stale', 'no-writes'}}\nserver.register_function{function_name='f3', callback=function() return server.call('get', 'x') end, flags={'allow-stale', 'no-writes'}}")
-	e.srv.Cfg.ReplicaOfHost, e.srv.Cfg.ReplicaOfPort = "127.0.0.1", 1 // the role only: never connected
-	e.srv.Cfg.ReplicaServeStaleData = false
+	e, c := staleReplicaWith(t, "#!lua name=t\nserver.register_function{function_name='f1', callback=function() return 'hello' end, flags={'no-writes'}}\nserver.register_function{function_name='f2', callback=function() return 'hello' end, flags={'allow-stale', 'no-writes'}}\nserver.register_function{function_name='f3', callback=function() return server.call('get', 'x') end, flags={'allow-stale', 'no-writes'}}")
 	e.expect(c, []replyCase{
 		rc("fcall f1 0", "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n"),
 		rc("fcall f2 0", "$5\r\nhello\r\n"),
@@ -346,11 +356,7 @@ func TestScriptNoscriptTitle(t *testing.T) {
 // time, scripts by their declared flags: on a stale replica EXEC of an
 // allow-stale function runs, EXEC of a plain GET does not.
 func TestReplStaleReplicaExec(t *testing.T) {
-	e := newTestEnv(t)
-	c := e.newClient()
-	e.do(c, "function", "load", "#!lua name=t\nserver.register_function{function_name='f2', callback=function() return 'hello' end, flags={'allow-stale', 'no-writes'}}")
-	e.srv.Cfg.ReplicaOfHost, e.srv.Cfg.ReplicaOfPort = "127.0.0.1", 1 // the role only: never connected
-	e.srv.Cfg.ReplicaServeStaleData = false
+	e, c := staleReplicaWith(t, "#!lua name=t\nserver.register_function{function_name='f2', callback=function() return 'hello' end, flags={'allow-stale', 'no-writes'}}")
 	// Queued while the link is up, run after it went down.
 	queue := func(cmds ...replyCase) {
 		e.srv.replica.state = linkConnected
