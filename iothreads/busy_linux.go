@@ -21,6 +21,12 @@ import (
 //     is gnet's again when the script ends), their commands parsed as
 //     usual and run through Call, which refuses all but the allow_busy
 //     ones with -BUSY, and the replies written at once;
+//   - connections the main reactor accepted for the loop meanwhile are
+//     registered at once (third_party/gnet, a patch of ours: gnet would
+//     register them from the loop's task queue, after the script), so
+//     that a new client can send SCRIPT KILL, as with Valkey; they are
+//     opened on this goroutine, which already holds the engine, and
+//     polled with the others;
 //   - the engine is yielded to the other loops (io-threads > 1), whose
 //     batches wait in Acquire and then run the same way, and to the cron.
 //
@@ -31,6 +37,7 @@ import (
 // busyPoll is an event loop's poll of its connections while a script it
 // runs is timed out.
 type busyPoll struct {
+	srv    *engine.Server // the engine, held by the script's goroutine
 	epfd   int
 	conns  map[int32]*conn // by fd
 	events [64]unix.EpollEvent
@@ -64,6 +71,10 @@ func (ls *loopState) serveBusy(s *Server, srv *engine.Server, caller *conn) {
 		}
 		ls.busy = bp
 	}
+	bp.srv = srv
+	if r, ok := ls.el.(acceptedRegisterer); ok {
+		_ = r.RegisterAccepted()
+	}
 	n, err := unix.EpollWait(bp.epfd, bp.events[:], 0)
 	if err != nil {
 		return
@@ -74,6 +85,29 @@ func (ls *loopState) serveBusy(s *Server, srv *engine.Server, caller *conn) {
 			_ = unix.EpollCtl(bp.epfd, unix.EPOLL_CTL_DEL, int(fd), nil)
 			delete(bp.conns, fd)
 		}
+	}
+}
+
+// acceptedRegisterer is the patched gnet event loop's RegisterAccepted.
+type acceptedRegisterer interface{ RegisterAccepted() error }
+
+// busyServer is the engine if ls runs a timed-out script, whose goroutine
+// holds it, and nil otherwise.
+func (ls *loopState) busyServer() *engine.Server {
+	if ls == nil || ls.busy == nil {
+		return nil
+	}
+	return ls.busy.srv
+}
+
+// busyWatch polls cn, opened while ls runs a timed-out script, with the
+// loop's other connections.
+func (ls *loopState) busyWatch(cn *conn) {
+	bp := ls.busy
+	fd := cn.gc.Fd()
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(fd)}
+	if unix.EpollCtl(bp.epfd, unix.EPOLL_CTL_ADD, fd, &ev) == nil {
+		bp.conns[int32(fd)] = cn
 	}
 }
 

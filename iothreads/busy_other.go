@@ -16,3 +16,9 @@ func (s *Server) whileBusy(*engine.Server, *engine.Client) { s.co.Yield() }
 
 // busyEnded is the engine's hook for the end of a timed-out script.
 func (s *Server) busyEnded(*engine.Server, *engine.Client) {}
+
+// busyServer is nil: off Linux nothing is opened while a script is busy.
+func (ls *loopState) busyServer() *engine.Server { return nil }
+
+// busyWatch is never called off Linux.
+func (ls *loopState) busyWatch(*conn) {}

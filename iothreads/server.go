@@ -69,6 +69,7 @@ type Server struct {
 // 0.15 epoll_pwait calls per batch at GET -P 16. Without the hook (a
 // poll_opt build of gnet) replies are written at once.
 type loopState struct {
+	el      gnet.EventLoop
 	hooked  bool // gnet runs flushRound at the end of every round
 	pending []*conn
 
@@ -119,7 +120,7 @@ func (s *Server) loopOf(el gnet.EventLoop) *loopState {
 		if s.loops == nil {
 			s.loops = make(map[gnet.EventLoop]*loopState)
 		}
-		ls = &loopState{conns: make(map[*conn]struct{})}
+		ls = &loopState{el: el, conns: make(map[*conn]struct{})}
 		s.loops[el] = ls
 	}
 	return ls
@@ -311,8 +312,11 @@ type peer struct {
 // and the error line to send before closing it.
 func (s *Server) open(t transport, p peer, ls *loopState) (*conn, string) {
 	cn := &conn{gc: t, unix: p.unix}
-	srv := s.co.Acquire()
-	defer s.co.Release()
+	srv := ls.busyServer()
+	if srv == nil {
+		srv = s.co.Acquire()
+		defer s.co.Release()
+	}
 	cfg := srv.Cfg
 	if srv.ClientCount() >= cfg.MaxClients {
 		srv.Stats.RejectedConns++
@@ -329,6 +333,9 @@ func (s *Server) open(t transport, p peer, ls *loopState) (*conn, string) {
 	cn.loop = ls
 	if cn.loop != nil {
 		cn.loop.conns[cn] = struct{}{}
+		if cn.loop.busy != nil {
+			cn.loop.busyWatch(cn)
+		}
 	}
 	return cn, ""
 }

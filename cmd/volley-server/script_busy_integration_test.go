@@ -72,6 +72,45 @@ func busyScriptKill(t *testing.T, s *testServer) {
 	waitLog(t, s, "Slow script detected: still in execution after ")
 }
 
+// Clients that connect while a script is busy are served too, as Valkey
+// accepts them: they get -BUSY, and one of them can kill the script.
+func TestBusyScriptNewClients(t *testing.T) {
+	s := startServer(t)
+	busyScriptNewClients(t, s)
+}
+
+// The same with several I/O loops: the new clients are spread over the
+// script's loop and the others.
+func TestBusyScriptNewClientsIOThreads(t *testing.T) {
+	s := startMultiLoop(t, 2)
+	busyScriptNewClients(t, s)
+}
+
+func busyScriptNewClients(t *testing.T, s *testServer) {
+	caller, other := dialRaw(t, s), dialRaw(t, s)
+	other.Expect("+OK\r\n", "CONFIG", "SET", "busy-reply-threshold", "100")
+	before := strings.Count(other.Do("CLIENT", "LIST"), "cmd=")
+	caller.Send(multibulk("EVAL", "while true do end", "0"))
+	waitBusy(t, other, busyEval)
+	var late []*rawConn
+	for range 4 {
+		c := dialRaw(t, s)
+		c.Expect(busyEval, "PING")
+		late = append(late, c)
+	}
+	late[0].Expect("+OK\r\n", "SCRIPT", "KILL")
+	if got := caller.Reply(); !strings.HasPrefix(got, "-ERR Script killed by user with SCRIPT KILL. script: ") {
+		t.Fatalf("the script's caller got %q", got)
+	}
+	for _, c := range late {
+		c.Expect("+PONG\r\n", "PING")
+	}
+	// All of them are clients like any other.
+	if got := other.Do("CLIENT", "LIST"); strings.Count(got, "cmd=") != before+len(late) {
+		t.Fatalf("CLIENT LIST after the script: %q", got)
+	}
+}
+
 func TestBusyFunctionKill(t *testing.T) {
 	s := startServer(t)
 	caller, other := dialRaw(t, s), dialRaw(t, s)

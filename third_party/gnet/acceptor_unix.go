@@ -17,6 +17,7 @@
 package gnet
 
 import (
+	goerrors "errors"
 	"runtime"
 
 	"golang.org/x/sys/unix"
@@ -65,13 +66,67 @@ func (el *eventloop) accept0(fd int, _ netpoll.IOEvent, _ netpoll.IOFlags) error
 
 		el := el.engine.eventLoops.next(remoteAddr)
 		c := newStreamConn(network, nfd, el, sa, el.listeners[fd].addr, remoteAddr)
-		err = el.poller.Trigger(queue.HighPriority, el.register, c)
-		if err != nil {
+		// Queued for the loop's next task, or for RegisterAccepted if the
+		// loop is busy in a handler first (Volley's patch).
+		el.acceptedMu.Lock()
+		el.accepted = append(el.accepted, c)
+		el.acceptedMu.Unlock()
+		err = el.poller.Trigger(queue.HighPriority, el.registerAccepted, nil)
+		if err != nil && el.unqueueAccepted(c) {
 			el.getLogger().Errorf("failed to enqueue the accepted socket fd=%d to poller: %v", c.fd, err)
 			_ = unix.Close(nfd)
 			c.release()
 		}
 	}
+}
+
+// RegisterAccepted registers now the connections the main reactor accepted
+// for this loop, which otherwise wait for the loop to get to its task
+// queue (Volley's patch). Only the loop's own goroutine may call it, from
+// inside an event handler's callback; their OnOpen runs inside the call.
+// Volley runs scripts inside OnTraffic, and a script that runs too long
+// calls this to let new clients in, as Valkey accepts them while a script
+// is busy.
+func (el *eventloop) RegisterAccepted() error {
+	return el.registerAccepted(nil)
+}
+
+// registerAccepted registers the queued accepted connections: the task
+// accept0 queues for each, or RegisterAccepted. A task that finds the
+// queue already emptied does nothing.
+func (el *eventloop) registerAccepted(any) error {
+	for {
+		el.acceptedMu.Lock()
+		cs := el.accepted
+		el.accepted = nil
+		el.acceptedMu.Unlock()
+		if len(cs) == 0 {
+			return nil
+		}
+		for i, c := range cs {
+			if err := el.register0(c); goerrors.Is(err, errors.ErrEngineShutdown) {
+				for _, rest := range cs[i+1:] {
+					_ = unix.Close(rest.fd)
+					rest.release()
+				}
+				return err
+			}
+		}
+	}
+}
+
+// unqueueAccepted takes c off the accepted queue, and says whether it was
+// still there.
+func (el *eventloop) unqueueAccepted(c *conn) bool {
+	el.acceptedMu.Lock()
+	defer el.acceptedMu.Unlock()
+	for i, q := range el.accepted {
+		if q == c {
+			el.accepted = append(el.accepted[:i], el.accepted[i+1:]...)
+			return true
+		}
+	}
+	return false
 }
 
 func (el *eventloop) accept(fd int, ev netpoll.IOEvent, flags netpoll.IOFlags) error {
