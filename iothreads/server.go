@@ -47,6 +47,7 @@ type Server struct {
 
 	tls     tlsServer     // TLS listeners and connections (tls.go)
 	noLoops chan struct{} // closed by Stop when there are no gnet listeners
+	served  chan struct{} // closed when gnet's loops have all ended
 }
 
 // loopState is an event loop's own state: the connections whose replies
@@ -145,7 +146,7 @@ func New(co *loop.Coordinator, opts Options) *Server {
 		}
 		opts.Loops = limit
 	}
-	s := &Server{co: co, opts: opts, booted: make(chan struct{}), noLoops: make(chan struct{})}
+	s := &Server{co: co, opts: opts, booted: make(chan struct{}), noLoops: make(chan struct{}), served: make(chan struct{})}
 	co.Do(func(srv *engine.Server) {
 		srv.IOLoops = opts.Loops
 		srv.SetBusyHooks(s.whileBusy, s.busyEnded)
@@ -184,6 +185,7 @@ func (s *Server) Serve() error {
 		<-s.noLoops
 		return nil
 	}
+	defer close(s.served)
 	return gnet.Rotate(s, s.opts.Addrs, gopts...)
 }
 
@@ -201,7 +203,30 @@ func (s *Server) Stop(ctx context.Context) error {
 		close(s.noLoops)
 		return tlsErr
 	}
-	return errors.Join(s.eng.Stop(ctx), tlsErr)
+	return errors.Join(s.stopLoops(ctx), tlsErr)
+}
+
+// stopLoops stops gnet's engine and waits for its loops to end. gnet's
+// Stop looks for the end only every half second, which every SHUTDOWN
+// would wait out (Valkey exits at once); Serve returning is the same end,
+// noticed at once.
+func (s *Server) stopLoops(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-s.served:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	err := s.eng.Stop(ctx)
+	select {
+	case <-s.served:
+		return nil
+	default:
+		return err
+	}
 }
 
 // OnBoot implements gnet.EventHandler.
