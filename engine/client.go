@@ -121,6 +121,10 @@ type Client struct {
 // AOF being replayed.
 func (c *Client) mustObey() bool { return c.Flags&ClientPrimary != 0 || c.ID == aofClientID }
 
+// inScript reports whether c is the client scripts and functions call
+// their commands through (Valkey's CLIENT_SCRIPT flag).
+func (c *Client) inScript() bool { return c.ID == scriptClientID }
+
 // Server returns the server this client belongs to.
 func (c *Client) Server() *Server { return c.srv }
 

@@ -301,10 +301,10 @@ func sortGeneric(c *Client, readonly bool) {
 	}
 
 	// An unsorted set would come out in an order that depends on its
-	// encoding; when it is stored it is sorted alphabetically instead, so
-	// a replica stores the same list. (Valkey does the same inside scripts;
-	// scripting will add that case.)
-	if dontSort && typ == TypeSet && storeKey != nil {
+	// encoding and history; when it is stored, or returned to a script, it
+	// is sorted alphabetically instead, so that what is written (or what a
+	// script decides on) is the same on every server.
+	if dontSort && typ == TypeSet && (storeKey != nil || c.inScript()) {
 		dontSort, st.alpha, sortBy = false, true, nil
 	}
 

@@ -23,7 +23,8 @@ var sortSetCases = []replyCase{
 	rc("sort s foo", "-ERR syntax error\r\n"),
 	rc("sort s get", "-ERR syntax error\r\n"),
 	rc("sort_ro s store dst", "-ERR syntax error\r\n"),
-	// A constant BY keeps the set's own order (an intset's is ascending).
+	// A constant BY keeps the set's own order (an intset's is ascending),
+	// except for a script or with STORE (testdata/scripting/sort.txt).
 	rc("sort s by nosort", members("-5", "1", "2", "3", "10")),
 	rc("sort s by nosort desc", members("-5", "1", "2", "3", "10")),
 	rc("sort s by nosort limit 1 2", members("1", "2")),
