@@ -428,15 +428,21 @@ func (s *Server) infoMemory(w *infoWriter) {
 	w.int("allocator_muzzy", 0)
 	w.uint("total_system_memory", sysMem)
 	w.str("total_system_memory_human", bytesToHuman(sysMem))
-	// Scripting is not there yet: its memory is 0.
+	// The interpreters' objects are on the Go heap with everything else:
+	// their memory is not told apart, and reads 0.
 	w.int("used_memory_lua", 0)
 	w.int("used_memory_vm_eval", 0)
 	w.str("used_memory_lua_human", "0B")
-	w.zeros("used_memory_scripts_eval", "number_of_cached_scripts", "number_of_functions",
-		"number_of_libraries", "used_memory_vm_functions", "used_memory_vm_total")
+	sc := &s.script
+	w.int("used_memory_scripts_eval", o.luaCaches)
+	w.int("number_of_cached_scripts", int64(len(sc.scripts))) // EVAL's and SCRIPT LOAD's alike
+	w.int("number_of_functions", int64(len(sc.funcs.funcs)))
+	w.int("number_of_libraries", int64(len(sc.funcs.libs)))
+	w.zeros("used_memory_vm_functions", "used_memory_vm_total")
 	w.str("used_memory_vm_total_human", "0B")
-	w.zeros("used_memory_functions", "used_memory_scripts")
-	w.str("used_memory_scripts_human", "0B")
+	w.zeros("used_memory_functions")
+	w.int("used_memory_scripts", o.luaCaches)
+	w.str("used_memory_scripts_human", bytesToHuman(uint64(o.luaCaches)))
 	w.uint("maxmemory", s.Cfg.MaxMemory)
 	w.str("maxmemory_human", bytesToHuman(s.Cfg.MaxMemory))
 	w.str("maxmemory_policy", policy)
@@ -526,7 +532,8 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.int("expired_time_cap_reached_count", st.ExpiredTimeCapReached)
 	w.int("expire_cycle_cpu_milliseconds", st.ExpireCycleCPUMs)
 	w.int("evicted_keys", st.EvictedKeys)
-	w.zeros("evicted_clients", "evicted_scripts")
+	w.zeros("evicted_clients")
+	w.int("evicted_scripts", s.script.evicted)
 	exceededTotal, exceededNow := s.evictionExceededMs()
 	w.int("total_eviction_exceeded_time", exceededTotal)
 	w.int("current_eviction_exceeded_time", exceededNow)

@@ -269,6 +269,64 @@ func TestInfoMemoryAndCPUValues(t *testing.T) {
 	}
 }
 
+// TestInfoScriptCounts: the script cache counts every script, SCRIPT
+// LOAD's as EVAL's (scripting.tcl's "SCRIPTING FLUSH ASYNC" and eviction
+// tests); the values are Valkey 9.0's for the same commands.
+func TestInfoScriptCounts(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	check := func(want map[string]string) {
+		t.Helper()
+		_, f := infoFields(t, infoText(t, e, c, "memory", "stats"))
+		for name, v := range want {
+			if f[name] != v {
+				t.Errorf("%s = %q, want %q", name, f[name], v)
+			}
+		}
+		if f["used_memory_scripts"] != f["used_memory_scripts_eval"] {
+			t.Errorf("used_memory_scripts %s, used_memory_scripts_eval %s", f["used_memory_scripts"], f["used_memory_scripts_eval"])
+		}
+	}
+	check(map[string]string{
+		"number_of_cached_scripts": "0", "used_memory_scripts_eval": "0", "used_memory_scripts_human": "0B",
+		"evicted_scripts": "0", "number_of_functions": "0", "number_of_libraries": "0",
+	})
+	for j := range 100 {
+		e.do(c, "script", "load", "return "+strconv.Itoa(j))
+	}
+	check(map[string]string{"number_of_cached_scripts": "100"})
+	_, f := infoFields(t, infoText(t, e, c, "memory"))
+	if n, _ := strconv.Atoi(f["used_memory_scripts_eval"]); n < 100*(40+len("return 0")) {
+		t.Errorf("used_memory_scripts_eval = %q for 100 scripts", f["used_memory_scripts_eval"])
+	}
+	if stats := e.do(c, "memory", "stats"); !strings.Contains(stats, "$10\r\nlua.caches\r\n:"+f["used_memory_scripts_eval"]+"\r\n") {
+		t.Errorf("MEMORY STATS lua.caches is not used_memory_scripts_eval %s: %q", f["used_memory_scripts_eval"], stats)
+	}
+	e.do(c, "eval", "return 0", "0") // cached by SCRIPT LOAD already
+	e.do(c, "eval", "return 'new'", "0")
+	check(map[string]string{"number_of_cached_scripts": "101"})
+	if got := e.do(c, "script", "flush", "async"); got != "+OK\r\n" {
+		t.Fatalf("SCRIPT FLUSH ASYNC: %q", got)
+	}
+	check(map[string]string{"number_of_cached_scripts": "0", "used_memory_scripts_eval": "0", "used_memory_scripts_human": "0B"})
+
+	// EVAL keeps 500 scripts, evicting the least recently used.
+	for j := 1; j <= 502; j++ {
+		e.do(c, "eval", "return "+strconv.Itoa(j), "0")
+	}
+	check(map[string]string{"number_of_cached_scripts": "500", "evicted_scripts": "2"})
+	e.do(c, "config", "resetstat")
+	check(map[string]string{"number_of_cached_scripts": "500", "evicted_scripts": "0"})
+
+	lib := "#!lua name=l1\nredis.register_function('f1', function() return 1 end)\nredis.register_function('f2', function() return 2 end)"
+	if got := e.do(c, "function", "load", lib); got != "$2\r\nl1\r\n" {
+		t.Fatalf("FUNCTION LOAD: %q", got)
+	}
+	check(map[string]string{"number_of_functions": "2", "number_of_libraries": "1", "number_of_cached_scripts": "500"})
+	e.do(c, "function", "flush")
+	check(map[string]string{"number_of_functions": "0", "number_of_libraries": "0"})
+}
+
 func TestBytesToHuman(t *testing.T) {
 	for n, want := range map[uint64]string{
 		0: "0B", 1023: "1023B", 1024: "1.00K", 922936: "901.30K", 7352320: "7.01M",

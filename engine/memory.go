@@ -180,6 +180,7 @@ func processRSS() uint64 {
 type memOverhead struct {
 	total, startup, peak uint64
 	clientsNormal        uint64
+	luaCaches            int64 // the EVAL script cache (lua.caches)
 	dbs                  []dbMemory
 	overheadTotal        uint64
 	dataset              uint64
@@ -290,7 +291,8 @@ func (s *Server) overhead(m *memSnapshot) memOverhead {
 	}
 	o.clientsNormal = s.clientsMemory()
 	o.dbs = s.dbMemoryUsage()
-	o.overheadTotal = o.startup + o.clientsNormal
+	o.luaCaches = s.script.cacheMemory()
+	o.overheadTotal = o.startup + o.clientsNormal + uint64(o.luaCaches)
 	for _, db := range o.dbs {
 		o.overheadTotal += db.main + db.expires
 		o.keys += db.keys
@@ -343,7 +345,7 @@ func cmdMemoryStats(c *Client) {
 	kv("cluster.slot_import", 0)
 	kv("cluster.slot_export", 0)
 	kv("aof.buffer", 0)
-	kv("lua.caches", 0)
+	kv("lua.caches", o.luaCaches)
 	kv("functions.caches", 0)
 	for _, db := range o.dbs {
 		c.AddBulkString("db." + strconv.Itoa(db.id))

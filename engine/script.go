@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	glua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
@@ -121,6 +122,18 @@ func (st *scriptingState) resetEval(s *Server) {
 	st.mem = 0
 	st.eval.L.Close()
 	st.eval = newLuaState(s, false)
+}
+
+// cacheMemory estimates the script cache's memory, as Valkey's
+// evalScriptsMemory does for INFO's used_memory_scripts_eval and MEMORY
+// STATS' lua.caches: the SHA1s and bodies, each script's entry and
+// record, and the LRU list's elements.
+func (st *scriptingState) cacheMemory() int64 {
+	if !st.inited {
+		return 0
+	}
+	perScript := unsafe.Sizeof("") + unsafe.Sizeof(&evalScript{}) + unsafe.Sizeof(evalScript{})
+	return st.mem + int64(len(st.scripts))*int64(perScript) + int64(st.lru.Len())*int64(unsafe.Sizeof(list.Element{}))
 }
 
 func sha1hex(s string) string {

@@ -223,6 +223,7 @@ func cmdConfigResetStat(c *Client) {
 	p := &s.repl.prim
 	p.syncFull, p.syncPartialOK, p.syncPartialErr = 0, 0, 0
 	s.lazyfreed.Store(0)
+	s.script.evicted = 0
 	c.AddOK()
 }
 

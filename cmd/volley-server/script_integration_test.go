@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/valkey-io/valkey-go"
@@ -44,5 +46,36 @@ return n`)
 		}
 		cl.Do(ctx, cl.B().Del().Key("rl:key").Build())
 		cl.Close()
+	}
+}
+
+// Through the binary, the replies Valkey 9.0 gives to what its
+// scripting.tcl checks: SORT BY a constant sorts a set for a script,
+// unpack refuses a range past C Lua's stack with Lua's own error, and
+// the script cache counts SCRIPT LOAD's scripts.
+func TestScriptValkeyReplies(t *testing.T) {
+	s := startServer(t)
+	rc := dialRaw(t, s)
+	rc.Expect(":7\r\n", "sadd", "myset", "a", "b", "c", "d", "e", "aa", "azz")
+	rc.Expect(multibulk("a", "aa", "azz", "b", "c", "d", "e"), "eval", "return redis.call('sort',KEYS[1],'by','nosort')", "1", "myset")
+	rc.Expect("*6\r\n"+bulk("a")+"$-1\r\n"+bulk("aa")+"$-1\r\n"+bulk("azz")+"$-1\r\n",
+		"eval", "return redis.call('sort',KEYS[1],'by','_','limit','0','3','get','#','get','_:*')", "1", "myset")
+
+	rc.Expect("-ERR user_script:1: too many results to unpack script: 99121f1bc192655f687c994215164fe212cd6e73, on @user_script:1.\r\n",
+		"eval", "return {unpack({1,2,3}, 0, 2147483647)}", "0")
+	rc.Expect("-ERR user_script:1: too many results to unpack script: 0395f41f7d84d21b4b0eb98ccabc18f4db2105a7, on @user_script:1.\r\n",
+		"eval", "return {unpack({1,2,3}, -2, 2147483647)}", "0")
+	rc.Expect("*2\r\n:2\r\n:3\r\n", "eval", "return {unpack({1,2,3}, 2, 5)}", "0")
+
+	rc.Expect("+OK\r\n", "script", "flush", "sync")
+	for j := range 100 {
+		rc.Do("script", "load", "return "+strconv.Itoa(j))
+	}
+	if info := rc.Do("info", "memory"); !strings.Contains(info, "\r\nnumber_of_cached_scripts:100\r\n") {
+		t.Errorf("after 100 SCRIPT LOADs: %q", info)
+	}
+	rc.Expect("+OK\r\n", "script", "flush", "async")
+	if info := rc.Do("info", "memory"); !strings.Contains(info, "\r\nnumber_of_cached_scripts:0\r\n") {
+		t.Errorf("after SCRIPT FLUSH ASYNC: %q", info)
 	}
 }
