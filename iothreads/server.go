@@ -203,7 +203,28 @@ func (s *Server) Stop(ctx context.Context) error {
 		close(s.noLoops)
 		return tlsErr
 	}
+	s.refuseNew()
 	return errors.Join(s.stopLoops(ctx), tlsErr)
+}
+
+// refuseNew stops the TCP listeners from taking connections, so that a
+// client that connects while the loops close theirs is refused, as it is
+// once Valkey has exited, instead of being accepted and then reset.
+// shutdown(2) on a duplicate of a listener stops the socket itself, and
+// gnet drops it from its poll (third_party/gnet); gnet closes it later.
+func (s *Server) refuseNew() {
+	for _, a := range s.opts.Addrs {
+		network, addr, _ := strings.Cut(a, "://")
+		if !strings.HasPrefix(network, "tcp") {
+			continue // a unix socket's file is removed once the loops have stopped
+		}
+		fd, err := s.eng.DupListener("tcp", addr) // gnet names tcp4 and tcp6 listeners tcp
+		if err != nil {
+			continue
+		}
+		_ = unix.Shutdown(fd, unix.SHUT_RD)
+		_ = unix.Close(fd)
+	}
 }
 
 // stopLoops stops gnet's engine and waits for its loops to end. gnet's

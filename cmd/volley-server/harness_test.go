@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -294,6 +295,20 @@ func (rc *rawConn) ExpectClosed() {
 	}
 	if ne, ok := err.(net.Error); ok && ne.Timeout() {
 		rc.t.Fatal("connection still open after 10s")
+	}
+}
+
+// expectRefused checks that s refuses new connections: it has stopped
+// listening.
+func expectRefused(t testing.TB, s *testServer) {
+	t.Helper()
+	c, err := net.Dial("tcp", s.Addr())
+	if err == nil {
+		c.Close()
+		t.Fatalf("a new connection to %s was accepted", s.Addr())
+	}
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("a new connection: %v, want connection refused", err)
 	}
 }
 

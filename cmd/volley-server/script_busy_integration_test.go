@@ -129,7 +129,8 @@ func TestBusyFunctionKill(t *testing.T) {
 }
 
 // A script that wrote cannot be killed; SHUTDOWN NOSAVE still stops the
-// server, which exits with status 0.
+// server, which refuses new clients before it closes the others and
+// exits with status 0.
 func TestBusyScriptUnkillableShutdown(t *testing.T) {
 	s := startServer(t)
 	caller, other := dialRaw(t, s), dialRaw(t, s)
@@ -140,6 +141,10 @@ func TestBusyScriptUnkillableShutdown(t *testing.T) {
 	other.Expect(busyEval, "SHUTDOWN")
 	other.Expect(busyEval, "SHUTDOWN", "SAVE")
 	other.Send(multibulk("SHUTDOWN", "NOSAVE"))
+	// Once a client sees its connection closed, the server has stopped
+	// listening, as Valkey has exited by then.
+	other.ExpectClosed()
+	expectRefused(t, s)
 	select {
 	case <-s.done:
 	case <-time.After(10 * time.Second):

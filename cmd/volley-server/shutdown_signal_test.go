@@ -47,3 +47,20 @@ func TestSignalShutdownInsist(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", code, s.Log())
 	}
 }
+
+// A client that connects after SHUTDOWN closed the others is refused,
+// not accepted and then reset: the listeners stop before the loops close
+// their connections.
+func TestShutdownRefusesNewClients(t *testing.T) {
+	s := startServer(t)
+	c := dialRaw(t, s)
+	idle := dialRaw(t, s)
+	c.Send(multibulk("SHUTDOWN", "NOSAVE"))
+	idle.ExpectClosed()
+	expectRefused(t, s)
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the server did not exit after SHUTDOWN NOSAVE\n%s", s.Log())
+	}
+}

@@ -40,6 +40,11 @@ func (el *eventloop) accept0(fd int, _ netpoll.IOEvent, _ netpoll.IOFlags) error
 			// in the Accept queue was closed before we Accept()ed it.
 			// It's a silly error, let's retry it.
 			continue
+		case unix.EINVAL:
+			// The listener was shut down: the user stops taking new
+			// connections ahead of Stop (Volley's patch). It is closed
+			// with the others when the engine stops.
+			return el.poller.Delete(fd)
 		default:
 			el.getLogger().Errorf("Accept() failed due to error: %v", err)
 			return errors.ErrAcceptSocket
