@@ -259,6 +259,20 @@ func TestConfigFileAndFatalErrors(t *testing.T) {
 	}
 }
 
+// A port another server holds: the server says why it cannot listen and
+// exits with status 1.
+func TestPortInUse(t *testing.T) {
+	s := startServer(t)
+	out, err := runBinary(t, "--port", fmt.Sprint(s.Port), "--bind", "127.0.0.1", "--dir", t.TempDir())
+	if code := exitCode(err); code != 1 {
+		t.Fatalf("exit %d, want 1; output:\n%s", code, out)
+	}
+	want := fmt.Sprintf("Failed listening on tcp4://127.0.0.1:%d: bind: address already in use", s.Port)
+	if !strings.Contains(out, want) {
+		t.Fatalf("output lacks %q:\n%s", want, out)
+	}
+}
+
 func TestSigtermShutsDownCleanly(t *testing.T) {
 	s := startServer(t)
 	dialRaw(t, s).Expect("+PONG\r\n", "PING")

@@ -124,7 +124,10 @@ func initListener(network, addr string, options *Options) (ln *listener, err err
 	ln = &listener{network: network, address: addr, sockOptInts: sockOptInts, sockOptStrs: sockOptStrs}
 	err = ln.open()
 
-	if options.TCPKeepAlive > 0 && ln.network == "tcp" &&
+	// Not on a listener that failed to open: its error, say the bind's
+	// "address already in use", would be lost to setsockopt's on the
+	// closed descriptor (Volley's patch).
+	if err == nil && options.TCPKeepAlive > 0 && ln.network == "tcp" &&
 		(runtime.GOOS == "linux" || runtime.GOOS == "freebsd" || runtime.GOOS == "dragonfly") {
 		// TCP keepalive options will be inherited from the listening socket
 		// only when running on Linux, FreeBSD, or DragonFlyBSD.
