@@ -133,15 +133,19 @@ func (ls *loopState) startBusy(caller *conn) *busyPoll {
 	return bp
 }
 
-// busyRead reads what cn sent and serves it; false stops polling cn (the
-// peer closed, an error, or the connection is to be closed: gnet sees to
-// each of these once the script ends).
+// busyRead reads what cn sent and serves it; false stops polling cn.
+// A peer that closed, or a read error, frees the client at once, as
+// Valkey frees a client that disconnects while a script is busy: a
+// replica that drops is no longer counted, which a script may wait for.
+// gnet closes the socket once the script ends, and finds no client then.
+// A connection the engine asked to close is left to gnet likewise.
 func (s *Server) busyRead(srv *engine.Server, cn *conn, bp *busyPoll) bool {
 	n, err := unix.Read(cn.gc.Fd(), bp.buf)
 	if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
 		return true
 	}
 	if err != nil || n <= 0 {
+		s.freeConn(srv, cn)
 		return false
 	}
 	buf := bp.buf[:n]

@@ -402,11 +402,17 @@ func (s *Server) OnClose(gc gnet.Conn, err error) gnet.Action {
 // are written (unless it is closed at once); the connection must still
 // take them.
 func (s *Server) closeConn(cn *conn) {
+	srv := s.co.Acquire()
+	s.freeConn(srv, cn)
+	s.co.Release()
+}
+
+// freeConn is closeConn with the engine held.
+func (s *Server) freeConn(srv *engine.Server, cn *conn) {
 	cn.flush()
 	if cn.loop != nil {
 		delete(cn.loop.conns, cn)
 	}
-	srv := s.co.Acquire()
 	if cn.overQbuf {
 		srv.Stats.ClientQbufLimitDisc++
 		srv.Log.Warningf("Closing client that reached max query buffer length: id=%d addr=%s (qbuf initial bytes: %q)", cn.cl.ID, cn.cl.Addr, head(cn.qbuf, 64))
@@ -422,7 +428,6 @@ func (s *Server) closeConn(cn *conn) {
 	srv.Stats.NetOutputBytes += int64(cn.out.Len())
 	srv.FreedHeap(cn.gc.OutboundBuffered() + cap(cn.qbuf) + cn.out.Cap())
 	srv.FreeClient(cn.cl)
-	s.co.Release()
 	cn.cl = nil
 	if cn.out.Len() > 0 {
 		_, _ = cn.gc.Writev(cn.out.Vec())

@@ -112,6 +112,28 @@ func busyScriptNewClients(t *testing.T, s *testServer) {
 	}
 }
 
+// A client that disconnects while a script is busy is freed at once, as
+// Valkey frees it: a script waiting for it to go (as one may wait for a
+// replica to drop) sees it gone.
+func TestBusyScriptSeesDisconnect(t *testing.T) {
+	s := startServer(t)
+	caller, other, leaving := dialRaw(t, s), dialRaw(t, s), dialRaw(t, s)
+	other.Expect("+OK\r\n", "CONFIG", "SET", "busy-reply-threshold", "100")
+	const count = "return tonumber(redis.call('info', 'clients'):match('connected_clients:(%d+)'))"
+	other.Expect(":3\r\n", "EVAL", count, "0")
+	caller.Send(multibulk("EVAL", `
+		while true do
+			local n = tonumber(redis.call('info', 'clients'):match('connected_clients:(%d+)'))
+			if n == 2 then return n end
+		end`, "0"))
+	waitBusy(t, other, busyEval)
+	leaving.c.Close()
+	if got := caller.Reply(); got != ":2\r\n" {
+		t.Fatalf("the script got %q", got)
+	}
+	other.Expect("+PONG\r\n", "PING")
+}
+
 func TestBusyFunctionKill(t *testing.T) {
 	s := startServer(t)
 	caller, other := dialRaw(t, s), dialRaw(t, s)
