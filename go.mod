@@ -23,3 +23,5 @@ require (
 )
 
 replace github.com/panjf2000/gnet/v2 v2.10.0 => ./third_party/gnet
+
+replace github.com/yuin/gopher-lua v1.1.2 => ./third_party/gopher-lua
