@@ -317,28 +317,23 @@ func baseRawSet(L *LState) int {
 }
 
 func baseSelect(L *LState) int {
-	L.CheckTypes(1, LTNumber, LTString)
-	switch lv := L.Get(1).(type) {
-	case LNumber:
-		idx := int(lv)
-		num := L.GetTop()
-		if idx < 0 {
-			idx = num + idx
-		} else if idx > num {
-			idx = num
-		}
-		if 1 > idx {
-			L.ArgError(1, "index out of range")
-		}
-		return num - idx
-	case LString:
-		if string(lv) != "#" {
-			L.ArgError(1, "invalid string '"+string(lv)+"'")
-		}
-		L.Push(LNumber(L.GetTop() - 1))
+	// Volley's patch: C Lua 5.1's select, which takes any string that
+	// starts with '#' and otherwise a number, numeric strings included.
+	num := L.GetTop()
+	if s, ok := L.Get(1).(LString); ok && strings.HasPrefix(string(s), "#") {
+		L.Push(LNumber(num - 1))
 		return 1
 	}
-	return 0
+	idx := int(L.CheckNumber(1))
+	if idx < 0 {
+		idx = num + idx
+	} else if idx > num {
+		idx = num
+	}
+	if 1 > idx {
+		L.ArgError(1, "index out of range")
+	}
+	return num - idx
 }
 
 func baseSetFEnv(L *LState) int {

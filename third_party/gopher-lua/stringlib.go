@@ -135,6 +135,7 @@ func strFind(L *LState) int {
 
 func strFormat(L *LState) int {
 	str := L.CheckString(1)
+	checkFormatArgs(L, str) // Volley's patch
 	args := make([]interface{}, L.GetTop()-1)
 	top := L.GetTop()
 	for i := 2; i <= top; i++ {
@@ -446,3 +447,42 @@ func luaIndex2StringIndex(str string, i int, start bool) int {
 }
 
 //
+
+// checkFormatArgs checks string.format's arguments against its format as
+// C Lua 5.1's str_format does, raising its errors: each conversion takes
+// a number (c d i o u x X e E f g G) or a string (q s), and an unknown
+// conversion is an invalid option (Volley's patch; gopher-lua formatted
+// whatever it was given).
+func checkFormatArgs(L *LState, format string) {
+	arg := 1
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		i++
+		if i < len(format) && format[i] == '%' {
+			continue
+		}
+		for i < len(format) && strings.IndexByte("-+ #0", format[i]) >= 0 {
+			i++
+		}
+		for i < len(format) && (format[i] >= '0' && format[i] <= '9' || format[i] == '.') {
+			i++
+		}
+		arg++
+		if arg > L.GetTop() {
+			L.ArgError(arg, "no value")
+		}
+		if i >= len(format) {
+			L.RaiseError("invalid option '%%' to 'format'")
+		}
+		switch c := format[i]; c {
+		case 'c', 'd', 'i', 'o', 'u', 'x', 'X', 'e', 'E', 'f', 'g', 'G':
+			L.Replace(arg, L.CheckNumber(arg)) // "10" formats as 10
+		case 'q', 's':
+			L.CheckString(arg)
+		default:
+			L.RaiseError("invalid option '%%%c' to 'format'", c)
+		}
+	}
+}
