@@ -244,7 +244,7 @@ func (ls *luaState) loadLibrary(body string, timeout time.Duration) ([]*luaFunct
 					msg = string(m)
 				}
 			case glua.LString:
-				msg = "ERR " + cLuaMessage(string(o))
+				msg = "ERR " + string(o)
 				if strings.HasSuffix(string(o), context.DeadlineExceeded.Error()) {
 					msg = "ERR FUNCTION LOAD timeout"
 				}

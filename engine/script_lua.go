@@ -75,8 +75,9 @@ func newLuaState(s *Server, functions bool) *luaState {
 	g.RawSetString("collectgarbage", L.NewFunction(luaCollectGarbage))
 	g.RawSetString("gcinfo", L.NewFunction(func(L *glua.LState) int { L.Push(glua.LNumber(ls.memoryKB())); return 1 }))
 	if str, ok := g.RawGetString("string").(*glua.LTable); ok {
-		str.RawSetString("dump", glua.LNil)
+		str.RawSetString("dump", L.NewFunction(luaStringDump))
 	}
+	g.RawSetString("loadstring", L.NewFunction(luaLoadstring))
 	os := L.NewTable()
 	os.RawSetString("clock", L.NewFunction(luaOsClock))
 	g.RawSetString("os", os)
@@ -332,7 +333,7 @@ func (ls *luaState) errorHandler(L *glua.LState) int {
 		if e != glua.LNil {
 			msg = luaToString(L, e)
 		}
-		t.RawSetString("err", glua.LString("ERR "+cLuaMessage(msg)))
+		t.RawSetString("err", glua.LString("ERR "+msg))
 	}
 	for level := 1; level < 4; level++ {
 		dbg, ok := L.GetStack(level)
@@ -366,37 +367,87 @@ func luaNumberString(f float64) string {
 	return lua.FormatNumber(f)
 }
 
-// cLuaMessage rewrites gopher-lua's runtime error texts into the
-// wording of the C Lua Valkey embeds, where the two differ.
-func cLuaMessage(msg string) string {
-	if i := strings.Index(msg, "attempt to index a non-table object("); i >= 0 {
-		rest := msg[i+len("attempt to index a non-table object("):]
-		if j := strings.IndexByte(rest, ')'); j >= 0 {
-			return msg[:i] + "attempt to index a " + rest[:j] + " value"
-		}
+// luaChunkHeader is the header of a Lua 5.1 binary chunk on a 64-bit
+// little-endian machine: signature, version 5.1, official format, little
+// endian, 4-byte int, 8-byte size_t, 4-byte instruction, 8-byte double
+// numbers.
+const luaChunkHeader = "\x1bLuaQ\x00\x01\x04\x08\x04\x08\x00"
+
+// luaStringDump is string.dump. Valkey's Lua refuses binary chunks, so a
+// dump can only be looked at, never loaded: it is a binary chunk header
+// and the function's source name and lines, not gopher-lua's bytecode,
+// which C Lua could not read either. A Go function cannot be dumped, as
+// a C function cannot.
+func luaStringDump(L *glua.LState) int {
+	fn := L.CheckFunction(1)
+	if fn.IsG {
+		L.RaiseError("unable to dump given function")
 	}
-	if i := strings.Index(msg, "attempt to call a non-function object"); i >= 0 {
-		return msg[:i] + "attempt to call a nil value" + msg[i+len("attempt to call a non-function object"):]
-	}
-	if i := strings.Index(msg, "cannot perform concat operation between "); i >= 0 {
-		return msg[:i] + "attempt to concatenate a " + operandType(msg[i+len("cannot perform concat operation between "):]) + " value"
-	}
-	if i := strings.Index(msg, "cannot perform "); i >= 0 && strings.Contains(msg, " operation between ") {
-		rest := msg[strings.Index(msg, " operation between ")+len(" operation between "):]
-		return msg[:i] + "attempt to perform arithmetic on a " + operandType(rest) + " value"
-	}
-	return msg
+	p := fn.Proto
+	L.Push(glua.LString(luaChunkHeader + p.SourceName + ":" + strconv.Itoa(p.LineDefined) + "-" + strconv.Itoa(p.LastLineDefined)))
+	return 1
 }
 
-// operandType picks, from gopher-lua's "<type> and <type>", the operand
-// C Lua would name: the first that is not a number (or string).
-func operandType(pair string) string {
-	a, b, _ := strings.Cut(pair, " and ")
-	if a == "number" || a == "string" {
-		return b
+// luaLoadstring is Lua 5.1's loadstring(s [, chunkname]): the compiled
+// function, or nil and C Lua's error message. A binary chunk is read as
+// text, as Valkey's Lua, which has binary loading disabled, reads it.
+func luaLoadstring(L *glua.LState) int {
+	code := L.CheckString(1)
+	source := L.OptString(2, code)
+	lexChunk := luaChunkID(source, luaMaxSrc)
+	if strings.HasPrefix(code, "\x1b") {
+		L.Push(glua.LNil)
+		L.Push(glua.LString(lexChunk + ":1: unexpected symbol near 'char(27)'"))
+		return 2
 	}
-	return a
+	fn, err := L.Load(strings.NewReader(code), luaChunkID(source, luaIDSize))
+	if err != nil {
+		L.Push(glua.LNil)
+		L.Push(glua.LString(compileError(err, lexChunk, code)))
+		return 2
+	}
+	L.Push(fn)
+	return 1
 }
+
+// luaChunkID is C Lua 5.1's luaO_chunkid: how messages name a chunk, in
+// at most size bytes (LUA_IDSIZE, 60, at run time; the lexer's MAXSRC,
+// 80, in syntax errors). "=name" is name, "@file" a file name (its end),
+// and any other source [string "its first line"], shortened to fit.
+func luaChunkID(source string, size int) string {
+	if i := strings.IndexByte(source, 0); i >= 0 {
+		source = source[:i] // a C string: a binary chunk's name ends at its first NUL
+	}
+	switch {
+	case strings.HasPrefix(source, "="):
+		if name := source[1:]; len(name) > size-1 {
+			return name[:size-1]
+		}
+		return source[1:]
+	case strings.HasPrefix(source, "@"):
+		name := source[1:]
+		if max := size - len(" '...' ") - 1; len(name) > max {
+			return "..." + name[len(name)-max:]
+		}
+		return name
+	}
+	n := strings.IndexAny(source, "\n\r")
+	if n < 0 {
+		n = len(source)
+	}
+	if max := size - len(` [string "..."] `) - 1; n > max {
+		n = max
+	}
+	if n < len(source) {
+		return `[string "` + source[:n] + `..."]`
+	}
+	return `[string "` + source + `"]`
+}
+
+const (
+	luaIDSize = 60 // LUA_IDSIZE
+	luaMaxSrc = 80 // llex.c's MAXSRC
+)
 
 // luaTostring is tostring with Lua 5.1's number format.
 func luaTostring(L *glua.LState) int {
