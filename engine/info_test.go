@@ -283,8 +283,11 @@ func TestInfoScriptCounts(t *testing.T) {
 				t.Errorf("%s = %q, want %q", name, f[name], v)
 			}
 		}
-		if f["used_memory_scripts"] != f["used_memory_scripts_eval"] {
-			t.Errorf("used_memory_scripts %s, used_memory_scripts_eval %s", f["used_memory_scripts"], f["used_memory_scripts_eval"])
+		if total, eval, fn := atoi(f["used_memory_scripts"]), atoi(f["used_memory_scripts_eval"]), atoi(f["used_memory_functions"]); total != eval+fn {
+			t.Errorf("used_memory_scripts %d, used_memory_scripts_eval %d + used_memory_functions %d", total, eval, fn)
+		}
+		if total, eval, fn := atoi(f["used_memory_vm_total"]), atoi(f["used_memory_vm_eval"]), atoi(f["used_memory_vm_functions"]); total != eval+fn || f["used_memory_lua"] != f["used_memory_vm_eval"] {
+			t.Errorf("used_memory_vm_total %d, used_memory_vm_eval %d + used_memory_vm_functions %d, used_memory_lua %s", total, eval, fn, f["used_memory_lua"])
 		}
 	}
 	check(map[string]string{
@@ -323,8 +326,23 @@ func TestInfoScriptCounts(t *testing.T) {
 		t.Fatalf("FUNCTION LOAD: %q", got)
 	}
 	check(map[string]string{"number_of_functions": "2", "number_of_libraries": "1", "number_of_cached_scripts": "500"})
+	// The VM figures are estimates (gopher-lua's objects are on the Go
+	// heap): something while a library is loaded, nothing once flushed,
+	// as functions.tcl checks that a flush lowers them.
+	_, f = infoFields(t, infoText(t, e, c, "memory"))
+	if atoi(f["used_memory_vm_functions"]) <= 0 || atoi(f["used_memory_functions"]) < len(lib) || atoi(f["used_memory_vm_eval"]) <= 0 {
+		t.Errorf("with a library and 500 scripts: used_memory_vm_functions %s, used_memory_functions %s, used_memory_vm_eval %s",
+			f["used_memory_vm_functions"], f["used_memory_functions"], f["used_memory_vm_eval"])
+	}
 	e.do(c, "function", "flush")
-	check(map[string]string{"number_of_functions": "0", "number_of_libraries": "0"})
+	check(map[string]string{"number_of_functions": "0", "number_of_libraries": "0", "used_memory_vm_functions": "0", "used_memory_functions": "0"})
+	e.do(c, "script", "flush")
+	check(map[string]string{"used_memory_vm_eval": "0", "used_memory_lua": "0", "used_memory_vm_total": "0", "used_memory_scripts": "0"})
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }
 
 func TestBytesToHuman(t *testing.T) {

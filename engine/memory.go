@@ -181,6 +181,7 @@ type memOverhead struct {
 	total, startup, peak uint64
 	clientsNormal        uint64
 	luaCaches            int64 // the EVAL script cache (lua.caches)
+	functionsCaches      int64 // the function libraries (functions.caches)
 	dbs                  []dbMemory
 	overheadTotal        uint64
 	dataset              uint64
@@ -292,7 +293,8 @@ func (s *Server) overhead(m *memSnapshot) memOverhead {
 	o.clientsNormal = s.clientsMemory()
 	o.dbs = s.dbMemoryUsage()
 	o.luaCaches = s.script.cacheMemory()
-	o.overheadTotal = o.startup + o.clientsNormal + uint64(o.luaCaches)
+	o.functionsCaches = s.script.functionsMemory()
+	o.overheadTotal = o.startup + o.clientsNormal + uint64(o.luaCaches+o.functionsCaches)
 	for _, db := range o.dbs {
 		o.overheadTotal += db.main + db.expires
 		o.keys += db.keys
@@ -346,7 +348,7 @@ func cmdMemoryStats(c *Client) {
 	kv("cluster.slot_export", 0)
 	kv("aof.buffer", 0)
 	kv("lua.caches", o.luaCaches)
-	kv("functions.caches", 0)
+	kv("functions.caches", o.functionsCaches)
 	for _, db := range o.dbs {
 		c.AddBulkString("db." + strconv.Itoa(db.id))
 		c.AddMapLen(2)
