@@ -57,6 +57,7 @@ func cmdSelect(c *Client) {
 		return
 	}
 	c.DB = int(id)
+	c.srv.dbs[id].selected = true
 	c.AddOK()
 }
 

@@ -30,6 +30,11 @@ type DB struct {
 	avgTTL       int64 // running average of sampled TTLs, INFO keyspace avg_ttl
 
 	watched map[string][]*watchedKey // WATCH: key -> the clients watching it (multi.go); stays with the ID across SWAPDB
+
+	// selected: a client has used the database (SELECT, or MOVE, COPY or
+	// SWAPDB naming it). Valkey creates a database on first use and MEMORY
+	// STATS lists it from then on, keys or not.
+	selected bool
 }
 
 func newDB(s *Server, id int, seed maphash.Seed) *DB {

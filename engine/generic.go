@@ -215,6 +215,7 @@ func targetDB(c *Client, arg []byte) *DB {
 		c.AddError(ErrInvalidDB)
 		return nil
 	}
+	s.dbs[id].selected = true
 	return s.dbs[id]
 }
 
@@ -846,6 +847,7 @@ func cmdSwapDB(c *Client) {
 		c.AddError(ErrInvalidDB)
 		return
 	}
+	s.dbs[id1].selected, s.dbs[id2].selected = true, true
 	if id1 != id2 {
 		db1, db2 := s.dbs[id1], s.dbs[id2]
 		db1.swapContents(db2)

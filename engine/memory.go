@@ -212,7 +212,7 @@ type dbMemory struct {
 func (s *Server) dbMemoryUsage() []dbMemory {
 	var out []dbMemory
 	for _, db := range s.dbs {
-		if db.ID != 0 && db.Len() == 0 && db.ExpiresLen() == 0 {
+		if db.ID != 0 && !db.selected && db.Len() == 0 && db.ExpiresLen() == 0 {
 			continue
 		}
 		out = append(out, dbMemory{

@@ -145,6 +145,26 @@ func TestMemoryStatsDatabases(t *testing.T) {
 	if got := e.do(c, "memory", "stats"); !strings.Contains(got, "$25\r\noverhead.db.hashtable.lut\r\n:0\r\n") {
 		t.Errorf("MEMORY STATS lut after FLUSHALL: %q", got)
 	}
+
+	// A database stays listed, empty, once a client has used it, as
+	// Valkey's exists from its first SELECT on (other.tcl's "Server can
+	// resize empty dict" reads db.9 after deleting all its keys); one
+	// nobody used is not listed.
+	e.do(c, "select", "5")
+	e.do(c, "swapdb", "6", "7")
+	e.do(c, "move", "nokey", "8")
+	got := e.do(c, "memory", "stats")
+	for _, db := range []string{"db.2", "db.5", "db.6", "db.7", "db.8"} {
+		want := "$4\r\n" + db + "\r\n*4\r\n$23\r\noverhead.hashtable.main\r\n:0\r\n$26\r\noverhead.hashtable.expires\r\n:0\r\n"
+		if !strings.Contains(got, want) {
+			t.Errorf("MEMORY STATS lacks the empty %s: %q", db, got)
+		}
+	}
+	for _, db := range []string{"db.1", "db.3", "db.9"} {
+		if strings.Contains(got, "$4\r\n"+db+"\r\n") {
+			t.Errorf("MEMORY STATS lists %s, which nobody used: %q", db, got)
+		}
+	}
 }
 
 // used_memory counts the keyspace arenas, which live outside the Go heap.
