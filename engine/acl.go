@@ -686,7 +686,7 @@ func (s *Server) checkCredentials(name, pass []byte) bool {
 func (s *Server) authenticate(c *Client, name, pass []byte) bool {
 	if s.checkCredentials(name, pass) {
 		c.User = s.acl.users[string(name)]
-		c.Authenticated = true
+		c.Authenticated, c.everAuthenticated = true, true
 		return true
 	}
 	s.addACLLogEntry(c, aclDeniedAuth, s.aclContext(c), string(name), string(c.Argv[0]))

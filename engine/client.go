@@ -78,6 +78,7 @@ type Client struct {
 	Name, LibName, LibVer string
 	User                  *User // never nil: the default user until AUTH
 	Authenticated         bool
+	everAuthenticated     bool // has been authenticated once: RESET and ACL changes do not undo it
 	Replying              ReplyMode
 
 	Addr, LAddr string // "ip:port" (or "path:0" for unix sockets)
@@ -120,6 +121,14 @@ type Client struct {
 // server's state (Valkey's mustObeyClient): the primary's stream and the
 // AOF being replayed.
 func (c *Client) mustObey() bool { return c.Flags&ClientPrimary != 0 || c.ID == aofClientID }
+
+// OutputLimitedUnauthenticated reports whether c's pending replies are
+// limited to unauthenticatedReplyLimit: it must authenticate and never
+// has, so it could otherwise make the server hold replies it never reads
+// (Valkey's REPLY_BUFFER_SIZE_UNAUTHENTICATED_CLIENT).
+func (c *Client) OutputLimitedUnauthenticated() bool {
+	return !c.Authenticated && !c.everAuthenticated
+}
 
 // inScript reports whether c is the client scripts and functions call
 // their commands through (Valkey's CLIENT_SCRIPT flag).

@@ -40,6 +40,10 @@ var debugSubs = map[string]debugSub{
 		"    Like CONFIG REWRITE but writes all configuration options, including",
 		"    keywords not listed in original configuration file or default values.",
 	}},
+	"client-enforce-reply-list": {3, func(c *Client) {
+		c.srv.DebugReplyList = cnum.Atoi(c.Argv[2]) != 0
+		c.AddOK()
+	}, nil},
 	"set-disable-deny-scripts": {3, func(c *Client) {
 		c.srv.scriptDenyOff = cnum.Atoi(c.Argv[2]) != 0
 		c.AddOK()

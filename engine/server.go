@@ -128,6 +128,11 @@ type Server struct {
 	shutdownWait  shutdownWait // a shutdown waiting for the replicas (shutdown_wait.go)
 	scriptDenyOff bool         // DEBUG SET-DISABLE-DENY-SCRIPTS 1: scripts may call noscript commands
 
+	// DebugReplyList is DEBUG CLIENT-ENFORCE-REPLY-LIST: Valkey then
+	// queues every reply in its reply list, outside the client's static
+	// buffer, so that any unsent reply counts against the output limits.
+	DebugReplyList bool
+
 	mono         monoClock  // the per-command timing clock (monotime.go)
 	lastCmd      *Spec      // the last top-level command looked up, tried first
 	longCmdNames bool       // a rename-command name is longer than lookup's buffer
@@ -249,6 +254,7 @@ func (s *Server) NewClient(addr, laddr string, fd int, unix bool) *Client {
 		User:            s.acl.def,
 		Authenticated:   s.defaultAuthenticated(),
 	}
+	c.everAuthenticated = c.Authenticated
 	if unix {
 		c.Flags |= ClientUnixSocket
 	}

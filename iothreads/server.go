@@ -762,6 +762,10 @@ func (cn *conn) keepTail(buf []byte, pos int) gnet.Action {
 // class: over the hard limit, or over the soft limit for longer than its
 // seconds, the client is closed.
 func (s *Server) overOutputLimit(srv *engine.Server, cn *conn) bool {
+	if cn.cl.OutputLimitedUnauthenticated() && s.overUnauthenticatedLimit(srv, cn) {
+		srv.Log.Warningf("Client id=%d addr=%s closed for overcoming of output buffer limits.", cn.cl.ID, cn.cl.Addr)
+		return true
+	}
 	lim := srv.Cfg.ClientOutputBufferLimits[engine.OutputClass(cn.cl)]
 	if lim.Hard == 0 && lim.Soft == 0 {
 		return false
@@ -783,6 +787,22 @@ func (s *Server) overOutputLimit(srv *engine.Server, cn *conn) bool {
 		cn.softSince = 0
 	}
 	return false
+}
+
+// overUnauthenticatedLimit is Valkey's limit on a client that must
+// authenticate and never has: at most 1 KiB of unsent replies
+// (REPLY_BUFFER_SIZE_UNAUTHENTICATED_CLIENT), counted past the 16 KiB
+// static buffer every client has, in the reply list, whose first block
+// alone takes 16 KiB. In effect the client is closed once its unsent
+// replies overflow the static buffer; with DEBUG CLIENT-ENFORCE-REPLY-LIST
+// every reply goes to the list, and any unsent reply closes it.
+func (s *Server) overUnauthenticatedLimit(srv *engine.Server, cn *conn) bool {
+	const staticReplyBuffer = 16 << 10 // PROTO_REPLY_BUF_SIZE
+	pending := cn.gc.OutboundBuffered() + cn.out.Len()
+	if srv.DebugReplyList {
+		return pending > 0
+	}
+	return pending > staticReplyBuffer
 }
 
 func head(b []byte, n int) []byte {

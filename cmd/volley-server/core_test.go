@@ -192,6 +192,28 @@ func TestRequirePass(t *testing.T) {
 	u.ExpectClosed()
 }
 
+// A client that must authenticate and never has cannot make the server
+// hold its replies: with DEBUG CLIENT-ENFORCE-REPLY-LIST (every unsent
+// reply counts, as in Valkey's auth.tcl) its NOAUTH closes it. One that
+// authenticated once is not limited, even after RESET logs it out.
+func TestUnauthenticatedOutputLimit(t *testing.T) {
+	s := startServer(t, "--requirepass", "secret", "--enable-debug-command", "yes")
+	admin, stranger, known := dialRaw(t, s), dialRaw(t, s), dialRaw(t, s)
+	admin.Expect("+OK\r\n", "AUTH", "secret")
+	const noauth = "-NOAUTH Authentication required.\r\n"
+	stranger.Expect(noauth, "SET", "x", "5")
+	known.Expect("+OK\r\n", "AUTH", "secret")
+	known.Expect("+RESET\r\n", "RESET")
+	admin.Expect("+OK\r\n", "DEBUG", "CLIENT-ENFORCE-REPLY-LIST", "1")
+	stranger.Send(multibulk("SET", "x", "5"))
+	stranger.ExpectClosed()
+	known.Expect(noauth, "SET", "x", "5")
+	admin.Expect("+OK\r\n", "DEBUG", "CLIENT-ENFORCE-REPLY-LIST", "0")
+	if got := admin.Do("INFO", "stats"); !strings.Contains(got, "client_output_buffer_limit_disconnections:1\r\n") {
+		t.Fatalf("INFO stats after the disconnection: %q", got)
+	}
+}
+
 func TestQuitClosesAfterReply(t *testing.T) {
 	s := startServer(t)
 	c := dialRaw(t, s)
