@@ -91,6 +91,9 @@ type Server struct {
 
 	// Hooks the process wiring (cmd/, loop/) provides.
 	Shutdown func(flags ShutdownFlags) error
+	// ConfigApplied runs after the configuration changed (CONFIG SET):
+	// the process title follows proc-title-template.
+	ConfigApplied func(cfg *config.Config)
 	// Hold runs fn while holding the engine, from any goroutine (a
 	// background save's steps); nil when nothing else holds it (tests).
 	Hold func(fn func(*Server))
@@ -230,6 +233,9 @@ func (s *Server) applyConfig() {
 	}
 	for _, db := range s.dbs {
 		db.arena.SetLargeRecord(s.largeRecord())
+	}
+	if s.ConfigApplied != nil {
+		s.ConfigApplied(s.Cfg)
 	}
 }
 

@@ -30,6 +30,7 @@ import (
 )
 
 func main() {
+	initProcTitle() // first: it gives os.Args copies of the memory it then reuses
 	os.Exit(run(os.Args[1:]))
 }
 
@@ -131,6 +132,13 @@ func run(args []string) int {
 
 	done := make(chan struct{})
 	shutdownReq := make(chan engine.ShutdownFlags, 1)
+	// ps shows the title proc-title-template gives, from now and after
+	// each CONFIG SET, as Valkey's does (set-proc-title no leaves it).
+	if v, _ := cfg.Value("set-proc-title"); v == "yes" {
+		title := func(c *config.Config) { setProcTitle(c.ProcTitle(os.Args[0])) }
+		title(cfg)
+		srv.ConfigApplied = title
+	}
 	srv.Shutdown = func(flags engine.ShutdownFlags) error {
 		select {
 		case shutdownReq <- flags:

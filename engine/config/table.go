@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -177,7 +178,7 @@ func directives() []*Directive {
 		text("syslog-ident", "valkey").with(Immutable),
 		enum("syslog-facility", syslogFacilities, 1).with(Immutable),
 		boolean("always-show-logo", false).with(Immutable),
-		boolean("set-proc-title", true).with(Immutable),
+		boolean("set-proc-title", true).with(Immutable).impl(),
 		boolean("crash-log-enabled", true),
 		boolean("crash-memcheck-enabled", true),
 		boolean("use-exit-on-panic", false).with(Hidden),
@@ -367,7 +368,7 @@ func directives() []*Directive {
 
 		// Last, because its check depends on cluster-enabled and
 		// unixsocket, which a rewritten file must set first.
-		text("proc-title-template", "{title} {listen-addr} {server-mode}").check(validProcTitle),
+		text("proc-title-template", "{title} {listen-addr} {server-mode}").check(validProcTitle).impl(),
 
 		// RDMA, which Volley does not have: values are stored, but a
 		// listener change is refused as a server built without it does.
@@ -516,44 +517,105 @@ func validNodename(_ *Config, v string) string {
 // known, braces balanced, and the expansion not blank.
 func validProcTitle(c *Config, v string) string {
 	const reason = "template format is invalid or contains unknown variables"
+	title, ok := expandProcTitle(v, func(name string) (string, bool) {
+		switch name {
+		case "title":
+			return "", true
+		case "listen-addr", "port", "tls-port", "config-file":
+			return "x", true // never empty
+		case "server-mode":
+			return c.serverMode(), true
+		case "unixsocket":
+			return c.UnixSocket, true
+		}
+		return "", false
+	})
+	if !ok || title == "" {
+		return reason
+	}
+	return ""
+}
+
+// ProcTitle is the process title proc-title-template gives, title being
+// the executable's name as invoked (ps and /proc/PID/cmdline show it).
+func (c *Config) ProcTitle(title string) string {
+	tmpl, _ := c.Value("proc-title-template")
+	t, _ := expandProcTitle(tmpl, func(name string) (string, bool) {
+		switch name {
+		case "title":
+			return title, true
+		case "listen-addr":
+			if c.Port == 0 && c.TLSPort == 0 {
+				return "unixsocket:" + c.UnixSocket, true
+			}
+			addr := "*"
+			if len(c.Bind) > 0 {
+				addr = c.Bind[0]
+			}
+			port := c.Port
+			if port == 0 {
+				port = c.TLSPort
+			}
+			return addr + ":" + strconv.Itoa(port), true
+		case "server-mode":
+			return c.serverMode(), true
+		case "config-file":
+			if c.ConfigFile == "" {
+				return "-", true
+			}
+			return c.ConfigFile, true
+		case "port":
+			return strconv.Itoa(c.Port), true
+		case "tls-port":
+			return strconv.Itoa(c.TLSPort), true
+		case "unixsocket":
+			return c.UnixSocket, true
+		}
+		return "", false
+	})
+	return t
+}
+
+func (c *Config) serverMode() string {
+	if c.ClusterEnabled {
+		return "[cluster]"
+	}
+	return ""
+}
+
+// expandProcTitle expands a proc-title-template's {variables} ("{{" and
+// "}}" are braces) with vars and trims the spaces around the result, as
+// Valkey's sdstemplate and sdstrim; false for an unknown variable or an
+// unbalanced brace.
+func expandProcTitle(tmpl string, vars func(name string) (string, bool)) (string, bool) {
 	var out strings.Builder
-	for p := v; p != ""; {
-		i := strings.IndexByte(p, '{')
+	for p := tmpl; p != ""; {
+		i := strings.IndexAny(p, "{}")
 		if i < 0 {
 			out.WriteString(p)
 			break
 		}
 		out.WriteString(p[:i])
+		brace := p[i]
 		p = p[i+1:]
-		if p == "" {
-			return reason
-		}
-		if p[0] == '{' {
-			out.WriteByte('{')
+		if p != "" && p[0] == brace {
+			out.WriteByte(brace) // {{ or }}
 			p = p[1:]
 			continue
 		}
+		if brace == '}' {
+			return "", false
+		}
 		j := strings.IndexByte(p, '}')
 		if j < 0 {
-			return reason
+			return "", false
 		}
-		switch p[:j] {
-		case "title":
-		case "listen-addr", "port", "tls-port", "config-file":
-			out.WriteString("x") // never empty
-		case "server-mode":
-			if c.ClusterEnabled {
-				out.WriteString("[cluster]")
-			}
-		case "unixsocket":
-			out.WriteString(c.UnixSocket)
-		default:
-			return reason
+		v, ok := vars(p[:j])
+		if !ok {
+			return "", false
 		}
+		out.WriteString(v)
 		p = p[j+1:]
 	}
-	if strings.Trim(out.String(), " ") == "" {
-		return reason
-	}
-	return ""
+	return strings.Trim(out.String(), " "), true
 }
