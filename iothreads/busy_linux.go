@@ -66,12 +66,10 @@ func (s *Server) busyEnded(_ *engine.Server, caller *engine.Client) {
 func (ls *loopState) serveBusy(s *Server, srv *engine.Server, caller *conn) {
 	bp := ls.busy
 	if bp == nil {
-		if bp = ls.startBusy(caller); bp == nil {
+		if bp = ls.startBusy(srv, caller); bp == nil {
 			return
 		}
-		ls.busy = bp
 	}
-	bp.srv = srv
 	if r, ok := ls.el.(acceptedRegisterer); ok {
 		_ = r.RegisterAccepted()
 	}
@@ -113,17 +111,24 @@ func (ls *loopState) busyWatch(cn *conn) {
 
 // startBusy sets up the loop's poll. Replies waiting for the end of the
 // round go out first, so that nothing answered now overtakes them.
-func (ls *loopState) startBusy(caller *conn) *busyPoll {
+//
+// The poll is the loop's busy state from the start: a flush that fails
+// closes its connection there and then, and closeConn must find the
+// engine already held.
+func (ls *loopState) startBusy(srv *engine.Server, caller *conn) *busyPoll {
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil
 	}
-	bp := &busyPoll{epfd: epfd, conns: make(map[int32]*conn), buf: make([]byte, 16<<10)}
+	bp := &busyPoll{srv: srv, epfd: epfd, conns: make(map[int32]*conn), buf: make([]byte, 16<<10)}
+	ls.busy = bp
 	for cn := range ls.conns {
 		if cn == caller || cn.cl == nil || cn.held != nil || cn.closeReq.Load() != 0 {
 			continue
 		}
-		cn.flush()
+		if cn.flush(); cn.cl == nil {
+			continue // the write failed and the connection is closed
+		}
 		fd := cn.gc.Fd()
 		ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(fd)}
 		if unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, fd, &ev) == nil {
@@ -145,7 +150,9 @@ func (s *Server) busyRead(srv *engine.Server, cn *conn, bp *busyPoll) bool {
 		return true
 	}
 	if err != nil || n <= 0 {
-		s.freeConn(srv, cn)
+		if cn.flush(); cn.cl != nil {
+			s.freeConn(srv, cn)
+		}
 		return false
 	}
 	buf := bp.buf[:n]

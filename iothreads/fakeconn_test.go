@@ -179,3 +179,26 @@ func TestWriteFailureMidBatchStops(t *testing.T) {
 		t.Fatalf("closed %d times", closed)
 	}
 }
+
+// The same with the round's replies deferred: the failing write is the
+// flush of the previous command's reply, which runs before the next
+// command of the batch does; the batch must stop there too.
+func TestDeferredWriteFailureMidBatchStops(t *testing.T) {
+	s, _ := newTestIO(t, "--requirepass", "pw")
+	el := &fakeLoop{}
+	el.roundEnd = s.RoundEndHook(el)
+	fc := openOn(t, s, el)
+	closed := 0
+	fc.onWriteFail = func() {
+		closed++
+		s.OnClose(fc, net.ErrClosed)
+	}
+	fc.in = []byte("PING\r\nPING\r\nPING\r\n")
+	if action := s.OnTraffic(fc); action != gnet.None && action != gnet.Close {
+		t.Fatalf("action %v", action)
+	}
+	el.endRound()
+	if closed != 1 {
+		t.Fatalf("closed %d times", closed)
+	}
+}

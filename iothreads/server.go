@@ -402,14 +402,21 @@ func (s *Server) OnClose(gc gnet.Conn, err error) gnet.Action {
 // are written (unless it is closed at once); the connection must still
 // take them.
 func (s *Server) closeConn(cn *conn) {
+	cn.flush()
+	if cn.cl == nil {
+		return // the flush failed, and closing there freed the client
+	}
+	if srv := cn.loop.busyServer(); srv != nil {
+		s.freeConn(srv, cn) // a script this loop runs holds the engine
+		return
+	}
 	srv := s.co.Acquire()
 	s.freeConn(srv, cn)
 	s.co.Release()
 }
 
-// freeConn is closeConn with the engine held.
+// freeConn is closeConn after the flush, with the engine held.
 func (s *Server) freeConn(srv *engine.Server, cn *conn) {
-	cn.flush()
 	if cn.loop != nil {
 		delete(cn.loop.conns, cn)
 	}
@@ -526,7 +533,12 @@ func (cn *conn) parseBatch(buf []byte, pos int) (int, error, bool) {
 
 // execute runs the parsed batch and writes the replies.
 func (s *Server) execute(cn *conn, nread int, perr error) gnet.Action {
-	cn.flush() // a wake-up can run before the round's flush
+	cn.flush() // a wake-up, or the previous command of an unauthenticated batch, can run before the round's flush
+	if cn.cl == nil {
+		// The flush failed (the peer went away) and gnet closed the
+		// connection there and then; traffic sees it and stops.
+		return gnet.None
+	}
 	srv := s.co.Acquire()
 	cl := cn.cl
 	countInput(srv, cn, nread)
