@@ -6,7 +6,9 @@ import (
 	"math/rand"
 	"net"
 	"os"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -368,6 +370,29 @@ func TestUnixSocket(t *testing.T) {
 	n, err := c.Read(buf)
 	if err != nil || string(buf[:n]) != "+PONG\r\n" {
 		t.Fatalf("PING over the unix socket: %q %v", buf[:n], err)
+	}
+}
+
+// unixsocketperm and unixsocketgroup give the socket its mode and group;
+// a group that does not exist stops the server, with Valkey's message.
+func TestUnixSocketAccess(t *testing.T) {
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "volley.sock")
+	g, err := user.LookupGroupId(strconv.Itoa(os.Getgid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	startServer(t, "--unixsocket", sock, "--unixsocketperm", "744", "--unixsocketgroup", g.Name)
+	var st syscall.Stat_t
+	if err := syscall.Stat(sock, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode&0o777 != 0o744 || int(st.Gid) != os.Getgid() {
+		t.Fatalf("socket mode %o gid %d, want 744 and %d", st.Mode&0o777, st.Gid, os.Getgid())
+	}
+	out, err := runBinary(t, "--port", "0", "--dir", dir, "--unixsocket", filepath.Join(dir, "other.sock"), "--unixsocketgroup", "no-such-group-volley")
+	if code := exitCode(err); code != 1 || !strings.Contains(out, "Failed opening Unix socket: getgrnam error for group 'no-such-group-volley': Success") {
+		t.Fatalf("exit %d, output:\n%s", code, out)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"os/user"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -164,6 +165,10 @@ func run(args []string) int {
 		log.Warningf("Failed listening on %s: %v", strings.Join(addrs, ", "), err)
 		return 1
 	case <-ios.Booted():
+	}
+	if err := unixSocketAccess(cfg); err != nil {
+		log.Warningf("Failed opening Unix socket: %v", err)
+		return 1
 	}
 
 	if cfg.PidFile != "" {
@@ -411,4 +416,39 @@ func applyGCPolicy(maxmemory uint64) {
 		limit = int64(min(max(maxmemory, gcLimitFloor), math.MaxInt64))
 	}
 	debug.SetMemoryLimit(limit)
+}
+
+// unixSocketAccess gives the unix socket the mode unixsocketperm sets and
+// the group unixsocketgroup names, as Valkey's anetListen does. gnet has
+// opened and is listening on it by now, so a client connecting in the
+// moment before finds the default mode.
+func unixSocketAccess(cfg *config.Config) error {
+	if cfg.UnixSocket == "" {
+		return nil
+	}
+	if cfg.UnixSocketPerm != 0 {
+		if err := os.Chmod(cfg.UnixSocket, os.FileMode(cfg.UnixSocketPerm)); err != nil {
+			return fmt.Errorf("chmod: %w", err)
+		}
+	}
+	name, _ := cfg.Value("unixsocketgroup")
+	if name == "" {
+		return nil
+	}
+	g, err := user.LookupGroup(name)
+	if err != nil {
+		var unknown user.UnknownGroupError
+		if errors.As(err, &unknown) {
+			return fmt.Errorf("getgrnam error for group '%s': Success", name) // getgrnam leaves errno 0
+		}
+		return fmt.Errorf("getgrnam error for group '%s': %v", name, err)
+	}
+	gid, err := strconv.Atoi(g.Gid)
+	if err != nil {
+		return fmt.Errorf("getgrnam error for group '%s': %v", name, err)
+	}
+	if err := os.Chown(cfg.UnixSocket, -1, gid); err != nil {
+		return fmt.Errorf("chown error for group '%s': %v", name, errors.Unwrap(err))
+	}
+	return nil
 }
