@@ -40,8 +40,14 @@ func (e *testEnv) countPrefix(prefix string) int {
 // limitBelow sets maxmemory to what is used now less drop bytes. The
 // collections eviction may start to refresh its heap figures are turned
 // off: the tests want eviction to act on the figures of the moment.
+//
+// The heap is collected first, so that the figure is live memory: taken
+// with garbage in it, a collection the runtime runs during the eviction
+// would lower used memory by itself, and fewer keys than the test wants
+// would go (seen under -race on CI's two cores).
 func (e *testEnv) limitBelow(drop uint64) {
 	e.srv.evict.gcMinGapNs = math.MaxInt64
+	runtime.GC()
 	e.srv.Cfg.MaxMemory = e.srv.usedMemory(true) - drop
 }
 
