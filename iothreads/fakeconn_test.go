@@ -163,31 +163,23 @@ func TestHugeCommandArgsNotKept(t *testing.T) {
 // A write that fails closes the connection inside Writev, as gnet does;
 // an unauthenticated client's commands run one at a time, so the batch
 // loop must stop there instead of parsing on for a client that is gone.
-// (A replica retrying AUTH against a primary made this crash.)
+// (A replica retrying AUTH against a primary made this crash.) With the
+// round's replies deferred, the failing write is the flush of the
+// previous command's reply, which runs before the next command does.
 func TestWriteFailureMidBatchStops(t *testing.T) {
-	s, fc := newTestIO(t, "--requirepass", "pw")
-	closed := 0
-	fc.onWriteFail = func() {
-		closed++
-		s.OnClose(fc, net.ErrClosed)
-	}
-	fc.in = []byte("PING\r\nPING\r\nPING\r\n")
-	if action := s.OnTraffic(fc); action != gnet.None && action != gnet.Close {
-		t.Fatalf("action %v", action)
-	}
-	if closed != 1 {
-		t.Fatalf("closed %d times", closed)
-	}
+	t.Run("immediate writes", func(t *testing.T) {
+		s, fc := newTestIO(t, "--requirepass", "pw")
+		writeFailureMidBatch(t, s, fc, func() {})
+	})
+	t.Run("deferred writes", func(t *testing.T) {
+		s, _ := newTestIO(t, "--requirepass", "pw")
+		el := &fakeLoop{}
+		el.roundEnd = s.RoundEndHook(el)
+		writeFailureMidBatch(t, s, openOn(t, s, el), el.endRound)
+	})
 }
 
-// The same with the round's replies deferred: the failing write is the
-// flush of the previous command's reply, which runs before the next
-// command of the batch does; the batch must stop there too.
-func TestDeferredWriteFailureMidBatchStops(t *testing.T) {
-	s, _ := newTestIO(t, "--requirepass", "pw")
-	el := &fakeLoop{}
-	el.roundEnd = s.RoundEndHook(el)
-	fc := openOn(t, s, el)
+func writeFailureMidBatch(t *testing.T, s *Server, fc *fakeConn, endRound func()) {
 	closed := 0
 	fc.onWriteFail = func() {
 		closed++
@@ -197,7 +189,7 @@ func TestDeferredWriteFailureMidBatchStops(t *testing.T) {
 	if action := s.OnTraffic(fc); action != gnet.None && action != gnet.Close {
 		t.Fatalf("action %v", action)
 	}
-	el.endRound()
+	endRound()
 	if closed != 1 {
 		t.Fatalf("closed %d times", closed)
 	}

@@ -196,6 +196,17 @@ func (s *testServer) Kill() {
 	<-s.done
 }
 
+// WaitExit waits, at most 10 seconds, for the server to exit after what
+// asked it to (named in the failure).
+func (s *testServer) WaitExit(after string) {
+	s.t.Helper()
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		s.t.Fatalf("the server did not exit after %s\n%s", after, s.Log())
+	}
+}
+
 // Alive reports whether the server process is still running.
 func (s *testServer) Alive() bool {
 	select {

@@ -29,16 +29,14 @@ func waitBusy(t *testing.T, c *rawConn, want string) {
 // run past busy-reply-threshold, SCRIPT KILL stops it, its caller gets
 // the kill error and then the reply to the command it pipelined behind
 // it, and the server serves normally again.
-func TestBusyScriptKill(t *testing.T) {
-	s := startServer(t)
-	busyScriptKill(t, s)
-}
+func TestBusyScriptKill(t *testing.T) { onOneAndTwoLoops(t, busyScriptKill) }
 
-// The same with several I/O loops: the clients on the other loops are
-// served through the coordinator's Yield.
-func TestBusyScriptKillIOThreads(t *testing.T) {
-	s := startMultiLoop(t, 2)
-	busyScriptKill(t, s)
+// onOneAndTwoLoops runs a busy-script test against a server with one I/O
+// loop and one with two, where the clients on the loop the script does
+// not run on are served through the coordinator's Yield.
+func onOneAndTwoLoops(t *testing.T, test func(*testing.T, *testServer)) {
+	t.Run("io-threads=1", func(t *testing.T) { test(t, startServer(t)) })
+	t.Run("io-threads=2", func(t *testing.T) { test(t, startMultiLoop(t, 2)) })
 }
 
 func busyScriptKill(t *testing.T, s *testServer) {
@@ -74,17 +72,9 @@ func busyScriptKill(t *testing.T, s *testServer) {
 
 // Clients that connect while a script is busy are served too, as Valkey
 // accepts them: they get -BUSY, and one of them can kill the script.
-func TestBusyScriptNewClients(t *testing.T) {
-	s := startServer(t)
-	busyScriptNewClients(t, s)
-}
-
-// The same with several I/O loops: the new clients are spread over the
-// script's loop and the others.
-func TestBusyScriptNewClientsIOThreads(t *testing.T) {
-	s := startMultiLoop(t, 2)
-	busyScriptNewClients(t, s)
-}
+// With two loops the new clients are spread over the script's and the
+// other.
+func TestBusyScriptNewClients(t *testing.T) { onOneAndTwoLoops(t, busyScriptNewClients) }
 
 func busyScriptNewClients(t *testing.T, s *testServer) {
 	caller, other := dialRaw(t, s), dialRaw(t, s)
@@ -167,11 +157,7 @@ func TestBusyScriptUnkillableShutdown(t *testing.T) {
 	// listening, as Valkey has exited by then.
 	other.ExpectClosed()
 	expectRefused(t, s)
-	select {
-	case <-s.done:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("the server did not exit after SHUTDOWN NOSAVE\n%s", s.Log())
-	}
+	s.WaitExit("SHUTDOWN NOSAVE")
 	if code := exitCode(s.err); code != 0 {
 		t.Fatalf("exit status %d (%v)\n%s", code, s.err, s.Log())
 	}

@@ -58,9 +58,5 @@ func TestShutdownRefusesNewClients(t *testing.T) {
 	c.Send(multibulk("SHUTDOWN", "NOSAVE"))
 	idle.ExpectClosed()
 	expectRefused(t, s)
-	select {
-	case <-s.done:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("the server did not exit after SHUTDOWN NOSAVE\n%s", s.Log())
-	}
+	s.WaitExit("SHUTDOWN NOSAVE")
 }
