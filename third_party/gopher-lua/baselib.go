@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
 )
 
@@ -397,33 +396,33 @@ func baseSetMetatable(L *LState) int {
 }
 
 func baseToNumber(L *LState) int {
+	// Volley's patch: C Lua 5.1's tonumber. Base 10 reads any number
+	// (luaO_str2d: "1e2" too, which gopher-lua's refused); another base
+	// reads an integer in it, as strtoul does.
 	base := L.OptInt(2, 10)
-	noBase := L.Get(2) == LNil
-
-	switch lv := L.CheckAny(1).(type) {
-	case LNumber:
-		L.Push(lv)
-	case LString:
-		str := strings.Trim(string(lv), " \n\t")
-		if strings.Index(str, ".") > -1 {
-			if v, err := strconv.ParseFloat(str, LNumberBit); err != nil {
-				L.Push(LNil)
-			} else {
-				L.Push(LNumber(v))
-			}
-		} else {
-			if noBase && strings.HasPrefix(strings.ToLower(str), "0x") {
-				base, str = 16, str[2:] // Hex number
-			}
-			if v, err := strconv.ParseInt(str, base, LNumberBit); err != nil {
-				L.Push(LNil)
-			} else {
-				L.Push(LNumber(v))
+	if base == 10 {
+		switch lv := L.CheckAny(1).(type) {
+		case LNumber:
+			L.Push(lv)
+			return 1
+		case LString:
+			if v, err := parseNumber(string(lv)); err == nil {
+				L.Push(v)
+				return 1
 			}
 		}
-	default:
 		L.Push(LNil)
+		return 1
 	}
+	s := L.CheckString(1)
+	if base < 2 || base > 36 {
+		L.ArgError(2, "base out of range")
+	}
+	if n, ok := strToUint(s, base); ok {
+		L.Push(LNumber(n))
+		return 1
+	}
+	L.Push(LNil)
 	return 1
 }
 

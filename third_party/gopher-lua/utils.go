@@ -2,8 +2,11 @@ package lua
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"math"
+	"math/bits"
 	"reflect"
 	"strconv"
 	"strings"
@@ -140,19 +143,78 @@ func isArrayKey(v LNumber) bool {
 	return isInteger(v) && v < LNumber(int((^uint(0))>>1)) && v > LNumber(0) && v < LNumber(MaxArrayIndex)
 }
 
+// parseNumber is C Lua 5.1's luaO_str2d (Volley's patch): the number
+// strtod reads (decimal, with an exponent or not, inf and nan, and C99's
+// hexadecimal floats), or a 0x hexadecimal integer, with spaces around.
+// gopher-lua's took "010" for octal 8 and underscores for digit breaks.
 func parseNumber(number string) (LNumber, error) {
-	var value LNumber
-	number = strings.Trim(number, " \t\n")
-	if v, err := strconv.ParseInt(number, 0, LNumberBit); err != nil {
-		if v2, err2 := strconv.ParseFloat(number, LNumberBit); err2 != nil {
-			return LNumber(0), err2
-		} else {
-			value = LNumber(v2)
-		}
-	} else {
-		value = LNumber(v)
+	s := strings.Trim(number, " \t\n\r\v\f")
+	body := strings.TrimLeft(s, "+-")
+	if s == "" || len(s)-len(body) > 1 || strings.ContainsRune(s, '_') {
+		return 0, errMalformedNumber
 	}
-	return value, nil
+	if len(body) > 1 && body[0] == '0' && (body[1] == 'x' || body[1] == 'X') {
+		if !strings.ContainsAny(body, "pP") {
+			s += "p0" // Go reads a hexadecimal float only with its exponent
+		}
+	}
+	f, err := strconv.ParseFloat(s, LNumberBit)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0, errMalformedNumber // out of range is HUGE_VAL (or 0), as strtod gives
+	}
+	return LNumber(f), nil
+}
+
+var errMalformedNumber = errors.New("malformed number")
+
+// strToUint is C's strtoul for tonumber with a base: spaces, a sign
+// (a minus wraps, as unsigned arithmetic does), a 0x prefix in base 16,
+// then digits of the base; false when there is no digit or anything
+// but spaces follows. A value past 64 bits saturates.
+func strToUint(s string, base int) (uint64, bool) {
+	s = strings.TrimLeft(s, " \t\n\r\v\f")
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg, s = s[0] == '-', s[1:]
+	}
+	if base == 16 && len(s) > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
+		s = s[2:]
+	}
+	var n uint64
+	digits, overflow := 0, false
+	for ; digits < len(s); digits++ {
+		c := s[digits]
+		var d int
+		switch {
+		case c >= '0' && c <= '9':
+			d = int(c - '0')
+		case c >= 'a' && c <= 'z':
+			d = int(c-'a') + 10
+		case c >= 'A' && c <= 'Z':
+			d = int(c-'A') + 10
+		default:
+			d = base
+		}
+		if d >= base {
+			break
+		}
+		hi, lo := bits.Mul64(n, uint64(base))
+		lo, carry := bits.Add64(lo, uint64(d), 0)
+		if hi != 0 || carry != 0 {
+			overflow = true
+		}
+		n = lo
+	}
+	if digits == 0 || strings.Trim(s[digits:], " \t\n\r\v\f") != "" {
+		return 0, false
+	}
+	if overflow {
+		return math.MaxUint64, true
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }
 
 func popenArgs(arg string) (string, []string) {
