@@ -203,6 +203,9 @@ func compileError(err error, chunk, code string) string {
 		if !strings.Contains(pe.Message, "syntax error") && !strings.Contains(pe.Message, "parse error") {
 			msg = strings.TrimSpace(pe.Message)
 		}
+		if len(tok) == 1 && (tok[0] < ' ' || tok[0] == 0x7f) {
+			tok = "char(" + strconv.Itoa(int(tok[0])) + ")" // C Lua's luaX_token2str for a control character
+		}
 		return chunk + ":" + strconv.Itoa(line) + ": " + msg + " near '" + tok + "'"
 	}
 	return strings.TrimSpace(err.Error())

@@ -3,6 +3,7 @@ package parse
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -120,7 +121,7 @@ func (sc *Scanner) skipComments(ch int) error {
 		if sc.Peek() == '[' || sc.Peek() == '=' {
 			var buf bytes.Buffer
 			if err := sc.scanMultilineString(sc.Next(), &buf); err != nil {
-				return sc.Error(buf.String(), "invalid multiline comment")
+				return sc.Error(buf.String(), "unfinished long comment") // Volley's patch: C Lua's words
 			}
 			return nil
 		}
@@ -150,44 +151,54 @@ func (sc *Scanner) scanDecimal(ch int, buf *bytes.Buffer) error {
 	return nil
 }
 
+// scanNumber reads a numeral as C Lua 5.1's read_numeral does (Volley's
+// patch): digits and dots, an exponent mark and its sign, then any
+// letters, digits and underscores, the whole of which must be a number
+// luaO_str2d reads, or it is a "malformed number" ("1e", "3..2", "0x").
+// gopher-lua stopped early and let "1e" through as a garbage value.
 func (sc *Scanner) scanNumber(ch int, buf *bytes.Buffer) error {
-	if ch == '0' { // octal
-		if sc.Peek() == 'x' || sc.Peek() == 'X' {
-			writeChar(buf, ch)
-			writeChar(buf, sc.Next())
-			hasvalue := false
-			for isDigit(sc.Peek()) {
-				writeChar(buf, sc.Next())
-				hasvalue = true
-			}
-			if !hasvalue {
-				return sc.Error(buf.String(), "illegal hexadecimal number")
-			}
-			return nil
-		} else if sc.Peek() != '.' && isDecimal(sc.Peek()) {
-			ch = sc.Next()
-		}
-	}
-	sc.scanDecimal(ch, buf)
-	if sc.Peek() == '.' {
-		sc.scanDecimal(sc.Next(), buf)
-	}
-	if ch = sc.Peek(); ch == 'e' || ch == 'E' {
+	writeChar(buf, ch)
+	for p := sc.Peek(); isDecimal(p) || p == '.'; p = sc.Peek() {
 		writeChar(buf, sc.Next())
-		if ch = sc.Peek(); ch == '-' || ch == '+' {
+	}
+	if p := sc.Peek(); p == 'e' || p == 'E' {
+		writeChar(buf, sc.Next())
+		if p := sc.Peek(); p == '+' || p == '-' {
 			writeChar(buf, sc.Next())
 		}
-		sc.scanDecimal(sc.Next(), buf)
 	}
-
+	for p := sc.Peek(); isIdent(p, 1); p = sc.Peek() {
+		writeChar(buf, sc.Next())
+	}
+	if !validNumeral(buf.String()) {
+		return sc.Error(buf.String(), "malformed number")
+	}
 	return nil
 }
 
+// validNumeral is whether luaO_str2d reads s: strtod's syntax (C99's
+// hexadecimal floats included) or a 0x hexadecimal integer.
+func validNumeral(s string) bool {
+	if strings.ContainsRune(s, '_') {
+		return false
+	}
+	if len(s) > 1 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && !strings.ContainsAny(s, "pP") {
+		s += "p0" // Go reads a hexadecimal float only with its exponent
+	}
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil || errors.Is(err, strconv.ErrRange)
+}
+
 func (sc *Scanner) scanString(quote int, buf *bytes.Buffer) error {
+	// Volley's patch: C Lua's "unfinished string", near the string read so
+	// far, quote included, on the line it is on (not the next one).
+	if p := sc.Peek(); p == '\n' || p == '\r' {
+		return sc.Error(string(rune(quote))+buf.String(), "unfinished string")
+	}
 	ch := sc.Next()
 	for ch != quote {
-		if ch == '\n' || ch == '\r' || ch < 0 {
-			return sc.Error(buf.String(), "unterminated string")
+		if ch < 0 {
+			return sc.Error(buf.String(), "unfinished string")
 		}
 		if ch == '\\' {
 			if err := sc.scanEscape(ch, buf); err != nil {
@@ -195,6 +206,9 @@ func (sc *Scanner) scanString(quote int, buf *bytes.Buffer) error {
 			}
 		} else {
 			writeChar(buf, ch)
+		}
+		if p := sc.Peek(); p == '\n' || p == '\r' {
+			return sc.Error(string(rune(quote))+buf.String(), "unfinished string")
 		}
 		ch = sc.Next()
 	}
@@ -264,7 +278,7 @@ func (sc *Scanner) scanMultilineString(ch int, buf *bytes.Buffer) error {
 	}
 	for {
 		if ch < 0 {
-			return sc.Error(buf.String(), "unterminated multiline string")
+			return sc.Error(buf.String(), "unfinished long string") // Volley's patch: C Lua's words
 		} else if ch == ']' {
 			count2, ch = sc.countSep(sc.Next())
 			if count1 == count2 && ch == ']' {
@@ -369,7 +383,7 @@ redo:
 				tok.Str = "~="
 				sc.Next()
 			} else {
-				err = sc.Error("~", "Invalid '~' token")
+				err = sc.Error("~", "unexpected symbol") // Volley's patch: C Lua's words
 			}
 		case '<':
 			if sc.Peek() == '=' {
@@ -423,7 +437,7 @@ redo:
 			tok.Str = string(rune(ch))
 		default:
 			writeChar(buf, ch)
-			err = sc.Error(buf.String(), "Invalid token")
+			err = sc.Error(buf.String(), "unexpected symbol") // Volley's patch: C Lua's words
 			goto finally
 		}
 	}
