@@ -108,6 +108,9 @@ func busyScriptNewClients(t *testing.T, s *testServer) {
 func TestBusyScriptSeesDisconnect(t *testing.T) {
 	s := startServer(t)
 	caller, other, leaving := dialRaw(t, s), dialRaw(t, s), dialRaw(t, s)
+	for _, c := range []*rawConn{caller, leaving} {
+		c.Expect("+PONG\r\n", "PING") // registered: a connection is counted once its loop takes it
+	}
 	other.Expect("+OK\r\n", "CONFIG", "SET", "busy-reply-threshold", "100")
 	const count = "return tonumber(redis.call('info', 'clients'):match('connected_clients:(%d+)'))"
 	other.Expect(":3\r\n", "EVAL", count, "0")
