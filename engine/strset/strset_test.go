@@ -24,11 +24,16 @@ func check(t *testing.T, s *Set, model map[string]bool) {
 		seen[m] = true
 	}
 	reached := 0
-	for b, h := range s.heads {
-		for i := h; i != 0; i = s.nodes[i-1].next {
-			reached++
-			if got := int(hash(s.At(int(i-1))) & uint64(len(s.heads)-1)); got != b {
-				t.Fatalf("node %d in bucket %d, hashes to %d", i-1, b, got)
+	for ti, table := range [][]uint32{s.heads, s.old} {
+		for b, h := range table {
+			if h != 0 && ti == 1 && b < s.moved {
+				t.Fatalf("old bucket %d holds a chain, but buckets below %d have moved", b, s.moved)
+			}
+			for i := h; i != 0; i = s.nodes[i-1].next {
+				reached++
+				if got := int(hash(s.At(int(i-1))) & uint64(len(table)-1)); got != b {
+					t.Fatalf("node %d in bucket %d, hashes to %d", i-1, b, got)
+				}
 			}
 		}
 	}
@@ -227,4 +232,75 @@ func TestHintFollowsTheLookup(t *testing.T) {
 			break
 		}
 	}
+}
+
+// Growing past the table's size starts a resize that moves a few chains
+// per change instead of all of them: the Add that starts it moves none,
+// each later change at most rehashStep, and lookups, hints, scans and
+// clones see every member meanwhile. The resize ends before the next is
+// due.
+func TestResizeIsIncremental(t *testing.T) {
+	s := New(0)
+	model := map[string]bool{}
+	add := func(m string) {
+		t.Helper()
+		s.Add([]byte(m))
+		model[m] = true
+	}
+	for i := 0; len(s.nodes) < len(s.heads) || len(s.heads) < 1024; i++ {
+		add("m" + strconv.Itoa(i))
+	}
+	oldLen := len(s.heads)
+	add("starts-the-resize")
+	if s.old == nil || len(s.heads) != 2*oldLen || s.moved != 0 {
+		t.Fatalf("after the growing Add: old %d buckets, heads %d, moved %d", len(s.old), len(s.heads), s.moved)
+	}
+	check(t, s, model)
+
+	// Mid-resize: everything is found, the hints follow the chains, a
+	// clone is whole, and a scan with no changes meets each member once.
+	add("mid-1")
+	add("mid-2")
+	if s.old == nil || s.moved > 2*rehashVisits {
+		t.Fatalf("two changes moved up to bucket %d", s.moved)
+	}
+	check(t, s, model)
+	for m := range model {
+		h := s.Hash([]byte(m))
+		if s.Hint(h, 0) != unsafe.Pointer(s.bucket(h)) {
+			t.Fatalf("%s: the hint is not its bucket under the resize", m)
+		}
+	}
+	check(t, s.Clone().(*Set), model)
+	seen := map[string]int{}
+	for cursor := s.Scan(0, func(m []byte) { seen[string(m)]++ }); cursor != 0; {
+		cursor = s.Scan(cursor, func(m []byte) { seen[string(m)]++ })
+	}
+	if len(seen) != len(model) {
+		t.Fatalf("scan under a resize met %d members of %d", len(seen), len(model))
+	}
+	for m, n := range seen {
+		if n != 1 || !model[m] {
+			t.Fatalf("scan under a resize met %q %d times", m, n)
+		}
+	}
+
+	// The resize ends after about as many changes as old buckets / step.
+	for i := 0; s.old != nil; i++ {
+		if i > oldLen {
+			t.Fatalf("the resize still runs after %d more adds", i)
+		}
+		add("after" + strconv.Itoa(i))
+	}
+	check(t, s, model)
+
+	// Removals shrink the table the same way.
+	for m := range model {
+		s.Remove([]byte(m))
+		delete(model, m)
+		if len(model) == 100 {
+			break
+		}
+	}
+	check(t, s, model)
 }
