@@ -483,22 +483,22 @@ const luaMaxCStack = 8000
 func (ls *luaState) unpack(L *glua.LState) int {
 	t, ok := L.Get(1).(*glua.LTable)
 	if !ok {
-		cArgTypeError(L, 1, "unpack", "table")
+		L.TypeError(1, glua.LTTable)
 	}
 	t, _ = ls.real(t) // a read-only table's values, as C Lua reads them raw
-	i := cOptInt(L, 2, "unpack", 1)
+	i := cOptInt(L, 2, 1)
 	var e int32
 	if L.Get(3) == glua.LNil {
 		e = int32(t.Len())
 	} else {
-		e = cOptInt(L, 3, "unpack", 0)
+		e = cOptInt(L, 3, 0)
 	}
 	if i > e {
 		return 0
 	}
 	n := uint32(e) - uint32(i) // the elements less one; cannot overflow
 	if n >= math.MaxInt32 || L.GetTop()+int(n)+1 > luaMaxCStack {
-		cLuaError(L, "too many results to unpack")
+		L.CError("too many results to unpack")
 	}
 	for k := int64(i); k <= int64(e); k++ {
 		L.Push(t.RawGetInt(int(k)))
@@ -506,55 +506,17 @@ func (ls *luaState) unpack(L *glua.LState) int {
 	return int(n) + 1
 }
 
-// cLuaWhere is luaL_where(L, 1) for a Go function: "<chunk>:<line>: " of
-// the Lua code that called it, or "" when it was called from Go, as by
-// pcall(unpack, ...), where C Lua has no line to give either.
-func cLuaWhere(L *glua.LState) string {
-	dbg, ok := L.GetStack(1)
-	if !ok {
-		return ""
-	}
-	if _, err := L.GetInfo("Sl", dbg, glua.LNil); err != nil || dbg.What == "G" || dbg.CurrentLine <= 0 {
-		return ""
-	}
-	return dbg.Source + ":" + strconv.Itoa(dbg.CurrentLine) + ": "
-}
-
-// cLuaError is luaL_error: msg, after the caller's position.
-func cLuaError(L *glua.LState, msg string) {
-	L.Error(glua.LString(cLuaWhere(L)+msg), 0)
-}
-
-// cArgError is luaL_argerror. C Lua names the function as its caller
-// does; called from Go it has no name ('?').
-func cArgError(L *glua.LState, arg int, fname, msg string) {
-	where := cLuaWhere(L)
-	if where == "" {
-		fname = "?"
-	}
-	L.Error(glua.LString(where+"bad argument #"+strconv.Itoa(arg)+" to '"+fname+"' ("+msg+")"), 0)
-}
-
-// cArgTypeError is luaL_typerror.
-func cArgTypeError(L *glua.LState, arg int, fname, want string) {
-	got := "no value"
-	if arg <= L.GetTop() {
-		got = L.Get(arg).Type().String()
-	}
-	cArgError(L, arg, fname, want+" expected, got "+got)
-}
-
 // cOptInt is luaL_optint: argument arg as a C int (a number or a numeric
 // string, truncated toward zero and then to 32 bits as C's casts do), or
 // def when it is absent or nil.
-func cOptInt(L *glua.LState, arg int, fname string, def int32) int32 {
+func cOptInt(L *glua.LState, arg int, def int32) int32 {
 	v := L.Get(arg)
 	if v == glua.LNil {
 		return def
 	}
 	f, ok := lua.ToNumber(v)
 	if !ok {
-		cArgTypeError(L, arg, fname, "number")
+		L.TypeError(arg, glua.LTNumber)
 	}
 	return int32(int64(f))
 }

@@ -474,7 +474,8 @@ func checkFormatArgs(L *LState, format string) {
 			L.ArgError(arg, "no value")
 		}
 		if i >= len(format) {
-			L.RaiseError("invalid option '%%' to 'format'")
+			L.CError("invalid option '%%' to 'format'") // C Lua's message ends at the NUL it meets
+			return
 		}
 		switch c := format[i]; c {
 		case 'c', 'd', 'i', 'o', 'u', 'x', 'X', 'e', 'E', 'f', 'g', 'G':
@@ -482,7 +483,7 @@ func checkFormatArgs(L *LState, format string) {
 		case 'q', 's':
 			L.CheckString(arg)
 		default:
-			L.RaiseError("invalid option '%%%c' to 'format'", c)
+			L.CError("invalid option '%%%c' to 'format'", c)
 		}
 	}
 }

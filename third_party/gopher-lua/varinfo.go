@@ -1,5 +1,7 @@
 package lua
 
+import "fmt"
+
 // Volley's patch: C Lua 5.1's runtime type errors. A value of the wrong
 // type is reported as C Lua reports it, "attempt to <op> a <type> value",
 // and when the running instruction took it from a register, with the
@@ -28,10 +30,7 @@ func (ls *LState) typeError(v LValue, reg int, op string) {
 // The message has the position of the caller when a Lua function called
 // it (luaL_where(L, 1)), and none when Go did, as by pcall(f, ...).
 func (ls *LState) argError(n int, msg string) {
-	level := 0
-	if cf := ls.currentFrame; cf != nil && cf.Parent != nil && cf.Parent.Fn != nil && !cf.Parent.Fn.IsG {
-		level = 1
-	}
+	level := ls.callerLevel()
 	kind, name := ls.calledAs()
 	if kind == "method" {
 		n--
@@ -43,6 +42,23 @@ func (ls *LState) argError(n int, msg string) {
 		name = "?"
 	}
 	ls.raiseError(level, "bad argument #%d to '%s' (%s)", n, name, msg)
+}
+
+// CError is C Lua's luaL_error for a Go function: the message after the
+// position of the Lua code that called it, or alone when Go called it (as
+// pcall does), where gopher-lua's RaiseError always gives one.
+func (ls *LState) CError(format string, args ...any) {
+	ls.raiseError(ls.callerLevel(), "%s", fmt.Sprintf(format, args...))
+}
+
+// callerLevel is raiseError's level for luaL_where(L, 1): 1, the caller's
+// position, when a Lua function called the running Go function, and 0,
+// none, otherwise.
+func (ls *LState) callerLevel() int {
+	if cf := ls.currentFrame; cf != nil && cf.Parent != nil && cf.Parent.Fn != nil && !cf.Parent.Fn.IsG {
+		return 1
+	}
+	return 0
 }
 
 // calledAs names the running Go function as the call instruction of its

@@ -143,14 +143,6 @@ func (sc *Scanner) scanIdent(ch int, buf *bytes.Buffer) error {
 	return nil
 }
 
-func (sc *Scanner) scanDecimal(ch int, buf *bytes.Buffer) error {
-	writeChar(buf, ch)
-	for isDecimal(sc.Peek()) {
-		writeChar(buf, sc.Next())
-	}
-	return nil
-}
-
 // scanNumber reads a numeral as C Lua 5.1's read_numeral does (Volley's
 // patch): digits and dots, an exponent mark and its sign, then any
 // letters, digits and underscores, the whole of which must be a number
