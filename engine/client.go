@@ -122,10 +122,10 @@ type Client struct {
 // AOF being replayed.
 func (c *Client) mustObey() bool { return c.Flags&ClientPrimary != 0 || c.ID == aofClientID }
 
-// OutputLimitedUnauthenticated reports whether c's pending replies are
-// limited to unauthenticatedReplyLimit: it must authenticate and never
-// has, so it could otherwise make the server hold replies it never reads
-// (Valkey's REPLY_BUFFER_SIZE_UNAUTHENTICATED_CLIENT).
+// OutputLimitedUnauthenticated reports whether c's unsent replies are
+// limited as Valkey limits them (REPLY_BUFFER_SIZE_UNAUTHENTICATED_CLIENT;
+// the I/O layer applies it): c must authenticate and never has, so it
+// could otherwise make the server hold replies it never reads.
 func (c *Client) OutputLimitedUnauthenticated() bool {
 	return !c.Authenticated && !c.everAuthenticated
 }

@@ -100,8 +100,10 @@ func (ls *loopState) busyServer() *engine.Server {
 
 // busyWatch polls cn, opened while ls runs a timed-out script, with the
 // loop's other connections.
-func (ls *loopState) busyWatch(cn *conn) {
-	bp := ls.busy
+func (ls *loopState) busyWatch(cn *conn) { ls.busy.watch(cn) }
+
+// watch adds cn to the poll.
+func (bp *busyPoll) watch(cn *conn) {
 	fd := cn.gc.Fd()
 	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(fd)}
 	if unix.EpollCtl(bp.epfd, unix.EPOLL_CTL_ADD, fd, &ev) == nil {
@@ -129,11 +131,7 @@ func (ls *loopState) startBusy(srv *engine.Server, caller *conn) *busyPoll {
 		if cn.flush(); cn.cl == nil {
 			continue // the write failed and the connection is closed
 		}
-		fd := cn.gc.Fd()
-		ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(fd)}
-		if unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, fd, &ev) == nil {
-			bp.conns[int32(fd)] = cn
-		}
+		bp.watch(cn)
 	}
 	return bp
 }
