@@ -427,9 +427,7 @@ func unixSocketAccess(cfg *config.Config) error {
 		return nil
 	}
 	if cfg.UnixSocketPerm != 0 {
-		if err := os.Chmod(cfg.UnixSocket, os.FileMode(cfg.UnixSocketPerm)); err != nil {
-			return fmt.Errorf("chmod: %w", err)
-		}
+		_ = os.Chmod(cfg.UnixSocket, os.FileMode(cfg.UnixSocketPerm)) // unchecked, as Valkey's chmod is
 	}
 	name, _ := cfg.Value("unixsocketgroup")
 	if name == "" {
@@ -441,14 +439,14 @@ func unixSocketAccess(cfg *config.Config) error {
 		if errors.As(err, &unknown) {
 			return fmt.Errorf("getgrnam error for group '%s': Success", name) // getgrnam leaves errno 0
 		}
-		return fmt.Errorf("getgrnam error for group '%s': %v", name, err)
+		return fmt.Errorf("getgrnam error for group '%s': %s", name, config.Strerror(err))
 	}
 	gid, err := strconv.Atoi(g.Gid)
 	if err != nil {
-		return fmt.Errorf("getgrnam error for group '%s': %v", name, err)
+		return fmt.Errorf("getgrnam error for group '%s': %s", name, config.Strerror(err))
 	}
 	if err := os.Chown(cfg.UnixSocket, -1, gid); err != nil {
-		return fmt.Errorf("chown error for group '%s': %v", name, errors.Unwrap(err))
+		return fmt.Errorf("chown error for group '%s': %s", name, config.Strerror(err))
 	}
 	return nil
 }
