@@ -2,16 +2,16 @@ package engine
 
 import (
 	"hash/maphash"
-	"math/bits"
 	"math/rand/v2"
 	"unsafe"
+
+	"github.com/volleydb/volley/engine/chaintab"
 )
 
 // hashObj is a hash in the hashtable encoding: fields chained in a
-// power-of-two bucket array, resized whole when it fills or empties
-// (hashes are small next to the keyspace, so no incremental rehash), and
-// scanned with the reverse-binary cursor so HSCAN returns every field
-// present for the whole scan across resizes.
+// power-of-two bucket array (chaintab) that resizes incrementally when it
+// fills or empties, scanned with the reverse-binary cursor so HSCAN
+// returns every field present for the whole scan across resizes.
 //
 // Fields may carry an expiry (Valkey 9's hash field expiration). An
 // expired field stays stored, and counted by Len as HLEN counts it, until
@@ -20,7 +20,7 @@ import (
 // stale items (a field deleted or given another time since) dropped when
 // they surface.
 type hashObj struct {
-	tab  []*hashField
+	tab  chaintab.Table[hashField, *hashField]
 	n    int
 	vol  []hashVolItem // min-heap by at; nil when no field has an expiry
 	nvol int           // fields with an expiry
@@ -40,6 +40,10 @@ type hashField struct {
 	expire int64 // Unix ms, or hashNoTTL
 	next   *hashField
 }
+
+// Link and Hash file a field in its hash's chaintab.
+func (f *hashField) Link() **hashField { return &f.next }
+func (f *hashField) Hash() uint64      { return maphash.String(hashSeed, f.name) }
 
 // hashFieldOf is a field allocated with room A for its name.
 type hashFieldOf[A any] struct {
@@ -95,26 +99,16 @@ var hashSeed = maphash.MakeSeed()
 func newHashObj(hint int) *hashObj {
 	h := &hashObj{}
 	if hint > 0 {
-		h.tab = make([]*hashField, hashTabSize(hint))
+		h.tab.Resize(chaintab.Size(hint), true)
 	}
 	return h
-}
-
-// hashTabSize is the bucket count for n fields: a power of two, at least 4.
-func hashTabSize(n int) int {
-	size := 4
-	for size < n {
-		size <<= 1
-	}
-	return size
 }
 
 // bstr views a string's bytes without copying; never write to them.
 func bstr(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
-func (h *hashObj) bucket(name []byte) int {
-	return int(h.Hash(name) & uint64(len(h.tab)-1))
-}
+// slot is the head of the chain field name is in, or is to be added to.
+func (h *hashObj) slot(name []byte) **hashField { return h.tab.Slot(h.Hash(name)) }
 
 // Hash returns the hash a field name is filed under, for Hint.
 func (h *hashObj) Hash(name []byte) uint64 { return maphash.Bytes(hashSeed, name) }
@@ -124,10 +118,10 @@ func (h *hashObj) Hash(name []byte) uint64 { return maphash.Bytes(hashSeed, name
 // inline; 2: a name stored apart), or nil when the lookup stops before it;
 // see strset.Set.Hint.
 func (h *hashObj) Hint(hv uint64, step int) unsafe.Pointer {
-	if len(h.tab) == 0 {
+	if h.tab.Buckets() == 0 {
 		return nil
 	}
-	slot := &h.tab[hv&uint64(len(h.tab)-1)]
+	slot := h.tab.Slot(hv)
 	if step == 0 {
 		return unsafe.Pointer(slot)
 	}
@@ -152,7 +146,7 @@ func (h *hashObj) find(name []byte) *hashField {
 	if h.n == 0 {
 		return nil
 	}
-	for f := h.tab[h.bucket(name)]; f != nil; f = f.next {
+	for f := *h.slot(name); f != nil; f = f.next {
 		if f.name == string(name) {
 			return f
 		}
@@ -170,13 +164,14 @@ func (h *hashObj) get(name []byte, now int64) *hashField {
 
 // add inserts a field known to be absent; name is copied.
 func (h *hashObj) add(name []byte, value string, expire int64) *hashField {
-	if h.n >= len(h.tab) {
-		h.resize(hashTabSize(h.n + 1))
+	if h.n >= h.tab.Buckets() {
+		h.tab.Resize(chaintab.Size(h.n+1), h.n == 0)
 	}
-	i := h.bucket(name)
+	h.tab.Step()
+	slot := h.slot(name)
 	f := newHashField(name)
-	f.value, f.expire, f.next = value, hashNoTTL, h.tab[i]
-	h.tab[i] = f
+	f.value, f.expire, f.next = value, hashNoTTL, *slot
+	*slot = f
 	h.n++
 	if expire != hashNoTTL {
 		h.setExpire(f, expire)
@@ -189,34 +184,21 @@ func (h *hashObj) remove(name []byte) *hashField {
 	if h.n == 0 {
 		return nil
 	}
-	p := &h.tab[h.bucket(name)]
+	p := h.slot(name)
 	for f := *p; f != nil; p, f = &f.next, f.next {
 		if f.name == string(name) {
 			*p = f.next
 			f.next = nil
 			h.n--
 			h.setExpire(f, hashNoTTL)
-			if len(h.tab) > 4 && h.n*8 < len(h.tab) {
-				h.resize(hashTabSize(h.n))
+			if b := h.tab.Buckets(); b > 4 && h.n*8 < b {
+				h.tab.Resize(chaintab.Size(h.n), h.n == 0)
 			}
+			h.tab.Step()
 			return f
 		}
 	}
 	return nil
-}
-
-func (h *hashObj) resize(size int) {
-	old := h.tab
-	h.tab = make([]*hashField, size)
-	for _, f := range old {
-		for f != nil {
-			next := f.next
-			i := h.bucket(bstr(f.name))
-			f.next = h.tab[i]
-			h.tab[i] = f
-			f = next
-		}
-	}
 }
 
 // setExpire gives f an expiry (hashNoTTL removes it), keeping the volatile
@@ -277,13 +259,12 @@ func (h *hashObj) volPop() {
 // volRebuild drops stale heap items by rebuilding from the fields.
 func (h *hashObj) volRebuild() {
 	h.vol = h.vol[:0]
-	for _, f := range h.tab {
-		for ; f != nil; f = f.next {
-			if f.expire != hashNoTTL {
-				h.volPush(hashVolItem{f.expire, f})
-			}
+	h.tab.Each(func(f *hashField) bool {
+		if f.expire != hashNoTTL {
+			h.volPush(hashVolItem{f.expire, f})
 		}
-	}
+		return true
+	})
 }
 
 // volTop returns the field with the earliest expiry, dropping stale items.
@@ -321,62 +302,26 @@ func (h *hashObj) reclaimNamed(now int64, max int, named *propBatch) int {
 // each calls fn for every live field at time now, in bucket order, until
 // fn returns false.
 func (h *hashObj) each(now int64, fn func(f *hashField) bool) {
-	for _, f := range h.tab {
-		for ; f != nil; f = f.next {
-			if !f.expired(now) && !fn(f) {
-				return
-			}
-		}
-	}
+	h.tab.Each(func(f *hashField) bool { return f.expired(now) || fn(f) })
 }
 
 // scan visits the bucket at cursor (fn gets its live fields) and returns
 // the next cursor, 0 when done; see keyspace.Table.Scan.
 func (h *hashObj) scan(cursor uint64, now int64, fn func(f *hashField)) uint64 {
-	if len(h.tab) == 0 {
-		return 0
-	}
-	mask := uint64(len(h.tab) - 1)
-	for f := h.tab[cursor&mask]; f != nil; f = f.next {
+	return h.tab.Scan(cursor, func(f *hashField) {
 		if !f.expired(now) {
 			fn(f)
 		}
-	}
-	cursor |= ^mask
-	cursor = bits.Reverse64(cursor)
-	cursor++
-	return bits.Reverse64(cursor)
+	})
 }
 
-// random returns a stored field (expired or not), uniformly for chains of
-// up to 8 fields (all of them, at a load factor of at most 1): a random
-// bucket, then a random slot of 8 that must fall within its chain.
+// random returns a stored field (expired or not), uniformly (see
+// chaintab.Table.Random).
 func (h *hashObj) random(r *rand.Rand) *hashField {
 	if h.n == 0 {
 		return nil
 	}
-	mask := len(h.tab) - 1
-	for {
-		f := h.tab[r.IntN(mask+1)]
-		if f == nil {
-			continue
-		}
-		n := 0
-		for g := f; g != nil; g = g.next {
-			n++
-		}
-		k := r.IntN(8)
-		if k >= n {
-			if n < 8 {
-				continue
-			}
-			k = r.IntN(n)
-		}
-		for ; k > 0; k-- {
-			f = f.next
-		}
-		return f
-	}
+	return h.tab.Random(r)
 }
 
 // Len is the number of stored fields, expired or not (HLEN).
@@ -385,11 +330,10 @@ func (h *hashObj) Len() int { return h.n }
 // Clone copies the hash, expiries included (COPY).
 func (h *hashObj) Clone() any {
 	c := newHashObj(h.n)
-	for _, f := range h.tab {
-		for ; f != nil; f = f.next {
-			c.add(bstr(f.name), f.value, f.expire)
-		}
-	}
+	h.tab.Each(func(f *hashField) bool {
+		c.add(bstr(f.name), f.value, f.expire)
+		return true
+	})
 	return c
 }
 
@@ -397,7 +341,7 @@ func (h *hashObj) Clone() any {
 // (0 for all), as MEMORY USAGE does.
 func (h *hashObj) MemUsage(samples int) int64 {
 	const fieldSize = int64(unsafe.Sizeof(hashField{}))
-	size := int64(unsafe.Sizeof(hashObj{})) + int64(len(h.tab))*8 + int64(cap(h.vol))*16
+	size := int64(unsafe.Sizeof(hashObj{})) + int64(h.tab.Allocated())*8 + int64(cap(h.vol))*16
 	if h.n == 0 {
 		return size
 	}

@@ -943,7 +943,7 @@ func TestHashObjHintFollowsTheLookup(t *testing.T) {
 	h.add([]byte(long), "v", hashNoTTL)
 	for _, name := range []string{"f0", "f42", long} {
 		hv := h.Hash([]byte(name))
-		slot := &h.tab[hv&uint64(len(h.tab)-1)]
+		slot := h.slot([]byte(name))
 		if h.Hint(hv, 0) != unsafe.Pointer(slot) {
 			t.Fatalf("%.8s: step 0 is not its bucket", name)
 		}
@@ -959,7 +959,7 @@ func TestHashObjHintFollowsTheLookup(t *testing.T) {
 			t.Fatalf("%.8s: step 2 is %v, want %v", name, h.Hint(hv, 2), want)
 		}
 	}
-	if f := h.find([]byte(long)); f == nil || h.tab[h.bucket([]byte(long))] != f {
+	if f := h.find([]byte(long)); f == nil || *h.slot([]byte(long)) != f {
 		t.Fatal("the long name is not first in its bucket")
 	}
 }

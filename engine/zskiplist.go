@@ -6,23 +6,24 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"unsafe"
+
+	"github.com/volleydb/volley/engine/chaintab"
 )
 
 // zsetObj is a sorted set in the skiplist encoding: a skiplist ordered by
 // (score, member) with spans, so ranks are O(log n), and a member table
 // that finds a member's node in O(1). As in Valkey 9, the table holds the
 // skiplist nodes themselves (chained through next), so a member is stored
-// once. The table is a power-of-two bucket array resized whole (sorted
-// sets are small next to the keyspace) and scanned with the
-// reverse-binary cursor, so ZSCAN returns every member present for the
-// whole scan across resizes.
+// once. The table is a power-of-two bucket array (chaintab) that resizes
+// incrementally, scanned with the reverse-binary cursor, so ZSCAN returns
+// every member present for the whole scan across resizes.
 type zsetObj struct {
 	header *zslNode // sentinel; its levels start every list
 	tail   *zslNode
 	length int
 	level  int // levels in use, at least 1
 
-	tab []*zslNode // member table: buckets chained through zslTail.next
+	tab chaintab.Table[zslNode, *zslNode] // member table: chained through zslTail.next
 
 	// sink receives the scores walks load ahead of need (see insertNode),
 	// so that the compiler keeps those loads.
@@ -147,7 +148,7 @@ func newZsetObj(hint int) *zsetObj {
 	z := &zsetObj{level: 1}
 	z.header = newZslNode(zslMaxLevel, 0, "")
 	if hint > 0 {
-		z.tab = make([]*zslNode, zsetTabSize(hint))
+		z.tab.Resize(chaintab.Size(hint), true)
 	}
 	return z
 }
@@ -604,14 +605,9 @@ func (z *zsetObj) deleteRangeByRank(start, end int) int {
 
 // ---- the member table ----
 
-// zsetTabSize is the bucket count for n members: a power of two, at least 4.
-func zsetTabSize(n int) int {
-	size := 4
-	for size < n {
-		size <<= 1
-	}
-	return size
-}
+// Link and Hash file a node in its set's member table.
+func (n *zslNode) Link() **zslNode { return &n.tail().next }
+func (n *zslNode) Hash() uint64    { return uint64(n.hash) }
 
 // zsetHash is member ele's hash; its low bits pick the bucket.
 func zsetHash(ele []byte) uint32 { return uint32(maphash.Bytes(zsetSeed, ele)) }
@@ -624,10 +620,10 @@ func (z *zsetObj) Hash(ele []byte) uint64 { return uint64(zsetHash(ele)) }
 // with the member's header, 3: the member's bytes), or nil when the lookup
 // stops before it; see strset.Set.Hint.
 func (z *zsetObj) Hint(h uint64, step int) unsafe.Pointer {
-	if len(z.tab) == 0 {
+	if z.tab.Buckets() == 0 {
 		return nil
 	}
-	slot := &z.tab[uint32(h)&uint32(len(z.tab)-1)]
+	slot := z.tab.Slot(uint64(uint32(h)))
 	if step == 0 {
 		return unsafe.Pointer(slot)
 	}
@@ -647,11 +643,11 @@ func (z *zsetObj) Hint(h uint64, step int) unsafe.Pointer {
 
 // find returns member ele's node, nil if absent.
 func (z *zsetObj) find(ele []byte) *zslNode {
-	if len(z.tab) == 0 {
+	if z.tab.Buckets() == 0 {
 		return nil
 	}
 	h := zsetHash(ele)
-	for n := z.tab[h&uint32(len(z.tab)-1)]; n != nil; n = n.tail().next {
+	for n := *z.tab.Slot(uint64(h)); n != nil; n = n.tail().next {
 		if n.hash == h && n.ele() == string(ele) {
 			return n
 		}
@@ -661,44 +657,31 @@ func (z *zsetObj) find(ele []byte) *zslNode {
 
 // tabAdd puts n in the member table; its member must not be there.
 func (z *zsetObj) tabAdd(n *zslNode) {
-	if z.length >= len(z.tab) {
-		z.resize(zsetTabSize(z.length + 1))
+	if z.length >= z.tab.Buckets() {
+		z.tab.Resize(chaintab.Size(z.length+1), z.length == 0)
 	}
-	b := n.hash & uint32(len(z.tab)-1)
-	n.tail().next = z.tab[b]
-	z.tab[b] = n
+	z.tab.Step()
+	slot := z.tab.Slot(uint64(n.hash))
+	n.tail().next = *slot
+	*slot = n
 }
 
 // tabRemoveNode unlinks node x, which is in the table.
 func (z *zsetObj) tabRemoveNode(x *zslNode) {
-	p := &z.tab[x.hash&uint32(len(z.tab)-1)]
+	p := z.tab.Slot(uint64(x.hash))
 	for *p != x {
 		p = &(*p).tail().next
 	}
 	t := x.tail()
 	*p = t.next
 	t.next = nil
+	z.tab.Step()
 }
 
-// maybeShrink halves the table while it is under an eighth full.
+// maybeShrink shrinks the table while it is under an eighth full.
 func (z *zsetObj) maybeShrink() {
-	if len(z.tab) > 4 && z.length < len(z.tab)/8 {
-		z.resize(zsetTabSize(z.length))
-	}
-}
-
-func (z *zsetObj) resize(size int) {
-	old := z.tab
-	z.tab = make([]*zslNode, size)
-	for _, n := range old {
-		for n != nil {
-			t := n.tail()
-			next := t.next
-			b := n.hash & uint32(size-1)
-			t.next = z.tab[b]
-			z.tab[b] = n
-			n = next
-		}
+	if b := z.tab.Buckets(); b > 4 && z.length < b/8 {
+		z.tab.Resize(chaintab.Size(z.length), z.length == 0)
 	}
 }
 
@@ -732,17 +715,7 @@ func (z *zsetObj) removeNode(n *zslNode) {
 // have been resized, of the buckets that now map to it) and returns the
 // next cursor, 0 when done: the reverse-binary increment of Valkey's SCAN.
 func (z *zsetObj) scan(cursor uint64, fn func(n *zslNode)) uint64 {
-	if len(z.tab) == 0 {
-		return 0
-	}
-	mask := uint64(len(z.tab) - 1)
-	for n := z.tab[cursor&mask]; n != nil; n = n.tail().next {
-		fn(n)
-	}
-	cursor |= ^mask
-	cursor = bits.Reverse64(cursor)
-	cursor++
-	return bits.Reverse64(cursor)
+	return z.tab.Scan(cursor, fn)
 }
 
 // Clone returns a deep copy (COPY). Members are immutable strings and are
@@ -762,7 +735,7 @@ const zslNodeBytes = int64(unsafe.Sizeof(zslNodeOf[[0]zslLevel]{}))
 // MemUsage estimates the bytes the set takes, sampling up to samples
 // members (0 for all) for the average member size.
 func (z *zsetObj) MemUsage(samples int) int64 {
-	size := int64(unsafe.Sizeof(*z)) + zslNodeBytes + zslMaxLevel*16 + int64(len(z.tab))*8
+	size := int64(unsafe.Sizeof(*z)) + zslNodeBytes + zslMaxLevel*16 + int64(z.tab.Allocated())*8
 	if z.length == 0 {
 		return size
 	}

@@ -86,11 +86,7 @@ func checkZset(t *testing.T, z *zsetObj, o zOracle) {
 		}
 	}
 	n := 0
-	for _, b := range z.tab {
-		for x := b; x != nil; x = x.tail().next {
-			n++
-		}
-	}
+	z.tab.Each(func(*zslNode) bool { n++; return true })
 	if n != len(o) {
 		t.Fatalf("member table holds %d, want %d", n, len(o))
 	}
@@ -255,7 +251,7 @@ func checkZsetScan(t *testing.T, z *zsetObj, o zOracle) {
 		cursor = z.scan(cursor, func(n *zslNode) { seen[n.ele()] = true })
 		steps++
 		if steps == 3 {
-			z.resize(len(z.tab) * 2)
+			z.tab.Rebuild(z.tab.Buckets() * 2)
 		}
 		if cursor == 0 {
 			break
@@ -467,7 +463,7 @@ func TestZsetHintFollowsTheLookup(t *testing.T) {
 	}
 	for _, m := range []string{"m0", "m150", "m299"} {
 		h := z.Hash([]byte(m))
-		slot := &z.tab[uint32(h)&uint32(len(z.tab)-1)]
+		slot := z.tab.Slot(h)
 		first := *slot
 		for step, want := range []unsafe.Pointer{unsafe.Pointer(slot), unsafe.Pointer(first),
 			unsafe.Pointer(first.tail()), unsafe.Pointer(unsafe.StringData(first.ele())), nil} {
