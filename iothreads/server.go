@@ -45,7 +45,12 @@ type Server struct {
 	loopsMu sync.Mutex
 	loops   map[gnet.EventLoop]*loopState
 
-	tls     tlsServer     // TLS listeners and connections (tls.go)
+	tls tlsServer // TLS listeners and connections (tls.go)
+	tcp struct {  // gnet's TCP listeners (rebind.go)
+		mu   sync.Mutex
+		gnet bool       // gnet runs: there were listeners at start
+		open []BindAddr // the addresses listened on
+	}
 	noLoops chan struct{} // closed by Stop when there are no gnet listeners
 	served  chan struct{} // closed when gnet's loops have all ended
 }
@@ -150,7 +155,15 @@ func New(co *loop.Coordinator, opts Options) *Server {
 	co.Do(func(srv *engine.Server) {
 		srv.IOLoops = opts.Loops
 		srv.SetBusyHooks(s.whileBusy, s.busyEnded)
+		s.watchListenDirectives(srv)
 	})
+	for _, a := range opts.Addrs {
+		network, addr, _ := strings.Cut(a, "://")
+		if strings.HasPrefix(network, "tcp") {
+			s.tcp.open = append(s.tcp.open, BindAddr{Network: network, Addr: addr})
+		}
+	}
+	s.tcp.gnet = len(opts.Addrs) > 0
 	return s
 }
 
@@ -213,12 +226,11 @@ func (s *Server) Stop(ctx context.Context) error {
 // shutdown(2) on a duplicate of a listener stops the socket itself, and
 // gnet drops it from its poll (third_party/gnet); gnet closes it later.
 func (s *Server) refuseNew() {
-	for _, a := range s.opts.Addrs {
-		network, addr, _ := strings.Cut(a, "://")
-		if !strings.HasPrefix(network, "tcp") {
-			continue // a unix socket's file is removed once the loops have stopped
-		}
-		fd, err := s.eng.DupListener("tcp", addr) // gnet names tcp4 and tcp6 listeners tcp
+	s.tcp.mu.Lock()
+	defer s.tcp.mu.Unlock()
+	// A unix socket's file is removed once the loops have stopped.
+	for _, a := range s.tcp.open {
+		fd, err := s.eng.DupListener("tcp", a.Addr) // gnet names tcp4 and tcp6 listeners tcp
 		if err != nil {
 			continue
 		}

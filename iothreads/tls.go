@@ -45,7 +45,8 @@ type tlsServer struct {
 	confs atomic.Pointer[tlsConfigs] // nil until configured
 
 	mu      sync.Mutex
-	lns     []net.Listener
+	lns     map[string]net.Listener // by BindAddr.key
+	open    []BindAddr              // their addresses, in bind's order
 	conns   map[*tlsConn]struct{}
 	stopped bool
 	wg      sync.WaitGroup // connections' goroutines
@@ -116,41 +117,71 @@ func (s *Server) reconfigureTLS(srv *engine.Server, reload bool) error {
 	return nil
 }
 
-// rebindTLS applies a CONFIG SET tls-port: the listeners move to the new
-// port (none for 0); the connections they accepted stay.
+// rebindTLS applies a CONFIG SET tls-port or bind: the listeners move
+// to the configured addresses (none for port 0), the connections they
+// accepted stay.
 func (s *Server) rebindTLS(srv *engine.Server) error {
 	port := srv.Cfg.TLSPort
+	var want []BindAddr
 	if port != 0 {
 		if err := s.reconfigureTLS(srv, false); err != nil {
 			return err
 		}
-	}
-	var lns []net.Listener
-	if port != 0 {
-		var err error
-		if lns, err = listenAll(srv.Cfg.Bind, port); err != nil {
-			srv.Log.Warningf("Failed listening on port %d (tls), aborting: %v", port, err)
-			return valkeyText("Unable to listen on this port. Check server logs.")
-		}
+		want = BindAddrs(srv.Cfg.Bind, port)
 	}
 	s.tls.mu.Lock()
-	old := s.tls.lns
-	s.tls.lns = lns
-	stopped := s.tls.stopped
+	have, stopped := s.tls.open, s.tls.stopped
 	s.tls.mu.Unlock()
-	for _, ln := range old {
-		_ = ln.Close()
-	}
 	if stopped {
-		for _, ln := range lns {
-			_ = ln.Close()
-		}
 		return nil
 	}
-	for _, ln := range lns {
-		go s.acceptTLS(ln)
+	open, err := moveListeners(have, want, func(a BindAddr) error {
+		err := s.openTLS(a)
+		if err != nil {
+			host, p, _ := net.SplitHostPort(a.Addr)
+			srv.Log.Warningf("Warning: Could not create server TCP listening socket %s:%s: %s", host, p, listenErrText(err))
+		}
+		return err
+	}, s.closeTLS)
+	s.tls.mu.Lock()
+	s.tls.open = open
+	s.tls.mu.Unlock()
+	if err != nil {
+		return errListenPort
 	}
 	return nil
+}
+
+// openTLS listens on a and accepts TLS clients from it.
+func (s *Server) openTLS(a BindAddr) error {
+	lc := net.ListenConfig{KeepAlive: -1} // tcp-keepalive is set per connection
+	ln, err := lc.Listen(context.Background(), a.Network, a.Addr)
+	if err != nil {
+		return err
+	}
+	s.tls.mu.Lock()
+	if s.tls.stopped {
+		s.tls.mu.Unlock()
+		return ln.Close()
+	}
+	if s.tls.lns == nil {
+		s.tls.lns = make(map[string]net.Listener)
+	}
+	s.tls.lns[a.key()] = ln
+	s.tls.mu.Unlock()
+	go s.acceptTLS(ln)
+	return nil
+}
+
+// closeTLS closes the listener on a.
+func (s *Server) closeTLS(a BindAddr) {
+	s.tls.mu.Lock()
+	ln := s.tls.lns[a.key()]
+	delete(s.tls.lns, a.key())
+	s.tls.mu.Unlock()
+	if ln != nil {
+		_ = ln.Close()
+	}
 }
 
 // BindAddr is one listening address: network (tcp4, tcp6) and host:port.
@@ -158,6 +189,9 @@ type BindAddr struct {
 	Network, Addr string
 	Optional      bool // bind's '-' prefix: skipped when it cannot be bound
 }
+
+// key names the address without its optional flag.
+func (a BindAddr) key() string { return a.Network + "://" + a.Addr }
 
 // BindAddrs turns bind's addresses and a port into listening addresses.
 func BindAddrs(bind []string, port int) []BindAddr {
@@ -179,46 +213,19 @@ func BindAddrs(bind []string, port int) []BindAddr {
 	return out
 }
 
-// listenAll opens a listener on each bind address; an optional one that
-// fails is skipped, any other failure closes what was opened.
-func listenAll(bind []string, port int) ([]net.Listener, error) {
-	var lns []net.Listener
-	lc := net.ListenConfig{KeepAlive: -1} // tcp-keepalive is set per connection
-	for _, a := range BindAddrs(bind, port) {
-		ln, err := lc.Listen(context.Background(), a.Network, a.Addr)
-		if err != nil {
-			if a.Optional {
-				continue
-			}
-			for _, l := range lns {
-				_ = l.Close()
-			}
-			return nil, err
-		}
-		lns = append(lns, ln)
-	}
-	return lns, nil
-}
-
 // serveTLS opens the TLS listeners at start-up.
 func (s *Server) serveTLS() error {
-	var bind []string
-	var port int
-	s.co.Do(func(srv *engine.Server) { bind, port = srv.Cfg.Bind, srv.Cfg.TLSPort })
-	if port == 0 {
-		return nil
-	}
-	lns, err := listenAll(bind, port)
-	if err != nil {
-		return err
-	}
+	var want []BindAddr
+	s.co.Do(func(srv *engine.Server) {
+		if srv.Cfg.TLSPort != 0 {
+			want = BindAddrs(srv.Cfg.Bind, srv.Cfg.TLSPort)
+		}
+	})
+	open, err := moveListeners(nil, want, s.openTLS, s.closeTLS)
 	s.tls.mu.Lock()
-	s.tls.lns = lns
+	s.tls.open = open
 	s.tls.mu.Unlock()
-	for _, ln := range lns {
-		go s.acceptTLS(ln)
-	}
-	return nil
+	return err
 }
 
 // stopTLS closes the TLS listeners and connections, and waits for the
@@ -227,7 +234,7 @@ func (s *Server) stopTLS(ctx context.Context) error {
 	s.tls.mu.Lock()
 	s.tls.stopped = true
 	lns := s.tls.lns
-	s.tls.lns = nil
+	s.tls.lns, s.tls.open = nil, nil
 	for t := range s.tls.conns {
 		_ = t.raw.Close()
 	}

@@ -304,6 +304,13 @@ func TestTLSConfigSetReloads(t *testing.T) {
 	plain.Expect("-ERR CONFIG SET failed (possibly related to argument 'tls-protocols') - Unable to update TLS configuration. Check server logs.\r\n",
 		"CONFIG", "SET", "tls-protocols", "TLSv9")
 
+	// bind moves the TLS listeners with the plain ones; an address kept
+	// keeps its listener on the same port.
+	plain.Expect("+OK\r\n", "CONFIG", "SET", "bind", "127.0.0.1 -192.0.2.1")
+	if !p.tryPing(t, addr, &client) {
+		t.Fatal("no TLS service after CONFIG SET bind")
+	}
+
 	// tls-port moves the listener.
 	np := freePort(t)
 	plain.Expect("+OK\r\n", "CONFIG", "SET", "tls-port", strconv.Itoa(np))

@@ -51,7 +51,10 @@ func (el *eventloop) accept0(fd int, _ netpoll.IOEvent, _ netpoll.IOFlags) error
 		}
 
 		remoteAddr := socket.SockaddrToTCPOrUnixAddr(sa)
-		network := el.listeners[fd].network
+		// The main reactor's listener: the loop the connection goes to
+		// may not know one added since it started (Volley's patch 4).
+		ln := el.listeners[fd]
+		network := ln.network
 		if opts := el.engine.opts; opts.TCPKeepAlive > 0 && network == "tcp" &&
 			(runtime.GOOS != "linux" && runtime.GOOS != "freebsd" && runtime.GOOS != "dragonfly") {
 			// TCP keepalive options are not inherited from the listening socket
@@ -70,7 +73,7 @@ func (el *eventloop) accept0(fd int, _ netpoll.IOEvent, _ netpoll.IOFlags) error
 		}
 
 		el := el.engine.eventLoops.next(remoteAddr)
-		c := newStreamConn(network, nfd, el, sa, el.listeners[fd].addr, remoteAddr)
+		c := newStreamConn(network, nfd, el, sa, ln.addr, remoteAddr)
 		// Queued for the loop's next task, or for RegisterAccepted if the
 		// loop is busy in a handler first (Volley's patch).
 		el.acceptedMu.Lock()

@@ -19,7 +19,9 @@ package gnet
 import (
 	"context"
 	"errors"
+	"maps"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -34,6 +36,8 @@ import (
 
 type engine struct {
 	listeners    map[int]*listener // listeners for accepting incoming connections
+	lnMu         sync.RWMutex      // held to change listeners, or to read it off the main reactor (Volley's patch 4)
+	isServer     bool              // made by run: Validate no longer counts listeners, which may all be removed (Volley's patch 4)
 	opts         *Options          // options with engine
 	ingress      *eventloop        // main event-loop that monitors all listeners
 	eventLoops   loadBalancer      // event-loops for handling events
@@ -141,7 +145,7 @@ func (eng *engine) activateReactors(ctx context.Context, numEventLoop int) error
 			return err
 		}
 		el := new(eventloop)
-		el.listeners = eng.listeners
+		el.listeners = maps.Clone(eng.listeners) // the main reactor's may change (Volley's patch 4)
 		el.engine = eng
 		el.poller = p
 		el.buffer = make([]byte, eng.opts.ReadBufferCap)
@@ -240,6 +244,7 @@ func run(eventHandler EventHandler, listeners []*listener, options *Options, add
 	eg, ctx := errgroup.WithContext(rootCtx)
 	eng := engine{
 		listeners:    lns,
+		isServer:     true,
 		opts:         options,
 		turnOff:      shutdown,
 		eventHandler: eventHandler,

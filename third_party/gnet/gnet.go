@@ -58,7 +58,7 @@ type Engine struct {
 
 // Validate checks whether the engine is available.
 func (e Engine) Validate() error {
-	if e.eng == nil || len(e.eng.listeners) == 0 {
+	if e.eng == nil || !e.eng.isServer { // not len(listeners): they may all be removed (Volley's patch 4)
 		return errorx.ErrEmptyEngine
 	}
 	if e.eng.isShutdown() {
@@ -121,6 +121,8 @@ func (e Engine) Dup() (fd int, err error) {
 		return -1, err
 	}
 
+	e.eng.lnMu.RLock() // Volley's patch 4
+	defer e.eng.lnMu.RUnlock()
 	if len(e.eng.listeners) > 1 {
 		return -1, errorx.ErrUnsupportedOp
 	}
@@ -139,6 +141,8 @@ func (e Engine) DupListener(network, addr string) (int, error) {
 		return -1, err
 	}
 
+	e.eng.lnMu.RLock() // Volley's patch 4
+	defer e.eng.lnMu.RUnlock()
 	for _, ln := range e.eng.listeners {
 		if ln.network == network && ln.address == addr {
 			return ln.dup()
