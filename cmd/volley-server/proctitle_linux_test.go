@@ -32,6 +32,19 @@ func TestProcTitle(t *testing.T) {
 	if got, want := cmdline(t, s), fmt.Sprintf("TEST %s %d 0 {x} -", bin, s.Port); got != want {
 		t.Fatalf("title %q, want %q", got, want)
 	}
+	// Longer than the arguments: the title runs on over the environment's
+	// memory instead of being cut.
+	// The server inherits this process's environment.
+	argLen := len(strings.Join(s.cmd.Args, " ")) + 1
+	envRoom := len(strings.Join(os.Environ(), " ")) + 1 - len(bin) - 16
+	if envRoom < 32 {
+		t.Fatalf("an environment of %d bytes leaves no room to test a long title", envRoom)
+	}
+	long := strings.Repeat("x", argLen+envRoom/2)
+	c.Expect("+OK\r\n", "CONFIG", "SET", "proc-title-template", "{title} "+long+" {port}")
+	if got, want := cmdline(t, s), fmt.Sprintf("%s %s %d", bin, long, s.Port); got != want {
+		t.Fatalf("long title %q, want %q", got, want)
+	}
 	c.Expect("-ERR CONFIG SET failed (possibly related to argument 'proc-title-template') - template format is invalid or contains unknown variables\r\n",
 		"CONFIG", "SET", "proc-title-template", "{nosuch}")
 	c.Expect("*2\r\n$3\r\ndir\r\n$"+fmt.Sprint(len(s.Dir))+"\r\n"+s.Dir+"\r\n", "CONFIG", "GET", "dir")
