@@ -211,9 +211,13 @@ func (fs *functionsState) unlink(lib *functionLibrary) {
 }
 
 // loadLibrary runs a library's code with the load-time API and returns
-// the functions it registered.
+// the functions it registered. Valkey hands the code to Lua as a C string
+// (luaL_loadbuffer with its strlen): a NUL ends it.
 func (ls *luaState) loadLibrary(body string, timeout time.Duration) ([]*luaFunction, error) {
 	L := ls.L
+	if i := strings.IndexByte(body, 0); i >= 0 {
+		body = body[:i]
+	}
 	fn, err := ls.compile(body, luaFuncChunk)
 	if err != nil {
 		return nil, errors.New("Error compiling function: " + err.Error())

@@ -14,6 +14,7 @@ import (
 	"github.com/yuin/gopher-lua/parse"
 
 	"github.com/volleydb/volley/engine/lua"
+	"github.com/volleydb/volley/engine/luasyntax"
 	"github.com/volleydb/volley/engine/resp"
 )
 
@@ -185,7 +186,8 @@ func parseShebang(body string) (engine string, flags scriptFlags, skip int, err 
 }
 
 // compileError formats a gopher-lua compile error as C Lua words it:
-// "<chunk>:<line>: <message>".
+// "<chunk>:<line>: <message>". Syntax errors are found and worded by
+// luasyntax first; this is for what gopher-lua alone refuses.
 func compileError(err error, chunk, code string) string {
 	var ae *glua.ApiError
 	if errors.As(err, &ae) && ae.Cause != nil {
@@ -211,9 +213,16 @@ func compileError(err error, chunk, code string) string {
 	return strings.TrimSpace(err.Error())
 }
 
-// compileEval compiles an EVAL script's code (the body less its shebang
-// line, whose newline stays so that line numbers hold).
+// compile compiles a script's code (an EVAL body less its shebang line,
+// whose newline stays so that line numbers hold, or a library's).
+//
+// C Lua 5.1's parser judges the syntax first: gopher-lua's accepts some
+// of what it refuses (goto, an empty statement, a call on the line after
+// its function) and words every error "unexpected symbol".
 func (ls *luaState) compile(code, chunk string) (*glua.LFunction, error) {
+	if e := luasyntax.Check(code); e != nil {
+		return nil, errors.New(e.Message(chunk))
+	}
 	fn, err := ls.L.Load(strings.NewReader(code), chunk)
 	if err != nil {
 		return nil, errors.New(compileError(err, chunk, code))

@@ -9,6 +9,7 @@ import (
 	glua "github.com/yuin/gopher-lua"
 
 	"github.com/volleydb/volley/engine/lua"
+	"github.com/volleydb/volley/engine/luasyntax"
 )
 
 // The Lua sandbox scripts and functions run in (Valkey's script_lua.c and
@@ -392,10 +393,19 @@ func luaStringDump(L *glua.LState) int {
 // function, or nil and C Lua's error message. A binary chunk is read as
 // text, as Valkey's Lua, which has binary loading disabled, reads it: its
 // ESC is an unexpected symbol.
+//
+// The syntax is judged as compile judges it, under the call level C Lua
+// counts when a script calls loadstring itself (one more for each C
+// function between them, as pcall, is not counted here).
 func luaLoadstring(L *glua.LState) int {
 	code := L.CheckString(1)
 	source := L.OptString(2, code)
 	lexChunk := luaChunkID(source, luaMaxSrc)
+	if e := luasyntax.CheckDepth(code, 1); e != nil {
+		L.Push(glua.LNil)
+		L.Push(glua.LString(e.Message(lexChunk)))
+		return 2
+	}
 	fn, err := L.Load(strings.NewReader(code), luaChunkID(source, luaIDSize))
 	if err != nil {
 		L.Push(glua.LNil)

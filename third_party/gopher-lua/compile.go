@@ -10,7 +10,10 @@ import (
 
 /* internal constants & structs  {{{ */
 
-const maxRegisters = 200
+// Volley's patch: C Lua 5.1's MAXSTACK, where gopher-lua allowed 200.
+// Volley refuses beforehand what needs more in C Lua ("function or
+// expression too complex"); what C Lua compiles must compile here.
+const maxRegisters = 250
 
 type expContextType int
 
@@ -175,6 +178,7 @@ type codeStore struct { // {{{
 	codes []uint32
 	lines []int
 	pc    int
+	wide  bool // Volley's patch: a register did not fit in an A operand
 }
 
 func (cd *codeStore) Add(inst uint32, line int) {
@@ -189,15 +193,28 @@ func (cd *codeStore) Add(inst uint32, line int) {
 }
 
 func (cd *codeStore) AddABC(op int, a int, b int, c int, line int) {
+	cd.checkA(a)
 	cd.Add(opCreateABC(op, a, b, c), line)
 }
 
 func (cd *codeStore) AddABx(op int, a int, bx int, line int) {
+	cd.checkA(a)
 	cd.Add(opCreateABx(op, a, bx), line)
 }
 
 func (cd *codeStore) AddASbx(op int, a int, sbx int, line int) {
+	cd.checkA(a)
 	cd.Add(opCreateASbx(op, a, sbx), line)
+}
+
+// checkA notes a register beyond an A operand's 8 bits (Volley's patch).
+// The encoding would keep its low bits, and the check on the registers
+// used, made on the encoded code, would miss it: with 250 registers
+// allowed, only 6 values stand between the limit and the wrap.
+func (cd *codeStore) checkA(a int) {
+	if a > opMaxArgsA {
+		cd.wide = true
+	}
 }
 
 func (cd *codeStore) PropagateKMV(top int, save *int, reg *int, inc int) {
@@ -250,6 +267,7 @@ func (cd *codeStore) SetOpCode(pc int, v int) {
 }
 
 func (cd *codeStore) SetA(pc int, v int) {
+	cd.checkA(v)
 	opSetArgA(&cd.codes[pc], v)
 }
 
@@ -415,7 +433,7 @@ type funcContext struct {
 func newFuncContext(sourcename string, parent *funcContext) *funcContext {
 	fc := &funcContext{
 		Proto:           newFunctionProto(sourcename),
-		Code:            &codeStore{make([]uint32, 0, 1024), make([]int, 0, 1024), 0},
+		Code:            &codeStore{codes: make([]uint32, 0, 1024), lines: make([]int, 0, 1024)},
 		Parent:          parent,
 		Upvalues:        newVarNamePool(0),
 		Block:           newCodeBlock(newVarNamePool(0), labelNoJump, nil, nil, 0),
@@ -1393,7 +1411,14 @@ func compileTableExpr(context *funcContext, reg int, ex *ast.TableExpr, ec *expc
 			if num == 0 {
 				num = FieldsPerFlush
 			}
-			c := (arraycount-1)/FieldsPerFlush + 1
+			// Volley's patch: an open call or ... ending the list is an
+			// item too, so it goes in the batch after a full one (at 51 in
+			// {1, ..., 50, f()}), where gopher-lua stored it over the first.
+			n := arraycount
+			if lastvararg {
+				n++
+			}
+			c := (n-1)/FieldsPerFlush + 1
 			b := num
 			if islast && isVarArgReturnExpr(field.Value) {
 				b = 0
@@ -1840,7 +1865,7 @@ func patchCode(context *funcContext) { // {{{
 		}
 	}
 	maxreg++
-	if maxreg > maxRegisters {
+	if maxreg > maxRegisters || context.Code.wide {
 		raiseCompileError(context, context.Proto.LineDefined, "register overflow(too many local variables)")
 	}
 	context.Proto.NumUsedRegisters = uint8(maxreg)

@@ -14,8 +14,10 @@ import (
 )
 
 const EOF = -1
-const whitespace1 = 1<<'\t' | 1<<' '
-const whitespace2 = 1<<'\t' | 1<<'\n' | 1<<'\r' | 1<<' '
+
+// Volley's patch: C's isspace, so \v and \f too.
+const whitespace1 = 1<<'\t' | 1<<'\v' | 1<<'\f' | 1<<' '
+const whitespace2 = 1<<'\t' | 1<<'\n' | 1<<'\v' | 1<<'\f' | 1<<'\r' | 1<<' '
 
 type Error struct {
 	Pos     ast.Position
@@ -119,11 +121,17 @@ func (sc *Scanner) skipComments(ch int) error {
 	if sc.Peek() == '[' {
 		ch = sc.Next()
 		if sc.Peek() == '[' || sc.Peek() == '=' {
-			var buf bytes.Buffer
-			if err := sc.scanMultilineString(sc.Next(), &buf); err != nil {
-				return sc.Error(buf.String(), "unfinished long comment") // Volley's patch: C Lua's words
+			// Volley's patch: "--[=" not followed by another '[' starts a
+			// short comment, as in C Lua, where gopher-lua failed.
+			var level int
+			level, ch = sc.countSep(sc.Next())
+			if ch == '[' {
+				var buf bytes.Buffer
+				if err := sc.scanMultilineBody(level, &buf); err != nil {
+					return sc.Error(buf.String(), "unfinished long comment") // Volley's patch: C Lua's words
+				}
+				return nil
 			}
-			return nil
 		}
 	}
 	for {
@@ -148,19 +156,26 @@ func (sc *Scanner) scanIdent(ch int, buf *bytes.Buffer) error {
 // letters, digits and underscores, the whole of which must be a number
 // luaO_str2d reads, or it is a "malformed number" ("1e", "3..2", "0x").
 // gopher-lua stopped early and let "1e" through as a garbage value.
+//
+// C Lua's check_next, which takes the exponent mark and its sign, finds a
+// NUL byte in any set (strchr finds the set's terminator), and the number
+// is read as a C string: "3\x00yy" is the numeral 3.
 func (sc *Scanner) scanNumber(ch int, buf *bytes.Buffer) error {
 	writeChar(buf, ch)
 	for p := sc.Peek(); isDecimal(p) || p == '.'; p = sc.Peek() {
 		writeChar(buf, sc.Next())
 	}
-	if p := sc.Peek(); p == 'e' || p == 'E' {
+	if p := sc.Peek(); p == 'e' || p == 'E' || p == 0 {
 		writeChar(buf, sc.Next())
-		if p := sc.Peek(); p == '+' || p == '-' {
+		if p := sc.Peek(); p == '+' || p == '-' || p == 0 {
 			writeChar(buf, sc.Next())
 		}
 	}
 	for p := sc.Peek(); isIdent(p, 1); p = sc.Peek() {
 		writeChar(buf, sc.Next())
+	}
+	if i := bytes.IndexByte(buf.Bytes(), 0); i >= 0 {
+		buf.Truncate(i)
 	}
 	if !validNumeral(buf.String()) {
 		return sc.Error(buf.String(), "malformed number")
@@ -193,7 +208,7 @@ func (sc *Scanner) scanString(quote int, buf *bytes.Buffer) error {
 			return sc.Error(buf.String(), "unfinished string")
 		}
 		if ch == '\\' {
-			if err := sc.scanEscape(ch, buf); err != nil {
+			if err := sc.scanEscape(quote, buf); err != nil {
 				return err
 			}
 		} else {
@@ -207,8 +222,8 @@ func (sc *Scanner) scanString(quote int, buf *bytes.Buffer) error {
 	return nil
 }
 
-func (sc *Scanner) scanEscape(ch int, buf *bytes.Buffer) error {
-	ch = sc.Next()
+func (sc *Scanner) scanEscape(quote int, buf *bytes.Buffer) error {
+	ch := sc.Next()
 	switch ch {
 	case 'a':
 		buf.WriteByte('\a')
@@ -242,6 +257,11 @@ func (sc *Scanner) scanEscape(ch int, buf *bytes.Buffer) error {
 				bytes = append(bytes, byte(sc.Next()))
 			}
 			val, _ := strconv.ParseInt(string(bytes), 10, 32)
+			if val > 255 {
+				// Volley's patch: C Lua's error, near the string so far,
+				// where gopher-lua kept the low byte.
+				return sc.Error(string(rune(quote))+buf.String(), "escape sequence too large")
+			}
 			writeChar(buf, int(val))
 		} else {
 			writeChar(buf, ch)
@@ -259,12 +279,19 @@ func (sc *Scanner) countSep(ch int) (int, int) {
 }
 
 func (sc *Scanner) scanMultilineString(ch int, buf *bytes.Buffer) error {
-	var count1, count2 int
+	var count1 int
 	count1, ch = sc.countSep(ch)
 	if ch != '[' {
 		return sc.Error(string(rune(ch)), "invalid multiline string")
 	}
-	ch = sc.Next()
+	return sc.scanMultilineBody(count1, buf)
+}
+
+// scanMultilineBody reads a long string or comment of level count1 from
+// after its opening brackets.
+func (sc *Scanner) scanMultilineBody(count1 int, buf *bytes.Buffer) error {
+	var count2 int
+	ch := sc.Next()
 	if ch == '\n' || ch == '\r' {
 		ch = sc.Next()
 	}
@@ -293,7 +320,7 @@ var reservedWords = map[string]int{
 	"end": TEnd, "false": TFalse, "for": TFor, "function": TFunction,
 	"if": TIf, "in": TIn, "local": TLocal, "nil": TNil, "not": TNot, "or": TOr,
 	"return": TReturn, "repeat": TRepeat, "then": TThen, "true": TTrue,
-	"until": TUntil, "while": TWhile, "goto": TGoto}
+	"until": TUntil, "while": TWhile} // Volley's patch: goto is a name in Lua 5.1
 
 func (sc *Scanner) Scan(lexer *Lexer) (ast.Token, error) {
 redo:
@@ -402,11 +429,13 @@ redo:
 				tok.Type = TNumber
 				err = sc.scanNumber(ch, buf)
 				tok.Str = buf.String()
-			case ch2 == '.':
+			case ch2 == '.' || ch2 == 0: // Volley's patch: C Lua's check_next takes a NUL for a '.'
 				writeChar(buf, ch)
-				writeChar(buf, sc.Next())
-				if sc.Peek() == '.' {
-					writeChar(buf, sc.Next())
+				sc.Next()
+				writeChar(buf, '.')
+				if p := sc.Peek(); p == '.' || p == 0 {
+					sc.Next()
+					writeChar(buf, '.')
 					tok.Type = T3Comma
 				} else {
 					tok.Type = T2Comma
@@ -415,15 +444,9 @@ redo:
 				tok.Type = '.'
 			}
 			tok.Str = buf.String()
-		case ':':
-			if sc.Peek() == ':' {
-				tok.Type = T2Colon
-				tok.Str = "::"
-				sc.Next()
-			} else {
-				tok.Type = ch
-				tok.Str = string(rune(ch))
-			}
+		case ':': // Volley's patch: "::" is two ':' in Lua 5.1
+			tok.Type = ch
+			tok.Str = string(rune(ch))
 		case '+', '*', '/', '%', '^', '#', '(', ')', '{', '}', ']', ';', ',':
 			tok.Type = ch
 			tok.Str = string(rune(ch))
