@@ -29,7 +29,7 @@ func check(t *testing.T, s *Set, model map[string]bool) {
 			if h != 0 && ti == 1 && b < s.moved {
 				t.Fatalf("old bucket %d holds a chain, but buckets below %d have moved", b, s.moved)
 			}
-			for i := h; i != 0; i = s.nodes[i-1].next {
+			for i := h; i != 0; i = s.node(i - 1).next {
 				reached++
 				if got := int(hash(s.At(int(i-1))) & uint64(len(table)-1)); got != b {
 					t.Fatalf("node %d in bucket %d, hashes to %d", i-1, b, got)
@@ -40,6 +40,7 @@ func check(t *testing.T, s *Set, model map[string]bool) {
 	if reached != s.Len() {
 		t.Fatalf("%d nodes reachable, want %d", reached, s.Len())
 	}
+	checkStorage(t, s)
 	for m := range model {
 		if !s.Has([]byte(m)) {
 			t.Fatalf("Has(%q) false", m)
@@ -86,8 +87,10 @@ func TestSetAgainstModel(t *testing.T) {
 	}
 	check(t, s, map[string]bool{})
 	check(t, c, model)
-	if len(s.data) != 0 || len(s.heads) != minBuckets {
-		t.Fatalf("emptied set keeps %d data bytes, %d buckets", len(s.data), len(s.heads))
+	// An emptied set keeps its open chunk, emptied, and nothing else.
+	if len(s.data) > 1 || s.held != 0 || s.dataCap > chunkSize || len(s.heads) != minBuckets || len(s.nodes) != 1 {
+		t.Fatalf("emptied set keeps %d data chunks of %d bytes (%d used), %d buckets, %d node chunks",
+			len(s.data), s.dataCap, s.held, len(s.heads), len(s.nodes))
 	}
 }
 
@@ -212,11 +215,11 @@ func TestHintFollowsTheLookup(t *testing.T) {
 		if s.Hint(h, 0) != unsafe.Pointer(head) {
 			t.Fatalf("%s: step 0 is not its bucket", m)
 		}
-		n := &s.nodes[*head-1]
+		n := s.node(*head - 1)
 		if s.Hint(h, 1) != unsafe.Pointer(n) {
 			t.Fatalf("%s: step 1 is not its bucket's first node", m)
 		}
-		if s.Hint(h, 2) != unsafe.Pointer(&s.data[n.off]) {
+		if s.Hint(h, 2) != unsafe.Pointer(&s.data[n.chunk].b[n.off]) {
 			t.Fatalf("%s: step 2 is not that node's bytes", m)
 		}
 		if s.Hint(h, 3) != nil {
@@ -247,7 +250,7 @@ func TestResizeIsIncremental(t *testing.T) {
 		s.Add([]byte(m))
 		model[m] = true
 	}
-	for i := 0; len(s.nodes) < len(s.heads) || len(s.heads) < 1024; i++ {
+	for i := 0; s.Len() < len(s.heads) || len(s.heads) < 1024; i++ {
 		add("m" + strconv.Itoa(i))
 	}
 	oldLen := len(s.heads)
