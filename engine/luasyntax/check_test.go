@@ -112,14 +112,19 @@ var checkCases = []struct{ code, want string }{
 	{"return 1 --[=[ ok ]=] + 2", ""},
 }
 
-func TestCheck(t *testing.T) {
-	for _, c := range checkCases {
+func TestCheck(t *testing.T) { expectChecks(t, checkCases) }
+
+// expectChecks checks that Check finds each case's error ("" for none),
+// as Error words it.
+func expectChecks(t *testing.T, cases []struct{ code, want string }) {
+	t.Helper()
+	for _, c := range cases {
 		got := ""
 		if e := Check(c.code); e != nil {
 			got = e.Error()
 		}
 		if got != c.want {
-			t.Errorf("Check(%q) = %q, want %q", c.code, got, c.want)
+			t.Errorf("Check(%.60q) = %q, want %q", c.code, got, c.want)
 		}
 	}
 }
@@ -157,15 +162,7 @@ func TestCheckLimits(t *testing.T) {
 		{"do " + names("a", 199) + " = 1 end", ""},
 		{"do " + names("a", 200) + " = 1 end", "1: main function has more than 198 variables in assignment"},
 	}
-	for _, c := range cases {
-		got := ""
-		if e := Check(c.code); e != nil {
-			got = e.Error()
-		}
-		if got != c.want {
-			t.Errorf("Check(%.60q...) = %q, want %q", c.code, got, c.want)
-		}
-	}
+	expectChecks(t, cases)
 }
 
 // TestCheckGrowth: the arrays C Lua's allocator refuses to grow, whose
