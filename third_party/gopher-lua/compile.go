@@ -428,6 +428,7 @@ type funcContext struct {
 	labelPc         map[int]int
 	gotosCount      int
 	unresolvedGotos map[int]*gotoLabelDesc
+	constIdx        map[LValue]int // Volley's patch: Proto.Constants by value
 }
 
 func newFuncContext(sourcename string, parent *funcContext) *funcContext {
@@ -537,15 +538,20 @@ func (fc *funcContext) GetLabelPc(label int) int {
 	return fc.labelPc[label]
 }
 
+// ConstIndex finds value among the constants, adding it if it is new.
+// Volley's patch: through a map, where gopher-lua scanned the list, which
+// made a script of n constants take O(n²) to compile (a table literal of
+// 30,000 numbers: 2 s, on the server's main loop).
 func (fc *funcContext) ConstIndex(value LValue) int {
-	ctype := value.Type()
-	for i, lv := range fc.Proto.Constants {
-		if lv.Type() == ctype && lv == value {
-			return i
-		}
+	if i, ok := fc.constIdx[value]; ok {
+		return i
 	}
 	fc.Proto.Constants = append(fc.Proto.Constants, value)
 	v := len(fc.Proto.Constants) - 1
+	if fc.constIdx == nil {
+		fc.constIdx = make(map[LValue]int)
+	}
+	fc.constIdx[value] = v // a NaN is never found again, as before
 	if v > opMaxArgBx {
 		raiseCompileError(fc, fc.Proto.LineDefined, "too many constants")
 	}
@@ -1427,12 +1433,15 @@ func compileTableExpr(context *funcContext, reg int, ex *ast.TableExpr, ec *expc
 			if field.Key != nil {
 				line = field.Key
 			}
-			if c > 511 {
-				c = 0
-			}
-			code.AddABC(OP_SETLIST, tablereg, b, c, sline(line))
-			if c == 0 {
+			// A batch number beyond C's 9 bits goes in the word after
+			// the instruction, with C 0, as C Lua's luaK_setlist does.
+			// Volley's patch: gopher-lua wrote the 0 there, so a list of
+			// more than 25,550 items started over at index 1.
+			if c > opMaxArgsC {
+				code.AddABC(OP_SETLIST, tablereg, b, 0, sline(line))
 				code.Add(uint32(c), sline(line))
+			} else {
+				code.AddABC(OP_SETLIST, tablereg, b, c, sline(line))
 			}
 		}
 	}
@@ -1808,9 +1817,18 @@ func patchCode(context *funcContext) { // {{{
 			pc += int(context.Proto.FunctionPrototypes[opGetArgBx(inst)].NumUpvalues)
 			moven = 0
 			continue
+		case OP_SETLIST:
+			if opGetArgC(inst) == 0 {
+				// Volley's patch: the next word is the batch number, not
+				// an instruction (one that decodes as a MOVE could be
+				// merged into a MOVEN).
+				pc++
+				moven = 0
+				continue
+			}
 		case OP_SETGLOBAL, OP_SETUPVAL, OP_EQ, OP_LT, OP_LE, OP_TEST,
 			OP_TAILCALL, OP_RETURN, OP_FORPREP, OP_FORLOOP, OP_TFORLOOP,
-			OP_SETLIST, OP_CLOSE:
+			OP_CLOSE:
 			/* nothing to do */
 		case OP_CALL:
 			if reg := opGetArgA(inst) + opGetArgC(inst) - 2; reg > maxreg {

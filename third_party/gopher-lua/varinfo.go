@@ -265,6 +265,14 @@ func findSetReg(p *FunctionProto, lastpc, reg int) int {
 			if pc < dest && dest <= lastpc && dest > jmptarget {
 				jmptarget = dest
 			}
+		case OP_CLOSURE:
+			// The upvalues' pseudo-instructions follow; they set nothing.
+			change = reg == a
+			pc += int(p.FunctionPrototypes[opGetArgBx(inst)].NumUpvalues)
+		case OP_SETLIST:
+			if opGetArgC(inst) == 0 {
+				pc++ // the batch number, not an instruction
+			}
 		default:
 			change = opProps[op].SetRegA && reg == a
 		}
