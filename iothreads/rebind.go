@@ -65,7 +65,7 @@ func (s *Server) moveTCP(srv *engine.Server, bind []string, port int) error {
 	}
 	s.tcp.mu.Lock()
 	defer s.tcp.mu.Unlock()
-	if !s.tcp.gnet {
+	if len(s.opts.Addrs) == 0 { // gnet runs only with listeners at start (Serve)
 		if len(want) == 0 {
 			return nil
 		}

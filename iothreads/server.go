@@ -48,7 +48,6 @@ type Server struct {
 	tls tlsServer // TLS listeners and connections (tls.go)
 	tcp struct {  // gnet's TCP listeners (rebind.go)
 		mu   sync.Mutex
-		gnet bool       // gnet runs: there were listeners at start
 		open []BindAddr // the addresses listened on
 	}
 	noLoops chan struct{} // closed by Stop when there are no gnet listeners
@@ -163,7 +162,6 @@ func New(co *loop.Coordinator, opts Options) *Server {
 			s.tcp.open = append(s.tcp.open, BindAddr{Network: network, Addr: addr})
 		}
 	}
-	s.tcp.gnet = len(opts.Addrs) > 0
 	return s
 }
 

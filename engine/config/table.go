@@ -513,25 +513,12 @@ func validNodename(_ *Config, v string) string {
 	return ""
 }
 
-// validProcTitle checks a proc-title-template: every {variable} must be
-// known, braces balanced, and the expansion not blank.
+// validProcTitle checks a proc-title-template as Valkey does: it expands,
+// with an empty title, to something not blank (every {variable} known,
+// braces balanced).
 func validProcTitle(c *Config, v string) string {
-	const reason = "template format is invalid or contains unknown variables"
-	title, ok := expandProcTitle(v, func(name string) (string, bool) {
-		switch name {
-		case "title":
-			return "", true
-		case "listen-addr", "port", "tls-port", "config-file":
-			return "x", true // never empty
-		case "server-mode":
-			return c.serverMode(), true
-		case "unixsocket":
-			return c.UnixSocket, true
-		}
-		return "", false
-	})
-	if !ok || title == "" {
-		return reason
+	if t, ok := c.expandProcTitle(v, ""); !ok || t == "" {
+		return "template format is invalid or contains unknown variables"
 	}
 	return ""
 }
@@ -540,7 +527,13 @@ func validProcTitle(c *Config, v string) string {
 // the executable's name as invoked (ps and /proc/PID/cmdline show it).
 func (c *Config) ProcTitle(title string) string {
 	tmpl, _ := c.Value("proc-title-template")
-	t, _ := expandProcTitle(tmpl, func(name string) (string, bool) {
+	t, _ := c.expandProcTitle(tmpl, title)
+	return t
+}
+
+// expandProcTitle expands tmpl's variables from the configuration.
+func (c *Config) expandProcTitle(tmpl, title string) (string, bool) {
+	return expandTemplate(tmpl, func(name string) (string, bool) {
 		switch name {
 		case "title":
 			return title, true
@@ -573,7 +566,6 @@ func (c *Config) ProcTitle(title string) string {
 		}
 		return "", false
 	})
-	return t
 }
 
 func (c *Config) serverMode() string {
@@ -583,11 +575,11 @@ func (c *Config) serverMode() string {
 	return ""
 }
 
-// expandProcTitle expands a proc-title-template's {variables} ("{{" and
+// expandTemplate expands a proc-title-template's {variables} ("{{" and
 // "}}" are braces) with vars and trims the spaces around the result, as
 // Valkey's sdstemplate and sdstrim; false for an unknown variable or an
 // unbalanced brace.
-func expandProcTitle(tmpl string, vars func(name string) (string, bool)) (string, bool) {
+func expandTemplate(tmpl string, vars func(name string) (string, bool)) (string, bool) {
 	var out strings.Builder
 	for p := tmpl; p != ""; {
 		i := strings.IndexAny(p, "{}")
