@@ -187,7 +187,8 @@ func parseShebang(body string) (engine string, flags scriptFlags, skip int, err 
 
 // compileError formats a gopher-lua compile error as C Lua words it:
 // "<chunk>:<line>: <message>". Syntax errors are found and worded by
-// luasyntax first; this is for what gopher-lua alone refuses.
+// luasyntax first (control characters included, as char(N)); this is a
+// fallback for what gopher-lua alone refuses.
 func compileError(err error, chunk, code string) string {
 	var ae *glua.ApiError
 	if errors.As(err, &ae) && ae.Cause != nil {
@@ -204,9 +205,6 @@ func compileError(err error, chunk, code string) string {
 		msg := "unexpected symbol"
 		if !strings.Contains(pe.Message, "syntax error") && !strings.Contains(pe.Message, "parse error") {
 			msg = strings.TrimSpace(pe.Message)
-		}
-		if len(tok) == 1 && (tok[0] < ' ' || tok[0] == 0x7f) {
-			tok = "char(" + strconv.Itoa(int(tok[0])) + ")" // C Lua's luaX_token2str for a control character
 		}
 		return chunk + ":" + strconv.Itoa(line) + ": " + msg + " near '" + tok + "'"
 	}

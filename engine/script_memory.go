@@ -14,13 +14,20 @@ import (
 // with nothing compiled reads 0 where Valkey's reads its libraries'
 // 32 KiB or so; a flush brings either back down.
 
-// protoMemory estimates a compiled function's prototype and those it
-// nests.
+// fnMemory estimates a compiled function: its prototype and those it
+// nests; 0 for none.
+func fnMemory(fn *glua.LFunction) int64 {
+	if fn == nil {
+		return 0
+	}
+	return int64(unsafe.Sizeof(*fn)) + protoMemory(fn.Proto)
+}
+
 func protoMemory(p *glua.FunctionProto) int64 {
 	if p == nil {
 		return 0
 	}
-	n := int64(unsafe.Sizeof(*p)) + int64(unsafe.Sizeof(glua.LFunction{}))
+	n := int64(unsafe.Sizeof(*p))
 	n += int64(len(p.Code)) * 4
 	n += int64(len(p.DbgSourcePositions)) * int64(unsafe.Sizeof(int(0)))
 	n += int64(len(p.Constants)) * int64(unsafe.Sizeof(glua.LValue(nil)))
@@ -36,31 +43,25 @@ func protoMemory(p *glua.FunctionProto) int64 {
 		n += int64(len(u))
 	}
 	for _, sub := range p.FunctionPrototypes {
-		n += protoMemory(sub)
+		n += int64(unsafe.Sizeof(glua.LFunction{})) + protoMemory(sub)
 	}
 	return n
 }
 
 // evalVMMemory estimates the EVAL interpreter's compiled scripts
 // (used_memory_vm_eval, and the deprecated used_memory_lua).
-func (st *scriptingState) evalVMMemory() int64 {
-	var n int64
+func (st *scriptingState) evalVMMemory() (n int64) {
 	for _, es := range st.scripts {
-		if es.fn != nil {
-			n += protoMemory(es.fn.Proto)
-		}
+		n += fnMemory(es.fn)
 	}
 	return n
 }
 
 // functionsVMMemory estimates the functions interpreter's compiled
 // library functions (used_memory_vm_functions).
-func (st *scriptingState) functionsVMMemory() int64 {
-	var n int64
+func (st *scriptingState) functionsVMMemory() (n int64) {
 	for _, f := range st.funcs.funcs {
-		if f.fn != nil {
-			n += protoMemory(f.fn.Proto)
-		}
+		n += fnMemory(f.fn)
 	}
 	return n
 }
