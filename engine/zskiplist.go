@@ -623,7 +623,7 @@ func (z *zsetObj) Hint(h uint64, step int) unsafe.Pointer {
 	if z.tab.Buckets() == 0 {
 		return nil
 	}
-	slot := z.tab.Slot(uint64(uint32(h)))
+	slot := z.tab.Slot(h) // Hash's, 32 bits
 	if step == 0 {
 		return unsafe.Pointer(slot)
 	}

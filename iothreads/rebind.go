@@ -5,7 +5,6 @@ import (
 	"net"
 	"os"
 	"strings"
-	"syscall"
 
 	"github.com/volleydb/volley/engine"
 	"github.com/volleydb/volley/engine/config"
@@ -95,11 +94,7 @@ func listenErrText(err error) string {
 	if errors.As(err, &se) {
 		return se.Syscall + ": " + config.Strerror(se.Err)
 	}
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		return config.Strerror(errno)
-	}
-	return err.Error()
+	return config.Strerror(err)
 }
 
 // moveListeners moves a set of listeners from the addresses in have to

@@ -478,13 +478,20 @@ func BenchmarkAdd(b *testing.B) {
 	}
 }
 
-func BenchmarkHas(b *testing.B) {
+// numbered returns a set of the members "member:0" to "member:n-1", and
+// the buffer it made them in, which holds "member:" for more.
+func numbered(n int) (*Set, []byte) {
 	s := New(0)
 	buf := append(make([]byte, 0, 32), "member:"...)
-	const n = 1 << 20
 	for i := range n {
 		s.Add(strconv.AppendInt(buf[:7], int64(i), 10))
 	}
+	return s, buf
+}
+
+func BenchmarkHas(b *testing.B) {
+	const n = 1 << 20
+	s, buf := numbered(n)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -498,11 +505,7 @@ func BenchmarkChurn(b *testing.B) {
 	for _, n := range []int{1000, 100_000} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			r := rand.New(rand.NewPCG(1, 1))
-			s := New(0)
-			buf := append(make([]byte, 0, 32), "member:"...)
-			for i := range n {
-				s.Add(strconv.AppendInt(buf[:7], int64(i), 10))
-			}
+			s, buf := numbered(n)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -514,12 +517,8 @@ func BenchmarkChurn(b *testing.B) {
 }
 
 func BenchmarkIterate(b *testing.B) {
-	s := New(0)
-	buf := append(make([]byte, 0, 32), "member:"...)
 	const n = 1 << 16
-	for i := range n {
-		s.Add(strconv.AppendInt(buf[:7], int64(i), 10))
-	}
+	s, _ := numbered(n)
 	b.ReportAllocs()
 	b.ResetTimer()
 	total := 0

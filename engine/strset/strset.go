@@ -140,7 +140,7 @@ func New(n int) *Set {
 	s := &Set{}
 	if n > 0 {
 		s.nodes = [][]node{make([]node, min(n, nodeChunk))}
-		s.resize(bucketsFor(n))
+		s.startResize(bucketsFor(n))
 	}
 	return s
 }
@@ -246,9 +246,8 @@ func (s *Set) Add(b []byte) bool {
 	if i, _ := s.find(b, h); i != 0 {
 		return false
 	}
-	s.rehash()
-	if s.cur != 0 {
-		s.compactStep()
+	if s.old != nil || s.cur != 0 {
+		s.step()
 	}
 	if s.n >= len(s.heads) {
 		s.startResize(bucketsFor(s.n + 1))
@@ -400,9 +399,8 @@ func (s *Set) release(n *node) {
 
 // Remove deletes b and reports whether it was a member.
 func (s *Set) Remove(b []byte) bool {
-	s.rehash()
-	if s.cur != 0 {
-		s.compactStep()
+	if s.old != nil || s.cur != 0 {
+		s.step()
 	}
 	i, link := s.find(b, hash(b))
 	if i == 0 {
@@ -415,13 +413,20 @@ func (s *Set) Remove(b []byte) bool {
 // RemoveAt deletes member i (0 <= i < Len). The last member takes its
 // index.
 func (s *Set) RemoveAt(i int) {
-	s.rehash()
-	if s.cur != 0 {
-		s.compactStep()
+	if s.old != nil || s.cur != 0 {
+		s.step()
 	}
-	m := s.At(i)
-	_, link := s.find(m, hash(m))
-	s.removeAt(uint32(i+1), link)
+	s.removeAt(uint32(i+1), s.linkTo(uint32(i+1)))
+}
+
+// linkTo returns the place that points at node i (plus one): found by
+// number, so the chain's other members are not compared.
+func (s *Set) linkTo(i uint32) *uint32 {
+	l := s.bucket(hash(s.member(s.node(i - 1))))
+	for *l != i {
+		l = &s.node(*l - 1).next
+	}
+	return l
 }
 
 // removeAt unlinks node i (plus one), found through link, and fills its
@@ -433,13 +438,8 @@ func (s *Set) removeAt(i uint32, link *uint32) {
 	last := uint32(s.n)
 	if i != last {
 		// Repoint whatever leads to the last node at its new place.
-		ln := s.node(last - 1)
-		l := s.bucket(hash(s.member(ln)))
-		for *l != last {
-			l = &s.node(*l - 1).next
-		}
-		*l = i
-		*n = *ln
+		*s.linkTo(last) = i
+		*n = *s.node(last - 1)
 	}
 	s.n--
 	if s.n == 0 {
@@ -532,12 +532,19 @@ func (s *Set) startResize(nb int) {
 	if nb == len(s.heads) {
 		return
 	}
-	if s.n == 0 {
-		s.heads = make([]uint32, nb)
-		return
+	if s.n > 0 {
+		s.old = s.heads
 	}
-	s.old, s.moved = s.heads, 0
 	s.heads = make([]uint32, nb)
+}
+
+// step does a change's share of the resize and of the compaction pass
+// under way. Callers test for either first: this is not inlined.
+func (s *Set) step() {
+	s.rehash()
+	if s.cur != 0 {
+		s.compactStep()
+	}
 }
 
 // rehash moves a few of the old buckets' chains (see rehashStep).
@@ -576,23 +583,6 @@ func (s *Set) moveBucket(ob int) {
 	s.old[ob] = 0
 }
 
-// resize rebuilds the bucket array with nb buckets at once (New and
-// Expand, which size a table before it fills).
-func (s *Set) resize(nb int) {
-	s.finishResize()
-	if nb == len(s.heads) {
-		return
-	}
-	s.heads = make([]uint32, nb)
-	mask := uint64(nb - 1)
-	for i := range uint32(s.n) {
-		n := s.node(i)
-		b := &s.heads[hash(s.member(n))&mask]
-		n.next = *b
-		*b = i + 1
-	}
-}
-
 // Expand makes room for n members without further resizing: the first
 // node chunk grows to hold them, and later chunks come as they fill.
 func (s *Set) Expand(n int) {
@@ -600,7 +590,8 @@ func (s *Set) Expand(n int) {
 		s.growNodes(first)
 	}
 	if nb := bucketsFor(n); nb > len(s.heads) {
-		s.resize(nb)
+		s.startResize(nb)
+		s.finishResize()
 	}
 }
 
@@ -609,7 +600,7 @@ func (s *Set) Expand(n int) {
 // returns the next cursor, 0 when the scan is complete. The member slices
 // are valid only during the call; fn must not change the set.
 func (s *Set) Scan(cursor uint64, fn func([]byte)) uint64 {
-	if s.n == 0 || len(s.heads) == 0 {
+	if s.n == 0 {
 		return 0
 	}
 	if s.old == nil {

@@ -275,10 +275,7 @@ func TestResizeIsIncremental(t *testing.T) {
 		}
 	}
 	check(t, s.Clone().(*Set), model)
-	seen := map[string]int{}
-	for cursor := s.Scan(0, func(m []byte) { seen[string(m)]++ }); cursor != 0; {
-		cursor = s.Scan(cursor, func(m []byte) { seen[string(m)]++ })
-	}
+	seen := scanAll(s)
 	if len(seen) != len(model) {
 		t.Fatalf("scan under a resize met %d members of %d", len(seen), len(model))
 	}
