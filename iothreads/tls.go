@@ -45,8 +45,7 @@ type tlsServer struct {
 	confs atomic.Pointer[tlsConfigs] // nil until configured
 
 	mu      sync.Mutex
-	lns     map[string]net.Listener // by BindAddr.key
-	open    []BindAddr              // their addresses, in bind's order
+	lns     map[BindAddr]net.Listener // by address (Optional unset)
 	conns   map[*tlsConn]struct{}
 	stopped bool
 	wg      sync.WaitGroup // connections' goroutines
@@ -130,12 +129,16 @@ func (s *Server) rebindTLS(srv *engine.Server) error {
 		want = BindAddrs(srv.Cfg.Bind, port)
 	}
 	s.tls.mu.Lock()
-	have, stopped := s.tls.open, s.tls.stopped
+	var have []BindAddr
+	for a := range s.tls.lns {
+		have = append(have, a)
+	}
+	stopped := s.tls.stopped
 	s.tls.mu.Unlock()
 	if stopped {
 		return nil
 	}
-	open, err := moveListeners(have, want, func(a BindAddr) error {
+	_, err := moveListeners(have, want, func(a BindAddr) error {
 		err := s.openTLS(a)
 		if err != nil {
 			host, p, _ := net.SplitHostPort(a.Addr)
@@ -143,9 +146,6 @@ func (s *Server) rebindTLS(srv *engine.Server) error {
 		}
 		return err
 	}, s.closeTLS)
-	s.tls.mu.Lock()
-	s.tls.open = open
-	s.tls.mu.Unlock()
 	if err != nil {
 		return errListenPort
 	}
@@ -165,9 +165,10 @@ func (s *Server) openTLS(a BindAddr) error {
 		return ln.Close()
 	}
 	if s.tls.lns == nil {
-		s.tls.lns = make(map[string]net.Listener)
+		s.tls.lns = make(map[BindAddr]net.Listener)
 	}
-	s.tls.lns[a.key()] = ln
+	a.Optional = false
+	s.tls.lns[a] = ln
 	s.tls.mu.Unlock()
 	go s.acceptTLS(ln)
 	return nil
@@ -176,8 +177,9 @@ func (s *Server) openTLS(a BindAddr) error {
 // closeTLS closes the listener on a.
 func (s *Server) closeTLS(a BindAddr) {
 	s.tls.mu.Lock()
-	ln := s.tls.lns[a.key()]
-	delete(s.tls.lns, a.key())
+	a.Optional = false
+	ln := s.tls.lns[a]
+	delete(s.tls.lns, a)
 	s.tls.mu.Unlock()
 	if ln != nil {
 		_ = ln.Close()
@@ -189,9 +191,6 @@ type BindAddr struct {
 	Network, Addr string
 	Optional      bool // bind's '-' prefix: skipped when it cannot be bound
 }
-
-// key names the address without its optional flag.
-func (a BindAddr) key() string { return a.Network + "://" + a.Addr }
 
 // BindAddrs turns bind's addresses and a port into listening addresses.
 func BindAddrs(bind []string, port int) []BindAddr {
@@ -221,10 +220,7 @@ func (s *Server) serveTLS() error {
 			want = BindAddrs(srv.Cfg.Bind, srv.Cfg.TLSPort)
 		}
 	})
-	open, err := moveListeners(nil, want, s.openTLS, s.closeTLS)
-	s.tls.mu.Lock()
-	s.tls.open = open
-	s.tls.mu.Unlock()
+	_, err := moveListeners(nil, want, s.openTLS, s.closeTLS)
 	return err
 }
 
@@ -234,7 +230,7 @@ func (s *Server) stopTLS(ctx context.Context) error {
 	s.tls.mu.Lock()
 	s.tls.stopped = true
 	lns := s.tls.lns
-	s.tls.lns, s.tls.open = nil, nil
+	s.tls.lns = nil
 	for t := range s.tls.conns {
 		_ = t.raw.Close()
 	}
