@@ -164,22 +164,36 @@ func (t *Table[T, P]) Scan(cursor uint64, fn func(*T)) uint64 {
 	if len(t.tab) == 0 {
 		return 0
 	}
-	if t.old == nil {
-		mask := uint64(len(t.tab) - 1)
-		scanChain[T, P](t.tab[cursor&mask], fn)
+	return ScanArrays(cursor, t.tab, t.old, func(e *T) {
+		for ; e != nil; e = *P(e).Link() {
+			fn(e)
+		}
+	})
+}
+
+// ScanArrays is one step of Valkey's reverse-binary SCAN over a bucket
+// array cur (a power of two long) and, while a resize empties it into
+// cur, the array old (nil otherwise): visit gets the bucket at cursor of
+// the smaller array, then every bucket of the larger one it splits into,
+// as dictScan walks them. It returns the next cursor, 0 when the scan is
+// complete. A member present for a whole scan is met at least once,
+// however the arrays are resized between steps; old's emptied buckets
+// must be empty, so that nothing is met twice in one step. Tables whose
+// chains are not Nodes (strset's numbered nodes) call it directly.
+func ScanArrays[E any](cursor uint64, cur, old []E, visit func(bucket E)) uint64 {
+	if old == nil {
+		mask := uint64(len(cur) - 1)
+		visit(cur[cursor&mask])
 		return nextCursor(cursor, mask)
 	}
-	// Under a resize, as Valkey's dictScan: the smaller array's bucket,
-	// then every bucket of the larger one it splits into. The old array's
-	// moved buckets are empty, so each entry is met once.
-	small, large := t.old, t.tab
+	small, large := old, cur
 	if len(small) > len(large) {
 		small, large = large, small
 	}
 	m0, m1 := uint64(len(small)-1), uint64(len(large)-1)
-	scanChain[T, P](small[cursor&m0], fn)
+	visit(small[cursor&m0])
 	for {
-		scanChain[T, P](large[cursor&m1], fn)
+		visit(large[cursor&m1])
 		// The next bucket of the larger array with the same low bits.
 		cursor = (((cursor | m0) + 1) &^ m0) | (cursor & m0)
 		if cursor&(m0^m1) == 0 {
@@ -187,12 +201,6 @@ func (t *Table[T, P]) Scan(cursor uint64, fn func(*T)) uint64 {
 		}
 	}
 	return nextCursor(cursor, m0)
-}
-
-func scanChain[T any, P Node[T]](e *T, fn func(*T)) {
-	for ; e != nil; e = *P(e).Link() {
-		fn(e)
-	}
 }
 
 // nextCursor increments the reversed cursor's masked bits: the next bucket

@@ -47,6 +47,8 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"unsafe"
+
+	"github.com/volleydb/volley/engine/chaintab"
 )
 
 var seed = maphash.MakeSeed()
@@ -526,7 +528,8 @@ func (s *Set) compactStep() {
 }
 
 // startResize begins moving the members to a table of nb buckets; a
-// resize still under way is finished first.
+// resize still under way is finished first. An empty set just takes the
+// new table.
 func (s *Set) startResize(nb int) {
 	s.finishResize()
 	if nb == len(s.heads) {
@@ -603,47 +606,13 @@ func (s *Set) Scan(cursor uint64, fn func([]byte)) uint64 {
 	if s.n == 0 {
 		return 0
 	}
-	if s.old == nil {
-		mask := uint64(len(s.heads) - 1)
-		s.scanBucket(s.heads, cursor&mask, fn)
-		return nextCursor(cursor, mask)
-	}
-	// Under a resize, as Valkey's dictScan: the smaller table's bucket,
-	// then every bucket of the larger one it splits into. The old table's
-	// moved buckets are empty, so each member is met once.
-	small, large := s.old, s.heads
-	if len(small) > len(large) {
-		small, large = large, small
-	}
-	m0, m1 := uint64(len(small)-1), uint64(len(large)-1)
-	s.scanBucket(small, cursor&m0, fn)
-	for {
-		s.scanBucket(large, cursor&m1, fn)
-		// The next bucket of the larger table with the same low bits.
-		cursor = (((cursor | m0) + 1) &^ m0) | (cursor & m0)
-		if cursor&(m0^m1) == 0 {
-			break
+	return chaintab.ScanArrays(cursor, s.heads, s.old, func(head uint32) {
+		for i := head; i != 0; {
+			n := s.node(i - 1)
+			fn(s.member(n))
+			i = n.next
 		}
-	}
-	return nextCursor(cursor, m0)
-}
-
-func (s *Set) scanBucket(t []uint32, b uint64, fn func([]byte)) {
-	for i := t[b]; i != 0; {
-		n := s.node(i - 1)
-		fn(s.member(n))
-		i = n.next
-	}
-}
-
-// nextCursor increments the reversed cursor's masked bits: the next
-// bucket in reverse-binary order, which visits a bucket's splits
-// together.
-func nextCursor(cursor, mask uint64) uint64 {
-	cursor |= ^mask
-	cursor = bits.Reverse64(cursor)
-	cursor++
-	return bits.Reverse64(cursor)
+	})
 }
 
 // Clone returns a deep copy (for COPY), its members packed into fresh
