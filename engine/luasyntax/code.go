@@ -120,12 +120,11 @@ func (p *parser) codeString(e *expDesc, s string) { e.init(kK, p.stringK(s)) }
 
 func (p *parser) checkStack(n int) {
 	fs := p.fs
-	if top := fs.freereg + n; top > fs.maxStack {
-		if top >= maxStack {
-			p.syntaxError("function or expression too complex")
-		}
-		fs.maxStack = top
+	top := fs.freereg + n
+	if top >= maxStack {
+		p.syntaxError("function or expression too complex")
 	}
+	fs.maxStack = max(fs.maxStack, top)
 }
 
 func (p *parser) reserveRegs(n int) {
@@ -147,7 +146,8 @@ func (p *parser) freeExp(e *expDesc) {
 	}
 }
 
-// setReturns makes an open call or ... give n results (n < 0: all).
+// setReturns is luaK_setreturns on an open call or ...: whatever the
+// number of results asked for, only ... takes a register to give them.
 func (p *parser) setReturns(e *expDesc) {
 	if e.k == kVararg {
 		p.reserveRegs(1)
@@ -520,7 +520,7 @@ func (p *parser) posfix(op binOp, e1, e2 *expDesc) {
 			p.codeArith(arConcat, e1, e2)
 		}
 	case binAdd, binSub, binMul, binDiv, binMod, binPow:
-		p.codeArith(arithOp(op), e1, e2)
+		p.codeArith(arithOp(op), e1, e2) // numbered alike, binAdd..binPow and arAdd..arPow
 	default:
 		p.codeComp(e1, e2)
 	}

@@ -1,8 +1,11 @@
 package luasyntax
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
+
+	"github.com/volleydb/volley/engine/cnum"
 )
 
 // Token kinds. A single-byte token is its byte; the others follow 256,
@@ -139,17 +142,22 @@ func (lx *lexer) fail(msg string, tok int) {
 }
 
 // tokenText is how a message shows tok: a name, string or numeral as the
-// text read for it (a C string, so up to a NUL), others by their names.
+// text read for it, others by their names.
 func (lx *lexer) tokenText(tok int) string {
 	switch tok {
 	case tkName, tkString, tkNumber:
-		s := string(lx.buf)
-		if i := strings.IndexByte(s, 0); i >= 0 {
-			s = s[:i]
-		}
-		return s
+		return string(lx.cString())
 	}
 	return tokenString(tok)
+}
+
+// cString is the text read for the last name, string or numeral as C
+// Lua's buffer holds it: a C string, so up to a NUL.
+func (lx *lexer) cString() []byte {
+	if i := bytes.IndexByte(lx.buf, 0); i >= 0 {
+		return lx.buf[:i]
+	}
+	return lx.buf
 }
 
 // tokenString names a token kind: "'=' expected", "'<eof>' expected".
@@ -274,7 +282,8 @@ func (lx *lexer) scan() token {
 
 // numeral reads a number as read_numeral does: digits and dots, an
 // exponent mark with its sign, then any letters, digits and underscores,
-// all of which must make a number luaO_str2d reads.
+// all of which luaO_str2d's strtod must read. (Its strtoul fallback for
+// a stop at an 'x' never reads further than strtod on a numeral.)
 func (lx *lexer) numeral() float64 {
 	for {
 		lx.saveAdvance()
@@ -288,29 +297,12 @@ func (lx *lexer) numeral() float64 {
 	for isAlnum(lx.cur) || lx.cur == '_' {
 		lx.saveAdvance()
 	}
-	f, ok := str2d(lx.tokenText(tkNumber))
-	if !ok {
+	s := lx.cString()
+	f, n, _ := cnum.Strtod(s)
+	if n == 0 || n < len(s) {
 		lx.fail("malformed number", tkNumber)
 	}
 	return f
-}
-
-// str2d is luaO_str2d on a numeral (which has no spaces and starts with
-// a digit or a dot): strtod's syntax, C99's hexadecimal floats included.
-func str2d(s string) (float64, bool) {
-	if strings.ContainsRune(s, '_') {
-		return 0, false // Go's digit separators
-	}
-	if len(s) > 1 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && !strings.ContainsAny(s, "pP") {
-		s += "p0" // Go reads a hexadecimal float only with its exponent
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		if ne, ok := err.(*strconv.NumError); !ok || ne.Err != strconv.ErrRange {
-			return 0, false
-		}
-	}
-	return f, true
 }
 
 // skipSep reads "[==..." or "]==...", leaving the last bracket: the

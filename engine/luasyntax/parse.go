@@ -72,7 +72,7 @@ type funcState struct {
 	nprotos  int       // functions defined in it
 	upvals   []expDesc // the variables of enclosing functions it uses, by kind and index
 	freereg  int       // the first free register
-	maxStack int
+	maxStack int       // the most registers in use at once (maxstacksize), for lparser.c's assertion
 	consts   map[constKey]int
 	bl       *block
 }
@@ -170,11 +170,7 @@ func (p *parser) newLocalVar(name string, n int) {
 		errorGrow("too many local variables")
 	}
 	fs.nlocvars++
-	i := fs.nactvar + n
-	for len(fs.vars) <= i {
-		fs.vars = append(fs.vars, "")
-	}
-	fs.vars[i] = name
+	fs.vars = append(fs.vars[:fs.nactvar+n], name) // n counts from 0 in each declaration
 }
 
 func (p *parser) adjustLocalVars(n int) { p.fs.nactvar += n }
@@ -397,7 +393,6 @@ func (p *parser) yIndex(v *expDesc) {
 type consControl struct {
 	v       expDesc  // the last list item read
 	t       *expDesc // the table
-	nh, na  int      // record and list items
 	toStore int      // list items not yet stored
 }
 
@@ -410,7 +405,6 @@ func (p *parser) recField(cc *consControl) {
 	} else {
 		p.yIndex(&key)
 	}
-	cc.nh++
 	p.checkNext('=')
 	p.exp2RK(&key)
 	p.expr(&val)
@@ -436,7 +430,6 @@ func (p *parser) lastListField(cc *consControl) {
 	}
 	if cc.v.hasMultRet() {
 		p.setReturns(&cc.v)
-		cc.na--
 	} else if cc.v.k != kVoid {
 		p.exp2NextReg(&cc.v)
 	}
@@ -445,7 +438,6 @@ func (p *parser) lastListField(cc *consControl) {
 
 func (p *parser) listField(cc *consControl) {
 	p.expr(&cc.v)
-	cc.na++
 	cc.toStore++
 }
 
