@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"sync/atomic"
+
 	"github.com/volleydb/volley/engine/config"
 	"github.com/volleydb/volley/engine/keyspace"
 	"github.com/volleydb/volley/engine/resp"
@@ -16,6 +18,14 @@ type Link interface {
 	// Close closes the connection once pending output is flushed
 	// (asap=false) or at once (asap=true).
 	Close(asap bool)
+}
+
+// QueryBufTrimmer is a Link whose connection has a query buffer of its
+// own: TrimQueryBuf asks its I/O loop to give back the buffer's free space
+// if it is wasted, all of it when the client is idle and down to the
+// recent peak otherwise (clientsCron, cron.go).
+type QueryBufTrimmer interface {
+	TrimQueryBuf(idle bool)
 }
 
 // ReplyMode is CLIENT REPLY's state.
@@ -90,8 +100,14 @@ type Client struct {
 	LastCmd         *Spec
 	TotCmds         int64
 	NetIn, NetOut   int64
-	QueryBufLen     int // bytes waiting in the query buffer (set by the I/O loop before a batch)
 	ArgvMem         int
+
+	// The query buffer as the client's I/O loop last left it: the bytes
+	// waiting in it and its free space, CLIENT LIST's qbuf and qbuf-free
+	// (their sum is its allocation). Atomic because the loop sets them
+	// after each read, when it no longer holds the engine.
+	qbufUsed, qbufFree atomic.Int64
+	ringPos            int // where the client is in the server's clientRing
 
 	Out  Reply // pending output, appended to while holding the engine
 	link Link
@@ -368,6 +384,24 @@ func (c *Client) SetDeferredSetLen(d Deferred, n int) {
 
 // Link returns the client's connection handle (nil for fake clients).
 func (c *Client) Link() Link { return c.link }
+
+// SetQueryBuf records the query buffer's length and capacity; the I/O
+// loop calls it whenever it changes them.
+func (c *Client) SetQueryBuf(used, capacity int) {
+	c.qbufUsed.Store(int64(used))
+	c.qbufFree.Store(int64(capacity - used))
+}
+
+// QueryBuf is the query buffer's length and free space.
+func (c *Client) QueryBuf() (used, free int) {
+	return int(c.qbufUsed.Load()), int(c.qbufFree.Load())
+}
+
+// queryBufAlloc is the query buffer's allocation.
+func (c *Client) queryBufAlloc() int {
+	used, free := c.QueryBuf()
+	return used + free
+}
 
 // SetLink attaches the connection handle; the I/O layer calls it once.
 func (c *Client) SetLink(l Link) { c.link = l }

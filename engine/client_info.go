@@ -164,8 +164,8 @@ func argvMem(c *Client) int {
 // The memory fields describe Volley's own buffers: rbs is the capacity of
 // the reply buffer, rbp and obl the bytes pending in it, oll and omem the
 // values queued by reference (zero-copy) beyond it, qbuf the unparsed
-// input the I/O loop holds, and tot-mem their sum plus the client's
-// fixed size.
+// input the I/O loop holds and qbuf-free the rest of its buffer, and
+// tot-mem their sum plus the client's fixed size.
 func (s *Server) appendClientInfo(dst []byte, c *Client, now int64) []byte {
 	dst = append(dst, "id="...)
 	dst = strconv.AppendInt(dst, c.ID, 10)
@@ -204,9 +204,11 @@ func (s *Server) appendClientInfo(dst []byte, c *Client, now int64) []byte {
 	dst = strconv.AppendInt(dst, int64(multi), 10)
 	dst = append(dst, " watch="...)
 	dst = strconv.AppendInt(dst, int64(c.Counts.Watch), 10)
+	qbuf, qbufFree := c.QueryBuf()
 	dst = append(dst, " qbuf="...)
-	dst = strconv.AppendInt(dst, int64(c.QueryBufLen), 10)
-	dst = append(dst, " qbuf-free=0"...)
+	dst = strconv.AppendInt(dst, int64(qbuf), 10)
+	dst = append(dst, " qbuf-free="...)
+	dst = strconv.AppendInt(dst, int64(qbufFree), 10)
 	argv := argvMem(c)
 	dst = append(dst, " argv-mem="...)
 	dst = strconv.AppendInt(dst, int64(argv), 10)
@@ -229,7 +231,7 @@ func (s *Server) appendClientInfo(dst []byte, c *Client, now int64) []byte {
 	dst = strconv.AppendInt(dst, int64(oll), 10)
 	dst = append(dst, " omem="...)
 	dst = strconv.AppendInt(dst, int64(omem), 10)
-	totMem := clientStructSize + out.Cap() + omem + c.QueryBufLen + argv + multiMem
+	totMem := clientStructSize + out.Cap() + omem + qbuf + qbufFree + argv + multiMem
 	dst = append(dst, " tot-mem="...)
 	dst = strconv.AppendInt(dst, int64(totMem), 10)
 	dst = append(dst, " events="...)

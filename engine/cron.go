@@ -46,6 +46,7 @@ func (s *Server) Cron() {
 	if t := s.Cfg.Timeout; t > 0 {
 		s.closeIdleClients(now, t*1000)
 	}
+	s.clientsCron(now)
 	if lim := s.Cfg.TrackingTableMaxKeys; lim > 0 && len(s.tracking.table) > lim {
 		s.trackingLimit() // also when idle, after a CONFIG SET lowered the limit
 	}
@@ -82,6 +83,79 @@ func (s *Server) BeforeSleep() {
 	}
 	if s.activeExpireOn() {
 		s.activeExpireCycle(expireCycleFast, s.Clock.NowMs())
+	}
+}
+
+// clientRing holds the clients in an order the cron can go round in
+// turns, which a map's does not give.
+type clientRing struct {
+	list []*Client
+	next int // the next to visit
+}
+
+func (r *clientRing) add(c *Client) {
+	c.ringPos = len(r.list)
+	r.list = append(r.list, c)
+}
+
+func (r *clientRing) remove(c *Client) {
+	i := c.ringPos
+	if i >= len(r.list) || r.list[i] != c {
+		return
+	}
+	last := len(r.list) - 1
+	r.list[i] = r.list[last]
+	r.list[i].ringPos = i
+	r.list[last] = nil
+	r.list = r.list[:last]
+}
+
+// clientsCronMin is the fewest clients a cron step visits.
+const clientsCronMin = 5
+
+// clientsCron visits a share of the clients each step, so that each one
+// is visited about once a second however many there are, as Valkey's
+// clients cron goes round: with few clients, every one every step.
+func (s *Server) clientsCron(now int64) {
+	r := &s.clientRing
+	n := len(r.list)
+	visits := n / s.Cfg.Hz
+	if visits < clientsCronMin {
+		visits = min(n, clientsCronMin)
+	}
+	for range visits {
+		if r.next >= len(r.list) {
+			r.next = 0
+		}
+		s.trimQueryBuf(r.list[r.next], now)
+		r.next++
+	}
+}
+
+// A query buffer left with free space is trimmed, as Valkey's clients
+// cron resizes it: an I/O loop keeps a buffer it grew (for a big
+// argument, a pipeline split across reads) for the next command, and this
+// gives the space back once it is wasted.
+const (
+	qbufTrimMinFree  = 4 << 10  // less free space than this is left alone
+	qbufTrimIdleSecs = 2        // idle longer than this: all of it goes
+	qbufTrimMinAlloc = 32 << 10 // a busy client's buffer is trimmed only above this
+)
+
+// trimQueryBuf asks c's I/O loop to trim its query buffer if that is
+// worth it.
+func (s *Server) trimQueryBuf(c *Client, now int64) {
+	used, free := c.QueryBuf()
+	if free <= qbufTrimMinFree {
+		return
+	}
+	t, ok := c.link.(QueryBufTrimmer)
+	if !ok {
+		return
+	}
+	// Valkey counts idle time in whole seconds.
+	if idle := now/1000-c.LastInteraction/1000 > qbufTrimIdleSecs; idle || used+free > qbufTrimMinAlloc {
+		t.TrimQueryBuf(idle)
 	}
 }
 

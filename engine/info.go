@@ -360,7 +360,7 @@ func (s *Server) infoClients(w *infoWriter) {
 		if c.Counts.Watch > 0 {
 			watching++
 		}
-		maxIn = max(maxIn, c.QueryBufLen)
+		maxIn = max(maxIn, c.queryBufAlloc())
 		maxOut = max(maxOut, c.Out.Len())
 	}
 	reason, actions, timeout := s.PauseInfo()

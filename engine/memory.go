@@ -270,7 +270,7 @@ func (s *Server) clientsMemory() uint64 {
 		if c.Flags&(ClientReplica|ClientPrimary) != 0 && c.Flags&ClientMonitor == 0 {
 			continue
 		}
-		n += uint64(c.Out.Cap() + c.QueryBufLen + c.ArgvMem)
+		n += uint64(c.Out.Cap() + c.queryBufAlloc() + c.ArgvMem)
 	}
 	return n
 }

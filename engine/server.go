@@ -103,8 +103,9 @@ type Server struct {
 	Yield func()
 
 	cronLoops  int64
-	tick       int64   // monotonic ns when the last command ended, or the engine was acquired
-	current    *Client // the client whose command is executing
+	clientRing clientRing // the clients in turn for the cron's pass (cron.go)
+	tick       int64      // monotonic ns when the last command ended, or the engine was acquired
+	current    *Client    // the client whose command is executing
 	resetHooks []func(*Client)
 
 	pause        pauseState    // CLIENT PAUSE and friends (pause.go)
@@ -265,14 +266,16 @@ func (s *Server) NewClient(addr, laddr string, fd int, unix bool) *Client {
 		c.Flags |= ClientUnixSocket
 	}
 	s.clients[c.ID] = c
+	s.clientRing.add(c)
 	s.Stats.ConnectionsReceived++
 	return c
 }
 
 // FreeClient unregisters a client whose connection closed.
 func (s *Server) FreeClient(c *Client) {
-	s.FreedHeap(c.Out.Cap() + c.QueryBufLen + c.ArgvMem)
+	s.FreedHeap(c.Out.Cap() + c.queryBufAlloc() + c.ArgvMem)
 	delete(s.clients, c.ID)
+	s.clientRing.remove(c)
 	s.forgetBlockedClient(c)
 	s.freeReplClient(c)
 	s.freeMultiState(c)

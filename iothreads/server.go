@@ -294,6 +294,11 @@ type conn struct {
 	softSince int64 // unix ms when the output went over the soft limit, or 0
 	qbufLimit int64 // client-query-buffer-limit as of the last batch
 	overQbuf  bool  // closed for going over qbufLimit
+	qbufPeak  int   // the most input held at once since the last trim
+	notedLen  int   // qbuf's length and capacity as the engine was last told
+	notedCap  int
+
+	trimReq atomic.Uint32 // trimBusy or trimIdle, set by the engine's cron
 
 	closeReq atomic.Uint32 // closeAfterFlush or closeNow, set by the engine
 
@@ -320,12 +325,26 @@ func (cn *conn) flush() {
 const (
 	closeAfterFlush = 1
 	closeNow        = 2
+
+	trimBusy = 1
+	trimIdle = 2
 )
 
 // link implements engine.Link for a conn.
 type link struct{ cn *conn }
 
 func (l link) Wake() { _ = l.cn.gc.Wake(nil) }
+
+// TrimQueryBuf implements engine.QueryBufTrimmer: the loop trims the
+// buffer the next time it serves the connection, woken now for it.
+func (l link) TrimQueryBuf(idle bool) {
+	req := uint32(trimBusy)
+	if idle {
+		req = trimIdle
+	}
+	l.cn.trimReq.Store(req)
+	_ = l.cn.gc.Wake(nil)
+}
 
 func (l link) Close(asap bool) {
 	req := uint32(closeAfterFlush)
@@ -468,8 +487,19 @@ func (s *Server) OnTraffic(gc gnet.Conn) gnet.Action {
 }
 
 // traffic serves data, the input just read (none for a wake-up): see
-// OnTraffic. Both transports run it.
+// OnTraffic. Both transports run it. A trim the cron asked for is done
+// last, so that keeping the input's tail cannot grow the buffer again
+// before new input calls for it.
 func (s *Server) traffic(cn *conn, data []byte) gnet.Action {
+	action := s.serveInput(cn, data)
+	if cn.trimReq.Load() != 0 && action == gnet.None {
+		cn.trimQbuf(cn.trimReq.Swap(0) == trimIdle)
+	}
+	return action
+}
+
+// serveInput is traffic's work.
+func (s *Server) serveInput(cn *conn, data []byte) gnet.Action {
 	nread := len(data)
 	if cn.held != nil {
 		action, waiting := s.resumeHeld(cn, nread)
@@ -637,7 +667,6 @@ func countInput(srv *engine.Server, cn *conn, nread int) {
 		srv.Stats.NetInputBytes += int64(nread)
 		cl.LastInteraction = srv.CachedNowMs()
 	}
-	cl.QueryBufLen = len(cn.qbuf)
 }
 
 // securityAttack reports, and logs as Valkey does, a command line that is
@@ -754,30 +783,69 @@ func (s *Server) resumeHeld(cn *conn, nread int) (action gnet.Action, waiting bo
 	return action, cn.held != nil
 }
 
+// minQbuf is the least a connection's own query buffer holds once it
+// needs one, as Valkey's read buffer (PROTO_IOBUF_LEN): a client whose
+// commands were split across reads once is likely to be again.
+const minQbuf = 16 << 10
+
 // keepTail keeps the unparsed input for the next read, growing the query
 // buffer once to the size the parser says it needs, and enforces
-// client-query-buffer-limit.
+// client-query-buffer-limit. The buffer is kept when it empties, for the
+// next split command, unless it is over a megabyte; the cron has what is
+// left trimmed when it goes unused (trimQbuf).
 func (cn *conn) keepTail(buf []byte, pos int) gnet.Action {
 	rest := buf[pos:]
-	if len(rest) == 0 {
+	switch need := max(cn.parser.Need(), len(rest), minQbuf); {
+	case len(rest) == 0:
 		cn.qbuf = cn.qbuf[:0]
 		if cap(cn.qbuf) > 1<<20 {
 			cn.qbuf = nil
 		}
-		return gnet.None
-	}
-	if need := cn.parser.Need(); need > cap(cn.qbuf) {
+	case need > cap(cn.qbuf):
 		nb := make([]byte, len(rest), need)
 		copy(nb, rest)
 		cn.qbuf = nb
-	} else if pos > 0 || len(cn.qbuf) == 0 {
+	case pos > 0 || len(cn.qbuf) == 0:
 		cn.qbuf = append(cn.qbuf[:0], rest...)
 	}
+	cn.qbufPeak = max(cn.qbufPeak, len(buf))
+	cn.noteQbuf()
 	if cn.qbufLimit > 0 && int64(len(cn.qbuf)) > cn.qbufLimit {
 		cn.overQbuf = true
 		return gnet.Close
 	}
 	return gnet.None
+}
+
+// noteQbuf tells the engine the query buffer's size, for CLIENT LIST and
+// the memory figures, when it changed: most reads leave it empty.
+func (cn *conn) noteQbuf() {
+	if n, c := len(cn.qbuf), cap(cn.qbuf); cn.cl != nil && (n != cn.notedLen || c != cn.notedCap) {
+		cn.notedLen, cn.notedCap = n, c
+		cn.cl.SetQueryBuf(n, c)
+	}
+}
+
+// trimQbuf gives back the query buffer's free space, as the cron asked:
+// an idle client's all of it (the buffer itself when nothing is waiting),
+// a busy client's down to what it has needed since the last trim, or
+// what the argument being read needs.
+func (cn *conn) trimQbuf(idle bool) {
+	size := len(cn.qbuf)
+	if !idle {
+		size = max(size, cn.qbufPeak, cn.parser.Need())
+		if cap(cn.qbuf)/2 <= size {
+			size = cap(cn.qbuf) // used enough of late: kept
+		}
+	}
+	switch {
+	case size == 0:
+		cn.qbuf = nil
+	case size < cap(cn.qbuf):
+		cn.qbuf = append(make([]byte, 0, size), cn.qbuf...)
+	}
+	cn.qbufPeak = len(cn.qbuf)
+	cn.noteQbuf()
 }
 
 // overOutputLimit applies client-output-buffer-limit for the client's
