@@ -338,21 +338,26 @@ func (l link) Wake() { _ = l.cn.gc.Wake(nil) }
 // TrimQueryBuf implements engine.QueryBufTrimmer: the loop trims the
 // buffer the next time it serves the connection, woken now for it.
 func (l link) TrimQueryBuf(idle bool) {
-	req := uint32(trimBusy)
-	if idle {
-		req = trimIdle
-	}
-	l.cn.trimReq.Store(req)
-	_ = l.cn.gc.Wake(nil)
+	l.request(&l.cn.trimReq, choose(idle, trimIdle, trimBusy))
 }
 
 func (l link) Close(asap bool) {
-	req := uint32(closeAfterFlush)
-	if asap {
-		req = closeNow
-	}
-	l.cn.closeReq.Store(req)
+	l.request(&l.cn.closeReq, choose(asap, closeNow, closeAfterFlush))
+}
+
+// request sets one of the connection's request words, which its loop
+// reads when it next serves the connection, and wakes the loop for it.
+func (l link) request(word *atomic.Uint32, req uint32) {
+	word.Store(req)
 	_ = l.cn.gc.Wake(nil)
+}
+
+// choose is yes if b holds, no otherwise.
+func choose(b bool, yes, no uint32) uint32 {
+	if b {
+		return yes
+	}
+	return no
 }
 
 // maxBulkLen is the longest bulk argument the parser takes:
