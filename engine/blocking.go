@@ -58,8 +58,9 @@ const (
 	blockList
 	blockZSet
 	blockStream
-	blockWait     // WAIT and WAITAOF: replicas' acknowledgements, no keys (repl_primary.go)
-	blockShutdown // SHUTDOWN waiting for the replicas; no timeout, no CLIENT UNBLOCK (shutdown_wait.go)
+	blockWait          // WAIT and WAITAOF: replicas' acknowledgements, no keys (repl_primary.go)
+	blockShutdown      // SHUTDOWN waiting for the replicas; no timeout, no CLIENT UNBLOCK (shutdown_wait.go)
+	blockPsyncFailover // PSYNC FAILOVER waiting for the stream sent before it; no CLIENT UNBLOCK (repl_failover.go)
 	numBlockTypes
 )
 
@@ -468,9 +469,9 @@ func (s *Server) unblockClientByID(id int64, withError bool) bool {
 
 // blockedMayTimeout reports whether a wait may end as a timeout would
 // (blockedClientMayTimeout): not a SHUTDOWN's, which only the shutdown's
-// end releases.
+// end releases, nor a PSYNC FAILOVER's, which Valkey never blocks.
 func blockedMayTimeout(st *blockState) bool {
-	return st.btype != blockShutdown
+	return st.btype != blockShutdown && st.btype != blockPsyncFailover
 }
 
 // forgetBlockedClient drops a closing client's wait, leaving nothing

@@ -26,9 +26,10 @@ func (s *Server) Cron() {
 	s.mono.tick()
 	s.lazyfreeKick(s.mono.now()) // values lazily freed while a collection ran
 	s.StatsCron(now)
-	s.pauseCron(now)     // end CLIENT PAUSE when its time is up, waking the postponed clients
-	s.blockedCron(now)   // time out clients blocked in BLPOP and friends
-	s.databasesCron(now) // active expiry, table resizing and rehashing
+	s.pauseCron(now)       // end CLIENT PAUSE when its time is up, waking the postponed clients
+	s.blockedCron(now)     // time out clients blocked in BLPOP and friends
+	s.retryPsyncFailover() // a PSYNC FAILOVER waiting for a link that went meanwhile (repl_failover.go)
+	s.databasesCron(now)   // active expiry, table resizing and rehashing
 	if len(s.replicaKeys) > 0 && s.Cfg.ReplicaOfHost != "" && !s.expire.disabled {
 		s.expireReplicaKeys(now) // keys written on a writable replica expire there
 	}
@@ -66,6 +67,9 @@ func (s *Server) BeforeSleep() {
 	}
 	if p := &s.repl.prim; len(p.wake) > 0 || p.getack {
 		s.replBeforeSleep() // WAIT's GETACK, then the replicas' I/O loops woken once for the stream
+	}
+	if s.repl.failover.state == failoverWaitForSync {
+		s.updateFailover() // the ACKs that came may let a FAILOVER go ahead, or its time is up (repl_failover.go)
 	}
 	if len(s.tracking.prefixes) > 0 {
 		s.trackingBroadcast()

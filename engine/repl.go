@@ -38,7 +38,8 @@ type replState struct {
 
 	noReplicasSince int64 // unix seconds the last replica went, for repl-backlog-ttl; 0 with replicas
 
-	prim replPrimary // the replicas, WAIT (repl_primary.go)
+	prim     replPrimary  // the replicas, WAIT (repl_primary.go)
+	failover replFailover // a FAILOVER under way (repl_failover.go)
 }
 
 // replSaveInfo is what an RDB says of the replication stream it is at
@@ -85,6 +86,23 @@ func (s *Server) replFsyncedOffset() int64 {
 		return -1
 	}
 	return s.repl.offset
+}
+
+// replCronDue reports whether replication's periodic work (the primary's
+// and the replica's crons) is due at nowMs, and notes the run in *tick,
+// which is nowMs in periods: once a second, and ten times a second while
+// a FAILOVER is under way so that its handshake moves on quickly, as
+// Valkey runs its replicationCron.
+func (s *Server) replCronDue(nowMs int64, tick *int64) bool {
+	period := int64(1000)
+	if s.repl.failover.state != failoverNone {
+		period = 100
+	}
+	if nowMs/period == *tick {
+		return false
+	}
+	*tick = nowMs / period
+	return true
 }
 
 // replIDZero is the ID of no history (master_replid2 when there is none).
@@ -309,7 +327,7 @@ func (s *Server) infoReplication(w *infoWriter) {
 		s.infoPrimaryLink(w)
 	}
 	s.infoReplicas(w)
-	w.str("master_failover_state", "no-failover")
+	w.str("master_failover_state", r.failover.state.String())
 	w.str("master_replid", r.id)
 	w.str("master_replid2", r.id2)
 	w.int("master_repl_offset", r.offset)

@@ -105,7 +105,7 @@ type replPrimary struct {
 	good     int       // replicas online with a recent ACK (repl_good_replicas_count)
 	getack   bool      // WAIT asked for ACKs: GETACK goes out before the engine is let go
 	waiting  []*Client // clients blocked in WAIT or WAITAOF; releaseBlocked takes them off
-	cronSec  int64     // the second the once-a-second work last ran
+	cronTick int64     // when the periodic work last ran (replCronDue)
 	cronRuns int64     // its runs, for repl-ping-replica-period
 
 	syncFull, syncPartialOK, syncPartialErr int64 // INFO stats
@@ -117,6 +117,7 @@ var replPrimaryHandlers = map[string]Handler{
 	"replconf": cmdReplconf,
 	"wait":     cmdWait,
 	"waitaof":  cmdWaitAOF,
+	"failover": cmdFailover,
 }
 
 // OutputHeld reports whether the client's I/O loop must leave its output
@@ -215,13 +216,26 @@ func cmdSync(c *Client) {
 	r := c.repl
 	psync := equalFoldASCII(c.Argv[0], "psync")
 	if psync && len(c.Argv) > 3 && equalFoldASCII(c.Argv[3], "failover") {
+		if s.failoverPsyncWaits(c) {
+			return
+		}
 		s.Log.Noticef("Failover request received for replid %s.", c.Argv[1])
 		if s.Cfg.ReplicaOfHost == "" {
 			c.AddError("ERR PSYNC FAILOVER can't be sent to a master.")
 			return
 		}
-		// Promotion on a failover request is not supported yet.
-		c.AddError("ERR PSYNC FAILOVER replid must match my replid.")
+		if !strings.EqualFold(string(c.Argv[1]), s.repl.id) {
+			c.AddError("ERR PSYNC FAILOVER replid must match my replid.")
+			return
+		}
+		// Our primary hands its role over (repl_failover.go): we take it,
+		// our history goes on, and the PSYNC below lets it continue from
+		// us as our replica.
+		s.replicationUnsetPrimary()
+		s.Log.Noticef("PRIMARY MODE enabled (failover request from '%s')", clientShortInfo(c))
+	}
+	if s.repl.failover.state != failoverNone {
+		c.AddError("NOMASTERLINK Can't SYNC while failing over")
 		return
 	}
 	if s.Cfg.ReplicaOfHost != "" && !s.replLinkUp() {
@@ -1087,22 +1101,23 @@ func (s *Server) goodReplicasOK() bool {
 
 // --- the once-a-second upkeep ------------------------------------------
 
-// replPrimaryCron is the primary side of replicationCron, once a second:
-// PING into the stream, keep-alive newlines to replicas waiting for a
-// snapshot, timed-out replicas dropped, the backlog freed after
-// repl-backlog-ttl without replicas, waiting full syncs started.
+// replPrimaryCron is the primary side of replicationCron, once a second
+// (replCronDue): PING into the stream, keep-alive newlines to replicas
+// waiting for a snapshot, timed-out replicas dropped, the backlog freed
+// after repl-backlog-ttl without replicas, waiting full syncs started.
 func (s *Server) replPrimaryCron(nowMs int64) {
 	p := &s.repl.prim
-	sec := nowMs / 1000
-	if sec == p.cronSec {
+	if !s.replCronDue(nowMs, &p.cronTick) {
 		return
 	}
-	p.cronSec = sec
 	now := s.unixNow()
 	// Run 0 is Valkey's first replicationCron, at start-up, before any
 	// replica can be there: a restarted primary must not PING into the
-	// history its replicas are about to continue before they have.
-	if period := int64(max(s.Cfg.ReplPingReplicaPeriod, 1)); p.cronRuns > 0 && p.cronRuns%period == 0 && len(p.replicas) > 0 {
+	// history its replicas are about to continue before they have. Nor
+	// is a PING fed while a FAILOVER with a TIMEOUT waits for its
+	// replicas to reach the paused stream's end, which must not move;
+	// without a TIMEOUT it is, as Valkey does.
+	if period := int64(max(s.Cfg.ReplPingReplicaPeriod, 1)); p.cronRuns > 0 && p.cronRuns%period == 0 && len(p.replicas) > 0 && s.repl.failover.end == 0 {
 		s.replFeed(-1, []byte("*1\r\n$4\r\nPING\r\n"))
 	}
 	socketSave := s.bgsave.run != nil && s.bgsave.run.repl != nil

@@ -10,10 +10,12 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/volleydb/volley/engine/repllink"
 	"github.com/volleydb/volley/engine/resp"
+	"golang.org/x/sys/unix"
 )
 
 // The replica side of replication: REPLICAOF, and the link to a primary
@@ -75,12 +77,13 @@ type replicaState struct {
 	conn      net.Conn    // the attempt's connection, once connected
 	out       chan []byte // to the writer goroutine, while connected
 	primary   *Client     // the primary client while connected (server.primary)
+	link      *linkIO     // the connection's goroutine side, while connected
 	hist      primaryHist
 	histOK    bool   // hist holds a primary or cached primary
 	pending   []byte // applied stream bytes of an open transaction, passed on at EXEC
 	lastIO    int64  // unix s of the last byte from the primary (repl_transfer_lastio, last_interaction)
 	downSince int64  // unix s the link went down; 0 if never up
-	cronSec   int64  // the last second the once-a-second work ran
+	cronTick  int64  // when the periodic work last ran (replCronDue)
 
 	fullID     string // the primary's id from +FULLRESYNC (primary_replid)
 	fullOffset int64  // and its offset (primary_initial_offset)
@@ -122,6 +125,10 @@ func cmdReplicaOf(c *Client) {
 		c.AddError("ERR REPLICAOF not allowed in cluster mode.")
 		return
 	}
+	if s.repl.failover.state != failoverNone {
+		c.AddError("ERR REPLICAOF not allowed while failing over.")
+		return
+	}
 	if equalFoldASCII(c.Argv[1], "no") && equalFoldASCII(c.Argv[2], "one") {
 		if s.Cfg.ReplicaOfHost != "" {
 			s.replicationUnsetPrimary()
@@ -145,7 +152,7 @@ func cmdReplicaOf(c *Client) {
 		c.AddRawString("+OK Already connected to specified master\r\n")
 		return
 	}
-	s.replicationSetPrimary(host, int(port))
+	s.replicationSetPrimary(host, int(port), true)
 	s.Log.Noticef("REPLICAOF %s:%d enabled (user request from '%s')", host, port, clientShortInfo(c))
 	c.AddOK()
 }
@@ -200,15 +207,19 @@ func cmdRole(c *Client) {
 // replicationSetPrimary makes this server a replica of host:port
 // (replicationSetPrimary): the link to a former primary is dropped (and
 // cached, for a partial resynchronization with the new one), and a
-// former primary caches its own history for the same purpose.
-func (s *Server) replicationSetPrimary(host string, port int) {
+// former primary caches its own history for the same purpose. With
+// unblock the clients blocked on keys are sent away; a FAILOVER leaves
+// them until its target has taken over.
+func (s *Server) replicationSetPrimary(host string, port int, unblock bool) {
 	r := &s.replica
 	wasPrimary := s.Cfg.ReplicaOfHost == ""
 	s.Cfg.ReplicaOfHost = ""
 	s.replicaDropPrimary()
 	s.Cfg.ReplicaOfHost, s.Cfg.ReplicaOfPort = host, port
 	s.Log.SetRole('S')
-	s.unblockForRoleChange()
+	if unblock {
+		s.unblockForRoleChange()
+	}
 	s.cancelHandshake(false)
 	if wasPrimary {
 		s.discardCachedPrimary()
@@ -342,6 +353,8 @@ type linkIO struct {
 	conn net.Conn
 	br   *bufio.Reader
 	tmp  string // the transfer's temporary file, removed unless it became dbfilename
+
+	unhanded atomic.Int64 // stream bytes read and not yet handed to the engine
 }
 
 // runReplicaLink is a connection attempt, from the connect to the end of
@@ -484,34 +497,57 @@ func (l *linkIO) handshake(hs handshake) (repllink.PsyncKind, bool) {
 			})
 		}
 	}
-	// PSYNC with the cached primary's history, or "? -1" without one.
-	id, off := "?", "-1"
+	// PSYNC with the cached primary's history, or "? -1" without one;
+	// a primary failing over asks its target to take over with FAILOVER.
+	var psync []byte
 	if !s.replicaHold(l.gen, func() {
 		r := &s.replica
 		r.fullOffset = -1
+		id, off := "?", "-1"
 		if r.histOK {
 			id, off = r.hist.id, strconv.FormatInt(r.hist.off+1, 10)
 			s.Log.Noticef("Trying a partial resynchronization (request %s:%s).", id, off)
 		} else {
 			s.Log.Noticef("Partial resynchronization not possible (no cached primary)")
 		}
+		if s.repl.failover.state == failoverInProgress {
+			psync = repllink.AppendCommand(nil, "PSYNC", id, off, "FAILOVER")
+		} else {
+			psync = repllink.AppendCommand(nil, "PSYNC", id, off)
+		}
 	}) {
 		return 0, false
 	}
-	if _, err := l.conn.Write(repllink.AppendCommand(nil, "PSYNC", id, off)); err != nil {
-		l.fail("Unable to send PSYNC to primary: -Writing to master: %s", connErrText(err))
+	if _, err := l.conn.Write(psync); err != nil {
+		s.replicaHold(l.gen, func() {
+			const why = "Write error sending the PSYNC command."
+			s.Log.Warningf("Unable to send PSYNC to primary: -Writing to master: %s", connErrText(err))
+			stillReplica := s.failoverPsyncDone(false, why)
+			s.Log.Warningf("Sending command to primary in replication handshake: %s", why)
+			if stillReplica {
+				s.replicaLinkFailed()
+			}
+		})
+		l.conn.Close()
 		return 0, false
 	}
 	var rep repllink.PsyncReply
 	for {
 		line, err := repllink.ReadLine(l.br)
 		if err != nil {
-			l.fail("Primary did not reply to PSYNC, will try later")
+			s.replicaHold(l.gen, func() {
+				s.Log.Warningf("Primary did not reply to PSYNC, will try later")
+				if s.failoverPsyncDone(false, failoverRejected) {
+					s.replicaLinkFailed()
+				}
+			})
+			l.conn.Close()
 			return 0, false
 		}
 		rep = repllink.ParsePsyncReply(line)
 		if rep.Kind != repllink.PsyncWait {
-			ok = s.replicaHold(l.gen, func() { s.psyncReplied(l, rep, line) })
+			ok = false
+			s.replicaHold(l.gen, func() { ok = s.psyncReplied(l, rep, line) })
 			break
 		}
 		if !s.replicaHold(l.gen, func() { s.replica.lastIO = s.unixNow() }) {
@@ -534,8 +570,10 @@ func (l *linkIO) handshake(hs handshake) (repllink.PsyncKind, bool) {
 	return rep.Kind, true
 }
 
-// psyncReplied acts on the reply to PSYNC (replicaProcessPsyncReply).
-func (s *Server) psyncReplied(l *linkIO, rep repllink.PsyncReply, line string) {
+// psyncReplied acts on the reply to PSYNC (replicaProcessPsyncReply) and
+// reports whether the link goes on: not when it settled a failover by
+// aborting it.
+func (s *Server) psyncReplied(l *linkIO, rep repllink.PsyncReply, line string) bool {
 	r := &s.replica
 	r.lastIO = s.unixNow()
 	switch rep.Kind {
@@ -562,20 +600,28 @@ func (s *Server) psyncReplied(l *linkIO, rep repllink.PsyncReply, line string) {
 		if s.repl.backlog == nil {
 			s.createReplBacklog()
 		}
-		s.Log.Noticef("PRIMARY <-> REPLICA sync: Primary accepted a Partial Resynchronization.")
-		return
 	case repllink.PsyncTryLater:
 		s.Log.Noticef("Primary is currently unable to PSYNC but should be in the future: %s", line)
-		return
 	case repllink.PsyncDualChannel:
 		s.Log.Warningf("Unexpected reply to PSYNC from primary: %s", line)
-		s.Log.Noticef("Retrying with SYNC...")
-	default:
+	case repllink.PsyncNotSupported:
 		if strings.HasPrefix(line, "-ERR") {
 			s.Log.Noticef("Primary does not support PSYNC or is in error state (reply: %s)", line)
 		} else {
 			s.Log.Warningf("Unexpected reply to PSYNC from primary: %s", line)
 		}
+	}
+	full := rep.Kind == repllink.PsyncFull || rep.Kind == repllink.PsyncBadFull
+	if !s.failoverPsyncDone(full || rep.Kind == repllink.PsyncContinue, failoverRejected) {
+		return false
+	}
+	switch rep.Kind {
+	case repllink.PsyncContinue:
+		s.Log.Noticef("PRIMARY <-> REPLICA sync: Primary accepted a Partial Resynchronization.")
+		return true
+	case repllink.PsyncTryLater:
+		return true
+	case repllink.PsyncDualChannel, repllink.PsyncNotSupported:
 		s.Log.Noticef("Retrying with SYNC...")
 	}
 	// A full synchronization: the snapshot comes next.
@@ -583,6 +629,7 @@ func (s *Server) psyncReplied(l *linkIO, rep repllink.PsyncReply, line string) {
 	r.transferSize.Store(-1)
 	r.transferRead.Store(0)
 	r.progressed.Store(false)
+	return true
 }
 
 // --- the snapshot ------------------------------------------------------
@@ -818,6 +865,7 @@ func (s *Server) createPrimaryClient(l *linkIO) {
 	c.Authenticated = true
 	c.SetLink(primaryClientLink{l.conn})
 	r.primary = c
+	r.link = l
 	r.pending = r.pending[:0]
 	r.state = linkConnected
 	r.downSince = 0
@@ -847,7 +895,7 @@ func (s *Server) replicaDropPrimary() {
 		return
 	}
 	s.Log.Noticef("Caching the disconnected primary state.")
-	r.primary = nil
+	r.primary, r.link = nil, nil
 	if r.out != nil {
 		close(r.out)
 		r.out = nil
@@ -870,6 +918,33 @@ func (s *Server) replicaDropPrimary() {
 		s.Log.Noticef("Reconnecting to PRIMARY %s:%d", s.Cfg.ReplicaOfHost, s.Cfg.ReplicaOfPort)
 		s.connectWithPrimary()
 	}
+}
+
+// replicaStreamPending reports whether the primary's stream holds bytes
+// this replica has received and not applied: read by the link and not
+// yet handed to the engine, or still unread on its socket.
+func (s *Server) replicaStreamPending() bool {
+	l := s.replica.link
+	if l == nil {
+		return false
+	}
+	if l.unhanded.Load() > 0 {
+		return true
+	}
+	sc, ok := l.conn.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	// A peek at one byte, without waiting: the link's goroutine still
+	// reads it.
+	var b [1]byte
+	unread := 0
+	_ = raw.Control(func(fd uintptr) { unread, _, _ = unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT) })
+	return unread > 0
 }
 
 // replicaSendAck tells the primary the offset applied (replicationSendAck),
@@ -927,6 +1002,7 @@ func (l *linkIO) stream() {
 		}
 		n, err := l.br.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
+		l.unhanded.Store(int64(n + l.br.Buffered()))
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			// A wake-up (primaryClientLink.Wake), not a failure.
 			err = l.conn.SetReadDeadline(time.Time{})
@@ -936,6 +1012,8 @@ func (l *linkIO) stream() {
 			if n > 0 || pos < len(buf) {
 				argv, pos = s.applyStream(&p, buf, pos, n, argv)
 			}
+			l.unhanded.Store(int64(l.br.Buffered()))
+			s.retryPsyncFailover() // it may have waited for these bytes
 			if err != nil && s.replica.primary != nil {
 				s.Log.Noticef("Connection with primary lost.")
 				s.replicaDropPrimary()
@@ -1032,8 +1110,8 @@ func (s *Server) applyPrimaryCommand(c *Client, argv [][]byte) {
 // --- the cron ------------------------------------------------------------
 
 // replicaCron is the replica's part of replicationCron, called by Cron:
-// the start-up connection, then once a second the timeouts, the
-// reconnection and the ACK.
+// the start-up connection, then once a second (replCronDue) the
+// timeouts, the reconnection and the ACK.
 func (s *Server) replicaCron(nowMs int64) {
 	r := &s.replica
 	if s.Cfg.ReplicaOfHost == "" {
@@ -1051,10 +1129,9 @@ func (s *Server) replicaCron(nowMs int64) {
 		s.connectWithPrimary()
 		return
 	}
-	if now == r.cronSec {
+	if !s.replCronDue(nowMs, &r.cronTick) {
 		return
 	}
-	r.cronSec = now
 	timeout := int64(s.Cfg.ReplTimeout)
 	switch {
 	case (r.state == linkConnecting || r.state == linkHandshake) && now-r.lastIO > timeout:
