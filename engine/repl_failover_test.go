@@ -14,8 +14,6 @@ const (
 	errFailoverNotOnline  = "-ERR FAILOVER target replica is not online.\r\n"
 	errReplicaofFailover  = "-ERR REPLICAOF not allowed while failing over.\r\n"
 	errSyncFailingOver    = "-NOMASTERLINK Can't SYNC while failing over\r\n"
-	errSyntaxReply        = "-ERR syntax error\r\n"
-	errNotIntegerReply    = "-ERR value is not an integer or out of range\r\n"
 )
 
 // failoverReplica is an online replica announcing listening port port.
@@ -54,17 +52,17 @@ func TestFailoverRefusals(t *testing.T) {
 	e.expectAll(c,
 		rc("failover", errFailoverNoReplicas),
 		rc("failover abort", "-ERR No failover in progress.\r\n"),
-		rc("failover abort now", errSyntaxReply),
+		rc("failover abort now", errReply(ErrSyntax)),
 		rc("failover timeout 0", "-ERR FAILOVER timeout must be greater than 0\r\n"),
 		rc("failover timeout -1", "-ERR FAILOVER timeout must be greater than 0\r\n"),
-		rc("failover timeout 99999999999999999999", errNotIntegerReply),
-		rc("failover timeout x", errNotIntegerReply),
-		rc("failover to h x", errNotIntegerReply),
-		rc("failover to h", errSyntaxReply),
-		rc("failover to h 1 to g 2", errSyntaxReply),
-		rc("failover force force", errSyntaxReply),
-		rc("failover timeout 5 timeout 6", errSyntaxReply),
-		rc("failover foo", errSyntaxReply),
+		rc("failover timeout 99999999999999999999", errReply(ErrNotInteger)),
+		rc("failover timeout x", errReply(ErrNotInteger)),
+		rc("failover to h x", errReply(ErrNotInteger)),
+		rc("failover to h", errReply(ErrSyntax)),
+		rc("failover to h 1 to g 2", errReply(ErrSyntax)),
+		rc("failover force force", errReply(ErrSyntax)),
+		rc("failover timeout 5 timeout 6", errReply(ErrSyntax)),
+		rc("failover foo", errReply(ErrSyntax)),
 		rc("failover force", errFailoverNoReplicas),
 		rc("failover to h 5 force", errFailoverNoReplicas),
 	)
@@ -327,14 +325,8 @@ func TestFailoverPsyncReply(t *testing.T) {
 // that history as its second, and serves the PSYNC: the former primary
 // continues from it. Another ID is refused.
 func TestPsyncFailoverPromotes(t *testing.T) {
-	r := newReplicaEnv(t)
-	fp := newFakePrimary(t)
-	file, _ := snapshot(t)
-	l := r.syncFrom(fp, file)
-	set := streamCmd("SET", "a", "1")
-	l.send(set)
-	n := int64(len(set))
-	r.waitFor("the SET", func() bool { return r.srv.repl.offset == n })
+	r, l := newSyncedReplica(t)
+	n := r.sendApplied(l, streamCmd("SET", "a", "1"))
 
 	var p *Client
 	r.held(func() {
@@ -398,10 +390,7 @@ func TestFailoverClientPause(t *testing.T) {
 // primary can continue from it; no further command of its client runs
 // meanwhile.
 func TestPsyncFailoverWaitsForStream(t *testing.T) {
-	r := newReplicaEnv(t)
-	fp := newFakePrimary(t)
-	file, _ := snapshot(t)
-	l := r.syncFrom(fp, file)
+	r, l := newSyncedReplica(t)
 	set := streamCmd("SET", "a", "1")
 	n := int64(len(set))
 	var p *Client

@@ -466,6 +466,26 @@ func (r *replicaEnv) syncFrom(fp *fakePrimary, file []byte) *fakeLink {
 	return l
 }
 
+// newSyncedReplica is a replica fully synchronized from a fake primary
+// with an empty snapshot, and the primary's end of the link.
+func newSyncedReplica(t *testing.T) (*replicaEnv, *fakeLink) {
+	t.Helper()
+	r := newReplicaEnv(t)
+	file, _ := snapshot(t)
+	return r, r.syncFrom(newFakePrimary(t), file)
+}
+
+// sendApplied has the primary send cmd and waits until the replica has
+// applied it; it returns the replica's offset then.
+func (r *replicaEnv) sendApplied(l *fakeLink, cmd string) int64 {
+	r.t.Helper()
+	var off int64
+	r.held(func() { off = r.srv.repl.offset + int64(len(cmd)) })
+	l.send(cmd)
+	r.waitFor("the stream", func() bool { return r.srv.repl.offset == off })
+	return off
+}
+
 // Turning replica ends the wait of clients blocked on keys; a command of
 // the stream larger than a read arrives whole however it is split.
 func TestReplicaUnblocksAndLargeCommands(t *testing.T) {
@@ -506,13 +526,9 @@ func TestReplicaUnblocksAndLargeCommands(t *testing.T) {
 // but applies none of it until the pause ends, as Valkey postpones its
 // primary client; reads are served meanwhile.
 func TestReplicaStreamWaitsForClientPause(t *testing.T) {
-	r := newReplicaEnv(t)
-	fp := newFakePrimary(t)
-	file, _ := snapshot(t)
-	l := r.syncFrom(fp, file)
+	r, l := newSyncedReplica(t)
 	a := streamCmd("SET", "a", "1")
-	l.send(a)
-	r.waitFor("the first SET", func() bool { return r.srv.repl.offset == int64(len(a)) })
+	r.sendApplied(l, a)
 
 	if got := r.run("client", "pause", "100000", "write"); got != "+OK\r\n" {
 		t.Fatalf("CLIENT PAUSE: %q", got)

@@ -59,7 +59,7 @@ func (fp *failoverPair) stopReplica() (resume func()) {
 
 func (fp *failoverPair) replicaPort() string { return strconv.Itoa(fp.replica.Port) }
 
-// waitState waits for a server's master_failover_state.
+// waitFailoverState waits for a server's master_failover_state.
 func waitFailoverState(t *testing.T, c *rawConn, want string) {
 	t.Helper()
 	waitUntil(t, "master_failover_state "+want, func() bool { return replInfo(c, "master_failover_state") == want })
