@@ -3,6 +3,7 @@ package engine
 import (
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -260,16 +261,21 @@ func (s *Server) failoverPsyncDone(accepted bool, why string) bool {
 }
 
 // failoverPsyncWaits holds back a PSYNC FAILOVER from this replica's
-// primary while bytes that primary sent before it have not all been
-// applied, and reports whether it did. Valkey, reading every connection
-// from one event loop, in practice applies the stream before it serves
-// the request that arrived after it; here the link's goroutine may be
-// scheduled later than the request's I/O loop, and a replica promoted
-// short of those bytes would cost the former primary a full
-// resynchronization. The link's next batch, or the cron, runs the PSYNC
-// again (retryPsyncFailover).
+// primary while the link is up and has not applied the stream up to the
+// offset the request asks to continue from, and reports whether it did.
+// Valkey, reading every connection from one event loop, in practice
+// applies the stream before it serves the request that arrived after it;
+// here the link's goroutine may be scheduled later than the request's
+// I/O loop, and a replica promoted short of those bytes would cost the
+// former primary a full resynchronization. The link's next batch, or
+// the cron once the link has gone, runs the PSYNC again
+// (retryPsyncFailover).
 func (s *Server) failoverPsyncWaits(c *Client) bool {
-	if s.Cfg.ReplicaOfHost == "" || !strings.EqualFold(string(c.Argv[1]), s.repl.id) || !s.replicaStreamPending() {
+	if s.Cfg.ReplicaOfHost == "" || !s.replLinkUp() || !strings.EqualFold(string(c.Argv[1]), s.repl.id) {
+		return false
+	}
+	off, err := strconv.ParseInt(string(c.Argv[2]), 10, 64)
+	if err != nil || off-1 <= s.repl.offset {
 		return false
 	}
 	s.blockForKeys(c, blockPsyncFailover, nil, 0)

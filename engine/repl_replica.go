@@ -10,12 +10,10 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/volleydb/volley/engine/repllink"
 	"github.com/volleydb/volley/engine/resp"
-	"golang.org/x/sys/unix"
 )
 
 // The replica side of replication: REPLICAOF, and the link to a primary
@@ -77,7 +75,6 @@ type replicaState struct {
 	conn      net.Conn    // the attempt's connection, once connected
 	out       chan []byte // to the writer goroutine, while connected
 	primary   *Client     // the primary client while connected (server.primary)
-	link      *linkIO     // the connection's goroutine side, while connected
 	hist      primaryHist
 	histOK    bool   // hist holds a primary or cached primary
 	pending   []byte // applied stream bytes of an open transaction, passed on at EXEC
@@ -353,8 +350,6 @@ type linkIO struct {
 	conn net.Conn
 	br   *bufio.Reader
 	tmp  string // the transfer's temporary file, removed unless it became dbfilename
-
-	unhanded atomic.Int64 // stream bytes read and not yet handed to the engine
 }
 
 // runReplicaLink is a connection attempt, from the connect to the end of
@@ -865,7 +860,6 @@ func (s *Server) createPrimaryClient(l *linkIO) {
 	c.Authenticated = true
 	c.SetLink(primaryClientLink{l.conn})
 	r.primary = c
-	r.link = l
 	r.pending = r.pending[:0]
 	r.state = linkConnected
 	r.downSince = 0
@@ -895,7 +889,7 @@ func (s *Server) replicaDropPrimary() {
 		return
 	}
 	s.Log.Noticef("Caching the disconnected primary state.")
-	r.primary, r.link = nil, nil
+	r.primary = nil
 	if r.out != nil {
 		close(r.out)
 		r.out = nil
@@ -918,33 +912,6 @@ func (s *Server) replicaDropPrimary() {
 		s.Log.Noticef("Reconnecting to PRIMARY %s:%d", s.Cfg.ReplicaOfHost, s.Cfg.ReplicaOfPort)
 		s.connectWithPrimary()
 	}
-}
-
-// replicaStreamPending reports whether the primary's stream holds bytes
-// this replica has received and not applied: read by the link and not
-// yet handed to the engine, or still unread on its socket.
-func (s *Server) replicaStreamPending() bool {
-	l := s.replica.link
-	if l == nil {
-		return false
-	}
-	if l.unhanded.Load() > 0 {
-		return true
-	}
-	sc, ok := l.conn.(syscall.Conn)
-	if !ok {
-		return false
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return false
-	}
-	// A peek at one byte, without waiting: the link's goroutine still
-	// reads it.
-	var b [1]byte
-	unread := 0
-	_ = raw.Control(func(fd uintptr) { unread, _, _ = unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT) })
-	return unread > 0
 }
 
 // replicaSendAck tells the primary the offset applied (replicationSendAck),
@@ -1002,7 +969,6 @@ func (l *linkIO) stream() {
 		}
 		n, err := l.br.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
-		l.unhanded.Store(int64(n + l.br.Buffered()))
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			// A wake-up (primaryClientLink.Wake), not a failure.
 			err = l.conn.SetReadDeadline(time.Time{})
@@ -1012,7 +978,6 @@ func (l *linkIO) stream() {
 			if n > 0 || pos < len(buf) {
 				argv, pos = s.applyStream(&p, buf, pos, n, argv)
 			}
-			l.unhanded.Store(int64(l.br.Buffered()))
 			s.retryPsyncFailover() // it may have waited for these bytes
 			if err != nil && s.replica.primary != nil {
 				s.Log.Noticef("Connection with primary lost.")
