@@ -172,11 +172,18 @@ func (s *Server) rejectCommand(c *Client, cmd *Spec, argv [][]byte, msg string) 
 		return
 	}
 	s.cmdStats[cmd.ID].Rejected++
+	if msg == errRedirectLater {
+		msg = s.redirectError() // not held back by Paused: should not happen
+	}
 	if cmd.FullName != "exec" {
 		c.AddError(msg)
 		return
 	}
 	s.discardTransaction(c)
+	if strings.HasPrefix(msg, "REDIRECT ") {
+		c.AddError(msg) // the transaction goes to the primary whole
+		return
+	}
 	// Valkey's reason is the bare message: the ERR code a plain error
 	// would get is not part of it; other codes (NOAUTH ...) are.
 	c.AddError("EXECABORT Transaction discarded because of: " + strings.TrimPrefix(msg, "ERR "))

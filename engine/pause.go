@@ -187,10 +187,10 @@ func (s *Server) postpone(c *Client, argv [][]byte) bool {
 	// not held back).
 	cmd := s.LookupCommand(argv)
 	msg, flags := s.rejection(c, cmd, argv)
-	if msg != "" {
+	if msg != "" && msg != errRedirectLater {
 		return false
 	}
-	if s.pause.actions&PauseClientAll == 0 && flags&(FlagWrite|FlagMayReplicate) == 0 {
+	if msg == "" && s.pause.actions&PauseClientAll == 0 && flags&(FlagWrite|FlagMayReplicate) == 0 {
 		return false
 	}
 	if !c.postponed {

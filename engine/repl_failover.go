@@ -38,8 +38,10 @@ import (
 // replicas already there stay connected and follow the former primary.
 // The replication cron runs ten times a second meanwhile (replCronDue).
 //
-// Clients that announced CLIENT CAPA REDIRECT are not redirected: Volley
-// has no standalone -REDIRECT yet, so they are treated as any other.
+// Clients that announced CLIENT CAPA REDIRECT are sent to the new primary
+// with -REDIRECT once the failover has succeeded (rejection); while it is
+// in progress their reads wait with the paused writes, since the target
+// may not have promoted itself yet.
 
 // failoverState is where a FAILOVER is (failover_state).
 type failoverState uint8

@@ -417,3 +417,45 @@ func TestPsyncFailoverWaitsForStream(t *testing.T) {
 		t.Fatalf("GET a: %q", got)
 	}
 }
+
+// CLIENT CAPA REDIRECT clients during a failover: a read that would be
+// redirected while it is in progress waits, since the target may not
+// have promoted itself yet, and after the success it is redirected to
+// the new primary, as is a client that was blocked on keys, which stays
+// connected.
+func TestFailoverRedirectsCapableClients(t *testing.T) {
+	r := newReplicaEnv(t)
+	fp := newFakePrimary(t)
+	var blocked, reader *Client
+	r.held(func() {
+		blocked = r.newClient()
+		r.expectAll(blocked, rc("client capa redirect", "+OK\r\n"))
+		if got := r.do(blocked, "blpop", "q", "0"); got != "" {
+			t.Fatalf("BLPOP: %q", got)
+		}
+	})
+	l, _, _ := r.failingOver(fp)
+	get := [][]byte{[]byte("get"), []byte("k")}
+	r.held(func() {
+		reader = r.newClient()
+		r.expectAll(reader, rc("client capa redirect", "+OK\r\n"))
+		if !r.srv.Paused(reader, get) {
+			t.Fatal("a read to be redirected is not held back during the failover")
+		}
+		r.expectAll(r.c, rc("get k", "$1\r\nv\r\n")) // others read here meanwhile
+	})
+	l.send("+CONTINUE " + primaryID2 + "\r\n")
+	r.waitFor("the failover's end", func() bool { return r.srv.repl.failover.state == failoverNone })
+	redir := "-REDIRECT 127.0.0.1:" + fp.port() + "\r\n"
+	r.held(func() {
+		if got := string(blocked.Out.Bytes()); got != redir || blocked.Flags&ClientCloseAfterReply != 0 {
+			t.Fatalf("the blocked client got %q, flags %b", got, blocked.Flags)
+		}
+		if reader.postponed || r.srv.Paused(reader, get) {
+			t.Fatal("the held-back read was not let go")
+		}
+		if got := r.do(reader, "get", "k"); got != redir {
+			t.Fatalf("the held-back read got %q", got)
+		}
+	})
+}

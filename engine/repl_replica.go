@@ -254,10 +254,12 @@ func (s *Server) replicationUnsetPrimary() {
 	}
 }
 
-// unblockForRoleChange ends the wait of clients blocked on keys, as a
-// server turning replica does (disconnectOrRedirectAllBlockedClients):
-// they could otherwise be served by a write the primary never makes.
-// A READONLY client blocked by a read is left waiting.
+// unblockForRoleChange ends the wait of blocked clients, as a server
+// turning replica does (disconnectOrRedirectAllBlockedClients): those
+// blocked on keys could otherwise be served by a write the primary never
+// makes. A READONLY client blocked by a read is left waiting. A client
+// that announced CLIENT CAPA REDIRECT and waits on keys is sent to the
+// primary and stays connected; the others are told and disconnected.
 func (s *Server) unblockForRoleChange() {
 	for _, c := range s.clients {
 		if c.blocked == nil {
@@ -266,10 +268,15 @@ func (s *Server) unblockForRoleChange() {
 		if c.Flags&ClientReadonly != 0 && c.Cmd != nil && c.Cmd.Flags&FlagWrite == 0 {
 			continue
 		}
+		bt := c.blocked.btype
 		st := s.releaseBlocked(c)
-		c.AddError("UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)")
+		if (bt == blockList || bt == blockZSet || bt == blockStream) && s.canRedirect(c) {
+			c.AddError(s.redirectError())
+		} else {
+			c.AddError("UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)")
+			c.Flags |= ClientCloseAfterReply
+		}
 		s.countUnblocked(c, st, true)
-		c.Flags |= ClientCloseAfterReply
 		s.wakeUnblocked(c)
 	}
 }

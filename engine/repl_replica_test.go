@@ -559,3 +559,42 @@ func TestReplicaStreamWaitsForClientPause(t *testing.T) {
 		t.Fatalf("slave_repl_offset %s after the pause, want %s", got, want)
 	}
 }
+
+// A client that announced CLIENT CAPA REDIRECT is sent to the primary
+// with -REDIRECT for what it reads or writes on a replica, reads
+// excepted once it asks for READONLY; a command that does neither runs.
+// Inside MULTI the redirected command dooms the transaction; an EXEC
+// whose queue writes is redirected and the transaction discarded. Other
+// clients read and are refused writes as before.
+func TestReplicaRedirectsCapableClients(t *testing.T) {
+	r := newReplicaEnv(t)
+	fp := newFakePrimary(t)
+	redir := "-REDIRECT 127.0.0.1:" + fp.port() + "\r\n"
+	var c, q, plain *Client
+	r.held(func() {
+		c, q, plain = r.newClient(), r.newClient(), r.newClient()
+		r.expectAll(c, rc("client capa redirect", "+OK\r\n"), rc("get k", "$-1\r\n"))
+		r.expectAll(q, rc("client capa redirect", "+OK\r\n"), rc("multi", "+OK\r\n"), rc("set k v", "+QUEUED\r\n"))
+	})
+	file, _ := snapshot(t)
+	r.syncFrom(fp, file)
+	r.held(func() {
+		r.expectAll(q, rc("exec", redir), rc("exec", "-ERR EXEC without MULTI\r\n"))
+		r.expectAll(c,
+			rc("get k", redir),
+			rc("set k v", redir),
+			rc("ping", "+PONG\r\n"),
+			rc("readonly", "+OK\r\n"),
+			rc("get k", "$-1\r\n"),
+			rc("set k v", redir),
+			rc("multi", "+OK\r\n"),
+			rc("ping", "+QUEUED\r\n"),
+			rc("incr k", redir),
+			rc("exec", "-EXECABORT Transaction discarded because of previous errors.\r\n"),
+			rc("readwrite", "+OK\r\n"),
+			rc("strlen k", redir),
+		)
+		r.expectAll(plain, rc("get k", "$-1\r\n"), rc("set k v", errReply(ErrReadonly)))
+		r.infoHas(plain, "errorstats", "errorstat_REDIRECT:count=6")
+	})
+}

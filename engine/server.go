@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -540,6 +541,12 @@ func (s *Server) rejection(c *Client, cmd *Spec, argv [][]byte) (string, Flags) 
 		}
 	}
 	write := flags&FlagWrite != 0
+	if s.redirects(c, flags) {
+		if s.repl.failover.state == failoverInProgress {
+			return errRedirectLater, flags // Paused holds it back (pause.go)
+		}
+		return s.redirectError(), 0
+	}
 	switch {
 	case s.Cfg.MaxMemory != 0 && !s.script.busy.timedOut && s.oomRejects(flags): // evicts first (evict.go)
 		return ErrOOM, 0
@@ -562,6 +569,36 @@ func (s *Server) rejection(c *Client, cmd *Spec, argv [][]byte) (string, Flags) 
 	}
 	return "", flags
 }
+
+// redirects reports whether c's command is to be sent to the primary
+// with -REDIRECT: c is a replica's client that announced CLIENT CAPA
+// REDIRECT (Valkey's clientSupportStandAloneRedirect), and the command
+// writes, or reads and c has not asked for READONLY. flags are the
+// command's as rejection judged them (EXEC's include its queue's).
+func (s *Server) redirects(c *Client, flags Flags) bool {
+	if !s.canRedirect(c) || c.Flags&ClientPrimary != 0 {
+		return false
+	}
+	return flags&FlagWrite != 0 || flags&FlagReadonly != 0 && c.Flags&ClientReadonly == 0
+}
+
+// canRedirect reports whether c may be answered -REDIRECT: this server
+// is a standalone replica and c announced CLIENT CAPA REDIRECT.
+func (s *Server) canRedirect(c *Client) bool {
+	return c.Capa&CapaRedirect != 0 && s.Cfg.ReplicaOfHost != "" && !s.Cfg.ClusterEnabled
+}
+
+// redirectError is the -REDIRECT error naming the primary.
+func (s *Server) redirectError() string {
+	return "REDIRECT " + s.Cfg.ReplicaOfHost + ":" + strconv.Itoa(s.Cfg.ReplicaOfPort)
+}
+
+// errRedirectLater is rejection's answer for a command that would be
+// redirected while a FAILOVER is in progress: the primary named now is
+// the replica being promoted, which may still be a replica itself, so
+// the command waits for the failover to end (Valkey's
+// blockPostponeClient) and is judged again then. It is never a reply.
+const errRedirectLater = "\x00redirect-later"
 
 func unknownCommandError(s *Server, argv [][]byte) string {
 	if top := s.lookup(argv[0]); top != nil && len(top.Subs) > 0 && len(argv) >= 2 {
