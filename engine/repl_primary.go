@@ -647,6 +647,9 @@ func (s *Server) freeReplClient(c *Client) {
 		r.send = nil
 	}
 	if c.Flags&ClientReplica != 0 {
+		if c.Flags&ClientMonitor == 0 && !s.exiting {
+			s.Log.Noticef("Connection with replica %s lost.", replicaName(c))
+		}
 		s.replRemove(c)
 		s.refreshGoodReplicas()
 	}

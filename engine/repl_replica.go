@@ -895,6 +895,7 @@ func (s *Server) replicaDropPrimary() {
 	if c == nil {
 		return
 	}
+	s.Log.Noticef("Connection with primary lost.")
 	s.Log.Noticef("Caching the disconnected primary state.")
 	r.primary = nil
 	if r.out != nil {
@@ -987,7 +988,6 @@ func (l *linkIO) stream() {
 			}
 			s.retryPsyncFailover() // it may have waited for these bytes
 			if err != nil && s.replica.primary != nil {
-				s.Log.Noticef("Connection with primary lost.")
 				s.replicaDropPrimary()
 				lost = true
 			}

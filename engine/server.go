@@ -3,6 +3,7 @@ package engine
 import (
 	crand "crypto/rand"
 	"encoding/hex"
+	"errors"
 	"hash/maphash"
 	"math/rand/v2"
 	"os"
@@ -92,6 +93,7 @@ type Server struct {
 
 	// Hooks the process wiring (cmd/, loop/) provides.
 	Shutdown func(flags ShutdownFlags) error
+	exiting  bool // Shutdown took the server's exit (exit)
 	// ConfigApplied runs after the configuration changed (CONFIG SET):
 	// the process title follows proc-title-template.
 	ConfigApplied func(cfg *config.Config)
@@ -284,6 +286,18 @@ func (s *Server) FreeClient(c *Client) {
 	s.disableTracking(c)
 	c.Out.Reset()
 	c.link = nil
+}
+
+// exit hands the process its shutdown (the Shutdown hook), which was
+// prepared for already. Once it is taken the server is on its way out:
+// the connections closed from then on are not lost links to log.
+func (s *Server) exit(flags ShutdownFlags) error {
+	if s.Shutdown == nil {
+		return errors.New("the process cannot shut down")
+	}
+	err := s.Shutdown(flags)
+	s.exiting = err == nil
+	return err
 }
 
 // Clients returns the connected clients in ID order.

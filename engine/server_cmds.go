@@ -156,7 +156,7 @@ func cmdShutdown(c *Client) {
 		c.AddError("ERR Errors trying to SHUTDOWN. Check logs.")
 		return
 	}
-	if err := s.Shutdown(flags); err != nil {
+	if err := s.exit(flags); err != nil {
 		s.Log.Warningf("Errors trying to shut down the server: %v", err)
 		c.AddError("ERR Errors trying to SHUTDOWN. Check logs.")
 		return

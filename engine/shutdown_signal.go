@@ -58,7 +58,7 @@ func (s *Server) shutdownCron() {
 		return
 	}
 	s.sigShutdown.Store(-1) // on its way out: not served twice
-	_ = s.Shutdown(flags)
+	_ = s.exit(flags)
 }
 
 // abortSignalShutdown cancels a scheduled signal shutdown (SHUTDOWN

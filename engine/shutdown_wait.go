@@ -102,7 +102,7 @@ func (s *Server) shutdownWaitCron(now int64) {
 	s.endShutdownWait()
 	err := s.PrepareShutdown(wait.flags)
 	if err == nil && s.Shutdown != nil {
-		_ = s.Shutdown(wait.flags)
+		_ = s.exit(wait.flags)
 		return // the process exits; the SHUTDOWN gets no reply, as in Valkey
 	}
 	if wait.signal != "" {

@@ -70,11 +70,14 @@ func TestReplicationVolleyToVolley(t *testing.T) {
 		t.Fatalf("total_net_repl_output_bytes %d on the primary, total_net_repl_input_bytes %d on the replica", out, in)
 	}
 
-	// The link goes: the replica continues where it was.
+	// The link goes: both ends say so, and the replica continues where
+	// it was.
 	p.Do("client", "kill", "type", "replica")
 	p.Do("set", "after", "kill")
 	waitUntil(t, "the partial resynchronization", sameData)
+	waitLog(t, replica, "Connection with primary lost.\n")
 	waitLog(t, replica, "Successful partial resynchronization with primary.")
+	waitLog(t, primary, "Connection with replica 127.0.0.1:"+strconv.Itoa(replica.Port)+" lost.\n")
 
 	// Promoted, it writes.
 	r.Expect("+OK\r\n", "replicaof", "no", "one")
@@ -106,8 +109,12 @@ func TestReplicationRestartsContinue(t *testing.T) {
 	waitUntil(t, "the write made while the replica was down", func() bool { return r.Do("get", "k2") == "$2\r\nv2\r\n" })
 	waitLog(t, replica, "Successful partial resynchronization with primary.")
 
+	before := len(primary.Log())
 	p.Send(multibulk("shutdown", "save"))
 	<-primary.done
+	if log := primary.Log()[before:]; strings.Contains(log, "Connection with replica") {
+		t.Fatalf("the primary logged its replica's link as lost when it shut down:\n%s", log)
+	}
 	primary = startServerAt(t, pdir, primary.Port, "--save", "", "--repl-diskless-sync-delay", "0")
 	p = dialRaw(t, primary)
 	p.Expect("+OK\r\n", "select", "3")
