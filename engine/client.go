@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"io"
 	"sync/atomic"
+	"time"
 
 	"github.com/volleydb/volley/engine/config"
 	"github.com/volleydb/volley/engine/keyspace"
@@ -26,6 +28,21 @@ type Link interface {
 // recent peak otherwise (clientsCron, cron.go).
 type QueryBufTrimmer interface {
 	TrimQueryBuf(idle bool)
+}
+
+// DirectWriter is a Link whose connection the engine cannot write to by
+// its socket, because the I/O layer encodes what goes out (TLS). What
+// replication writes straight on a replica's socket elsewhere, while the
+// client's own output is held back (+FULLRESYNC, keep-alive newlines, the
+// snapshot), goes through it instead, after anything queued before.
+type DirectWriter interface {
+	// WriteDirect queues b and returns at once.
+	WriteDirect(b []byte)
+	// DirectStream returns a writer for a long transfer: each Write
+	// queues its bytes and waits until little is left to send, failing
+	// once the peer has taken nothing for timeout or the connection is
+	// gone. Close ends the transfer.
+	DirectStream(timeout time.Duration) io.WriteCloser
 }
 
 // ReplyMode is CLIENT REPLY's state.

@@ -95,7 +95,7 @@ type replClient struct {
 	streamOnAck bool // online after a diskless sync: the stream starts with its first ACK
 	noted       bool // in replPrimary.wake
 	softSince   int64
-	send        *replSock // the socket the RDB goes out on, while it does
+	send        replSender // what the RDB goes out on, while it does
 }
 
 // replPrimary is the primary side's state.
@@ -203,12 +203,6 @@ func cmdSync(c *Client) {
 	s := c.srv
 	if c.Flags&ClientReplica != 0 {
 		return // already a replica: ignored
-	}
-	if c.TLS {
-		// The snapshot and the keep-alives go straight to the socket,
-		// which on a TLS connection would send them unencrypted.
-		c.AddError("ERR Replication over TLS is not supported by Volley yet")
-		return
 	}
 	if c.repl == nil {
 		c.repl = &replClient{}
@@ -370,7 +364,7 @@ func (s *Server) replSetupFullResync(c *Client, offset int64) bool {
 	if r.prePsync {
 		return true
 	}
-	if !replWriteNow(c.Fd, []byte("+FULLRESYNC "+s.repl.id+" "+strconv.FormatInt(offset, 10)+"\r\n")) {
+	if !replWriteNow(c, []byte("+FULLRESYNC "+s.repl.id+" "+strconv.FormatInt(offset, 10)+"\r\n")) {
 		s.closeReplica(c)
 		return false
 	}
@@ -432,7 +426,7 @@ func (s *Server) startSocketSave(req int) error {
 		if !s.replSetupFullResync(c, s.repl.offset) {
 			continue
 		}
-		sock, err := dupSock(c.Fd, s.Cfg.ReplTimeout)
+		sock, err := newReplSender(c, s.Cfg.ReplTimeout)
 		if err != nil {
 			s.Log.Warningf("Can't send the RDB to replica %s: %v", replicaName(c), err)
 			s.closeReplica(c)
@@ -470,7 +464,7 @@ type replSockSave struct {
 // replTarget is one replica a socket snapshot goes to.
 type replTarget struct {
 	c    *Client
-	sock *replSock
+	sock replSender
 	err  error // set by the drain goroutine; read after it has finished
 }
 
@@ -551,7 +545,7 @@ func (s *Server) replSaveEnded(bg *bgSave, err error) {
 			s.closeReplica(c)
 			continue
 		}
-		sock, derr := dupSock(c.Fd, s.Cfg.ReplTimeout)
+		sock, derr := newReplSender(c, s.Cfg.ReplTimeout)
 		if derr != nil {
 			f.Close()
 			s.closeReplica(c)
@@ -565,7 +559,7 @@ func (s *Server) replSaveEnded(bg *bgSave, err error) {
 
 // sendBulk is the goroutine that sends a replica the RDB file: $<size>
 // and the file's bytes.
-func (s *Server) sendBulk(c *Client, sock *replSock, f *os.File, size int64) {
+func (s *Server) sendBulk(c *Client, sock replSender, f *os.File, size int64) {
 	err := sock.write([]byte("$" + strconv.FormatInt(size, 10) + "\r\n"))
 	if err == nil {
 		err = sock.sendFile(f, size)
@@ -579,7 +573,7 @@ func (s *Server) sendBulk(c *Client, sock *replSock, f *os.File, size int64) {
 }
 
 // bulkSent puts a replica online once its RDB file is through.
-func (s *Server) bulkSent(c *Client, sock *replSock, err error) {
+func (s *Server) bulkSent(c *Client, sock replSender, err error) {
 	if s.clients[c.ID] != c || c.repl == nil || c.repl.send != sock {
 		return
 	}
@@ -1127,7 +1121,7 @@ func (s *Server) replPrimaryCron(nowMs int64) {
 	for _, c := range slices.Clone(p.replicas) {
 		r := c.repl
 		if r.state == replWaitBgsave || r.state == replWaitBgsaveEnd && !socketSave {
-			replWriteNow(c.Fd, []byte("\n"))
+			replWriteNow(c, []byte("\n"))
 		}
 		if r.state == replOnline && !r.prePsync && now-r.ackTime > int64(s.Cfg.ReplTimeout) {
 			s.Log.Warningf("Disconnecting timedout replica (streaming sync): %s", replicaName(c))

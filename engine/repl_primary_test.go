@@ -530,7 +530,7 @@ func TestStoppedSocketSaveClosesItsSockets(t *testing.T) {
 	if bg == nil || bg.repl == nil || len(bg.repl.targets) != 1 {
 		t.Fatalf("no socket save under way: %+v", bg)
 	}
-	sock := bg.repl.targets[0].sock
+	sock := bg.repl.targets[0].sock.(*replSock)
 	e.srv.FreeClient(f.c)
 	if !e.srv.bgsaveStop("stopping") {
 		t.Fatal("bgsaveStop found no save")

@@ -38,7 +38,9 @@ import (
 // model it needs, and the snapshot is copied to a file through a
 // bufio.Reader. netpoll would add its own poller goroutines for a single
 // connection and its zero-copy reader saves nothing here (it builds with
-// Go 1.26, which is not the reason).
+// Go 1.26, which is not the reason). With tls-replication the connection
+// is wrapped in TLS by the I/O layer (SecureReplication) before the
+// handshake.
 //
 // Loading is disk-based (repl-diskless-load disabled, the default): the
 // swapdb and on-empty-db modes are treated as disabled.
@@ -319,6 +321,7 @@ type handshake struct {
 	auth       bool // AUTH was sent
 	ip         bool // REPLCONF ip-address was sent
 	noDelayOff bool // repl-disable-tcp-nodelay
+	tls        bool // tls-replication: the link is a TLS one (SecureReplication)
 }
 
 // handshakeCommands composes the handshake after PING, as Valkey's
@@ -335,8 +338,13 @@ func (s *Server) handshakeCommands() handshake {
 		}
 		hs.auth = true
 	}
+	hs.tls = s.cfgBool("tls-replication")
 	port := s.cfgInt("replica-announce-port")
-	if port == 0 {
+	switch {
+	case port != 0:
+	case hs.tls:
+		port = int64(s.Cfg.TLSPort) // where this server takes replicas of its own
+	default:
 		port = int64(s.Cfg.Port)
 	}
 	hs.cmds = repllink.AppendCommand(hs.cmds, "REPLCONF", "listening-port", strconv.FormatInt(port, 10))
@@ -369,6 +377,25 @@ func (s *Server) runReplicaLink(gen uint64, addr string, timeout time.Duration, 
 		}
 	}()
 	conn, err := net.DialTimeout("tcp", addr, timeout)
+	if err == nil {
+		if tc, ok := conn.(*net.TCPConn); ok {
+			_ = tc.SetNoDelay(!hs.noDelayOff)
+		}
+		if hs.tls {
+			var sc net.Conn
+			if s.SecureReplication == nil {
+				err = errors.New("TLS is not configured")
+			} else {
+				sc, err = s.SecureReplication(conn, timeout)
+			}
+			if err != nil {
+				conn.Close()
+				conn = nil
+			} else {
+				conn = sc
+			}
+		}
+	}
 	ok := s.replicaHold(gen, func() {
 		if err != nil {
 			s.Log.Warningf("Error condition on socket for SYNC: %s", connErrText(err))
@@ -385,9 +412,6 @@ func (s *Server) runReplicaLink(gen uint64, addr string, timeout time.Duration, 
 			conn.Close()
 		}
 		return
-	}
-	if tc, ok := conn.(*net.TCPConn); ok {
-		_ = tc.SetNoDelay(!hs.noDelayOff)
 	}
 	l.conn = conn
 	l.br = bufio.NewReaderSize(conn, 64<<10)

@@ -2,12 +2,34 @@ package engine
 
 import (
 	"errors"
+	"io"
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
+
+// replSender is what a snapshot goes to a replica on, from a goroutine of
+// its own while the replica's I/O loop holds its output back: the socket
+// itself (replSock), or for a connection whose bytes the I/O layer must
+// encode (TLS) that layer's queue (replQueue).
+type replSender interface {
+	write(b []byte) error
+	sendFile(f *os.File, size int64) error // size bytes of f from its start
+	cancel()                               // the engine dropped the replica: stop
+	close()                                // the transfer is over
+}
+
+// newReplSender is the sender for c's snapshot; a transfer that makes no
+// progress for timeoutSecs fails.
+func newReplSender(c *Client, timeoutSecs int) (replSender, error) {
+	if d, ok := c.link.(DirectWriter); ok {
+		return &replQueue{w: d.DirectStream(time.Duration(max(timeoutSecs, 1)) * time.Second)}, nil
+	}
+	return dupSock(c.Fd, timeoutSecs)
+}
 
 // replSock is a replica's socket duplicated for the goroutine that sends
 // it an RDB, while the connection's I/O loop holds its output back. The
@@ -125,11 +147,61 @@ func (s *replSock) close() {
 // replWriteNow writes a short line straight on a replica's socket, as
 // Valkey writes +FULLRESYNC and the keep-alive newline: only while its
 // output is held, when its I/O loop writes nothing there. It reports
-// whether all of b went out.
-func replWriteNow(fd int, b []byte) bool {
-	if fd < 0 {
+// whether all of b went out (for a DirectWriter: was queued).
+func replWriteNow(c *Client, b []byte) bool {
+	if d, ok := c.link.(DirectWriter); ok {
+		d.WriteDirect(b)
+		return true
+	}
+	if c.Fd < 0 {
 		return false
 	}
-	n, err := unix.SendmsgN(fd, b, nil, nil, unix.MSG_NOSIGNAL|unix.MSG_DONTWAIT)
+	n, err := unix.SendmsgN(c.Fd, b, nil, nil, unix.MSG_NOSIGNAL|unix.MSG_DONTWAIT)
 	return err == nil && n == len(b)
+}
+
+// replQueue sends a snapshot through a DirectWriter's stream, in pieces
+// small enough that a cancel is seen between them.
+type replQueue struct {
+	w       io.WriteCloser
+	stopped atomic.Bool
+}
+
+// replQueuePiece is the most one write hands the stream.
+const replQueuePiece = 256 << 10
+
+func (q *replQueue) write(b []byte) error {
+	for len(b) > 0 {
+		if q.stopped.Load() {
+			return errReplSockStopped
+		}
+		n := min(len(b), replQueuePiece)
+		if _, err := q.w.Write(b[:n]); err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+func (q *replQueue) sendFile(f *os.File, size int64) error {
+	buf := make([]byte, replQueuePiece)
+	_, err := io.CopyBuffer(writerFunc(q.write), io.NewSectionReader(f, 0, size), buf)
+	return err
+}
+
+// cancel stops the transfer between pieces; the engine closes the
+// connection too, which ends a write waiting for room.
+func (q *replQueue) cancel() { q.stopped.Store(true) }
+
+func (q *replQueue) close() { _ = q.w.Close() }
+
+// writerFunc is an io.Writer made of a function that writes all of b.
+type writerFunc func(b []byte) error
+
+func (f writerFunc) Write(b []byte) (int, error) {
+	if err := f(b); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }

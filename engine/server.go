@@ -6,6 +6,7 @@ import (
 	"errors"
 	"hash/maphash"
 	"math/rand/v2"
+	"net"
 	"os"
 	"sort"
 	"strconv"
@@ -94,6 +95,10 @@ type Server struct {
 	// Hooks the process wiring (cmd/, loop/) provides.
 	Shutdown func(flags ShutdownFlags) error
 	exiting  bool // Shutdown took the server's exit (exit)
+	// SecureReplication makes conn, just connected to this replica's
+	// primary, a TLS connection (tls-replication), the handshake done
+	// within timeout. It runs on the link's goroutine.
+	SecureReplication func(conn net.Conn, timeout time.Duration) (net.Conn, error)
 	// ConfigApplied runs after the configuration changed (CONFIG SET):
 	// the process title follows proc-title-template.
 	ConfigApplied func(cfg *config.Config)

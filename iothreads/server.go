@@ -408,7 +408,11 @@ func (s *Server) open(t transport, p peer, ls *loopState) (*conn, string) {
 	}
 	cn.cl = srv.NewClient(p.addr, p.laddr, p.fd, p.unix)
 	cn.cl.TLS = p.tls
-	cn.cl.SetLink(link{cn})
+	if t, ok := cn.gc.(*tlsConn); ok {
+		cn.cl.SetLink(tlsLink{link{cn}, t})
+	} else {
+		cn.cl.SetLink(link{cn})
+	}
 	cn.parser.MaxBulkLen = maxBulkLen(cfg)
 	cn.loop = ls
 	if cn.loop != nil {

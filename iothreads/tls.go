@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -66,12 +67,29 @@ func (s *Server) ConfigureTLS() error {
 			}
 			s.tls.confs.Store(c)
 		}
+		srv.SecureReplication = s.secureReplication
 		for _, name := range tlsReloadDirectives {
 			cfg.OnChange(name, func(_, _ string) error { return s.reconfigureTLS(srv, true) })
 		}
 		cfg.OnChange("tls-port", func(_, _ string) error { return s.rebindTLS(srv) })
 	})
 	return err
+}
+
+// secureReplication implements engine.Server.SecureReplication with
+// the current configuration's client side.
+func (s *Server) secureReplication(conn net.Conn, timeout time.Duration) (net.Conn, error) {
+	confs := s.tls.confs.Load()
+	if confs == nil {
+		return nil, errors.New("TLS is not configured")
+	}
+	tc := tls.Client(conn, confs.client)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return nil, err
+	}
+	return tc, nil
 }
 
 func mustValue(srv *engine.Server, name string) string {
@@ -435,7 +453,7 @@ func (t *tlsConn) shutdown() {
 	if now {
 		t.obuf, t.queued = nil, 0
 	}
-	t.ocond.Signal()
+	t.ocond.Broadcast()
 	t.omu.Unlock()
 	if now {
 		_ = t.raw.Close()
@@ -481,6 +499,7 @@ func (t *tlsConn) writeLoop() {
 			t.failed = true
 			t.obuf, t.queued = nil, 0
 		}
+		t.ocond.Broadcast() // a transfer may wait for room (tlsStream)
 		t.omu.Unlock()
 		if err != nil {
 			break
@@ -509,7 +528,7 @@ func (t *tlsConn) Writev(bs [][]byte) (int, error) {
 		t.obuf = append(t.obuf, b...)
 	}
 	t.queued += n
-	t.ocond.Signal()
+	t.ocond.Broadcast()
 	return n, nil
 }
 
@@ -531,6 +550,68 @@ func (t *tlsConn) Wake(gnet.AsyncCallback) error {
 
 // Fd implements transport: no raw writes past the encryption.
 func (t *tlsConn) Fd() int { return -1 }
+
+// tlsLink is the engine's Link for a TLS connection: a DirectWriter as
+// well, since the engine cannot write on the socket itself.
+type tlsLink struct {
+	link
+	t *tlsConn
+}
+
+// WriteDirect implements engine.DirectWriter.
+func (l tlsLink) WriteDirect(b []byte) { _, _ = l.t.Writev([][]byte{b}) }
+
+// DirectStream implements engine.DirectWriter.
+func (l tlsLink) DirectStream(timeout time.Duration) io.WriteCloser {
+	return &tlsStream{t: l.t, timeout: timeout}
+}
+
+// tlsStreamRoom is the most a transfer leaves queued before its next
+// write waits: enough to keep the writer busy, little to hold.
+const tlsStreamRoom = 512 << 10
+
+// tlsStream is a replication transfer through the writer's queue. Each
+// Write moves the socket's write deadline timeout ahead, so the writer
+// fails (and the connection closes) once the peer has taken nothing for
+// that long, as Valkey drops a replica that stops reading.
+type tlsStream struct {
+	t       *tlsConn
+	timeout time.Duration
+}
+
+var errTLSClosed = errors.New("connection closed")
+
+func (w *tlsStream) Write(b []byte) (int, error) {
+	t := w.t
+	t.omu.Lock()
+	defer t.omu.Unlock()
+	if t.failed || t.closing {
+		return 0, errTLSClosed
+	}
+	_ = t.raw.SetWriteDeadline(time.Now().Add(w.timeout))
+	t.obuf = append(t.obuf, b...)
+	t.queued += len(b)
+	t.ocond.Broadcast()
+	for t.queued > tlsStreamRoom && !t.failed && !t.closing {
+		t.ocond.Wait()
+	}
+	if t.failed || t.closing {
+		return 0, errTLSClosed
+	}
+	return len(b), nil
+}
+
+// Close ends the transfer: writes have no deadline again, unless the
+// connection is closing and has its own.
+func (w *tlsStream) Close() error {
+	t := w.t
+	t.omu.Lock()
+	defer t.omu.Unlock()
+	if !t.closing {
+		_ = t.raw.SetWriteDeadline(time.Time{})
+	}
+	return nil
+}
 
 // describeNet is describe for a standard connection.
 func describeNet(c net.Conn) peer {

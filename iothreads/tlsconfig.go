@@ -34,6 +34,7 @@ const (
 // it loads nothing.
 type tlsConfigs struct {
 	byAuth [3]*tls.Config
+	client *tls.Config // this server's side of a replication link it opens
 }
 
 // tlsSettings are the directives one configuration is built from.
@@ -165,10 +166,12 @@ func buildTLS(st tlsSettings, log *engine.Logger) (*tlsConfigs, error) {
 			f.Close()
 		}
 	}
+	// The client side, for the links this server opens (replication),
+	// presents tls-client-cert-file if there is one, else the server's
+	// certificate, as Valkey's client context does.
+	clientCert := cert
 	if st.clientCert != "" && st.clientKey != "" {
-		// The client-side context serves replication and cluster links
-		// (not built); a broken one still fails the configuration.
-		if _, err := loadKeyPair(st.clientCert, st.clientKey, st.clientKeyPass, log); err != nil {
+		if clientCert, err = loadKeyPair(st.clientCert, st.clientKey, st.clientKeyPass, log); err != nil {
 			return nil, err
 		}
 	}
@@ -179,7 +182,7 @@ func buildTLS(st tlsSettings, log *engine.Logger) (*tlsConfigs, error) {
 		base.SessionTicketsDisabled = true
 	}
 
-	out := &tlsConfigs{}
+	out := &tlsConfigs{client: clientTLS(clientCert, pool, base)}
 	for mode, auth := range [3]tls.ClientAuthType{
 		authNo:       tls.NoClientCert,
 		authYes:      tls.RequireAndVerifyClientCert,
@@ -193,6 +196,37 @@ func buildTLS(st tlsSettings, log *engine.Logger) (*tlsConfigs, error) {
 		out.byAuth[mode] = c
 	}
 	return out, nil
+}
+
+// clientTLS is the configuration of a connection this server opens: it
+// presents cert and verifies the peer's chain against the CA
+// certificates, without checking a host name, as OpenSSL's
+// SSL_VERIFY_PEER does for Valkey (which names no host to check).
+func clientTLS(cert tls.Certificate, roots *x509.CertPool, base *tls.Config) *tls.Config {
+	return &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		MinVersion:   base.MinVersion,
+		MaxVersion:   base.MaxVersion,
+		CipherSuites: base.CipherSuites,
+		// The chain is verified below, by VerifyConnection; crypto/tls's
+		// own verification would also demand the host name.
+		InsecureSkipVerify: true,
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return errors.New("peer did not return a certificate")
+			}
+			inter := x509.NewCertPool()
+			for _, c := range cs.PeerCertificates[1:] {
+				inter.AddCert(c)
+			}
+			_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{
+				Roots:         roots,
+				Intermediates: inter,
+				KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, // as OpenSSL's client checks the "sslserver" purpose
+			})
+			return err
+		},
+	}
 }
 
 // Session resumption. OpenSSL keeps a server-side session cache

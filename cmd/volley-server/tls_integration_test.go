@@ -189,11 +189,6 @@ func TestTLSCommands(t *testing.T) {
 	c.Send(b.String())
 	c.ExpectReplies("pipeline", want...)
 
-	// Replication over TLS is refused rather than sent unencrypted on
-	// the socket underneath.
-	c.Expect("-ERR Replication over TLS is not supported by Volley yet\r\n", "PSYNC", "?", "-1")
-	c.Expect("+PONG\r\n", "PING")
-
 	// A large value both ways.
 	big := strings.Repeat("x", 1<<20)
 	c.Expect("+OK\r\n", "SET", "big", big)
@@ -231,6 +226,72 @@ func TestTLSCommands(t *testing.T) {
 	// QUIT answers, then closes.
 	c.Expect("+OK\r\n", "QUIT")
 	c.ExpectClosed()
+}
+
+// Replication over TLS: a replica with tls-replication connects to its
+// primary's TLS port with its client certificate and verifies the
+// primary's; it announces its own TLS port. The snapshot (from disk or
+// streamed to the socket), the stream, and a partial resynchronization
+// after the link is killed all go over TLS.
+func TestTLSReplication(t *testing.T) {
+	for _, diskless := range []string{"no", "yes"} {
+		t.Run("diskless-sync-"+diskless, func(t *testing.T) {
+			p := newTestPKI(t)
+			p.issue(t, "server", "Server", true)
+			p.issue(t, "client", "Replica", false)
+			pt, rt := freePort(t), freePort(t)
+			primary := startServer(t, append(p.tlsArgs(pt), "--tls-replication", "yes", "--save", "",
+				"--repl-diskless-sync", diskless, "--repl-diskless-sync-delay", "0")...)
+			pc := dialRaw(t, primary)
+			big := strings.Repeat("v", 3<<20) // more than one queued piece of the transfer
+			pc.Expect("+OK\r\n", "set", "big", big)
+			pc.Expect(":3\r\n", "rpush", "list", "a", "b", "c")
+
+			replica := startServer(t, append(p.tlsArgs(rt), "--tls-replication", "yes", "--save", "",
+				"--tls-client-cert-file", p.path("client.crt"), "--tls-client-key-file", p.path("client.key"),
+				"--replicaof", "127.0.0.1", strconv.Itoa(pt))...)
+			rc := dialRaw(t, replica)
+			waitUntil(t, "the link", func() bool { return replInfo(rc, "master_link_status") == "up" })
+			if got := replInfo(pc, "slave0"); !strings.HasPrefix(got, "ip=127.0.0.1,port="+strconv.Itoa(rt)+",state=online,") {
+				t.Fatalf("slave0: %q", got)
+			}
+			for i := range 100 {
+				pc.Do("set", "k"+strconv.Itoa(i), strconv.Itoa(i))
+			}
+			sameData := func() bool {
+				return replInfo(rc, "slave_repl_offset") == replInfo(pc, "master_repl_offset") &&
+					pc.Do("debug", "digest") == rc.Do("debug", "digest")
+			}
+			waitUntil(t, "the stream", sameData)
+			rc.Expect(bulk(big), "get", "big")
+
+			pc.Do("client", "kill", "type", "replica")
+			pc.Expect(":4\r\n", "rpush", "list", "d")
+			waitUntil(t, "the partial resynchronization", sameData)
+			waitLog(t, replica, "Successful partial resynchronization with primary.")
+		})
+	}
+}
+
+// A replica whose primary's certificate does not verify against its CA
+// certificates does not replicate, and says why.
+func TestTLSReplicationVerifiesThePrimary(t *testing.T) {
+	p, other := newTestPKI(t), newTestPKI(t)
+	p.issue(t, "server", "Server", true)
+	other.issue(t, "server", "Stranger", true)
+	pt := freePort(t)
+	primary := startServer(t, append(other.tlsArgs(pt), "--tls-auth-clients", "no", "--save", "")...)
+	replica := startServer(t, append(p.tlsArgs(freePort(t)), "--tls-replication", "yes", "--save", "",
+		"--replicaof", "127.0.0.1", strconv.Itoa(pt))...)
+	waitLog(t, replica, "Error condition on socket for SYNC: ")
+	waitLog(t, replica, "certificate signed by unknown authority")
+	rc := dialRaw(t, replica)
+	if got := replInfo(rc, "master_link_status"); got != "down" {
+		t.Fatalf("master_link_status %q", got)
+	}
+	if got := replInfo(dialRaw(t, primary), "connected_slaves"); got != "0" {
+		t.Fatalf("connected_slaves %q on the primary", got)
+	}
 }
 
 func TestTLSAuthClients(t *testing.T) {
