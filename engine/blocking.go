@@ -225,7 +225,12 @@ func (s *Server) blockForKeys(c *Client, btype blockType, keys [][]byte, timeout
 		m[ks] = append(m[ks], c)
 	}
 	c.blocked = st
-	c.Flags |= ClientBlocked
+	if btype != blockPsyncFailover {
+		// A PSYNC FAILOVER's wait for the stream sent before it is
+		// Volley's own (Valkey has applied that stream before it reads
+		// the PSYNC): not shown as blocked in CLIENT LIST or INFO.
+		c.Flags |= ClientBlocked
+	}
 	c.ArgvMem = n // CLIENT LIST's argv-mem: the kept command, as Valkey keeps its argv
 	b.clients = append(b.clients, c)
 	if timeout != 0 && (b.deadline == 0 || timeout < b.deadline) {

@@ -403,6 +403,11 @@ func TestPsyncFailoverWaitsForStream(t *testing.T) {
 		if !r.srv.Paused(p, [][]byte{[]byte("ping")}) {
 			t.Fatal("the client's next command would run")
 		}
+		// The wait is Volley's own: not a blocked client to the user.
+		r.infoHas(r.c, "clients", "blocked_clients:0")
+		if line := r.do(r.c, "client", "list", "id", strconv.FormatInt(p.ID, 10)); !strings.Contains(line, " flags=N ") {
+			t.Fatalf("CLIENT LIST of the waiting client: %q", line)
+		}
 	})
 	r.waitFor("the promotion", func() bool { return r.srv.Cfg.ReplicaOfHost == "" })
 	r.held(func() {
