@@ -273,6 +273,24 @@ func TestTLSReplication(t *testing.T) {
 	}
 }
 
+// A TLS replica that stops reading in the middle of its snapshot is
+// dropped once it has taken nothing for repl-timeout, as over plain TCP;
+// the primary goes on serving.
+func TestTLSReplicaThatStopsReadingIsDropped(t *testing.T) {
+	s, p, client, addr := startTLSServer(t, "--repl-timeout", "1", "--save", "", "--rdbcompression", "no")
+	plain := dialRaw(t, s)
+	big := strings.Repeat("x", 32<<20) // far more than the socket buffers hold (rdbcompression off)
+	plain.Expect("+OK\r\n", "set", "big", big)
+	r := p.mustDialTLS(t, addr, &client)
+	r.Send(multibulk("PSYNC", "?", "-1")) // and never read
+	waitLog(t, s, "Background saving terminated with success")
+	waitLog(t, s, "Connection with replica 127.0.0.1:<unknown-replica-port> lost.")
+	if got := replInfo(plain, "connected_slaves"); got != "0" {
+		t.Fatalf("connected_slaves %q after the drop", got)
+	}
+	plain.Expect("$1\r\nx\r\n", "getrange", "big", "0", "0")
+}
+
 // A replica whose primary's certificate does not verify against its CA
 // certificates does not replicate, and says why.
 func TestTLSReplicationVerifiesThePrimary(t *testing.T) {
