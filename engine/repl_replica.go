@@ -376,26 +376,7 @@ func (s *Server) runReplicaLink(gen uint64, addr string, timeout time.Duration, 
 			_ = os.Remove(l.tmp)
 		}
 	}()
-	conn, err := net.DialTimeout("tcp", addr, timeout)
-	if err == nil {
-		if tc, ok := conn.(*net.TCPConn); ok {
-			_ = tc.SetNoDelay(!hs.noDelayOff)
-		}
-		if hs.tls {
-			var sc net.Conn
-			if s.SecureReplication == nil {
-				err = errors.New("TLS is not configured")
-			} else {
-				sc, err = s.SecureReplication(conn, timeout)
-			}
-			if err != nil {
-				conn.Close()
-				conn = nil
-			} else {
-				conn = sc
-			}
-		}
-	}
+	conn, err := s.dialPrimary(addr, timeout, hs)
 	ok := s.replicaHold(gen, func() {
 		if err != nil {
 			s.Log.Warningf("Error condition on socket for SYNC: %s", connErrText(err))
@@ -427,6 +408,31 @@ func (s *Server) runReplicaLink(gen uint64, addr string, timeout time.Duration, 
 			l.stream()
 		}
 	}
+}
+
+// dialPrimary connects to the primary at addr, as hs says: TCP_NODELAY
+// unless repl-disable-tcp-nodelay, and TLS with tls-replication.
+func (s *Server) dialPrimary(addr string, timeout time.Duration, hs handshake) (net.Conn, error) {
+	conn, err := net.DialTimeout("tcp", addr, timeout)
+	if err != nil {
+		return nil, err
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetNoDelay(!hs.noDelayOff)
+	}
+	if !hs.tls {
+		return conn, nil
+	}
+	if s.SecureReplication == nil {
+		conn.Close()
+		return nil, errors.New("TLS is not configured")
+	}
+	tc, err := s.SecureReplication(conn, timeout)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return tc, nil
 }
 
 func connErrText(err error) string {

@@ -52,13 +52,14 @@ func (s *Server) shutdownCron() {
 		s.sigShutdown.Store(-1) // served by the wait (shutdown_wait.go)
 		return
 	}
-	if err := s.PrepareShutdown(flags); err != nil || s.Shutdown == nil {
-		s.Log.Warningf("%s received but errors trying to shut down the server, check the logs for more information", name)
-		s.sigShutdown.Store(0)
-		return
+	if s.PrepareShutdown(flags) == nil {
+		s.sigShutdown.Store(-1) // on its way out: not served twice
+		if s.exit(flags) == nil {
+			return
+		}
 	}
-	s.sigShutdown.Store(-1) // on its way out: not served twice
-	_ = s.exit(flags)
+	s.Log.Warningf("%s received but errors trying to shut down the server, check the logs for more information", name)
+	s.sigShutdown.Store(0)
 }
 
 // abortSignalShutdown cancels a scheduled signal shutdown (SHUTDOWN

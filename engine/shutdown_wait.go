@@ -100,9 +100,7 @@ func (s *Server) shutdownWaitCron(now int64) {
 	}
 	wait := *w
 	s.endShutdownWait()
-	err := s.PrepareShutdown(wait.flags)
-	if err == nil && s.Shutdown != nil {
-		_ = s.exit(wait.flags)
+	if s.PrepareShutdown(wait.flags) == nil && s.exit(wait.flags) == nil {
 		return // the process exits; the SHUTDOWN gets no reply, as in Valkey
 	}
 	if wait.signal != "" {

@@ -524,12 +524,17 @@ func (t *tlsConn) Writev(bs [][]byte) (int, error) {
 	if t.failed {
 		return n, nil // the connection is closing; the output goes nowhere
 	}
+	t.queue(bs...)
+	return n, nil
+}
+
+// queue appends bs to what the writer sends and wakes it; t.omu is held.
+func (t *tlsConn) queue(bs ...[]byte) {
 	for _, b := range bs {
 		t.obuf = append(t.obuf, b...)
+		t.queued += len(b)
 	}
-	t.queued += n
 	t.ocond.Broadcast()
-	return n, nil
 }
 
 // OutboundBuffered implements transport.
@@ -589,9 +594,7 @@ func (w *tlsStream) Write(b []byte) (int, error) {
 		return 0, errTLSClosed
 	}
 	_ = t.raw.SetWriteDeadline(time.Now().Add(w.timeout))
-	t.obuf = append(t.obuf, b...)
-	t.queued += len(b)
-	t.ocond.Broadcast()
+	t.queue(b)
 	for t.queued > tlsStreamRoom && !t.failed && !t.closing {
 		t.ocond.Wait()
 	}
