@@ -11,7 +11,7 @@ import (
 
 // infoText runs INFO with args and returns the payload of its RESP2 bulk
 // reply, checking the framing.
-func infoText(t *testing.T, e *testEnv, c *Client, args ...string) string {
+func infoText(t testing.TB, e *testEnv, c *Client, args ...string) string {
 	t.Helper()
 	out := e.do(c, append([]string{"info"}, args...)...)
 	if !strings.HasPrefix(out, "$") {
@@ -27,7 +27,7 @@ func infoText(t *testing.T, e *testEnv, c *Client, args ...string) string {
 
 // infoFields parses INFO text into its section titles and fields, failing
 // on any line out of format.
-func infoFields(t *testing.T, text string) (sections []string, fields map[string]string) {
+func infoFields(t testing.TB, text string) (sections []string, fields map[string]string) {
 	t.Helper()
 	fields = make(map[string]string)
 	if text == "" {

@@ -24,12 +24,15 @@ func (e *testEnv) failoverReplica(port int) *fakeReplica {
 	return f
 }
 
-// infoHas fails unless INFO section, asked by c, holds every line of want.
+// infoHas fails unless INFO section, asked by c, holds every field:value
+// of want.
 func (e *testEnv) infoHas(c *Client, section string, want ...string) {
 	e.t.Helper()
-	info := e.do(c, "info", section)
+	info := infoText(e.t, e, c, section)
+	_, fields := infoFields(e.t, info)
 	for _, w := range want {
-		if !strings.Contains(info, "\r\n"+w+"\r\n") {
+		name, value, _ := strings.Cut(w, ":")
+		if got, ok := fields[name]; !ok || got != value {
 			e.t.Fatalf("INFO %s lacks %q:\n%s", section, w, info)
 		}
 	}

@@ -31,6 +31,22 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// inSync reports whether replica r has applied the whole of primary p's
+// stream and holds the same data, by DEBUG DIGEST (both servers need
+// enable-debug-command).
+func inSync(t *testing.T, p, r *rawConn) func() bool {
+	return func() bool {
+		if replInfo(r, "slave_repl_offset") != replInfo(p, "master_repl_offset") {
+			return false
+		}
+		a, b := p.Do("debug", "digest"), r.Do("debug", "digest")
+		if !strings.HasPrefix(a, "+") {
+			t.Fatalf("DEBUG DIGEST: %q", a)
+		}
+		return a == b
+	}
+}
+
 // A Volley replica of a Volley primary: the full synchronization, the
 // stream, and a partial resynchronization after the link is killed.
 func TestReplicationVolleyToVolley(t *testing.T) {
@@ -50,10 +66,7 @@ func TestReplicationVolleyToVolley(t *testing.T) {
 	p.Do("incr", "n")
 	p.Do("sadd", "s", "x", "y")
 	p.Do("exec")
-	sameData := func() bool {
-		return replInfo(r, "slave_repl_offset") == replInfo(p, "master_repl_offset") &&
-			p.Do("debug", "digest") == r.Do("debug", "digest")
-	}
+	sameData := inSync(t, p, r)
 	waitUntil(t, "the stream", sameData)
 	r.Expect("-READONLY You can't write against a read only replica.\r\n", "set", "x", "1")
 	// The stream is counted apart from client traffic, on both sides.

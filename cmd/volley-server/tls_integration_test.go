@@ -240,14 +240,14 @@ func TestTLSReplication(t *testing.T) {
 			p.issue(t, "server", "Server", true)
 			p.issue(t, "client", "Replica", false)
 			pt, rt := freePort(t), freePort(t)
-			primary := startServer(t, append(p.tlsArgs(pt), "--tls-replication", "yes", "--save", "",
+			primary := startServer(t, append(p.tlsArgs(pt), "--tls-replication", "yes", "--save", "", "--enable-debug-command", "yes",
 				"--repl-diskless-sync", diskless, "--repl-diskless-sync-delay", "0")...)
 			pc := dialRaw(t, primary)
 			big := strings.Repeat("v", 3<<20) // more than one queued piece of the transfer
 			pc.Expect("+OK\r\n", "set", "big", big)
 			pc.Expect(":3\r\n", "rpush", "list", "a", "b", "c")
 
-			replica := startServer(t, append(p.tlsArgs(rt), "--tls-replication", "yes", "--save", "",
+			replica := startServer(t, append(p.tlsArgs(rt), "--tls-replication", "yes", "--save", "", "--enable-debug-command", "yes",
 				"--tls-client-cert-file", p.path("client.crt"), "--tls-client-key-file", p.path("client.key"),
 				"--replicaof", "127.0.0.1", strconv.Itoa(pt))...)
 			rc := dialRaw(t, replica)
@@ -258,10 +258,7 @@ func TestTLSReplication(t *testing.T) {
 			for i := range 100 {
 				pc.Do("set", "k"+strconv.Itoa(i), strconv.Itoa(i))
 			}
-			sameData := func() bool {
-				return replInfo(rc, "slave_repl_offset") == replInfo(pc, "master_repl_offset") &&
-					pc.Do("debug", "digest") == rc.Do("debug", "digest")
-			}
+			sameData := inSync(t, pc, rc)
 			waitUntil(t, "the stream", sameData)
 			rc.Expect(bulk(big), "get", "big")
 
