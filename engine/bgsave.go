@@ -203,7 +203,8 @@ func (s *Server) bgsaveDone(bg *bgSave, err error) {
 }
 
 // bgsaveStop abandons the running save, if any (FLUSHALL, SHUTDOWN,
-// BGSAVE CANCEL). Its temporary file is removed before it returns; the
+// BGSAVE CANCEL), logging why unless that is empty. Its temporary file
+// is removed before it returns; the
 // status of the last save is left as it was, as after Valkey kills its
 // child with SIGUSR1.
 func (s *Server) bgsaveStop(why string) bool {
@@ -212,7 +213,9 @@ func (s *Server) bgsaveStop(why string) bool {
 	if bg == nil || bg.aofRewrite { // an AOF rewrite is not a save: aofRewriteStop
 		return false
 	}
-	s.Log.Noticef("%s", why)
+	if why != "" {
+		s.Log.Noticef("%s", why)
+	}
 	st.run = nil
 	bg.abandon()
 	s.replSaveStopping(bg) // its socket transfers end at once

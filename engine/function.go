@@ -505,13 +505,6 @@ func (s *Server) SaveFunctions(w *rdb.Writer) {
 	}
 }
 
-// LoadFunctionLibrary loads a library read from an RDB file; a library
-// of the same name is replaced, as Valkey's loader allows.
-func (s *Server) LoadFunctionLibrary(code []byte) error {
-	_, err := s.createLibrary(&s.scripting().funcs, string(code), true, 0)
-	return err
-}
-
 // FUNCTION DUMP
 func cmdFunctionDump(c *Client) {
 	s := c.srv

@@ -469,8 +469,9 @@ func (s *Server) infoMemory(w *infoWriter) {
 // infoPersistence reports the RDB saves and loads. There is no AOF yet.
 func (s *Server) infoPersistence(w *infoWriter) {
 	w.section("Persistence")
-	w.int("loading", boolInt(s.load.active))
-	w.zeros("async_loading", "current_cow_peak", "current_cow_size", "current_cow_size_age")
+	w.int("loading", boolInt(s.load.active && !s.load.async))
+	w.int("async_loading", boolInt(s.load.async))
+	w.zeros("current_cow_peak", "current_cow_size", "current_cow_size_age")
 	w.fixed("current_fork_perc", 0, 2)
 	bg := s.bgsave.run
 	var processed, total int64

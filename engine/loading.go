@@ -22,6 +22,7 @@ import (
 // fields and the yields.
 type loadState struct {
 	active    bool         // BeginLoading was called and EndLoading not yet
+	async     bool         // the old dataset is served meanwhile (a diskless swapdb load): INFO async_loading
 	start     int64        // loading_start_time: unix seconds
 	total     int64        // loading_total_bytes: the files' sizes
 	loaded    int64        // loading_loaded_bytes

@@ -309,12 +309,11 @@ func (s *Server) LoadRDB() error {
 	if s.load.active && s.Cfg.ReplicaOfHost == "" {
 		s.createReplBacklog() // for the DELs of keys found expired; dropped if the file has no history
 	}
-	st, err := s.readRDB(f, fileSize(f), false)
+	_, err = s.readRDB(f, fileSize(f), false)
 	if err != nil {
 		return fmt.Errorf("error loading %s: %w", path, err)
 	}
 	s.restoreReplInfo()
-	s.Log.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d.", st.loaded, st.expired)
 	s.Log.Noticef("DB loaded from disk: %.3f seconds", time.Since(start).Seconds())
 	return nil
 }
@@ -323,8 +322,21 @@ func (s *Server) LoadRDB() error {
 // databases. With merge a key that exists already is replaced (DEBUG
 // RELOAD MERGE); otherwise a duplicate is an error.
 func (s *Server) readRDB(in io.Reader, size int64, merge bool) (loadStats, error) {
+	return s.loadRDB(rdb.NewReader(s.loadInput(in, size)), size, merge, loadTarget{dbs: s.dbs})
+}
+
+// loadTarget is where a load puts what it reads: the server's databases
+// and function libraries, or a scratch set of both that a diskless
+// swapdb load fills while the old ones are still served.
+type loadTarget struct {
+	dbs   []*DB
+	funcs *functionsState // nil: the server's own
+}
+
+// loadRDB reads an RDB stream of size bytes (0 if unknown) from r into
+// tgt, up to and with its checksum; r may have read ahead of it.
+func (s *Server) loadRDB(r *rdb.Reader, size int64, merge bool, tgt loadTarget) (loadStats, error) {
 	var st loadStats
-	r := rdb.NewReader(s.loadInput(in, size))
 	keyDelay := s.cfgInt("key-load-delay")
 	r.SetRelaxedVersionCheck(s.Cfg.RDBVersionRelaxed != 0)
 	ver, err := r.Header()
@@ -333,7 +345,7 @@ func (s *Server) readRDB(in io.Reader, size int64, merge bool) (loadStats, error
 	}
 	st.version = ver
 	ld := rdbLoad{cfg: s.Cfg}
-	db := s.dbs[0]
+	db := tgt.dbs[0]
 	now := s.Clock.NowMs()
 	expire, idle, freq := int64(-1), int64(-1), -1
 	for {
@@ -374,16 +386,21 @@ func (s *Server) readRDB(in io.Reader, size int64, merge bool) (loadStats, error
 			}
 			st.offset = r.Offset()
 			s.persist.loadedKeys, s.persist.expiredKeys = st.loaded, st.expired
+			if st.empty > 0 {
+				s.Log.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d, empty keys skipped: %d.", st.loaded, st.expired, st.empty)
+			} else {
+				s.Log.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d.", st.loaded, st.expired)
+			}
 			return st, nil
 		case rdb.OpSelectDB:
 			n, err := rdbLen(r)
 			if err != nil {
 				return st, err
 			}
-			if n >= uint64(len(s.dbs)) {
-				return st, fmt.Errorf("%w than %d", errDBIndex, len(s.dbs))
+			if n >= uint64(len(tgt.dbs)) {
+				return st, fmt.Errorf("%w than %d", errDBIndex, len(tgt.dbs))
 			}
-			db = s.dbs[n]
+			db = tgt.dbs[n]
 			continue
 		case rdb.OpResizeDB:
 			keys, err := rdbLen(r)
@@ -396,8 +413,14 @@ func (s *Server) readRDB(in io.Reader, size int64, merge bool) (loadStats, error
 			}
 			// Sizing the tables for what follows saves every rehash on
 			// the way. A key takes at least 3 bytes of the stream, which
-			// bounds what a forged hint can make us allocate.
-			if limit := uint64(size / 3); keys <= limit {
+			// bounds what a forged hint can make us allocate; a stream of
+			// unknown length (a diskless transfer) is trusted with a
+			// million keys.
+			limit := uint64(size / 3)
+			if size == 0 {
+				limit = 1 << 20
+			}
+			if keys <= limit {
 				db.keys.Expand(int(keys))
 				db.expires.Expand(int(min(expires, keys)))
 			}
@@ -425,7 +448,11 @@ func (s *Server) readRDB(in io.Reader, size int64, merge bool) (loadStats, error
 			if err != nil {
 				return st, err
 			}
-			if err := s.LoadFunctionLibrary(code); err != nil {
+			funcs := tgt.funcs
+			if funcs == nil {
+				funcs = &s.scripting().funcs
+			}
+			if _, err := s.createLibrary(funcs, string(code), true, 0); err != nil {
 				return st, fmt.Errorf("failed loading a function library: %w", err)
 			}
 			continue
@@ -477,8 +504,10 @@ func (s *Server) readRDB(in io.Reader, size int64, merge bool) (loadStats, error
 func (s *Server) rdbAux(k, v string) {
 	s.loadReplAux(k, v)
 	switch k {
-	case "redis-ver", "valkey-ver":
-		s.Log.Noticef("Loading RDB produced by %s version %s", k[:len(k)-4], v)
+	case "redis-ver":
+		s.Log.Noticef("Loading RDB produced by Redis version %s", v)
+	case "valkey-ver":
+		s.Log.Noticef("Loading RDB produced by Valkey version %s", v)
 	case "ctime":
 		if t, ok := parseInt([]byte(v)); ok {
 			s.Log.Noticef("RDB age %d seconds", max(s.Clock.NowMs()/1000-t, 0))

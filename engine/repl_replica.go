@@ -42,8 +42,8 @@ import (
 // is wrapped in TLS by the I/O layer (SecureReplication) before the
 // handshake.
 //
-// Loading is disk-based (repl-diskless-load disabled, the default): the
-// swapdb and on-empty-db modes are treated as disabled.
+// Loading goes through a temporary file unless repl-diskless-load says
+// otherwise (repl_diskless_load.go).
 
 // linkState is the replica's state of its link (Valkey's repl_state,
 // with the handshake's sub-states folded into one).
@@ -90,6 +90,7 @@ type replicaState struct {
 	transferSize atomic.Int64 // bytes announced by the transfer, 0 for the EOF form, -1 before its header
 	transferRead atomic.Int64 // bytes read of it
 	progressed   atomic.Bool  // the transfer read something since the cron last looked
+	socketLoad   bool         // a diskless load is reading the transfer, with its own read deadline
 
 	user *User // the primary client's user: allowed everything ("(superuser)")
 }
@@ -667,30 +668,26 @@ func (s *Server) psyncReplied(l *linkIO, rep repllink.PsyncReply, line string) b
 // --- the snapshot ------------------------------------------------------
 
 // transfer receives the snapshot into a temporary file, then loads it
-// while holding the engine. It reports whether the link goes on to the
-// stream.
+// while holding the engine, or with a diskless load reads it straight
+// into memory (repl_diskless_load.go). It reports whether the link goes
+// on to the stream.
 func (l *linkIO) transfer() bool {
 	s := l.s
 	r := &s.replica
 	var dir string
-	if !s.replicaHold(l.gen, func() { dir = s.Cfg.Dir }) {
+	var diskless bool
+	if !s.replicaHold(l.gen, func() { dir, diskless = s.Cfg.Dir, s.useDisklessLoad() }) {
 		return false
 	}
 	var f *os.File
 	var err error
-	for tries := 0; tries < 5; tries++ {
-		l.tmp = filepath.Join(dir, fmt.Sprintf("temp-%d.%d.rdb", time.Now().Unix()+int64(tries), os.Getpid()))
-		f, err = os.OpenFile(l.tmp, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o666)
-		if err == nil {
-			break
+	if !diskless {
+		if f, err = l.openTemp(dir); err != nil {
+			l.fail("Opening the temp file needed for PRIMARY <-> REPLICA synchronization: %s", errnoText(err))
+			return false
 		}
+		defer f.Close()
 	}
-	if err != nil {
-		l.tmp = ""
-		l.fail("Opening the temp file needed for PRIMARY <-> REPLICA synchronization: %s", errnoText(err))
-		return false
-	}
-	defer f.Close()
 	// The header, after any newlines the primary sends while it prepares
 	// the snapshot.
 	var line string
@@ -720,6 +717,13 @@ func (l *linkIO) transfer() bool {
 	}
 	r.transferSize.Store(p.Size)
 	r.progressed.Store(true)
+	if diskless {
+		ok := false
+		if !s.replicaHold(l.gen, func() { ok = s.loadFromSocket(l, p) }) {
+			return false
+		}
+		return ok
+	}
 	if !s.replicaHold(l.gen, func() {
 		if p.Mark != nil {
 			s.Log.Noticef("PRIMARY <-> REPLICA sync: receiving streamed RDB from primary with EOF to disk")
@@ -748,20 +752,28 @@ func (l *linkIO) transfer() bool {
 	return ok
 }
 
+// openTemp creates the file the snapshot is received into, in dir.
+func (l *linkIO) openTemp(dir string) (*os.File, error) {
+	var err error
+	for tries := 0; tries < 5; tries++ {
+		l.tmp = filepath.Join(dir, fmt.Sprintf("temp-%d.%d.rdb", time.Now().Unix()+int64(tries), os.Getpid()))
+		f, e := os.OpenFile(l.tmp, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o666)
+		if e == nil {
+			return f, nil
+		}
+		err = e
+	}
+	l.tmp = ""
+	return nil, err
+}
+
 // loadTransferred replaces the dataset with the snapshot received and
 // takes on the primary's history (replicaLoadPrimaryRDBFromDisk and
 // replicaAfterLoadPrimaryRDB).
 func (s *Server) loadTransferred(l *linkIO) bool {
-	r := &s.replica
 	s.Log.Noticef("Done downloading RDB")
 	s.Log.Noticef("Loading the RDB and finalizing primary-replica sync...")
-	// Nothing may go on writing the old dataset or a file of it.
-	if s.aof.status != aofOff {
-		s.stopAOF()
-	}
-	if s.bgsave.run != nil && !s.bgsave.run.aofRewrite {
-		s.bgsaveStop("Replica is about to load the RDB file received from the primary, but there is a pending RDB child running. Killing process and removing its temp file to avoid any race")
-	}
+	s.beforeLoadFromPrimary(false)
 	path := s.rdbPath()
 	if err := os.Rename(l.tmp, path); err != nil {
 		s.Log.Warningf("Failed trying to rename the temp DB into %s in PRIMARY <-> REPLICA synchronization: %s", s.Cfg.DBFilename, errnoText(err))
@@ -773,12 +785,7 @@ func (s *Server) loadTransferred(l *linkIO) bool {
 		_ = d.Sync()
 		d.Close()
 	}
-	// A new history: the cached primary is useless, our replicas must
-	// resynchronize and cannot continue from our backlog.
-	s.discardCachedPrimary()
-	s.replDisconnectReplicas()
-	s.freeReplBacklog()
-
+	s.attachToNewPrimary()
 	s.Log.Noticef("PRIMARY <-> REPLICA sync: Flushing old data")
 	s.emptyForSync()
 	s.Log.Noticef("PRIMARY <-> REPLICA sync: Loading DB in memory")
@@ -803,6 +810,41 @@ func (s *Server) loadTransferred(l *linkIO) bool {
 		return false
 	}
 	s.Dirty = 0
+	s.afterLoadFromPrimary(l)
+	return true
+}
+
+// beforeLoadFromPrimary stops what may go on writing the old dataset or
+// a file of it: the AOF and a background save
+// (replicaBeforeLoadPrimaryRDB). A diskless load stops the save without
+// a word.
+func (s *Server) beforeLoadFromPrimary(diskless bool) {
+	if s.aof.status != aofOff {
+		s.stopAOF()
+	}
+	if s.bgsave.run != nil && !s.bgsave.run.aofRewrite {
+		msg := "Replica is about to load the RDB file received from the primary, but there is a pending RDB child running. Killing process and removing its temp file to avoid any race"
+		if diskless {
+			msg = ""
+		}
+		s.bgsaveStop(msg)
+	}
+}
+
+// attachToNewPrimary is the start of a new history: the cached primary
+// is useless, our replicas must resynchronize and cannot continue from
+// our backlog (replicationAttachToNewPrimary).
+func (s *Server) attachToNewPrimary() {
+	s.discardCachedPrimary()
+	s.replDisconnectReplicas()
+	s.freeReplBacklog()
+}
+
+// afterLoadFromPrimary takes on the primary's history once its snapshot
+// is loaded, and the link goes on to the stream
+// (replicaAfterLoadPrimaryRDB).
+func (s *Server) afterLoadFromPrimary(l *linkIO) {
+	r := &s.replica
 	s.createPrimaryClient(l)
 	r.hist = primaryHist{id: r.fullID, off: r.fullOffset, readOff: r.fullOffset, prePsync: r.fullOffset == -1}
 	r.histOK = true
@@ -820,7 +862,6 @@ func (s *Server) loadTransferred(l *linkIO) bool {
 	if s.Cfg.AppendOnly {
 		s.restartAOFAfterSync()
 	}
-	return true
 }
 
 // emptyForSync empties the dataset before a snapshot is loaded
@@ -1139,7 +1180,7 @@ func (s *Server) replicaCron(nowMs int64) {
 	case (r.state == linkConnecting || r.state == linkHandshake) && now-r.lastIO > timeout:
 		s.Log.Warningf("Timeout connecting to the PRIMARY...")
 		s.cancelHandshake(true)
-	case r.state == linkTransfer && now-r.lastIO > timeout:
+	case r.state == linkTransfer && !r.socketLoad && now-r.lastIO > timeout:
 		s.Log.Warningf("Timeout receiving bulk data from PRIMARY... If the problem persists try to set the 'repl-timeout' parameter in valkey.conf to a larger value.")
 		s.cancelHandshake(true)
 	case r.state == linkConnected && now-r.lastIO > timeout:

@@ -109,6 +109,10 @@ type Server struct {
 	// for it have it for a moment and takes it back (the coordinator's
 	// Yield); a replica loading its primary's snapshot serves clients so.
 	Yield func()
+	// YieldWhile, called while holding the engine, runs fn without it and
+	// takes it back; a diskless load waits for its primary's bytes so,
+	// letting clients in meanwhile. nil runs fn holding the engine.
+	YieldWhile func(fn func())
 
 	cronLoops  int64
 	clientRing clientRing // the clients in turn for the cron's pass (cron.go)
@@ -581,7 +585,9 @@ func (s *Server) rejection(c *Client, cmd *Spec, argv [][]byte) (string, Flags) 
 		return "ERR Can't execute '" + cmd.FullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", 0
 	case inv&FlagStale != 0 && s.Cfg.ReplicaOfHost != "" && !s.Cfg.ReplicaServeStaleData && !s.replLinkUp():
 		return ErrPrimaryDown, 0
-	case s.loading && inv&FlagLoading != 0: // the start-up load serves others between its reads (loading.go)
+	case s.loading && !s.load.async && inv&FlagLoading != 0: // a load serves others between its reads (loading.go)
+		return ErrLoading, 0
+	case s.load.async && flags&FlagNoAsyncLoading != 0: // the old dataset is served meanwhile (repl_diskless_load.go)
 		return ErrLoading, 0
 	case s.script.busy.timedOut && cmd.Flags&FlagAllowBusy == 0: // a script serves others between its instructions (script_busy.go)
 		return s.busyError(), 0

@@ -21,6 +21,7 @@ func New(srv *engine.Server) *Coordinator {
 	co := &Coordinator{srv: srv}
 	srv.Hold = co.Do     // background saves step while holding the engine
 	srv.Yield = co.Yield // a replica's load lets clients in between reads
+	srv.YieldWhile = co.YieldWhile
 	return co
 }
 
@@ -131,4 +132,13 @@ func (co *Coordinator) periodLocked() time.Duration {
 func (co *Coordinator) Yield() {
 	co.mu.Unlock()
 	co.mu.Lock()
+}
+
+// YieldWhile runs fn without the engine, which the goroutines waiting for
+// it have meanwhile, and takes it back: a replica's diskless load reads
+// its primary's snapshot so (engine.Server.YieldWhile).
+func (co *Coordinator) YieldWhile(fn func()) {
+	co.mu.Unlock()
+	defer co.mu.Lock()
+	fn()
 }

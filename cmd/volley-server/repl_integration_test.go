@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -95,6 +96,42 @@ func TestReplicationVolleyToVolley(t *testing.T) {
 	// Promoted, it writes.
 	r.Expect("+OK\r\n", "replicaof", "no", "one")
 	r.Expect("+OK\r\n", "set", "x", "1")
+}
+
+// A replica with repl-diskless-load swapdb reads its primary's streamed
+// snapshot into memory, keeps serving while it does, and swaps the new
+// dataset in: the first time into a new history, the second within its
+// own (async loading), where a key written on the replica meanwhile
+// goes with the old dataset.
+func TestReplicationDisklessLoad(t *testing.T) {
+	primary := startServer(t, "--save", "", "--enable-debug-command", "yes", "--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0")
+	replica := startServer(t, "--save", "", "--enable-debug-command", "yes", "--repl-diskless-load", "swapdb", "--replica-read-only", "no")
+	p, r := dialRaw(t, primary), dialRaw(t, replica)
+	p.Expect("+OK\r\n", "debug", "populate", "5000", "k", "100")
+	r.Expect("+OK\r\n", "set", "mine", "1")
+	r.Expect("+OK\r\n", "replicaof", "127.0.0.1", strconv.Itoa(primary.Port))
+	sameData := inSync(t, p, r)
+	waitUntil(t, "the first sync", func() bool { return replInfo(r, "master_link_status") == "up" && sameData() })
+	waitLog(t, replica, "PRIMARY <-> REPLICA sync: Swapping active DB with loaded DB")
+	r.Expect("$-1\r\n", "get", "mine")
+
+	// A full resynchronization within the same history: the backlog the
+	// replica would continue from is overwritten while it is away.
+	r.Expect("+OK\r\n", "set", "mine", "2")
+	p.Expect("+OK\r\n", "config", "set", "repl-backlog-size", "16384")
+	p.Do("client", "kill", "type", "replica")
+	for i := range 10 {
+		p.Do("set", "big"+strconv.Itoa(i), strings.Repeat("x", 16384))
+	}
+	waitUntil(t, "the second sync", func() bool { return replInfo(r, "master_link_status") == "up" && sameData() })
+	if n := strings.Count(replica.Log(), "Swapping active DB with loaded DB"); n != 2 {
+		t.Fatalf("%d swaps:\n%s", n, replica.Log())
+	}
+	r.Expect("$-1\r\n", "get", "mine")
+	entries, err := os.ReadDir(replica.Dir)
+	if err != nil || len(entries) != 0 {
+		t.Fatalf("the replica's directory holds %v (%v)", entries, err)
+	}
 }
 
 // The replication history survives restarts through the RDB file's aux

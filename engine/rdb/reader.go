@@ -58,6 +58,10 @@ func NewReaderBytes(b []byte) *Reader {
 // Offset returns the number of bytes consumed.
 func (r *Reader) Offset() int64 { return r.base + int64(r.pos) }
 
+// Buffered returns the bytes read from the source but not consumed: what
+// followed the RDB, when it came from a stream that goes on.
+func (r *Reader) Buffered() []byte { return r.buf[r.pos:] }
+
 // Sum returns the CRC64 of all bytes consumed so far.
 func (r *Reader) Sum() uint64 {
 	r.crc = CRC64(r.crc, r.buf[r.sumPos:r.pos])
