@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -8,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/volleydb/volley/engine/rdb"
@@ -466,6 +468,10 @@ type replTarget struct {
 	c    *Client
 	sock replSender
 	err  error // set by the drain goroutine; read after it has finished
+
+	// timedOut is set by the drain goroutine when the replica stopped
+	// reading for repl-timeout; the cron drops it (replDropTimedOut).
+	timedOut atomic.Bool
 }
 
 // drain is the goroutine that writes the snapshot to every target: the
@@ -487,7 +493,50 @@ func (x *replSockSave) writeAll(b []byte) {
 	for _, t := range x.targets {
 		if t.err == nil {
 			t.err = t.sock.write(b)
+			if errors.Is(t.err, errReplSockTimeout) {
+				t.timedOut.Store(true)
+			}
 		}
+	}
+}
+
+// replDropTimedOut drops the replicas that stopped reading a socket
+// snapshot for repl-timeout (replicationCron's full sync timeout): the
+// one set now, or the one the transfer started with; a TLS connection
+// that stopped is closed by its writer.
+func (s *Server) replDropTimedOut(x *replSockSave, nowMs int64) {
+	for _, t := range x.targets {
+		c := t.c
+		stalled := t.timedOut.Swap(false)
+		if since := t.sock.stalledSince(); since != 0 && nowMs-since > int64(s.Cfg.ReplTimeout)*1000 {
+			stalled = true
+		}
+		if stalled && s.clients[c.ID] == c && c.repl.state == replWaitBgsaveEnd && c.Flags&ClientCloseASAP == 0 {
+			s.Log.Warningf("Disconnecting timedout replica (full sync): %s", replicaName(c))
+			s.closeReplica(c)
+		}
+	}
+}
+
+// replTargetGone stops the socket snapshot whose last replica c was, as
+// it goes (freeClient's check of the RDB pipe's connections): nobody is
+// left to read the rest.
+func (s *Server) replTargetGone(c *Client) {
+	bg := s.bgsave.run
+	if bg == nil || bg.repl == nil {
+		return
+	}
+	mine, alive := false, 0
+	for _, t := range bg.repl.targets {
+		switch {
+		case t.c == c:
+			mine = true
+		case s.clients[t.c.ID] == t.c && t.c.repl != nil && t.c.repl.state == replWaitBgsaveEnd:
+			alive++
+		}
+	}
+	if mine && alive == 0 {
+		s.bgsaveStop("Diskless rdb transfer, last replica dropped, killing fork child.")
 	}
 }
 
@@ -498,6 +547,15 @@ func (x *replSockSave) writeAll(b []byte) {
 func (s *Server) replSaveEnded(bg *bgSave, err error) {
 	if x := bg.repl; x != nil {
 		if err == nil {
+			up := 0
+			for _, t := range x.targets {
+				if t.err == nil && s.clients[t.c.ID] == t.c && t.c.repl.state == replWaitBgsaveEnd {
+					up++
+				}
+			}
+			if up > 0 {
+				s.Log.Noticef("Diskless rdb transfer, done reading from pipe, %d replicas still up.", up)
+			}
 			s.Log.Noticef("Background RDB transfer terminated with success")
 		} else {
 			s.Log.Warningf("Background transfer error")
@@ -639,6 +697,9 @@ func (s *Server) freeReplClient(c *Client) {
 	if r.send != nil {
 		r.send.cancel()
 		r.send = nil
+	}
+	if r.state == replWaitBgsaveEnd {
+		s.replTargetGone(c)
 	}
 	if c.Flags&ClientReplica != 0 {
 		if c.Flags&ClientMonitor == 0 && !s.exiting {
@@ -1118,6 +1179,9 @@ func (s *Server) replPrimaryCron(nowMs int64) {
 		s.replFeed(-1, []byte("*1\r\n$4\r\nPING\r\n"))
 	}
 	socketSave := s.bgsave.run != nil && s.bgsave.run.repl != nil
+	if socketSave {
+		s.replDropTimedOut(s.bgsave.run.repl, nowMs)
+	}
 	for _, c := range slices.Clone(p.replicas) {
 		r := c.repl
 		if r.state == replWaitBgsave || r.state == replWaitBgsaveEnd && !socketSave {

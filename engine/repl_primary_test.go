@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -515,30 +516,161 @@ func FuzzReplconf(f *testing.F) {
 	})
 }
 
-// A socket transfer stopped after its replica went away (FLUSHALL,
-// SHUTDOWN, BGSAVE CANCEL) still closes the socket it duplicated.
-func TestStoppedSocketSaveClosesItsSockets(t *testing.T) {
-	e := newTestEnv(t)
+// socketSaveTo starts a snapshot streamed to n fake replicas of e.
+func (e *testEnv) socketSaveTo(n int) (*bgSave, []*fakeReplica) {
+	e.t.Helper()
+	e.srv.Cfg.ReplDisklessSyncDelay = 100 // they wait for each other
+	var fs []*fakeReplica
+	for i := range n {
+		f := e.fakeReplica()
+		e.expectAll(f.c,
+			rc("replconf listening-port "+strconv.Itoa(7001+i)+" capa eof capa psync2", "+OK\r\n"),
+			rc("psync ? -1", ""))
+		fs = append(fs, f)
+	}
 	e.srv.Cfg.ReplDisklessSyncDelay = 0
-	e.do(e.newClient(), "set", "a", "1")
-	f := e.fakeReplica()
-	e.expectAll(f.c,
-		rc("replconf listening-port 7001 capa eof capa psync2", "+OK\r\n"),
-		rc("psync ? -1", ""),
-	)
+	e.srv.replStartPending()
 	bg := e.srv.bgsave.run
-	if bg == nil || bg.repl == nil || len(bg.repl.targets) != 1 {
-		t.Fatalf("no socket save under way: %+v", bg)
+	if bg == nil || bg.repl == nil || len(bg.repl.targets) != n {
+		e.t.Fatalf("no socket save to %d replicas under way: %+v", n, bg)
 	}
-	sock := bg.repl.targets[0].sock.(*replSock)
-	e.srv.FreeClient(f.c)
-	if !e.srv.bgsaveStop("stopping") {
-		t.Fatal("bgsaveStop found no save")
+	return bg, fs
+}
+
+// A socket snapshot goes on while one of its replicas is left, and stops
+// when the last one goes; its sockets are closed.
+func TestSocketSaveStopsWhenItsReplicasGo(t *testing.T) {
+	e := newTestEnv(t)
+	var log bytes.Buffer
+	e.srv.Log = NewLogger(&log, LogNotice)
+	e.do(e.newClient(), "set", "a", "1")
+	bg, fs := e.socketSaveTo(2)
+	e.srv.FreeClient(fs[0].c)
+	if e.srv.bgsave.run != bg {
+		t.Fatal("the save stopped with a replica left")
 	}
-	sock.mu.Lock()
-	fd := sock.fd
-	sock.mu.Unlock()
-	if fd != -1 {
-		t.Fatalf("the transfer's socket %d is still open", fd)
+	e.srv.FreeClient(fs[1].c)
+	if e.srv.bgsave.run != nil {
+		t.Fatal("the save goes on without replicas")
+	}
+	if !strings.Contains(log.String(), "Connection with replica 127.0.0.1:7002 lost.\n") || !strings.Contains(log.String(), "Diskless rdb transfer, last replica dropped, killing fork child.\n") {
+		t.Fatalf("log:\n%s", log.String())
+	}
+	for _, tg := range bg.repl.targets {
+		sock := tg.sock.(*replSock)
+		sock.mu.Lock()
+		fd := sock.fd
+		sock.mu.Unlock()
+		if fd != -1 {
+			t.Fatalf("the transfer's socket %d is still open", fd)
+		}
+	}
+}
+
+// A replica that stops reading a socket snapshot for repl-timeout is
+// dropped by the cron; the other gets the whole snapshot, and the log
+// says how many were still up when it was all sent.
+func TestSocketSaveDropsTimedOutReplica(t *testing.T) {
+	e := newTestEnv(t)
+	var log bytes.Buffer
+	e.srv.Log = NewLogger(&log, LogNotice)
+	e.srv.Cfg.ReplTimeout = 1
+	c := e.newClient()
+	e.do(c, "config", "set", "rdbcompression", "no")
+	e.do(c, "set", "big", strings.Repeat("x", 8<<20))
+	bg, fs := e.socketSaveTo(2)
+	stalled, reader := fs[0], fs[1]
+	stop := make(chan struct{})
+	got := make(chan int)
+	go func() { // the replica that reads
+		n := 0
+		buf := make([]byte, 1<<20)
+		stopping := false
+		for {
+			select {
+			case <-stop:
+				stopping = true
+			default:
+			}
+			k, _ := unix.Read(reader.peer, buf)
+			switch {
+			case k > 0:
+				n += k
+			case stopping:
+				got <- n // all that was sent is read
+				return
+			default:
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}()
+	for {
+		if more, _ := e.srv.bgsaveStep(); !more {
+			break
+		}
+	}
+	err := bg.out.wait() // the drain has sent everything it could
+	if !bg.repl.targets[0].timedOut.Load() {
+		t.Fatalf("the stalled replica's transfer did not time out: %v", bg.repl.targets[0].err)
+	}
+	e.srv.replPrimaryCron(time.Now().UnixMilli() + 1000)
+	if stalled.c.link.(*wakeLink).closes != 1 || !strings.Contains(log.String(), "Disconnecting timedout replica (full sync): 127.0.0.1:7001\n") {
+		t.Fatalf("closes %d, log:\n%s", stalled.c.link.(*wakeLink).closes, log.String())
+	}
+	e.srv.FreeClient(stalled.c)
+	if e.srv.bgsave.run != bg {
+		t.Fatal("the save stopped with a replica left")
+	}
+	e.srv.bgsaveDone(bg, err)
+	close(stop)
+	if n := <-got; n < 8<<20 {
+		t.Fatalf("the reading replica got %d bytes", n)
+	}
+	inOrder(t, log.String(), []string{"Disconnecting timedout replica (full sync): 127.0.0.1:7001\n",
+		"Diskless rdb transfer, done reading from pipe, 1 replicas still up.\n", "Background RDB transfer terminated with success\n",
+		"Streamed RDB transfer with replica 127.0.0.1:7002 succeeded (socket)."})
+	if reader.c.repl.state != replOnline {
+		t.Fatalf("the reading replica's state is %d", reader.c.repl.state)
+	}
+}
+
+// The full sync timeout is the repl-timeout set now, not the one the
+// transfer started with: a replica stalled longer is dropped, and the
+// snapshot, with nobody left to read it, stops.
+func TestSocketSaveDropsReplicaStalledPastReplTimeout(t *testing.T) {
+	e := newTestEnv(t)
+	var log bytes.Buffer
+	e.srv.Log = NewLogger(&log, LogNotice)
+	c := e.newClient()
+	e.do(c, "config", "set", "rdbcompression", "no")
+	e.do(c, "set", "big", strings.Repeat("x", 8<<20))
+	bg, fs := e.socketSaveTo(1)
+	for {
+		if more, _ := e.srv.bgsaveStep(); !more {
+			break
+		}
+	}
+	sock := bg.repl.targets[0].sock
+	deadline := time.Now().Add(10 * time.Second)
+	for sock.stalledSince() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the transfer never found the socket full")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	since := sock.stalledSince()
+	e.srv.replPrimaryCron(since + 1500)
+	if fs[0].c.link.(*wakeLink).closes != 0 {
+		t.Fatal("dropped within the default repl-timeout")
+	}
+	e.do(c, "config", "set", "repl-timeout", "1")
+	e.srv.replPrimaryCron(since + 2500)
+	e.srv.replPrimaryCron(since + 3500) // once
+	if fs[0].c.link.(*wakeLink).closes != 1 || strings.Count(log.String(), "Disconnecting timedout replica (full sync): 127.0.0.1:7001\n") != 1 {
+		t.Fatalf("closes %d, log:\n%s", fs[0].c.link.(*wakeLink).closes, log.String())
+	}
+	e.srv.FreeClient(fs[0].c)
+	if e.srv.bgsave.run != nil || !strings.Contains(log.String(), "Diskless rdb transfer, last replica dropped, killing fork child.\n") {
+		t.Fatalf("save %v, log:\n%s", e.srv.bgsave.run, log.String())
 	}
 }

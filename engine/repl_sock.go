@@ -20,6 +20,11 @@ type replSender interface {
 	sendFile(f *os.File, size int64) error // size bytes of f from its start
 	cancel()                               // the engine dropped the replica: stop
 	close()                                // the transfer is over
+	// stalledSince is the Unix time in milliseconds of the last write
+	// that found the replica's socket full and is still waiting for
+	// room, 0 when none is (Valkey's repl_last_partial_write): the cron
+	// drops a replica stalled for repl-timeout as it is set now.
+	stalledSince() int64
 }
 
 // newReplSender is the sender for c's snapshot; a transfer that makes no
@@ -41,6 +46,7 @@ type replSock struct {
 	fd      int // -1 once closed
 	timeout int // milliseconds poll waits for room
 	stopped atomic.Bool
+	stalled atomic.Int64 // stalledSince
 }
 
 var (
@@ -71,8 +77,11 @@ func (s *replSock) write(b []byte) error {
 			return err
 		}
 	}
+	s.stalled.Store(0)
 	return nil
 }
+
+func (s *replSock) stalledSince() int64 { return s.stalled.Load() }
 
 // sendFile sends size bytes of f from its start with sendfile(2).
 func (s *replSock) sendFile(f *os.File, size int64) error {
@@ -104,6 +113,7 @@ func (s *replSock) retry(call string, err error) error {
 
 // waitWritable waits for room in the socket's send buffer.
 func (s *replSock) waitWritable() error {
+	s.stalled.Store(time.Now().UnixMilli())
 	fds := []unix.PollFd{{Fd: int32(s.fd), Events: unix.POLLOUT}}
 	for {
 		n, err := unix.Poll(fds, s.timeout)
@@ -195,6 +205,10 @@ func (q *replQueue) sendFile(f *os.File, size int64) error {
 func (q *replQueue) cancel() { q.stopped.Store(true) }
 
 func (q *replQueue) close() { _ = q.w.Close() }
+
+// stalledSince is always 0: the stream's own write deadline drops a
+// replica that stops reading.
+func (q *replQueue) stalledSince() int64 { return 0 }
 
 // writerFunc is an io.Writer made of a function that writes all of b.
 type writerFunc func(b []byte) error
