@@ -337,8 +337,10 @@ func (t *tlsConn) run() {
 	// Valkey refuses a client over maxclients before the handshake, so
 	// without a word: nothing could be read before it.
 	full, auth := false, authYes
+	var idle time.Duration
 	s.co.Do(func(srv *engine.Server) {
 		auth = authMode(mustValue(srv, "tls-auth-clients"))
+		idle = time.Duration(srv.Cfg.Timeout) * time.Second
 		if srv.ClientCount() >= srv.Cfg.MaxClients {
 			srv.Stats.RejectedConns++
 			full = true
@@ -355,8 +357,20 @@ func (t *tlsConn) run() {
 		return
 	}
 	t.tc = tls.Server(t.raw, confs.byAuth[auth])
-	if err := t.tc.HandshakeContext(context.Background()); err != nil {
-		s.opts.Log.Warningf("Error accepting a client connection: %s (addr=%s laddr=%s)", handshakeError(err), p.addr, p.laddr)
+	// A connection in its handshake is a client to Valkey, so the
+	// timeout directive closes one that stays idle in it.
+	ctx := context.Background()
+	if idle > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, idle)
+		defer cancel()
+	}
+	if err := t.tc.HandshakeContext(ctx); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			s.opts.Log.Verbosef("Closing idle client")
+		} else {
+			s.opts.Log.Warningf("Error accepting a client connection: %s (addr=%s laddr=%s)", handshakeError(err), p.addr, p.laddr)
+		}
 		_ = t.raw.Close()
 		return
 	}

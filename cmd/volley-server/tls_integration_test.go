@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
 	"math/big"
 	"net"
 	"os"
@@ -614,4 +615,29 @@ func TestTLSClientPause(t *testing.T) {
 	plain.Expect("$-1\r\n", "GET", "k") // read but held, not run
 	plain.Expect("+OK\r\n", "CLIENT", "UNPAUSE")
 	tc.ExpectReplies("after the pause", "+OK\r\n", "$1\r\nv\r\n")
+}
+
+// A connection that never finishes its TLS handshake is closed once it
+// has been idle for the timeout directive, as Valkey closes any idle
+// client; one whose handshake finished lives on while it is used.
+func TestTLSHandshakeTimeout(t *testing.T) {
+	_, p, client, addr := startTLSServer(t, "--timeout", "2")
+	raw, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	_ = raw.SetReadDeadline(time.Now().Add(10 * time.Second))
+	c := p.mustDialTLS(t, addr, &client)
+	start := time.Now()
+	for range 3 {
+		time.Sleep(time.Second)
+		c.Expect("+PONG\r\n", "PING")
+	}
+	if n, err := raw.Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("a silent connection read %d bytes, %v", n, err)
+	}
+	if waited := time.Since(start); waited < 1900*time.Millisecond {
+		t.Fatalf("closed after %v, before the timeout", waited)
+	}
 }
