@@ -629,15 +629,11 @@ func TestTLSHandshakeTimeout(t *testing.T) {
 	defer raw.Close()
 	_ = raw.SetReadDeadline(time.Now().Add(10 * time.Second))
 	c := p.mustDialTLS(t, addr, &client)
-	start := time.Now()
 	for range 3 {
 		time.Sleep(time.Second)
 		c.Expect("+PONG\r\n", "PING")
 	}
 	if n, err := raw.Read(make([]byte, 1)); err != io.EOF {
 		t.Fatalf("a silent connection read %d bytes, %v", n, err)
-	}
-	if waited := time.Since(start); waited < 1900*time.Millisecond {
-		t.Fatalf("closed after %v, before the timeout", waited)
 	}
 }
