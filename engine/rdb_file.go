@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -283,6 +284,74 @@ func (s *Server) writeRDBKey(w *rdb.Writer, e keyspace.Entry) {
 // not have.
 var errDBIndex = errors.New("the RDB file was created with a server configured to handle more databases")
 
+// errUnknownType is returned by a load under rdb-version-check relaxed
+// for a value type this server does not know.
+var errUnknownType = errors.New("unknown type or opcode when loading DB")
+
+// foreignTypeError is returned for a type of the foreign range in a file
+// of a foreign version: what it means there is not known.
+type foreignTypeError struct {
+	typ     byte
+	version int
+}
+
+func (e *foreignTypeError) Error() string {
+	return fmt.Sprintf("can't handle foreign type or opcode %d in RDB with version %d", e.typ, e.version)
+}
+
+// logLoadError logs why the load of an RDB stream failed, in the words of
+// Valkey's rdbLoad and rdbReportError; short says the stream ended early.
+// A refused stream (signature, version, type) is reported in one line; a
+// cut or corrupt one as an internal error at its offset, and it reports
+// true then. From a socket (a diskless replica's load) the line says
+// whether the sync will be tried again.
+func (s *Server) logLoadError(err error, st loadStats, short, socket bool) (internal bool) {
+	var sum *rdb.ChecksumError
+	var foreign *foreignTypeError
+	reason := ""
+	switch {
+	case errors.Is(err, rdb.ErrSignature):
+		s.Log.Warningf("Wrong signature trying to load DB from file")
+		return false
+	case errors.Is(err, rdb.ErrVersion):
+		s.Log.Warningf("Can't handle RDB format version %d", st.version)
+		return false
+	case errors.Is(err, errUnknownType):
+		s.Log.Warningf("Unknown type or opcode when loading DB. Unrecoverable error, aborting now.")
+		return false
+	case errors.As(err, &foreign):
+		s.Log.Warningf("Can't handle foreign type or opcode %d in RDB with version %d", foreign.typ, foreign.version)
+		return false
+	case short:
+		s.Log.Warningf("Short read or OOM loading DB. Unrecoverable error, aborting now.")
+		reason = "Unexpected EOF reading RDB file"
+	case errors.As(err, &sum):
+		s.Log.Warningf("Wrong RDB checksum expected: (%x) but got (%x). Aborting now.", sum.Expected, sum.Got)
+		reason = "RDB CRC error"
+	default:
+		reason = sentence(err.Error())
+	}
+	msg := fmt.Sprintf("Internal error in RDB reading offset %d -> %s", st.offset, reason)
+	switch {
+	case !socket:
+		s.Log.Warningf("%s", msg)
+	case short:
+		s.Log.Warningf("%s. Failure loading rdb format from socket, assuming connection error, resuming operation.", msg)
+	default:
+		s.Log.Warningf("%s. Failure loading rdb format", msg)
+	}
+	return true
+}
+
+// sentence is an error's text as a log line starts it: Go's error
+// strings are lower case, Valkey's messages are not.
+func sentence(msg string) string {
+	if msg == "" {
+		return msg
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:]
+}
+
 // errDuplicateKey is returned when a file holds a key twice.
 var errDuplicateKey = errors.New("the RDB file has a duplicated key")
 
@@ -309,9 +378,13 @@ func (s *Server) LoadRDB() error {
 	if s.load.active && s.Cfg.ReplicaOfHost == "" {
 		s.createReplBacklog() // for the DELs of keys found expired; dropped if the file has no history
 	}
-	_, err = s.readRDB(f, fileSize(f), false)
+	st, err := s.readRDB(f, fileSize(f), false)
 	if err != nil {
-		return fmt.Errorf("error loading %s: %w", path, err)
+		// Valkey exits through its RDB checker after an internal error.
+		if s.logLoadError(err, st, errors.Is(err, io.ErrUnexpectedEOF), false) {
+			return errors.New("terminating server after rdb file reading failure.")
+		}
+		return errors.New("fatal error loading the DB, check server logs. Exiting.")
 	}
 	s.restoreReplInfo()
 	s.Log.Noticef("DB loaded from disk: %.3f seconds", time.Since(start).Seconds())
@@ -334,16 +407,22 @@ type loadTarget struct {
 }
 
 // loadRDB reads an RDB stream of size bytes (0 if unknown) from r into
-// tgt, up to and with its checksum; r may have read ahead of it.
-func (s *Server) loadRDB(r *rdb.Reader, size int64, merge bool, tgt loadTarget) (loadStats, error) {
-	var st loadStats
+// tgt, up to and with its checksum; r may have read ahead of it. On an
+// error st has the version read and the offset reached, for
+// logLoadError.
+func (s *Server) loadRDB(r *rdb.Reader, size int64, merge bool, tgt loadTarget) (st loadStats, err error) {
+	defer func() {
+		if err != nil {
+			st.offset = r.Offset()
+		}
+	}()
 	keyDelay := s.cfgInt("key-load-delay")
 	r.SetRelaxedVersionCheck(s.Cfg.RDBVersionRelaxed != 0)
 	ver, err := r.Header()
+	st.version = ver
 	if err != nil {
 		return st, err
 	}
-	st.version = ver
 	ld := rdbLoad{cfg: s.Cfg}
 	db := tgt.dbs[0]
 	now := s.Clock.NowMs()
@@ -459,11 +538,14 @@ func (s *Server) loadRDB(r *rdb.Reader, size int64, merge bool, tgt loadTarget) 
 		case rdb.OpModuleAux, rdb.OpFunctionPreGA, rdb.OpSlotImport:
 			return st, fmt.Errorf("the RDB file holds data of a kind this server cannot load (opcode %d)", typ)
 		}
-		if !rdb.IsObjectType(typ) {
-			return st, fmt.Errorf("unknown RDB encoding type %d", typ)
-		}
 		if rdb.IsForeignVersion(ver) && rdb.IsForeignType(typ) {
-			return st, fmt.Errorf("unsupported foreign data type %d", typ)
+			return st, &foreignTypeError{typ: typ, version: ver}
+		}
+		if !rdb.IsObjectType(typ) {
+			if s.Cfg.RDBVersionRelaxed != 0 {
+				return st, errUnknownType // a future type, which relaxed lets through to here
+			}
+			return st, fmt.Errorf("unknown RDB encoding type %d", typ)
 		}
 		key, err := r.String()
 		if err != nil {

@@ -159,9 +159,9 @@ func (s *Server) loadFromSocket(l *linkIO, p repllink.Payload) bool {
 		})
 	}
 	rd := rdb.NewReader(s.loadInput(src, p.Size))
-	_, err := s.loadRDB(rd, p.Size, false, tgt)
+	st, err := s.loadRDB(rd, p.Size, false, tgt)
 	if err != nil {
-		s.logSocketLoadError(rd.Offset(), src.err != nil, err)
+		s.logLoadError(err, st, src.err != nil, true)
 	} else if p.Mark != nil {
 		if mark, e := rd.Raw(len(p.Mark)); e != nil || !bytes.Equal(mark, p.Mark) {
 			s.Log.Warningf("Replication stream EOF marker is broken")
@@ -203,16 +203,6 @@ func (s *Server) loadFromSocket(l *linkIO, p repllink.Payload) bool {
 	}
 	s.afterLoadFromPrimary(l)
 	return true
-}
-
-// logSocketLoadError logs why a diskless load failed at offset, as
-// rdbReportError words it: cut short by the link, or corrupt.
-func (s *Server) logSocketLoadError(offset int64, short bool, err error) {
-	if short {
-		s.Log.Warningf("Internal error in RDB reading offset %d -> Unexpected EOF reading RDB file. Failure loading rdb format from socket, assuming connection error, resuming operation.", offset)
-		return
-	}
-	s.Log.Warningf("Internal error in RDB reading offset %d -> %s. Failure loading rdb format", offset, err)
 }
 
 // scratchTarget is an empty set of databases and function libraries for

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -796,13 +797,16 @@ func (s *Server) loadTransferred(l *linkIO) bool {
 		if s.Yield != nil {
 			s.SetLoadYield(func() error { s.Yield(); return nil })
 		}
-		_, err = s.readRDB(f, fileSize(f), false)
+		var st loadStats
+		st, err = s.readRDB(f, fileSize(f), false)
 		s.EndLoading()
 		f.Close()
+		if err != nil {
+			s.logLoadError(err, st, errors.Is(err, io.ErrUnexpectedEOF), false)
+		}
 	}
 	if err != nil {
 		s.Log.Warningf("Failed trying to load the PRIMARY synchronization DB from disk, check server logs.")
-		s.Log.Warningf("%v", err)
 		s.Log.Noticef("PRIMARY <-> REPLICA sync: Discarding the half-loaded data")
 		s.emptyForSync()
 		s.Log.Warningf("Failed to load RDB")

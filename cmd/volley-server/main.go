@@ -206,7 +206,8 @@ func run(args []string) int {
 		if stopped {
 			exitCode = 0
 		} else {
-			log.Warningf("%v", loadErr)
+			msg := loadErr.Error() // Go's errors start in lower case, Valkey's messages do not
+			log.Warningf("%s", strings.ToUpper(msg[:1])+msg[1:])
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

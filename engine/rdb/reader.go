@@ -471,7 +471,8 @@ func (r *Reader) Header() (version int, err error) {
 // Footer reads what follows OpEOF: for version 5 and later, the 8-byte
 // little-endian CRC64 of everything before it. With check set, a nonzero
 // stored value (zero means the writer had checksums off) that differs
-// from the CRC64 of the bytes consumed gives ErrChecksum.
+// from the CRC64 of the bytes consumed gives a *ChecksumError, which is
+// ErrChecksum.
 func (r *Reader) Footer(version int, check bool) error {
 	if version < 5 {
 		return nil
@@ -482,7 +483,18 @@ func (r *Reader) Footer(version int, check bool) error {
 		return err
 	}
 	if got := binary.LittleEndian.Uint64(p); check && got != 0 && got != want {
-		return ErrChecksum
+		return &ChecksumError{Expected: want, Got: got}
 	}
 	return nil
 }
+
+// ChecksumError is Footer's ErrChecksum with the two sums, which a load's
+// log reports.
+type ChecksumError struct {
+	Expected uint64 // the CRC64 of the bytes read
+	Got      uint64 // the one the stream stored
+}
+
+func (e *ChecksumError) Error() string { return ErrChecksum.Error() }
+
+func (e *ChecksumError) Is(target error) bool { return target == ErrChecksum }

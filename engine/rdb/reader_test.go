@@ -237,7 +237,8 @@ func TestReaderFooter(t *testing.T) {
 	}
 	bad := bytes.Clone(file)
 	bad[len(bad)-1] ^= 1
-	if err := read(bad, true); err != ErrChecksum {
+	var sum *ChecksumError
+	if err := read(bad, true); !errors.As(err, &sum) || !errors.Is(err, ErrChecksum) || sum.Got != sum.Expected^(1<<56) {
 		t.Errorf("wrong checksum: %v", err)
 	}
 	if err := read(bad, false); err != nil {
