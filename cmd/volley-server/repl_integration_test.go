@@ -116,13 +116,16 @@ func TestReplicationDisklessLoad(t *testing.T) {
 	r.Expect("$-1\r\n", "get", "mine")
 
 	// A full resynchronization within the same history: the backlog the
-	// replica would continue from is overwritten while it is away.
+	// replica would continue from is overwritten while it is away, in a
+	// transaction, so that it cannot come back before.
 	r.Expect("+OK\r\n", "set", "mine", "2")
 	p.Expect("+OK\r\n", "config", "set", "repl-backlog-size", "16384")
+	p.Expect("+OK\r\n", "multi")
 	p.Do("client", "kill", "type", "replica")
 	for i := range 10 {
 		p.Do("set", "big"+strconv.Itoa(i), strings.Repeat("x", 16384))
 	}
+	p.Do("exec")
 	waitUntil(t, "the second sync", func() bool { return replInfo(r, "master_link_status") == "up" && sameData() })
 	if n := strings.Count(replica.Log(), "Swapping active DB with loaded DB"); n != 2 {
 		t.Fatalf("%d swaps:\n%s", n, replica.Log())
