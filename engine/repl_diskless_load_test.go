@@ -300,3 +300,31 @@ func TestDisklessLoadBrokenMark(t *testing.T) {
 		t.Fatalf("dump.rdb: %v", err)
 	}
 }
+
+// FUNCTION FLUSH while an async load runs (a writable replica) starts a
+// new interpreter; the libraries the load read before are still callable
+// once swapped in.
+func TestDisklessLoadSurvivesFunctionFlush(t *testing.T) {
+	d := newDisklessReplica(t, "swapdb")
+	fp := newFakePrimary(t)
+	empty, _ := snapshot(t)
+	first := d.syncFrom(fp, empty)
+	d.run("config", "set", "replica-read-only", "no")
+	first.c.Close()
+	d.waitFor("the link to drop", func() bool { return d.srv.replica.primary == nil })
+
+	file := newSnapshot(t)
+	// The library is near the end of the snapshot: send all but the
+	// checksum and the mark, so that it is loaded before the flush.
+	l, rest := d.startFullSync(fp, primaryID, file, true)
+	l.send(rest[:len(rest)-48])
+	d.waitFor("the library", func() bool { return d.srv.replica.transferRead.Load() == int64(len(file)-8) })
+	if got := d.run("function", "flush"); got != okReply {
+		t.Fatalf("FUNCTION FLUSH while async loading: %q", got)
+	}
+	l.send(rest[len(rest)-48:])
+	l.expect("REPLCONF ACK 1000")
+	if got := d.run("fcall_ro", "f", "0"); got != "$3\r\nnew\r\n" {
+		t.Fatalf("FCALL_RO after the load: %q", got)
+	}
+}
