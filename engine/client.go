@@ -42,7 +42,16 @@ type DirectWriter interface {
 	// queues its bytes and waits until little is left to send, failing
 	// once the peer has taken nothing for timeout or the connection is
 	// gone. Close ends the transfer.
-	DirectStream(timeout time.Duration) io.WriteCloser
+	DirectStream(timeout time.Duration) DirectStream
+}
+
+// DirectStream is a DirectWriter's long transfer.
+type DirectStream interface {
+	io.WriteCloser
+	// Cancel makes a Write waiting for room, and every later one, fail
+	// at once: the engine dropped the peer, and may be holding up the
+	// connection's close until the transfer's goroutine has ended.
+	Cancel()
 }
 
 // ReplyMode is CLIENT REPLY's state.

@@ -173,8 +173,9 @@ func replWriteNow(c *Client, b []byte) bool {
 // replQueue sends a snapshot through a DirectWriter's stream, in pieces
 // small enough that a cancel is seen between them.
 type replQueue struct {
-	w       io.WriteCloser
+	w       DirectStream
 	stopped atomic.Bool
+	stalled atomic.Int64 // stalledSince: when the write under way was handed to the stream
 }
 
 // replQueuePiece is the most one write hands the stream.
@@ -186,7 +187,10 @@ func (q *replQueue) write(b []byte) error {
 			return errReplSockStopped
 		}
 		n := min(len(b), replQueuePiece)
-		if _, err := q.w.Write(b[:n]); err != nil {
+		q.stalled.Store(time.Now().UnixMilli()) // a Write returns once its piece is queued, or waits for room
+		_, err := q.w.Write(b[:n])
+		q.stalled.Store(0)
+		if err != nil {
 			return err
 		}
 		b = b[n:]
@@ -200,15 +204,19 @@ func (q *replQueue) sendFile(f *os.File, size int64) error {
 	return err
 }
 
-// cancel stops the transfer between pieces; the engine closes the
-// connection too, which ends a write waiting for room.
-func (q *replQueue) cancel() { q.stopped.Store(true) }
+// cancel stops the transfer: a write waiting for room fails at once.
+func (q *replQueue) cancel() {
+	q.stopped.Store(true)
+	q.w.Cancel()
+}
 
 func (q *replQueue) close() { _ = q.w.Close() }
 
-// stalledSince is always 0: the stream's own write deadline drops a
-// replica that stops reading.
-func (q *replQueue) stalledSince() int64 { return 0 }
+// stalledSince is when the piece being written was handed to the
+// stream, which takes it at once unless the replica's queue is full. The
+// stream's own write deadline, repl-timeout when it started, drops a
+// replica that stops reading too; the cron applies the one set now.
+func (q *replQueue) stalledSince() int64 { return q.stalled.Load() }
 
 // writerFunc is an io.Writer made of a function that writes all of b.
 type writerFunc func(b []byte) error

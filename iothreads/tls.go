@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -581,7 +580,7 @@ type tlsLink struct {
 func (l tlsLink) WriteDirect(b []byte) { _, _ = l.t.Writev([][]byte{b}) }
 
 // DirectStream implements engine.DirectWriter.
-func (l tlsLink) DirectStream(timeout time.Duration) io.WriteCloser {
+func (l tlsLink) DirectStream(timeout time.Duration) engine.DirectStream {
 	return &tlsStream{t: l.t, timeout: timeout}
 }
 
@@ -594,8 +593,9 @@ const tlsStreamRoom = 512 << 10
 // fails (and the connection closes) once the peer has taken nothing for
 // that long, as Valkey drops a replica that stops reading.
 type tlsStream struct {
-	t       *tlsConn
-	timeout time.Duration
+	t        *tlsConn
+	timeout  time.Duration
+	canceled bool // Cancel was called; guarded by t.omu
 }
 
 var errTLSClosed = errors.New("connection closed")
@@ -604,18 +604,27 @@ func (w *tlsStream) Write(b []byte) (int, error) {
 	t := w.t
 	t.omu.Lock()
 	defer t.omu.Unlock()
-	if t.failed || t.closing {
+	if t.failed || t.closing || w.canceled {
 		return 0, errTLSClosed
 	}
 	_ = t.raw.SetWriteDeadline(time.Now().Add(w.timeout))
 	t.queue(b)
-	for t.queued > tlsStreamRoom && !t.failed && !t.closing {
+	for t.queued > tlsStreamRoom && !t.failed && !t.closing && !w.canceled {
 		t.ocond.Wait()
 	}
-	if t.failed || t.closing {
+	if t.failed || t.closing || w.canceled {
 		return 0, errTLSClosed
 	}
 	return len(b), nil
+}
+
+// Cancel implements engine.DirectStream.
+func (w *tlsStream) Cancel() {
+	t := w.t
+	t.omu.Lock()
+	w.canceled = true
+	t.omu.Unlock()
+	t.ocond.Broadcast()
 }
 
 // Close ends the transfer: writes have no deadline again, unless the

@@ -637,3 +637,21 @@ func TestTLSHandshakeTimeout(t *testing.T) {
 		t.Fatalf("a silent connection read %d bytes, %v", n, err)
 	}
 }
+
+// A TLS replica that stops reading its diskless snapshot is dropped by
+// the repl-timeout set now, not the one its transfer started with.
+func TestTLSReplicaStalledPastLoweredTimeout(t *testing.T) {
+	s, p, client, addr := startTLSServer(t, "--save", "", "--rdbcompression", "no", "--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0")
+	plain := dialRaw(t, s)
+	plain.Expect("+OK\r\n", "set", "big", strings.Repeat("x", 32<<20))
+	r := p.mustDialTLS(t, addr, &client)
+	r.Send(multibulk("REPLCONF", "capa", "eof")) // a replica that takes a streamed snapshot
+	r.Send(multibulk("PSYNC", "?", "-1"))        // and never reads
+	waitLog(t, s, "Starting BGSAVE for SYNC with target: replicas sockets")
+	plain.Expect("+OK\r\n", "config", "set", "repl-timeout", "1")
+	waitLog(t, s, "Disconnecting timedout replica (full sync): 127.0.0.1:<unknown-replica-port>")
+	waitLog(t, s, "Diskless rdb transfer, last replica dropped, killing fork child.")
+	if got := replInfo(plain, "connected_slaves"); got != "0" {
+		t.Fatalf("connected_slaves %q after the drop", got)
+	}
+}
