@@ -502,8 +502,8 @@ func (x *replSockSave) writeAll(b []byte) {
 
 // replDropTimedOut drops the replicas that stopped reading a socket
 // snapshot for repl-timeout (replicationCron's full sync timeout): the
-// one set now, or the one the transfer started with; a TLS connection
-// that stopped is closed by its writer.
+// one set now, which the sender's stalledSince is held to, or the one
+// the transfer started with, after which the sender gives up by itself.
 func (s *Server) replDropTimedOut(x *replSockSave, nowMs int64) {
 	for _, t := range x.targets {
 		c := t.c
