@@ -102,13 +102,14 @@ type replClient struct {
 
 // replPrimary is the primary side's state.
 type replPrimary struct {
-	replicas []*Client // replicas from their SYNC on, in arrival order
-	wake     []*Client // replicas with stream to write since the last BeforeSleep
-	good     int       // replicas online with a recent ACK (repl_good_replicas_count)
-	getack   bool      // WAIT asked for ACKs: GETACK goes out before the engine is let go
-	waiting  []*Client // clients blocked in WAIT or WAITAOF; releaseBlocked takes them off
-	cronTick int64     // when the periodic work last ran (replCronDue)
-	cronRuns int64     // its runs, for repl-ping-replica-period
+	replicas   []*Client // replicas from their SYNC on, in arrival order
+	wake       []*Client // replicas with stream to write since the last BeforeSleep
+	good       int       // replicas online with a recent ACK (repl_good_replicas_count)
+	getack     bool      // WAIT asked for ACKs: GETACK goes out before the engine is let go
+	waiting    []*Client // clients blocked in WAIT or WAITAOF; releaseBlocked takes them off
+	cronTick   int64     // when the periodic work last ran (replCronDue)
+	cronRuns   int64     // its runs, for repl-ping-replica-period
+	rdbForSync bool      // dbfilename was written to feed replicas, with rdb-del-sync-files (removeSyncRDB)
 
 	syncFull, syncPartialOK, syncPartialErr int64 // INFO stats
 }
@@ -409,12 +410,53 @@ func (s *Server) replStartSnapshot(mincapa, req int) {
 		return
 	}
 	if !socket {
+		p.rdbForSync = p.rdbForSync || s.cfgBool("rdb-del-sync-files")
 		for _, c := range slices.Clone(p.replicas) {
 			if c.repl.state == replWaitBgsave && c.repl.req == req {
 				s.replSetupFullResync(c, s.repl.offset)
 			}
 		}
 	}
+}
+
+// persistenceOff reports whether neither RDB save points nor the AOF keep
+// the dataset on disk (allPersistenceDisabled).
+func (s *Server) persistenceOff() bool {
+	return len(s.Cfg.Save) == 0 && s.aof.status == aofOff
+}
+
+// removeSyncRDB deletes the file a persistence-less primary wrote only to
+// feed its replicas, once none of them still needs it: with
+// rdb-del-sync-files no copy of the data outlives the synchronization
+// (removeRDBUsedToSyncReplicas).
+func (s *Server) removeSyncRDB() {
+	p := &s.repl.prim
+	if !s.cfgBool("rdb-del-sync-files") {
+		p.rdbForSync = false // so that turning it on later does not delete a file it did not write
+		return
+	}
+	if !p.rdbForSync || !s.persistenceOff() {
+		return
+	}
+	for _, c := range p.replicas {
+		switch c.repl.state {
+		case replWaitBgsave, replWaitBgsaveEnd, replSendBulk:
+			return
+		}
+	}
+	path := s.rdbPath()
+	if _, err := os.Lstat(path); err != nil {
+		return
+	}
+	p.rdbForSync = false
+	s.Log.Noticef("Removing the RDB file used to feed replicas in a persistence-less instance")
+	removeInBackground(path)
+}
+
+// removeInBackground unlinks path on another goroutine: the last link to
+// a large file costs the time to free its blocks (bg_unlink).
+func removeInBackground(path string) {
+	go func() { _ = os.Remove(path) }()
 }
 
 // startSocketSave starts a snapshot streamed to the sockets of the
@@ -1178,6 +1220,7 @@ func (s *Server) replPrimaryCron(nowMs int64) {
 	if period := int64(max(s.Cfg.ReplPingReplicaPeriod, 1)); p.cronRuns > 0 && p.cronRuns%period == 0 && len(p.replicas) > 0 && s.repl.failover.end == 0 {
 		s.replFeed(-1, []byte("*1\r\n$4\r\nPING\r\n"))
 	}
+	s.removeSyncRDB()
 	socketSave := s.bgsave.run != nil && s.bgsave.run.repl != nil
 	if socketSave {
 		s.replDropTimedOut(s.bgsave.run.repl, nowMs)

@@ -807,15 +807,27 @@ func (s *Server) loadTransferred(l *linkIO) bool {
 	}
 	if err != nil {
 		s.Log.Warningf("Failed trying to load the PRIMARY synchronization DB from disk, check server logs.")
+		s.removeReceivedRDB(path)
 		s.Log.Noticef("PRIMARY <-> REPLICA sync: Discarding the half-loaded data")
 		s.emptyForSync()
 		s.Log.Warningf("Failed to load RDB")
 		s.cancelHandshake(true)
 		return false
 	}
+	s.removeReceivedRDB(path)
 	s.Dirty = 0
 	s.afterLoadFromPrimary(l)
 	return true
+}
+
+// removeReceivedRDB deletes the snapshot just loaded from path when this
+// replica keeps no data on disk and rdb-del-sync-files says no copy may
+// stay (replicaLoadPrimaryRDBFromDisk).
+func (s *Server) removeReceivedRDB(path string) {
+	if s.cfgBool("rdb-del-sync-files") && s.persistenceOff() {
+		s.Log.Noticef("Removing the RDB file obtained from the primary. This replica has persistence disabled")
+		removeInBackground(path)
+	}
 }
 
 // beforeLoadFromPrimary stops what may go on writing the old dataset or

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -134,6 +135,27 @@ func TestReplicationDisklessLoad(t *testing.T) {
 	entries, err := os.ReadDir(replica.Dir)
 	if err != nil || len(entries) != 0 {
 		t.Fatalf("the replica's directory holds %v (%v)", entries, err)
+	}
+}
+
+// With rdb-del-sync-files and no persistence, neither end keeps the RDB
+// file a disk-based synchronization went through.
+func TestReplicationDeletesSyncFiles(t *testing.T) {
+	args := []string{"--save", "", "--enable-debug-command", "yes", "--rdb-del-sync-files", "yes"}
+	primary := startServer(t, append(args, "--repl-diskless-sync", "no")...)
+	replica := startServer(t, args...)
+	p, r := dialRaw(t, primary), dialRaw(t, replica)
+	p.Expect("+OK\r\n", "debug", "populate", "1000")
+	r.Expect("+OK\r\n", "replicaof", "127.0.0.1", strconv.Itoa(primary.Port))
+	sameData := inSync(t, p, r)
+	waitUntil(t, "the sync", func() bool { return replInfo(r, "master_link_status") == "up" && sameData() })
+	waitLog(t, replica, "Removing the RDB file obtained from the primary. This replica has persistence disabled\n")
+	waitLog(t, primary, "Removing the RDB file used to feed replicas in a persistence-less instance\n")
+	for _, s := range []*testServer{primary, replica} {
+		waitUntil(t, "the file's removal", func() bool {
+			_, err := os.Stat(filepath.Join(s.Dir, "dump.rdb"))
+			return os.IsNotExist(err)
+		})
 	}
 }
 
