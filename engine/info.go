@@ -454,8 +454,10 @@ func (s *Server) infoMemory(w *infoWriter) {
 	w.int("rss_overhead_bytes", o.rssExtraBytes)
 	w.fixed("mem_fragmentation_ratio", o.totalFrag, 2)
 	w.int("mem_fragmentation_bytes", o.totalFragBytes)
-	w.zeros("mem_not_counted_for_evict", "mem_replication_backlog", "mem_total_replication_buffers",
-		"mem_clients_slaves")
+	w.zeros("mem_not_counted_for_evict")
+	w.uint("mem_replication_backlog", o.replBacklog)
+	w.uint("mem_total_replication_buffers", o.replBuffersMemory())
+	w.uint("mem_clients_slaves", o.clientsReplicas)
 	w.uint("mem_clients_normal", o.clientsNormal)
 	w.zeros("mem_cluster_links", "mem_cluster_slot_import", "mem_cluster_slot_export", "mem_aof_buffer")
 	w.str("mem_allocator", "go-"+strings.TrimPrefix(runtime.Version(), "go"))

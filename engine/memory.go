@@ -180,8 +180,10 @@ func processRSS() uint64 {
 type memOverhead struct {
 	total, startup, peak uint64
 	clientsNormal        uint64
-	luaCaches            int64 // the EVAL script cache (lua.caches)
-	functionsCaches      int64 // the function libraries (functions.caches)
+	replBacklog          uint64 // the backlog's ring (replication.backlog, mem_replication_backlog)
+	clientsReplicas      uint64 // the replicas' buffers (clients.slaves, mem_clients_slaves)
+	luaCaches            int64  // the EVAL script cache (lua.caches)
+	functionsCaches      int64  // the function libraries (functions.caches)
 	dbs                  []dbMemory
 	overheadTotal        uint64
 	dataset              uint64
@@ -264,16 +266,25 @@ func (s *Server) hashtableLUTBytes() int64 {
 const hashtableHeaderBytes = 88
 
 // clientsMemory sums what normal clients hold in buffers.
-func (s *Server) clientsMemory() uint64 {
-	var n uint64
+func (s *Server) clientsMemory() (normal, replicas uint64) {
 	for _, c := range s.clients {
-		if c.Flags&(ClientReplica|ClientPrimary) != 0 && c.Flags&ClientMonitor == 0 {
-			continue
+		n := uint64(c.Out.Cap() + c.queryBufAlloc() + c.ArgvMem)
+		switch {
+		case c.Flags&ClientMonitor != 0:
+			normal += n
+		case c.Flags&ClientReplica != 0:
+			replicas += n // the stream waiting to be sent, in its output
+		case c.Flags&ClientPrimary == 0:
+			normal += n
 		}
-		n += uint64(c.Out.Cap() + c.queryBufAlloc() + c.ArgvMem)
 	}
-	return n
+	return normal, replicas
 }
+
+// replBuffersMemory is the memory the replication stream holds: the
+// backlog's ring and what the replicas still have to be sent
+// (mem_total_replication_buffers; Valkey shares one buffer between them).
+func (o *memOverhead) replBuffersMemory() uint64 { return o.replBacklog + o.clientsReplicas }
 
 func ratio(a, b uint64) float64 {
 	if b == 0 {
@@ -290,11 +301,14 @@ func (s *Server) overhead(m *memSnapshot) memOverhead {
 		startup: s.mem.startup,
 		peak:    s.mem.peak,
 	}
-	o.clientsNormal = s.clientsMemory()
+	o.clientsNormal, o.clientsReplicas = s.clientsMemory()
+	if b := s.repl.backlog; b != nil {
+		o.replBacklog = uint64(cap(b.buf))
+	}
 	o.dbs = s.dbMemoryUsage()
 	o.luaCaches = s.script.cacheMemory()
 	o.functionsCaches = s.script.functionsMemory()
-	o.overheadTotal = o.startup + o.clientsNormal + uint64(o.luaCaches+o.functionsCaches)
+	o.overheadTotal = o.startup + o.clientsNormal + o.replBuffersMemory() + uint64(o.luaCaches+o.functionsCaches)
 	for _, db := range o.dbs {
 		o.overheadTotal += db.main + db.expires
 		o.keys += db.keys
@@ -340,8 +354,8 @@ func cmdMemoryStats(c *Client) {
 	kv("peak.allocated", int64(o.peak))
 	kv("total.allocated", int64(o.total))
 	kv("startup.allocated", int64(o.startup))
-	kv("replication.backlog", 0)
-	kv("clients.slaves", 0)
+	kv("replication.backlog", int64(o.replBacklog))
+	kv("clients.slaves", int64(o.clientsReplicas))
 	kv("clients.normal", int64(o.clientsNormal))
 	kv("cluster.links", 0)
 	kv("cluster.slot_import", 0)

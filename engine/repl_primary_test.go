@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -672,5 +673,27 @@ func TestSocketSaveDropsReplicaStalledPastReplTimeout(t *testing.T) {
 	e.srv.FreeClient(fs[0].c)
 	if e.srv.bgsave.run != nil || !strings.Contains(log.String(), "Diskless rdb transfer, last replica dropped, killing fork child.\n") {
 		t.Fatalf("save %v, log:\n%s", e.srv.bgsave.run, log.String())
+	}
+}
+
+// INFO memory and MEMORY STATS count the replication stream's memory: the
+// backlog's ring, and the stream a replica has still to be sent.
+func TestReplicationMemoryFields(t *testing.T) {
+	e := newTestEnv(t)
+	f := e.onlineReplica()
+	w := e.newClient()
+	e.do(w, "set", "k", strings.Repeat("v", 100<<10)) // waits in the replica's output
+	backlog, out := cap(e.srv.repl.backlog.buf), f.c.Out.Cap()+f.c.queryBufAlloc()+f.c.ArgvMem
+	if backlog == 0 || out < 100<<10 {
+		t.Fatalf("backlog %d, replica output %d", backlog, out)
+	}
+	info := e.do(w, "info", "memory")
+	want := fmt.Sprintf("\r\nmem_replication_backlog:%d\r\nmem_total_replication_buffers:%d\r\nmem_clients_slaves:%d\r\n", backlog, backlog+out, out)
+	if !strings.Contains(info, want) {
+		t.Fatalf("INFO memory lacks %q:\n%s", want, info)
+	}
+	stats := e.do(w, "memory", "stats")
+	if want := fmt.Sprintf("$19\r\nreplication.backlog\r\n:%d\r\n$14\r\nclients.slaves\r\n:%d\r\n", backlog, out); !strings.Contains(stats, want) {
+		t.Fatalf("MEMORY STATS lacks %q:\n%q", want, stats)
 	}
 }
