@@ -64,25 +64,15 @@ func (s *Server) useDisklessLoad() bool {
 }
 
 // linkSource is a diskless load's reader of the link. Each read has
-// repl-timeout to arrive and waits without the engine; a sized transfer
-// ends at its size; the bytes read show in INFO and keep the cron's
-// transfer timeout away.
+// repl-timeout to arrive and waits without the engine; the bytes read
+// show in INFO and keep the cron's transfer timeout away.
 type linkSource struct {
 	l       *linkIO
 	timeout time.Duration
-	left    int64 // bytes left of a sized transfer, -1 for one ended by its mark
-	read    int64
 	err     error // the first error of the link: the snapshot was cut short
-	gone    bool  // the link was dropped while the load let others have the engine
 }
 
 func (src *linkSource) Read(p []byte) (n int, err error) {
-	if src.left == 0 {
-		return 0, io.EOF // the size the primary announced is read: what more the RDB wants is corrupt
-	}
-	if src.left > 0 && int64(len(p)) > src.left {
-		p = p[:src.left]
-	}
 	l, s := src.l, src.l.s
 	if l.br.Buffered() > 0 || s.YieldWhile == nil {
 		n, err = l.br.Read(p)
@@ -95,11 +85,7 @@ func (src *linkSource) Read(p []byte) (n int, err error) {
 			err = e
 		}
 	}
-	src.read += int64(n)
-	if src.left > 0 {
-		src.left -= int64(n)
-	}
-	s.replica.transferRead.Store(src.read)
+	s.replica.transferRead.Add(int64(n))
 	s.replica.progressed.Store(true)
 	if err != nil && src.err == nil {
 		src.err = err
@@ -116,7 +102,6 @@ func (src *linkSource) regain() error {
 		s.Yield()
 	}
 	if s.replica.gen != src.l.gen {
-		src.gone = true
 		return errLinkGone
 	}
 	return nil
@@ -143,9 +128,12 @@ func (s *Server) loadFromSocket(l *linkIO, p repllink.Payload) bool {
 		s.Log.Noticef("PRIMARY <-> REPLICA sync: Flushing old data")
 		s.emptyForSync()
 	}
-	src := &linkSource{l: l, timeout: time.Duration(max(s.Cfg.ReplTimeout, 1)) * time.Second, left: p.Size}
-	if p.Mark != nil {
-		src.left = -1
+	src := &linkSource{l: l, timeout: time.Duration(max(s.Cfg.ReplTimeout, 1)) * time.Second}
+	var in io.Reader = src
+	if p.Mark == nil {
+		// A sized transfer ends at its size: an RDB that wants more is
+		// corrupt, and the stream that follows is not read as its part.
+		in = io.LimitReader(src, p.Size)
 	}
 
 	s.Log.Noticef("PRIMARY <-> REPLICA sync: Loading DB in memory")
@@ -158,7 +146,7 @@ func (s *Server) loadFromSocket(l *linkIO, p repllink.Payload) bool {
 			return src.regain()
 		})
 	}
-	rd := rdb.NewReader(s.loadInput(src, p.Size))
+	rd := rdb.NewReader(s.loadInput(in, p.Size))
 	st, err := s.loadRDB(rd, p.Size, false, tgt)
 	if err != nil {
 		s.logLoadError(err, st, src.err != nil, true)
@@ -182,7 +170,7 @@ func (s *Server) loadFromSocket(l *linkIO, p repllink.Payload) bool {
 			s.emptyForSync()
 		}
 		s.Log.Warningf("Failed to load RDB")
-		if !src.gone {
+		if r.gen == l.gen { // else the link was dropped meanwhile, and what follows with it
 			s.cancelHandshake(true)
 		}
 		return false
