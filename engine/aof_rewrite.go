@@ -207,7 +207,7 @@ func (s *Server) aofDeleteHistory() {
 	for _, h := range m.history {
 		s.Log.Noticef("Removing the history file %s in the background", h.name)
 		path := filepath.Join(dir, h.name)
-		go func() { _ = os.Remove(path) }()
+		removeInBackground(path)
 	}
 	m.history = nil
 	if err := writeManifest(dir, s.Cfg.AppendFilename, m); err != nil {

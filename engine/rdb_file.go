@@ -35,6 +35,12 @@ type persistState struct {
 	expiredKeys int64 // rdb_last_load_keys_expired
 }
 
+// removeInBackground unlinks path on another goroutine: the last link to
+// a large file costs the time to free its blocks (bg_unlink).
+func removeInBackground(path string) {
+	go func() { _ = os.Remove(path) }()
+}
+
 // rdbPath is where dbfilename lives: in dir, which the process has
 // changed into; joined explicitly so that an engine used without that
 // (tests) still writes where dir says.

@@ -453,12 +453,6 @@ func (s *Server) removeSyncRDB() {
 	removeInBackground(path)
 }
 
-// removeInBackground unlinks path on another goroutine: the last link to
-// a large file costs the time to free its blocks (bg_unlink).
-func removeInBackground(path string) {
-	go func() { _ = os.Remove(path) }()
-}
-
 // startSocketSave starts a snapshot streamed to the sockets of the
 // replicas waiting with requirements req.
 func (s *Server) startSocketSave(req int) error {
@@ -542,6 +536,13 @@ func (x *replSockSave) writeAll(b []byte) {
 	}
 }
 
+// receiving reports whether t's replica is still there and waiting for
+// this snapshot.
+func (s *Server) receiving(t *replTarget) bool {
+	c := t.c
+	return s.clients[c.ID] == c && c.repl != nil && c.repl.state == replWaitBgsaveEnd && c.repl.send == t.sock
+}
+
 // replDropTimedOut drops the replicas that stopped reading a socket
 // snapshot for repl-timeout (replicationCron's full sync timeout): the
 // one set now, which the sender's stalledSince is held to, or the one
@@ -553,7 +554,7 @@ func (s *Server) replDropTimedOut(x *replSockSave, nowMs int64) {
 		if since := t.sock.stalledSince(); since != 0 && nowMs-since > int64(s.Cfg.ReplTimeout)*1000 {
 			stalled = true
 		}
-		if stalled && s.clients[c.ID] == c && c.repl.state == replWaitBgsaveEnd && c.Flags&ClientCloseASAP == 0 {
+		if stalled && s.receiving(t) && c.Flags&ClientCloseASAP == 0 {
 			s.Log.Warningf("Disconnecting timedout replica (full sync): %s", replicaName(c))
 			s.closeReplica(c)
 		}
@@ -573,7 +574,7 @@ func (s *Server) replTargetGone(c *Client) {
 		switch {
 		case t.c == c:
 			mine = true
-		case s.clients[t.c.ID] == t.c && t.c.repl != nil && t.c.repl.state == replWaitBgsaveEnd:
+		case s.receiving(t):
 			alive++
 		}
 	}
@@ -591,7 +592,7 @@ func (s *Server) replSaveEnded(bg *bgSave, err error) {
 		if err == nil {
 			up := 0
 			for _, t := range x.targets {
-				if t.err == nil && s.clients[t.c.ID] == t.c && t.c.repl.state == replWaitBgsaveEnd {
+				if t.err == nil && s.receiving(t) {
 					up++
 				}
 			}
@@ -605,7 +606,7 @@ func (s *Server) replSaveEnded(bg *bgSave, err error) {
 		for _, t := range x.targets {
 			c := t.c
 			t.sock.close()
-			if s.clients[c.ID] != c || c.repl.state != replWaitBgsaveEnd || c.repl.send != t.sock {
+			if !s.receiving(t) {
 				continue
 			}
 			c.repl.send = nil
