@@ -265,16 +265,15 @@ func (s *Server) hashtableLUTBytes() int64 {
 // builds from 32-bit ones.
 const hashtableHeaderBytes = 88
 
-// clientsMemory sums what normal clients hold in buffers.
+// clientsMemory sums what clients hold in buffers: replicas (whose output
+// is the stream waiting to be sent), and the others, a replica's primary
+// client and MONITORs included, as Valkey's clients_normal counts them.
 func (s *Server) clientsMemory() (normal, replicas uint64) {
 	for _, c := range s.clients {
 		n := uint64(c.Out.Cap() + c.queryBufAlloc() + c.ArgvMem)
-		switch {
-		case c.Flags&ClientMonitor != 0:
-			normal += n
-		case c.Flags&ClientReplica != 0:
-			replicas += n // the stream waiting to be sent, in its output
-		case c.Flags&ClientPrimary == 0:
+		if c.Flags&ClientReplica != 0 && c.Flags&ClientMonitor == 0 {
+			replicas += n
+		} else {
 			normal += n
 		}
 	}

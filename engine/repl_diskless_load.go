@@ -187,7 +187,7 @@ func (s *Server) loadFromSocket(l *linkIO, p repllink.Payload) bool {
 	if rest := rd.Buffered(); len(rest) > 0 {
 		// Bytes of the stream the RDB reader took in with the snapshot's
 		// end (a primary that did not wait for the first ACK) come first.
-		l.br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(rest)), l.br), 64<<10)
+		l.br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(rest), l.br), 64<<10)
 	}
 	s.afterLoadFromPrimary(l)
 	return true

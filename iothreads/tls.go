@@ -604,19 +604,23 @@ func (w *tlsStream) Write(b []byte) (int, error) {
 	t := w.t
 	t.omu.Lock()
 	defer t.omu.Unlock()
-	if t.failed || t.closing || w.canceled {
+	if w.ended() {
 		return 0, errTLSClosed
 	}
 	_ = t.raw.SetWriteDeadline(time.Now().Add(w.timeout))
 	t.queue(b)
-	for t.queued > tlsStreamRoom && !t.failed && !t.closing && !w.canceled {
+	for t.queued > tlsStreamRoom && !w.ended() {
 		t.ocond.Wait()
 	}
-	if t.failed || t.closing || w.canceled {
+	if w.ended() {
 		return 0, errTLSClosed
 	}
 	return len(b), nil
 }
+
+// ended reports whether the transfer can go no further: the connection
+// failed or is closing, or the engine cancelled it. t.omu must be held.
+func (w *tlsStream) ended() bool { return w.t.failed || w.t.closing || w.canceled }
 
 // Cancel implements engine.DirectStream.
 func (w *tlsStream) Cancel() {
