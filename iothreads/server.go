@@ -153,6 +153,9 @@ func New(co *loop.Coordinator, opts Options) *Server {
 	s := &Server{co: co, opts: opts, booted: make(chan struct{}), noLoops: make(chan struct{}), served: make(chan struct{})}
 	co.Do(func(srv *engine.Server) {
 		srv.IOLoops = opts.Loops
+		if srv.Cfg.TLSPort != 0 {
+			s.tls.startAddrs = BindAddrs(srv.Cfg.Bind, srv.Cfg.TLSPort)
+		}
 		srv.SetBusyHooks(s.whileBusy, s.busyEnded)
 		s.watchListenDirectives(srv)
 	})
@@ -166,7 +169,8 @@ func New(co *loop.Coordinator, opts Options) *Server {
 }
 
 // Serve listens and runs the loops until Stop. It returns an error if a
-// listener cannot be opened.
+// listener cannot be opened. It does not take the engine until a client
+// connects: the caller may hold it meanwhile (the start-up load does).
 func (s *Server) Serve() error {
 	gopts := []gnet.Option{
 		gnet.WithMulticore(s.opts.Loops > 1),

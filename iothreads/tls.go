@@ -49,6 +49,8 @@ type tlsServer struct {
 	conns   map[*tlsConn]struct{}
 	stopped bool
 	wg      sync.WaitGroup // connections' goroutines
+
+	startAddrs []BindAddr // what Serve opens: read by New, as Serve may not take the engine
 }
 
 // ConfigureTLS builds the TLS configuration when the tls-* directives ask
@@ -229,15 +231,10 @@ func BindAddrs(bind []string, port int) []BindAddr {
 	return out
 }
 
-// serveTLS opens the TLS listeners at start-up.
+// serveTLS opens the TLS listeners at start-up, on the addresses New
+// read from the configuration.
 func (s *Server) serveTLS() error {
-	var want []BindAddr
-	s.co.Do(func(srv *engine.Server) {
-		if srv.Cfg.TLSPort != 0 {
-			want = BindAddrs(srv.Cfg.Bind, srv.Cfg.TLSPort)
-		}
-	})
-	_, err := moveListeners(nil, want, s.openTLS, s.closeTLS)
+	_, err := moveListeners(nil, s.tls.startAddrs, s.openTLS, s.closeTLS)
 	return err
 }
 

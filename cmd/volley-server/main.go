@@ -156,17 +156,23 @@ func run(args []string) int {
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 
 	// The dataset loads once the listeners are open, as in Valkey: clients
-	// connecting meanwhile are answered LOADING (engine/loading.go).
+	// connecting meanwhile are answered LOADING (engine/loading.go). The
+	// load holds the engine from before the first client can connect, so
+	// that none is answered before the load has begun and knows its size
+	// (INFO's loading_total_bytes); they wait for its first yield.
+	co.Acquire()
 	srv.BeginLoading()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- ios.Serve(); close(done) }()
 	select {
 	case err := <-serveErr:
+		co.Release()
 		log.Warningf("Failed listening on %s: %v", strings.Join(addrs, ", "), err)
 		return 1
 	case <-ios.Booted():
 	}
 	if err := unixSocketAccess(cfg); err != nil {
+		co.Release()
 		log.Warningf("Failed opening Unix socket: %v", err)
 		return 1
 	}
@@ -183,24 +189,22 @@ func run(args []string) int {
 	// signal then ends the load, and the server, without saving the
 	// partial dataset (Valkey's prepareForShutdown does not save while
 	// loading).
-	var loadErr error
 	stopped := false
-	co.Do(func(srv *engine.Server) {
-		srv.SetLoadYield(func() error {
-			co.Yield()
-			select {
-			case <-shutdownReq:
-			case <-sigs:
-				signalLog(log, "Received shutdown signal during loading, scheduling shutdown.")
-			default:
-				return nil
-			}
-			stopped = true
-			return errLoadStopped
-		})
-		loadErr = load()
-		srv.EndLoading()
+	srv.SetLoadYield(func() error {
+		co.Yield()
+		select {
+		case <-shutdownReq:
+		case <-sigs:
+			signalLog(log, "Received shutdown signal during loading, scheduling shutdown.")
+		default:
+			return nil
+		}
+		stopped = true
+		return errLoadStopped
 	})
+	loadErr := load()
+	srv.EndLoading()
+	co.Release()
 	if loadErr != nil {
 		exitCode := 1
 		if stopped {
