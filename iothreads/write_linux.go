@@ -51,7 +51,15 @@ func (cn *conn) writeRaw(fd int, vec [][]byte) [][]byte {
 		if want == 0 {
 			return nil
 		}
-		n, _, errno := unix.RawSyscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+		var n uintptr
+		var errno unix.Errno
+		if len(iov) == 1 {
+			// One segment, as a pipeline of small replies mostly is: write
+			// skips writev's copying in and checking of the vector.
+			n, _, errno = unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(iov[0].Base)), uintptr(iov[0].Len))
+		} else {
+			n, _, errno = unix.RawSyscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+		}
 		clear(iov) // the segments may be stored values: do not pin them
 		if errno == unix.EINTR {
 			continue
