@@ -22,6 +22,15 @@ type Link interface {
 	Close(asap bool)
 }
 
+// OutputHolder is a Link whose connection keeps output the client has
+// handed over and the socket has not yet taken (once a socket is full,
+// the I/O layer's buffer holds the rest). Valkey keeps that in the
+// client's reply list, so the memory figures, CLIENT LIST's omem and
+// INFO's replication buffers count it as the client's.
+type OutputHolder interface {
+	OutputHeld() int
+}
+
 // QueryBufTrimmer is a Link whose connection has a query buffer of its
 // own: TrimQueryBuf asks its I/O loop to give back the buffer's free space
 // if it is wasted, all of it when the client is idle and down to the
@@ -424,6 +433,15 @@ func (c *Client) QueryBuf() (used, free int) {
 }
 
 // queryBufAlloc is the query buffer's allocation.
+// sendPending returns the bytes of c's output its connection holds
+// unsent (OutputHolder), 0 when the link does not say.
+func (c *Client) sendPending() int {
+	if h, ok := c.link.(OutputHolder); ok {
+		return h.OutputHeld()
+	}
+	return 0
+}
+
 func (c *Client) queryBufAlloc() int {
 	used, free := c.QueryBuf()
 	return used + free

@@ -163,7 +163,8 @@ func argvMem(c *Client) int {
 //
 // The memory fields describe Volley's own buffers: rbs is the capacity of
 // the reply buffer, rbp and obl the bytes pending in it, oll and omem the
-// values queued by reference (zero-copy) beyond it, qbuf the unparsed
+// values queued by reference (zero-copy) beyond it, omem also what the
+// connection holds that the socket has not yet taken, qbuf the unparsed
 // input the I/O loop holds and qbuf-free the rest of its buffer, and
 // tot-mem their sum plus the client's fixed size.
 func (s *Server) appendClientInfo(dst []byte, c *Client, now int64) []byte {
@@ -221,6 +222,8 @@ func (s *Server) appendClientInfo(dst []byte, c *Client, now int64) []byte {
 	if out.refLen > 0 {
 		oll, omem = len(out.segs), out.refLen
 	}
+	held := c.sendPending() // sent on by the connection, not yet taken by the socket
+	omem += held
 	dst = append(dst, " rbs="...)
 	dst = strconv.AppendInt(dst, int64(cap(out.buf)), 10)
 	dst = append(dst, " rbp="...)
@@ -237,6 +240,9 @@ func (s *Server) appendClientInfo(dst []byte, c *Client, now int64) []byte {
 	dst = append(dst, " events="...)
 	if c.link != nil {
 		dst = append(dst, 'r')
+	}
+	if held > 0 { // Valkey waits for the socket to take the rest with a write handler
+		dst = append(dst, 'w')
 	}
 	dst = append(dst, " cmd="...)
 	cmd := c.Cmd

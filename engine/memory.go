@@ -270,7 +270,7 @@ const hashtableHeaderBytes = 88
 // client and MONITORs included, as Valkey's clients_normal counts them.
 func (s *Server) clientsMemory() (normal, replicas uint64) {
 	for _, c := range s.clients {
-		n := uint64(c.Out.Cap() + c.queryBufAlloc() + c.ArgvMem)
+		n := uint64(c.Out.Cap() + c.sendPending() + c.queryBufAlloc() + c.ArgvMem)
 		if c.Flags&ClientReplica != 0 && c.Flags&ClientMonitor == 0 {
 			replicas += n
 		} else {

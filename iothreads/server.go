@@ -74,9 +74,10 @@ type Server struct {
 // 0.15 epoll_pwait calls per batch at GET -P 16. Without the hook (a
 // poll_opt build of gnet) replies are written at once.
 type loopState struct {
-	el      gnet.EventLoop
-	hooked  bool // gnet runs flushRound at the end of every round
-	pending []*conn
+	el       gnet.EventLoop
+	hooked   bool // gnet runs flushRound at the end of every round
+	pending  []*conn
+	draining []*conn // connections whose output gnet holds (conn.noteUnsent)
 
 	conns map[*conn]struct{} // the loop's connections, for busy scripts
 	busy  *busyPoll          // set while a script this loop runs is timed out (busy.go)
@@ -92,6 +93,9 @@ func (s *Server) RoundEndHook(el gnet.EventLoop) func() {
 
 // flushRound writes the replies that waited for the end of the round.
 func (ls *loopState) flushRound() {
+	if len(ls.draining) > 0 {
+		ls.noteDrained()
+	}
 	if len(ls.pending) == 0 {
 		return
 	}
@@ -100,6 +104,25 @@ func (ls *loopState) flushRound() {
 		cn.flush()
 	}
 	ls.pending = ls.pending[:0]
+}
+
+// noteDrained notes again what gnet holds for the connections whose
+// sockets were full: gnet writes it out on its own as the socket takes
+// it. A connection leaves the list once nothing is held or it closed.
+func (ls *loopState) noteDrained() {
+	kept := ls.draining[:0]
+	for _, cn := range ls.draining {
+		if cn.cl != nil {
+			cn.noteUnsent()
+		}
+		if cn.cl == nil || cn.unsent == 0 {
+			cn.draining = false
+			continue
+		}
+		kept = append(kept, cn)
+	}
+	clear(ls.draining[len(kept):])
+	ls.draining = kept
 }
 
 // deferWrite queues cn's replies for the end of the round, and says
@@ -312,6 +335,14 @@ type conn struct {
 
 	loop    *loopState // the event loop that owns the connection
 	pending bool       // out waits in loop.pending for the end of the round
+
+	// What gnet holds of the output because the socket did not take it,
+	// as last noted (unsent) and as the engine reads it (unsentOut), and
+	// whether the connection is in loop.draining to have it noted again
+	// as the socket drains.
+	unsent    int
+	unsentOut atomic.Int64
+	draining  bool
 }
 
 // flush writes the replies that wait for the end of the round.
@@ -326,6 +357,22 @@ func (cn *conn) flush() {
 	cn.out.Reset()
 }
 
+// noteUnsent tells the engine how much output gnet holds for the socket
+// (engine.OutputHolder), when that changed; while it holds some, the loop
+// notes it again after every round, as the socket drains.
+func (cn *conn) noteUnsent() {
+	n := cn.gc.OutboundBuffered()
+	if n == cn.unsent {
+		return
+	}
+	cn.unsent = n
+	cn.unsentOut.Store(int64(n))
+	if n > 0 && !cn.draining && cn.loop != nil {
+		cn.draining = true
+		cn.loop.draining = append(cn.loop.draining, cn)
+	}
+}
+
 const (
 	closeAfterFlush = 1
 	closeNow        = 2
@@ -338,6 +385,15 @@ const (
 type link struct{ cn *conn }
 
 func (l link) Wake() { _ = l.cn.gc.Wake(nil) }
+
+// OutputHeld implements engine.OutputHolder. A TLS connection's queue
+// has its own lock; gnet's buffer is noted by the loop that owns it.
+func (l link) OutputHeld() int {
+	if t, ok := l.cn.gc.(*tlsConn); ok {
+		return t.OutboundBuffered()
+	}
+	return int(l.cn.unsentOut.Load())
+}
 
 // TrimQueryBuf implements engine.QueryBufTrimmer: the loop trims the
 // buffer the next time it serves the connection, woken now for it.

@@ -27,6 +27,7 @@ func (cn *conn) write(vec [][]byte) {
 	if len(vec) > 0 {
 		_, _ = cn.gc.Writev(vec)
 	}
+	cn.noteUnsent()
 }
 
 // writeRaw writes as much of vec as the socket takes now and returns the
