@@ -308,6 +308,9 @@ func (s *Server) infoServer(w *infoWriter, now time.Time) {
 	w.str("config_file", configFile)
 	w.int("io_threads_active", boolInt(s.IOLoops > 1))
 	w.str("availability_zone", zone)
+	if s.shutdownWait.active { // the time left for the replicas to catch up
+		w.int("shutdown_in_milliseconds", s.shutdownWait.deadline-s.Clock.NowMs())
+	}
 	s.infoListeners(w)
 }
 

@@ -300,6 +300,22 @@ func (s *Server) FreeClient(c *Client) {
 // exit hands the process its shutdown (the Shutdown hook), which was
 // prepared for already. Once it is taken the server is on its way out:
 // the connections closed from then on are not lost links to log.
+// finishShutdown saves what the flags ask for and exits the process, as
+// Valkey's finishShutdown; when either fails the server stays up, and
+// the failure is logged in Valkey's words after its reason.
+func (s *Server) finishShutdown(flags ShutdownFlags) error {
+	err := s.PrepareShutdown(flags)
+	if err == nil {
+		if err = s.exit(flags); err != nil {
+			s.Log.Warningf("Failed to stop the server: %v", err)
+		}
+	}
+	if err != nil {
+		s.Log.Warningf("Errors trying to shut down the server. Check the logs for more information.")
+	}
+	return err
+}
+
 func (s *Server) exit(flags ShutdownFlags) error {
 	if s.Shutdown == nil {
 		return errors.New("the process cannot shut down")

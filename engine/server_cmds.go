@@ -152,12 +152,7 @@ func cmdShutdown(c *Client) {
 	if s.waitReplicasBeforeShutdown(c, flags, "") {
 		return // blocked until the replicas caught up (shutdown_wait.go)
 	}
-	if err := s.PrepareShutdown(flags); err != nil {
-		c.AddError("ERR Errors trying to SHUTDOWN. Check logs.")
-		return
-	}
-	if err := s.exit(flags); err != nil {
-		s.Log.Warningf("Errors trying to shut down the server: %v", err)
+	if s.finishShutdown(flags) != nil {
 		c.AddError("ERR Errors trying to SHUTDOWN. Check logs.")
 		return
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -89,8 +90,13 @@ func TestShutdown(t *testing.T) {
 		t.Errorf("hook got %v", got)
 	}
 	fail = errors.New("disk full")
+	var log bytes.Buffer
+	e.srv.Log = NewLogger(&log, LogNotice)
 	if r := e.do(c, "shutdown", "save"); r != errReply("ERR Errors trying to SHUTDOWN. Check logs.") {
 		t.Errorf("failed shutdown = %q", r)
+	}
+	if !strings.HasSuffix(log.String(), "# Errors trying to shut down the server. Check the logs for more information.\n") {
+		t.Errorf("log after the failure:\n%s", log.String())
 	}
 }
 

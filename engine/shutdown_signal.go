@@ -52,11 +52,9 @@ func (s *Server) shutdownCron() {
 		s.sigShutdown.Store(-1) // served by the wait (shutdown_wait.go)
 		return
 	}
-	if s.PrepareShutdown(flags) == nil {
-		s.sigShutdown.Store(-1) // on its way out: not served twice
-		if s.exit(flags) == nil {
-			return
-		}
+	s.sigShutdown.Store(-1) // on its way out: not served twice
+	if s.finishShutdown(flags) == nil {
+		return
 	}
 	s.Log.Warningf("%s received but errors trying to shut down the server, check the logs for more information", name)
 	s.sigShutdown.Store(0)

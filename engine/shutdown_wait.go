@@ -100,7 +100,7 @@ func (s *Server) shutdownWaitCron(now int64) {
 	}
 	wait := *w
 	s.endShutdownWait()
-	if s.PrepareShutdown(wait.flags) == nil && s.exit(wait.flags) == nil {
+	if s.finishShutdown(wait.flags) == nil {
 		return // the process exits; the SHUTDOWN gets no reply, as in Valkey
 	}
 	if wait.signal != "" {

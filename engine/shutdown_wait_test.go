@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -105,6 +106,8 @@ func TestShutdownWaitBlocksEveryCallerAbort(t *testing.T) {
 func TestShutdownWaitFailsEveryCaller(t *testing.T) {
 	e, clk, w, _ := lagBeforeShutdown(t)
 	e.srv.Cfg.Dir = filepath.Join(t.TempDir(), "missing")
+	var log bytes.Buffer
+	e.srv.Log = NewLogger(&log, LogNotice)
 	a, b := e.newClient(), e.newClient()
 	e.shutdownBlocks(a, "save")
 	e.shutdownBlocks(b)
@@ -120,5 +123,9 @@ func TestShutdownWaitFailsEveryCaller(t *testing.T) {
 	}
 	if got := e.blockedClients(w); got != "blocked_clients:0" {
 		t.Fatalf("%s after the failure", got)
+	}
+	if !strings.Contains(log.String(), "Error trying to save the DB, can't exit.\n") ||
+		!strings.HasSuffix(log.String(), "# Errors trying to shut down the server. Check the logs for more information.\n") {
+		t.Fatalf("log after the failure:\n%s", log.String())
 	}
 }

@@ -35,6 +35,9 @@ func TestShutdownWaitsForReplicas(t *testing.T) {
 	if r := p.Do("info", "clients"); !strings.Contains(r, "\r\npaused_reason:shutdown_in_progress\r\n") {
 		t.Fatalf("writes not paused:\n%s", r)
 	}
+	if ms := shutdownInMs(t, p); ms <= 0 || ms > 60000 {
+		t.Fatalf("shutdown_in_milliseconds:%d during a wait of at most 60 s", ms)
+	}
 	second.Send(multibulk("shutdown"))
 	waitUntil(t, "both SHUTDOWNs blocked", func() bool {
 		return strings.Contains(p.Do("info", "clients"), "\r\nblocked_clients:2\r\n")
@@ -43,6 +46,9 @@ func TestShutdownWaitsForReplicas(t *testing.T) {
 	waiter.ExpectReplies("the waiting SHUTDOWN", "-ERR Errors trying to SHUTDOWN. Check logs.\r\n")
 	second.ExpectReplies("the second waiting SHUTDOWN", "-ERR Errors trying to SHUTDOWN. Check logs.\r\n")
 	p.Expect("+OK\r\n", "set", "k", "3")
+	if ms := shutdownInMs(t, p); ms != -1 {
+		t.Fatalf("shutdown_in_milliseconds:%d after the wait was aborted", ms)
+	}
 
 	waiter.Send(multibulk("shutdown", "nosave"))
 	waitUntil(t, "the second wait", func() bool {
@@ -54,4 +60,20 @@ func TestShutdownWaitsForReplicas(t *testing.T) {
 		t.Fatalf("the primary gave up on its replica:\n%s", primary.Log())
 	}
 	r.Expect("$1\r\n3\r\n", "get", "k")
+}
+
+// shutdownInMs is INFO server's shutdown_in_milliseconds, -1 when the
+// field is absent (no shutdown waits).
+func shutdownInMs(t *testing.T, c *rawConn) int64 {
+	t.Helper()
+	_, v, ok := strings.Cut(c.Do("info", "server"), "\r\nshutdown_in_milliseconds:")
+	if !ok {
+		return -1
+	}
+	v, _, _ = strings.Cut(v, "\r\n")
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		t.Fatalf("shutdown_in_milliseconds:%s", v)
+	}
+	return n
 }
