@@ -1019,11 +1019,12 @@ func listMpop(c *Client, numkeysIdx int, block bool) {
 	if !ok {
 		return
 	}
-	whereIdx := int64(numkeysIdx) + numkeys + 1
-	if whereIdx >= int64(len(c.Argv)) {
+	// Compared before the sum, which a numkeys near LONG_MAX overflows.
+	if numkeys >= int64(len(c.Argv)-numkeysIdx-1) {
 		c.AddError(ErrSyntax)
 		return
 	}
+	whereIdx := int64(numkeysIdx) + numkeys + 1
 	head, ok := parseListWhere(c, c.Argv[whereIdx])
 	if !ok {
 		return

@@ -127,6 +127,10 @@ func TestListRepliesMatchValkey(t *testing.T) {
 		rc("lmpop 1 nokey left", "*-1\r\n"),
 		rc("lmpop 0 m2 left", "-ERR numkeys should be greater than 0\r\n"),
 		rc("lmpop x m2 left", "-ERR numkeys should be greater than 0\r\n"),
+		// numkeys + 2 past LONG_MAX: a syntax error, not a wrapped index
+		rc("lmpop 9223372036854775806 m2 left", "-ERR syntax error\r\n"),
+		rc("lmpop 9223372036854775807 m2 left count 1", "-ERR syntax error\r\n"),
+		rc("blmpop 0 9223372036854775807 m2 left", "-ERR syntax error\r\n"),
 		rc("lmpop 3 a b left", "-ERR syntax error\r\n"),
 		rc("lmpop 1 m2 middle", "-ERR syntax error\r\n"),
 		rc("lmpop 1 m2 left count 0", "-ERR count should be greater than 0\r\n"),
