@@ -655,7 +655,11 @@ func cmdLset(c *Client) {
 	}
 	v := c.Argv[3]
 	w.growFor(v)
-	pos := w.index(int(idx))
+	// Valkey passes the index on as a C int (listTypeReplaceAtIndex), so
+	// only its low 32 bits count: LSET k 4294967296 v sets the head, and
+	// -4294967297 the tail. The same, so that a stream from a Valkey
+	// primary lands the same.
+	pos := w.index(int(int32(idx)))
 	if !pos.valid() {
 		w.store() // a conversion made above stays, as in Valkey
 		c.AddError(ErrOutOfRange)
