@@ -68,3 +68,22 @@ func TestRenameCommandACL(t *testing.T) {
 		rc("vsadd s a", ":1\r\n"),
 	})
 }
+
+// Valkey quotes arguments in these errors with C's "%.*s", which stops at
+// a NUL byte.
+func TestUnknownCommandQuotesAsC(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.newClient()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"nosuch\x00x", "a\x00b", "\x00", "c"}, "-ERR unknown command 'nosuch', with args beginning with: 'a' '' 'c' \r\n"},
+		{[]string{"client", "fo\x00o"}, "-ERR unknown subcommand 'fo'. Try CLIENT HELP.\r\n"},
+		{[]string{"acl", "cat", "x\x00y"}, "-ERR Unknown category 'x'\r\n"},
+	} {
+		if got := e.do(c, tc.args...); got != tc.want {
+			t.Errorf("%q: got %q, want %q", tc.args, got, tc.want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	crand "crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -643,7 +644,7 @@ const errRedirectLater = "\x00redirect-later"
 
 func unknownCommandError(s *Server, argv [][]byte) string {
 	if top := s.lookup(argv[0]); top != nil && len(top.Subs) > 0 && len(argv) >= 2 {
-		return "ERR unknown subcommand '" + truncate(argv[1], 128) + "'. Try " + strings.ToUpper(string(argv[0])) + " HELP."
+		return "ERR unknown subcommand '" + truncate(argv[1], 128) + "'. Try " + strings.ToUpper(truncate(argv[0], len(argv[0]))) + " HELP."
 	}
 	var args strings.Builder
 	for _, a := range argv[1:] {
@@ -658,7 +659,13 @@ func unknownCommandError(s *Server, argv [][]byte) string {
 	return "ERR unknown command '" + truncate(argv[0], 128) + "', with args beginning with: " + args.String()
 }
 
+// truncate is b as C's "%.*s" prints it with precision n, which Valkey's
+// error messages quote arguments with: up to the first NUL byte, and at
+// most n bytes.
 func truncate(b []byte, n int) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
 	if n < 0 {
 		n = 0
 	}
