@@ -132,6 +132,7 @@ type Client struct {
 
 	Created         int64 // unix ms
 	LastInteraction int64 // unix ms
+	obufSoftSince   int64 // unix ms since when the output is over its soft limit, or 0
 	LastCmd         *Spec
 	TotCmds         int64
 	NetIn, NetOut   int64
@@ -433,6 +434,44 @@ func (c *Client) QueryBuf() (used, free int) {
 }
 
 // queryBufAlloc is the query buffer's allocation.
+// OutputOverLimit applies client-output-buffer-limit for c's class to
+// pending, its output not yet taken by the socket: over the hard limit,
+// or over the soft limit continuously for longer than its seconds. The
+// I/O loop asks after each batch, and the clients cron again for a client
+// that gets no traffic, whose soft limit would otherwise never run out.
+func (c *Client) OutputOverLimit(pending uint64) bool {
+	lim := c.srv.Cfg.ClientOutputBufferLimits[OutputClass(c)]
+	if lim.Hard > 0 && pending >= lim.Hard {
+		return true
+	}
+	if lim.Soft == 0 || pending < lim.Soft {
+		c.obufSoftSince = 0
+		return false
+	}
+	now := c.srv.Clock.NowMs()
+	if c.obufSoftSince == 0 {
+		c.obufSoftSince = now
+		return false
+	}
+	return now-c.obufSoftSince > lim.SoftSeconds*1000
+}
+
+// replyPastLimit reports whether the reply being built has reached the
+// client's hard client-output-buffer-limit, past which the I/O loop
+// closes the client without sending it, or the client is to be closed
+// anyway. Commands whose replies grow with a count argument rather than
+// with the data (KEYS, and HRANDFIELD, SRANDMEMBER and ZRANDMEMBER with a
+// negative count) stop there, as Valkey's stop once the client is
+// scheduled to close: one command must not build gigabytes for a client
+// that will never get them.
+func (c *Client) replyPastLimit() bool {
+	if c.Flags&ClientCloseASAP != 0 {
+		return true
+	}
+	lim := c.srv.Cfg.ClientOutputBufferLimits[OutputClass(c)]
+	return lim.Hard > 0 && uint64(c.Out.Len()+c.sendPending()) >= lim.Hard
+}
+
 // sendPending returns the bytes of c's output its connection holds
 // unsent (OutputHolder), 0 when the link does not say.
 func (c *Client) sendPending() int {

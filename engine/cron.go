@@ -131,9 +131,38 @@ func (s *Server) clientsCron(now int64) {
 		if r.next >= len(r.list) {
 			r.next = 0
 		}
-		s.trimQueryBuf(r.list[r.next], now)
+		c := r.list[r.next]
+		s.trimQueryBuf(c, now)
+		s.checkOutputLimit(c)
 		r.next++
 	}
+}
+
+// checkOutputLimit closes c if its output is over its limit, as
+// Valkey's clients cron does: the I/O loop checks only when output is
+// added, and a client over its soft limit that gets no more would
+// otherwise stay past its seconds for ever.
+func (s *Server) checkOutputLimit(c *Client) {
+	if c.link == nil || c.Flags&ClientCloseASAP != 0 {
+		return
+	}
+	if !c.OutputOverLimit(uint64(c.Out.Len() + c.sendPending())) {
+		return
+	}
+	if c.Flags&ClientReplica != 0 && c.Flags&ClientMonitor == 0 {
+		s.replOverLimit(c)
+		return
+	}
+	s.OutputLimitClosed(c)
+	c.Flags |= ClientCloseASAP
+	c.link.Close(true)
+}
+
+// OutputLimitClosed logs and counts the close of c for going over its
+// output buffer limit.
+func (s *Server) OutputLimitClosed(c *Client) {
+	s.Log.Warningf("Client id=%d addr=%s closed for overcoming of output buffer limits.", c.ID, c.Addr)
+	s.Stats.ClientOutbufLimitDisc++
 }
 
 // A query buffer left with free space is trimmed, as Valkey's clients

@@ -346,6 +346,9 @@ func cmdKeys(c *Client) {
 		if (all || globMatch(pattern, key, false)) && !s.expiredNow(e) {
 			c.AddBulkCopy(key)
 			n++
+			if c.replyPastLimit() {
+				break
+			}
 		}
 	}
 	it.Close()

@@ -929,14 +929,14 @@ func hrandfieldWithCount(c *Client, l int64, withValues bool) {
 	case !uniq || count == 1:
 		// Repeats allowed: independent picks.
 		if h.ht == nil {
-			for n < count {
+			for n < count && !c.replyPastLimit() {
 				f, v := lpHashAt(h.lp, s.rand.IntN(size))
 				emit(f, v)
 				n++
 			}
 			break
 		}
-		for n < count {
+		for n < count && !c.replyPastLimit() {
 			f, v, ok := hashRandom(s, h, now)
 			if !ok {
 				break

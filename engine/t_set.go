@@ -892,13 +892,13 @@ func srandmemberWithCount(c *Client) {
 				lpRandomEntries(s, sv.b, picks[:n], func(str []byte, v int64, isInt bool) {
 					addMember(c, str, v, isInt)
 				})
-				if c.Flags&ClientCloseASAP != 0 {
+				if c.replyPastLimit() {
 					break
 				}
 			}
 			return
 		}
-		for ; count > 0 && c.Flags&ClientCloseASAP == 0; count-- {
+		for ; count > 0 && !c.replyPastLimit(); count-- {
 			str, v, isInt := sv.random(s)
 			addMember(c, str, v, isInt)
 		}

@@ -1683,7 +1683,7 @@ func zrandmemberWithCount(c *Client, l int64, withScores bool) {
 	if !uniq || count == 1 {
 		replyLen(count)
 		if zs.z != nil {
-			for ; count > 0; count-- {
+			for ; count > 0 && !c.replyPastLimit(); count-- {
 				emitNode(zs.z.byRank(rnd.IntN(size) + 1))
 			}
 			return
@@ -1693,7 +1693,7 @@ func zrandmemberWithCount(c *Client, l int64, withScores bool) {
 		for p := listpack.First(zs.lp); p >= 0; p = zzlNext(zs.lp, p) {
 			offs = append(offs, p)
 		}
-		for ; count > 0; count-- {
+		for ; count > 0 && !c.replyPastLimit(); count-- {
 			emitLp(zs.lp, offs[rnd.IntN(size)])
 		}
 		return

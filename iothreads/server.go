@@ -318,7 +318,6 @@ type conn struct {
 	out    engine.Reply // the reply being written; swapped with cl.Out
 	unix   bool
 
-	softSince int64 // unix ms when the output went over the soft limit, or 0
 	qbufLimit int64 // client-query-buffer-limit as of the last batch
 	overQbuf  bool  // closed for going over qbufLimit
 	qbufPeak  int   // the most input held at once since the last trim
@@ -693,9 +692,6 @@ func (s *Server) execute(cn *conn, nread int, perr error) gnet.Action {
 	cn.parser.MaxBulkLen = maxBulkLen(srv.Cfg) // a CONFIG SET applies from the next read
 	closing := closingAfterReply(cl)
 	limitHit := s.overOutputLimit(srv, cn)
-	if limitHit {
-		srv.Stats.ClientOutbufLimitDisc++
-	}
 	s.co.Release()
 
 	if limitHit {
@@ -922,28 +918,15 @@ func (cn *conn) trimQbuf(idle bool) {
 // seconds, the client is closed.
 func (s *Server) overOutputLimit(srv *engine.Server, cn *conn) bool {
 	if cn.cl.OutputLimitedUnauthenticated() && s.overUnauthenticatedLimit(srv, cn) {
-		srv.Log.Warningf("Client id=%d addr=%s closed for overcoming of output buffer limits.", cn.cl.ID, cn.cl.Addr)
+		srv.OutputLimitClosed(cn.cl)
 		return true
 	}
-	lim := srv.Cfg.ClientOutputBufferLimits[engine.OutputClass(cn.cl)]
-	if lim.Hard == 0 && lim.Soft == 0 {
-		return false
-	}
-	pending := uint64(cn.gc.OutboundBuffered() + cn.out.Len())
-	if lim.Hard > 0 && pending >= lim.Hard {
-		srv.Log.Warningf("Client id=%d addr=%s closed for overcoming of output buffer limits.", cn.cl.ID, cn.cl.Addr)
-		return true
-	}
-	if lim.Soft > 0 && pending >= lim.Soft {
-		now := srv.Clock.NowMs()
-		if cn.softSince == 0 {
-			cn.softSince = now
-		} else if now-cn.softSince > lim.SoftSeconds*1000 {
-			srv.Log.Warningf("Client id=%d addr=%s closed for overcoming of output buffer limits.", cn.cl.ID, cn.cl.Addr)
-			return true
+	if cn.cl.OutputOverLimit(uint64(cn.gc.OutboundBuffered() + cn.out.Len())) {
+		if cn.cl.Flags&engine.ClientCloseASAP != 0 {
+			return true // closing already (the cron found it over): counted and logged then
 		}
-	} else {
-		cn.softSince = 0
+		srv.OutputLimitClosed(cn.cl)
+		return true
 	}
 	return false
 }
