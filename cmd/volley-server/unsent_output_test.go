@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"regexp"
 	"strconv"
 	"strings"
@@ -20,6 +21,9 @@ func TestUnsentOutputIsCounted(t *testing.T) {
 	ctl.Expect(":"+strconv.Itoa(size)+"\r\n", "SETRANGE", "big", strconv.Itoa(size-1), "x")
 
 	slow := dialRaw(t, s)
+	if err := slow.c.(*net.TCPConn).SetReadBuffer(16 << 10); err != nil { // keep the kernel's share small
+		t.Fatal(err)
+	}
 	id := strings.TrimSuffix(strings.TrimPrefix(slow.Do("CLIENT", "ID"), ":"), "\r\n")
 	slow.Send(multibulk("GET", "big")) // and read nothing yet
 
